@@ -1,0 +1,47 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Options;
+
+namespace KaMeng.Data;
+
+/// <summary>Encrypts card-key secrets at rest (Data Protection, key ring under the data dir) and hashes them
+/// with a keyed HMAC so duplicates are found without decrypting and a leaked table cannot be brute-forced offline.</summary>
+public sealed class CardKeyVault
+{
+    readonly IDataProtector protector;
+    readonly byte[] pepper;
+
+    public CardKeyVault(IDataProtectionProvider provider, IOptions<KaMengOptions> options)
+    {
+        protector = provider.CreateProtector("KaMeng.CardKey.v1");
+        var path = Path.Combine(options.Value.DataDir, "keys", "card-key-pepper.bin");
+        pepper = LoadOrCreatePepper(path);
+    }
+
+    public string Protect(string secret) => protector.Protect(secret);
+
+    public string Unprotect(string cipher) => protector.Unprotect(cipher);
+
+    public string Hash(string secret) => Convert.ToHexString(HMACSHA256.HashData(pepper, Encoding.UTF8.GetBytes(secret)));
+
+    /// <summary>What admin lists show: the first and last few characters.</summary>
+    public static string Mask(string secret) => secret.Length <= 4 ? new string('*', secret.Length) : secret[..2] + new string('*', Math.Min(8, secret.Length - 4)) + secret[^2..];
+
+    static byte[] LoadOrCreatePepper(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        if (File.Exists(path)) return File.ReadAllBytes(path);
+        var bytes = RandomNumberGenerator.GetBytes(32);
+        try
+        {
+            using var fs = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+            fs.Write(bytes);
+            return bytes;
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            return File.ReadAllBytes(path); // another process made it first
+        }
+    }
+}

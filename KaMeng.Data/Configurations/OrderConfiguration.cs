@@ -1,0 +1,64 @@
+using KaMeng.Domain;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace KaMeng.Data.Configurations;
+
+sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
+{
+    public void Configure(EntityTypeBuilder<Order> b)
+    {
+        b.Property(x => x.Number).HasMaxLength(32);
+        b.HasIndex(x => x.Number).IsUnique();
+        b.Property(x => x.ProductName).HasMaxLength(128);
+        b.Property(x => x.Contact).HasMaxLength(128);
+        b.Property(x => x.QueryPasswordHash).HasMaxLength(256);
+        b.Property(x => x.IdempotencyKey).HasMaxLength(64);
+        // A double-submitted checkout form carries the same key: the second insert fails here.
+        b.HasIndex(x => x.IdempotencyKey).IsUnique();
+        b.Property(x => x.GatewayTradeNo).HasMaxLength(64);
+        b.Property(x => x.DeliveryNote).HasMaxLength(4000);
+        b.Property(x => x.InputsJson).HasMaxLength(4000);
+        b.HasOne<Station>().WithMany().HasForeignKey(x => x.StationId).OnDelete(DeleteBehavior.Restrict);
+        b.HasOne<Product>().WithMany().HasForeignKey(x => x.ProductId).OnDelete(DeleteBehavior.Restrict);
+        b.HasIndex(x => new { x.StationId, x.CreatedAt });
+        b.HasIndex(x => new { x.BuyerUserId, x.CreatedAt });
+        b.HasIndex(x => new { x.Status, x.ExpiresAt });
+        // Concurrency token: two staff completing the same order cannot both win.
+        b.Property(x => x.Status).IsConcurrencyToken();
+    }
+}
+
+sealed class WalletConfiguration : IEntityTypeConfiguration<Wallet>
+{
+    public void Configure(EntityTypeBuilder<Wallet> b)
+    {
+        b.Property(x => x.UserId).HasMaxLength(450);
+        b.HasIndex(x => x.UserId).IsUnique();
+        b.HasOne<AppUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Restrict);
+    }
+}
+
+sealed class LedgerEntryConfiguration : IEntityTypeConfiguration<LedgerEntry>
+{
+    public void Configure(EntityTypeBuilder<LedgerEntry> b)
+    {
+        b.Property(x => x.Reason).HasMaxLength(500);
+        b.Property(x => x.OperatorUserId).HasMaxLength(450);
+        b.HasOne<Wallet>().WithMany().HasForeignKey(x => x.WalletId).OnDelete(DeleteBehavior.Restrict);
+        b.HasIndex(x => new { x.WalletId, x.Id });
+        b.HasIndex(x => x.OrderId);
+    }
+}
+
+sealed class AuditEntryConfiguration : IEntityTypeConfiguration<AuditEntry>
+{
+    public void Configure(EntityTypeBuilder<AuditEntry> b)
+    {
+        b.Property(x => x.Action).HasMaxLength(64);
+        b.Property(x => x.UserName).HasMaxLength(256);
+        b.Property(x => x.Target).HasMaxLength(256);
+        b.Property(x => x.Detail).HasMaxLength(2000);
+        b.HasIndex(x => new { x.StationId, x.CreatedAt });
+    }
+}

@@ -1,0 +1,93 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace KaMeng.Data;
+
+public static class DataServiceCollectionExtensions
+{
+    /// <summary>Registers the database of the configured provider as <see cref="IDbContextFactory{KaMengDbContext}"/>.</summary>
+    public static IHostApplicationBuilder AddKaMengData(this IHostApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection("KaMeng");
+        builder.Services.Configure<KaMengOptions>(section);
+        builder.Services.PostConfigure<KaMengOptions>(o =>
+        {
+            o.DataDir = Path.GetFullPath(o.DataDir, builder.Environment.ContentRootPath);
+            o.Seed.Demo ??= builder.Environment.IsDevelopment();
+        });
+
+        var options = new KaMengOptions();
+        section.Bind(options);
+        var dataDir = Path.GetFullPath(options.DataDir, builder.Environment.ContentRootPath);
+        Directory.CreateDirectory(dataDir);
+
+        var connectionString = builder.Configuration.GetConnectionString("KaMeng");
+        AddKaMengDatabase(builder.Services, options.Database.Provider, connectionString, dataDir);
+        builder.Services.AddSingleton<CardKeyVault>();
+        builder.Services.AddScoped<DatabaseInitializer>();
+        return builder;
+    }
+
+    public static void AddKaMengDatabase(IServiceCollection services, DatabaseProvider provider, string? connectionString, string dataDir)
+    {
+        switch (provider)
+        {
+            case DatabaseProvider.Sqlite:
+                var cs = string.IsNullOrWhiteSpace(connectionString)
+                    ? new SqliteConnectionStringBuilder { DataSource = Path.Combine(dataDir, "kameng.db"), Pooling = true, DefaultTimeout = 30 }.ToString()
+                    : connectionString;
+                services.AddDbContextFactory<SqliteKaMengDbContext>(o => ConfigureSqlite(o, cs));
+                services.AddSingleton<IDbContextFactory<KaMengDbContext>, Adapter<SqliteKaMengDbContext>>();
+                break;
+            case DatabaseProvider.Postgres:
+                if (string.IsNullOrWhiteSpace(connectionString))
+                    throw new InvalidOperationException("KaMeng:Database:Provider is Postgres but ConnectionStrings:KaMeng is empty.");
+                services.AddDbContextFactory<PostgresKaMengDbContext>(o => ConfigurePostgres(o, connectionString));
+                services.AddSingleton<IDbContextFactory<KaMengDbContext>, Adapter<PostgresKaMengDbContext>>();
+                break;
+            default:
+                throw new InvalidOperationException($"Unknown database provider {provider}.");
+        }
+        // Identity's stores want a scoped context; it is made by the same factory.
+        services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<KaMengDbContext>>().CreateDbContext());
+    }
+
+    public static DbContextOptionsBuilder ConfigureSqlite(DbContextOptionsBuilder o, string connectionString) =>
+        o.UseSqlite(connectionString).AddInterceptors(SqlitePragmas.Instance);
+
+    public static DbContextOptionsBuilder ConfigurePostgres(DbContextOptionsBuilder o, string connectionString) =>
+        o.UseNpgsql(connectionString);
+
+    sealed class Adapter<TContext>(IDbContextFactory<TContext> inner) : IDbContextFactory<KaMengDbContext>
+        where TContext : KaMengDbContext
+    {
+        public KaMengDbContext CreateDbContext() => inner.CreateDbContext();
+    }
+
+    /// <summary>Per-connection settings SQLite does not keep in the file (WAL is persistent and set by the initializer).</summary>
+    sealed class SqlitePragmas : DbConnectionInterceptor
+    {
+        public static readonly SqlitePragmas Instance = new();
+
+        public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
+
+        public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+        {
+            Apply(connection);
+            return Task.CompletedTask;
+        }
+
+        static void Apply(DbConnection connection)
+        {
+            using var cmd = connection.CreateCommand();
+            cmd.CommandText = "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000;";
+            cmd.ExecuteNonQuery();
+        }
+    }
+}

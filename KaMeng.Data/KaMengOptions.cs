@@ -1,0 +1,25 @@
+namespace KaMeng.Data;
+
+/// <summary>Configuration section "KaMeng".</summary>
+public sealed class KaMengOptions
+{
+    /// <summary>Folder of the SQLite file, uploads, key ring and generated reports. Relative paths are under the content root.</summary>
+    public string DataDir { get; set; } = "data";
+    public DatabaseOptions Database { get; set; } = new();
+    public SeedOptions Seed { get; set; } = new();
+    /// <summary>Minutes an unpaid order waits before it expires.</summary>
+    public int PaymentWindowMinutes { get; set; } = 15;
+}
+
+public sealed class DatabaseOptions
+{
+    public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
+}
+
+public sealed class SeedOptions
+{
+    public string? AdminPassword { get; set; }
+    public string? DemoPassword { get; set; }
+    /// <summary>Seed the demo substation, buyer and catalogue. Defaults to true in Development.</summary>
+    public bool? Demo { get; set; }
+}

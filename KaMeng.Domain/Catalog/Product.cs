@@ -1,0 +1,40 @@
+namespace KaMeng.Domain;
+
+public enum DeliveryType { CardKey = 0, DirectTopUp = 1, Manual = 2 }
+
+/// <summary>商品.</summary>
+public class Product
+{
+    public int Id { get; set; }
+    public int StationId { get; set; }
+    public int CategoryId { get; set; }
+    public Category? Category { get; set; }
+    public required string Name { get; set; }
+    public string? DescriptionMarkdown { get; set; }
+    public string? ImagePath { get; set; }
+    public DeliveryType DeliveryType { get; set; }
+    public Money FaceValue { get; set; }
+    public Money CostPrice { get; set; }
+    public Money BasePrice { get; set; }
+    public int MinPerOrder { get; set; } = 1;
+    public int MaxPerOrder { get; set; } = 10;
+    /// <summary>0 = no limit.</summary>
+    public int PerBuyerLimit { get; set; }
+    public bool OnShelf { get; set; } = true;
+    public DateTimeOffset? ShelfFrom { get; set; }
+    public DateTimeOffset? ShelfUntil { get; set; }
+    public int LowStockThreshold { get; set; } = 10;
+    /// <summary>Comma-separated tags such as 热门,推荐.</summary>
+    public string? Tags { get; set; }
+    public int SortOrder { get; set; }
+    /// <summary>循环卡密: one secret sold again and again.</summary>
+    public bool ReusableKey { get; set; }
+    public List<InputField> InputFields { get; set; } = [];
+    public bool Deleted { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public bool IsOnSale(DateTimeOffset now) =>
+        OnShelf && !Deleted && (ShelfFrom is null || ShelfFrom <= now) && (ShelfUntil is null || now < ShelfUntil);
+
+    public IEnumerable<string> TagList => (Tags ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}

@@ -1,0 +1,102 @@
+namespace KaMeng.Domain;
+
+public enum OrderStatus { PendingPayment = 0, Paid = 1, Processing = 2, Delivered = 3, Failed = 4, Refunded = 5, Cancelled = 6 }
+
+public enum PaymentMethod { Balance = 0, EPay = 1 }
+
+/// <summary>订单.</summary>
+public class Order
+{
+    public long Id { get; set; }
+    public required string Number { get; set; }
+    public int StationId { get; set; }
+    public string? BuyerUserId { get; set; }
+    public string? Contact { get; set; }
+    public string? QueryPasswordHash { get; set; }
+    public int ProductId { get; set; }
+    public required string ProductName { get; set; }
+    public DeliveryType DeliveryType { get; set; }
+    public int Quantity { get; set; }
+    public Money UnitPrice { get; set; }
+    public Money Total { get; set; }
+    /// <summary>The price chain frozen at order time: each station's cost, JSON.</summary>
+    public string? PriceChainJson { get; set; }
+    public PaymentMethod PaymentMethod { get; set; }
+    public OrderStatus Status { get; set; }
+    /// <summary>Buyer inputs for DirectTopUp, JSON object key → value.</summary>
+    public string? InputsJson { get; set; }
+    /// <summary>Text the staff wrote when completing a Manual/DirectTopUp order, or why it failed.</summary>
+    public string? DeliveryNote { get; set; }
+    public string? IdempotencyKey { get; set; }
+    public string? GatewayTradeNo { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? PaidAt { get; set; }
+    public DateTimeOffset? DeliveredAt { get; set; }
+    public DateTimeOffset? ClosedAt { get; set; }
+    public DateTimeOffset ExpiresAt { get; set; }
+
+    public static Order Place(string number, int stationId, Product product, int quantity, Money unitPrice, DateTimeOffset now, TimeSpan paymentWindow) => new()
+    {
+        Number = number,
+        StationId = stationId,
+        ProductId = product.Id,
+        ProductName = product.Name,
+        DeliveryType = product.DeliveryType,
+        Quantity = quantity,
+        UnitPrice = unitPrice,
+        Total = unitPrice * quantity,
+        Status = OrderStatus.PendingPayment,
+        CreatedAt = now,
+        ExpiresAt = now + paymentWindow,
+    };
+
+    public void MarkPaid(PaymentMethod method, DateTimeOffset now)
+    {
+        if (Status != OrderStatus.PendingPayment) throw new DomainException("order.not_pending", "订单状态已变化，不能重复支付");
+        PaymentMethod = method;
+        Status = OrderStatus.Paid;
+        PaidAt = now;
+    }
+
+    /// <summary>Card keys handed over: Paid → Delivered.</summary>
+    public void Deliver(DateTimeOffset now, string? note = null)
+    {
+        if (Status is not (OrderStatus.Paid or OrderStatus.Processing)) throw new DomainException("order.not_paid", "订单未支付，不能发货");
+        Status = OrderStatus.Delivered;
+        DeliveredAt = now;
+        if (note is not null) DeliveryNote = note;
+    }
+
+    /// <summary>DirectTopUp and Manual orders wait for staff: Paid → Processing.</summary>
+    public void StartProcessing()
+    {
+        if (Status != OrderStatus.Paid) throw new DomainException("order.not_paid", "订单未支付");
+        Status = OrderStatus.Processing;
+    }
+
+    public void Fail(string reason, DateTimeOffset now)
+    {
+        if (Status is not (OrderStatus.Paid or OrderStatus.Processing)) throw new DomainException("order.cannot_fail", "当前状态不能标记失败");
+        Status = OrderStatus.Failed;
+        DeliveryNote = reason;
+        ClosedAt = now;
+    }
+
+    public bool CanRefund => Status is OrderStatus.Paid or OrderStatus.Processing or OrderStatus.Delivered or OrderStatus.Failed;
+
+    public void Refund(DateTimeOffset now)
+    {
+        if (!CanRefund) throw new DomainException("order.cannot_refund", "当前订单状态不能退款");
+        Status = OrderStatus.Refunded;
+        ClosedAt = now;
+    }
+
+    public void Cancel(DateTimeOffset now)
+    {
+        if (Status != OrderStatus.PendingPayment) throw new DomainException("order.cannot_cancel", "只有待支付订单可以取消");
+        Status = OrderStatus.Cancelled;
+        ClosedAt = now;
+    }
+
+    public bool IsExpired(DateTimeOffset now) => Status == OrderStatus.PendingPayment && now >= ExpiresAt;
+}

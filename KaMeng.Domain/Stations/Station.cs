@@ -1,0 +1,48 @@
+namespace KaMeng.Domain;
+
+public enum StationStatus { Active = 0, Suspended = 1, Closed = 2 }
+
+/// <summary>站点: the main station (总站, no parent) or a substation (分站).</summary>
+public class Station
+{
+    public const int MainStationId = 1;
+
+    public int Id { get; set; }
+    public required string Code { get; set; }
+    public required string Name { get; set; }
+    public int? ParentId { get; set; }
+    public Station? Parent { get; set; }
+    public string? OwnerUserId { get; set; }
+    public StationStatus Status { get; set; }
+    public string? SuspensionReason { get; set; }
+    public DateTimeOffset? SuspendedUntil { get; set; }
+    public string Theme { get; set; } = "default";
+    public string? Announcement { get; set; }
+    public string? ContactQq { get; set; }
+    public string? ContactWeChat { get; set; }
+    public string? ContactEmail { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public List<StationHost> Hosts { get; set; } = [];
+
+    public bool IsMain => ParentId is null;
+
+    /// <summary>Codes that would clash with the platform's own routes and hosts.</summary>
+    public static readonly IReadOnlySet<string> ReservedCodes = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+    {
+        "admin", "api", "www", "account", "s", "pay", "static", "assets", "healthz", "main", "root", "mail", "openapi", "_framework", "_content", "themes",
+    };
+
+    public static bool IsValidCode(string? code) =>
+        !string.IsNullOrEmpty(code) && code.Length is >= 2 and <= 32
+        && code.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')
+        && char.IsAsciiLetterOrDigit(code[0]) && char.IsAsciiLetterOrDigit(code[^1])
+        && !ReservedCodes.Contains(code);
+}
+
+/// <summary>A host name (subdomain or custom domain) bound to a station.</summary>
+public class StationHost
+{
+    public int Id { get; set; }
+    public int StationId { get; set; }
+    public required string Host { get; set; }
+}

@@ -1,0 +1,72 @@
+using System.Collections.Frozen;
+using KaMeng.Data;
+using KaMeng.Domain;
+using Microsoft.EntityFrameworkCore;
+
+namespace KaMeng.Web.Features.Stations;
+
+/// <summary>What a storefront request needs to know of its station, read once and cached.</summary>
+public sealed record StationInfo(int Id, string Code, string Name, int? ParentId, string Theme, StationStatus Status,
+    string? SuspensionReason, DateTimeOffset? SuspendedUntil, string? Announcement, string? ContactQq, string? ContactWeChat, string? ContactEmail)
+{
+    public bool IsMain => ParentId is null;
+}
+
+/// <summary>All stations by code and by bound host. Small (hundreds of rows), so held in memory and
+/// reloaded when a station changes (<see cref="Invalidate"/>).</summary>
+public sealed class StationDirectory(IDbContextFactory<KaMengDbContext> dbFactory)
+{
+    sealed record Snapshot(FrozenDictionary<string, StationInfo> ByCode, FrozenDictionary<string, StationInfo> ByHost, FrozenDictionary<int, StationInfo> ById);
+
+    volatile Snapshot? snapshot;
+    readonly SemaphoreSlim gate = new(1, 1);
+
+    public void Invalidate() => snapshot = null;
+
+    public async ValueTask<StationInfo?> ByCodeAsync(string code) => (await GetAsync()).ByCode.GetValueOrDefault(code);
+
+    public async ValueTask<StationInfo?> ByHostAsync(string host) => (await GetAsync()).ByHost.GetValueOrDefault(host);
+
+    public async ValueTask<StationInfo?> ByIdAsync(int id) => (await GetAsync()).ById.GetValueOrDefault(id);
+
+    public async ValueTask<StationInfo> MainAsync() => (await GetAsync()).ById[Station.MainStationId];
+
+    async ValueTask<Snapshot> GetAsync()
+    {
+        if (snapshot is { } s) return s;
+        await gate.WaitAsync();
+        try
+        {
+            if (snapshot is { } again) return again;
+            await using var db = await dbFactory.CreateDbContextAsync();
+            var stations = await db.Stations.AsNoTracking().Include(x => x.Hosts).ToListAsync();
+            var infos = stations.Select(x => (x, info: new StationInfo(x.Id, x.Code, x.Name, x.ParentId, x.Theme, x.Status, x.SuspensionReason, x.SuspendedUntil, x.Announcement, x.ContactQq, x.ContactWeChat, x.ContactEmail))).ToList();
+            var next = new Snapshot(
+                infos.ToFrozenDictionary(p => p.x.Code, p => p.info, StringComparer.OrdinalIgnoreCase),
+                infos.SelectMany(p => p.x.Hosts.Select(h => (h.Host, p.info))).ToFrozenDictionary(p => p.Host, p => p.info, StringComparer.OrdinalIgnoreCase),
+                infos.ToFrozenDictionary(p => p.x.Id, p => p.info));
+            snapshot = next;
+            return next;
+        }
+        finally { gate.Release(); }
+    }
+}
+
+/// <summary>The station of the current storefront request (scoped).</summary>
+public sealed class CurrentStation
+{
+    StationInfo? station;
+
+    public StationInfo Station => station ?? throw new InvalidOperationException("No station was resolved for this request.");
+
+    /// <summary>"/s/{code}" when reached by path, "" when reached by host or as the main station.</summary>
+    public string BasePath { get; private set; } = "";
+
+    public bool IsResolved => station is not null;
+
+    public void Set(StationInfo info, string basePath)
+    {
+        station = info;
+        BasePath = basePath;
+    }
+}

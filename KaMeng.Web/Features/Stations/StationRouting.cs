@@ -1,0 +1,57 @@
+namespace KaMeng.Web.Features.Stations;
+
+public static class StationRouting
+{
+    public static WebApplicationBuilder AddStations(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<StationDirectory>();
+        builder.Services.AddScoped<CurrentStation>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Finds the station of a request: <c>/s/{code}/…</c> (always works, no DNS needed) or a bound host such as
+    /// <c>demo.localhost</c>; otherwise the main station. The <c>/s/{code}</c> prefix becomes the request's PathBase,
+    /// so every storefront page is written once with relative links and serves every station.
+    /// Must run before UseRouting.
+    /// </summary>
+    public static WebApplication UseStationRouting(this WebApplication app)
+    {
+        app.Use(async (context, next) =>
+        {
+            var directory = context.RequestServices.GetRequiredService<StationDirectory>();
+            var current = context.RequestServices.GetRequiredService<CurrentStation>();
+            var path = context.Request.Path;
+            if (path.StartsWithSegments("/s", out var afterS) && afterS.HasValue)
+            {
+                var rest = afterS.Value!.TrimStart('/');
+                var slash = rest.IndexOf('/');
+                var code = slash < 0 ? rest : rest[..slash];
+                var station = await directory.ByCodeAsync(code);
+                var remaining = slash < 0 ? "/" : rest[slash..];
+                // The admin lives only at /admin; a station prefix never leads there.
+                if (station is null || remaining.StartsWith("/admin", StringComparison.OrdinalIgnoreCase))
+                {
+                    current.Set(await directory.MainAsync(), "");
+                    context.Response.StatusCode = StatusCodes.Status404NotFound; // rendered by the status-code page
+                    return;
+                }
+                if (slash < 0 && !path.Value!.EndsWith('/'))
+                {
+                    context.Response.Redirect(context.Request.PathBase + path + "/" + context.Request.QueryString);
+                    return;
+                }
+                var basePath = "/s/" + station.Code;
+                current.Set(station, basePath);
+                context.Request.PathBase = context.Request.PathBase.Add(basePath);
+                context.Request.Path = remaining;
+            }
+            else
+            {
+                current.Set(await directory.ByHostAsync(context.Request.Host.Host) ?? await directory.MainAsync(), "");
+            }
+            await next(context);
+        });
+        return app;
+    }
+}

@@ -1,0 +1,76 @@
+using KaMeng.Data;
+using System.Text.Encodings.Web;
+using System.Text.Unicode;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Options;
+using Radzen;
+
+namespace KaMeng.Web.Infrastructure;
+
+public static class UiSetup
+{
+    public static WebApplicationBuilder AddKaMengUi(this WebApplicationBuilder builder)
+    {
+        // Chinese text stays readable in the HTML instead of &#x…; escapes.
+        builder.Services.AddSingleton(HtmlEncoder.Create(UnicodeRanges.All));
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddRadzenComponents();
+        builder.Services.AddCascadingAuthenticationState();
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddSingleton(TimeProvider.System);
+
+        // Card-key secrets and cookies are protected by a key ring that survives restarts.
+        var dataDir = Path.GetFullPath(builder.Configuration["KaMeng:DataDir"] ?? "data", builder.Environment.ContentRootPath);
+        builder.Services.AddDataProtection()
+            .SetApplicationName("KaMeng")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "keys")));
+        return builder;
+    }
+
+    public static WebApplication UseKaMengErrorPages(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+            app.UseExceptionHandler("/error", createScopeForErrors: true);
+        app.UseStatusCodePagesWithReExecute("/not-found");
+        return app;
+    }
+
+    /// <summary>Serves wwwroot-themes/ at /themes: adding a folder there adds a theme.</summary>
+    public static WebApplication MapThemes(this WebApplication app)
+    {
+        app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(ThemesDirectory(app.Environment)), RequestPath = "/themes" });
+        return app;
+    }
+
+    public static string ThemesDirectory(IWebHostEnvironment env)
+    {
+        foreach (var candidate in new[] { Path.Combine(env.ContentRootPath, "wwwroot-themes"), Path.Combine(env.ContentRootPath, "..", "wwwroot-themes"), Path.Combine(AppContext.BaseDirectory, "wwwroot-themes") })
+            if (Directory.Exists(candidate)) return Path.GetFullPath(candidate);
+        throw new DirectoryNotFoundException("wwwroot-themes was not found next to the app.");
+    }
+
+    public static async Task InitializeDatabaseAsync(this WebApplication app)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<DatabaseInitializer>().InitializeAsync();
+    }
+
+    public static void PrintStartupBanner(this WebApplication app)
+    {
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var options = app.Services.GetRequiredService<IOptions<KaMengOptions>>().Value;
+            var urls = app.Urls.Count > 0 ? app.Urls : ["http://localhost:5000"];
+            var url = urls.First().TrimEnd('/');
+            var demoHost = url.Replace("://localhost", "://demo.localhost").Replace("://127.0.0.1", "://demo.localhost");
+            Console.WriteLine($"""
+                [KaMeng] 数据库：{options.Database.Provider}，数据目录：{options.DataDir}
+                [KaMeng] 商城首页： {url}/
+                [KaMeng] 管理后台： {url}/admin   (账号 admin)
+                [KaMeng] 演示分站： {url}/s/demo/  或 {demoHost}/
+                """);
+        });
+    }
+}

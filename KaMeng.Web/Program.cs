@@ -1,0 +1,37 @@
+using KaMeng.Data;
+using KaMeng.Web.Components;
+using KaMeng.Web.Features.Account;
+using KaMeng.Web.Features.Health;
+using KaMeng.Web.Features.Stations;
+using KaMeng.Web.Infrastructure;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddKaMengData();
+builder.AddKaMengCulture();
+builder.AddKaMengIdentity();
+builder.AddKaMengUi();
+builder.AddStations();
+
+var app = builder.Build();
+
+await app.InitializeDatabaseAsync();
+
+app.UseKaMengErrorPages();
+app.UseStationRouting();
+app.UseRouting();
+app.UseKaMengCulture();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseAntiforgery();
+
+app.MapThemes();
+app.MapStaticAssets();
+app.MapHealth();
+app.MapAccount();
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+
+app.PrintStartupBanner();
+app.Run();
+
+public partial class Program;

@@ -1,0 +1,16 @@
+// Copy buttons on the storefront (static pages, no circuit needed).
+document.addEventListener('click', async (e) => {
+  const button = e.target.closest('[data-copy]');
+  if (!button) return;
+  const text = button.getAttribute('data-copy');
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    const area = document.createElement('textarea');
+    area.value = text; document.body.appendChild(area); area.select();
+    document.execCommand('copy'); area.remove();
+  }
+  const old = button.textContent;
+  button.textContent = '已复制';
+  setTimeout(() => { button.textContent = old; }, 1500);
+});
