@@ -14,3 +14,7 @@ document.addEventListener('click', async (e) => {
   button.textContent = '已复制';
   setTimeout(() => { button.textContent = old; }, 1500);
 });
+
+// Called by the admin layout once its circuit is interactive; browser tests wait for this mark.
+window.kameng = window.kameng || {};
+window.kameng.circuitReady = () => document.body.setAttribute('data-circuit', 'connected');

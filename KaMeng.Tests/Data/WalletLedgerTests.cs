@@ -1,0 +1,55 @@
+using KaMeng.Data;
+using KaMeng.Domain;
+using KaMeng.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace KaMeng.Tests.Data;
+
+public class WalletLedgerTests
+{
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task A_debit_beyond_the_balance_writes_nothing(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        await using var ctx = db.NewContext();
+        var buyer = await ctx.Users.SingleAsync(u => u.UserName == "demo-buyer");
+        var wallet = await ctx.EnsureWalletAsync(buyer.Id);
+        var before = await ctx.LedgerEntries.CountAsync();
+
+        var entry = await ctx.PostAsync(wallet.Id, LedgerEntryType.Purchase, Money.FromFen(-10001), DateTimeOffset.UtcNow);
+
+        Assert.Null(entry);
+        Assert.Equal(before, await ctx.LedgerEntries.CountAsync());
+        Assert.Equal(10000, (await ctx.Wallets.AsNoTracking().SingleAsync(w => w.Id == wallet.Id)).Balance.Fen);
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Parallel_debits_never_overdraw_and_balance_equals_ledger(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        int walletId;
+        await using (var ctx = db.NewContext())
+        {
+            var buyer = await ctx.Users.SingleAsync(u => u.UserName == "demo-buyer");
+            walletId = (await ctx.EnsureWalletAsync(buyer.Id)).Id;
+        }
+        // ¥100.00 and 30 debits of ¥7.00: exactly 14 can succeed.
+        var results = await Task.WhenAll(Enumerable.Range(0, 30).Select(async _ =>
+        {
+            await using var ctx = db.NewContext();
+            await using var tx = await ctx.Database.BeginTransactionAsync();
+            var entry = await ctx.PostAsync(walletId, LedgerEntryType.Purchase, Money.FromFen(-700), DateTimeOffset.UtcNow);
+            await tx.CommitAsync();
+            return entry is not null;
+        }));
+        Assert.Equal(14, results.Count(ok => ok));
+        await using var check = db.NewContext();
+        var wallet = await check.Wallets.SingleAsync(w => w.Id == walletId);
+        Assert.Equal(10000 - 14 * 700, wallet.Balance.Fen);
+        Assert.Equal(wallet.Balance.Fen, (await check.LedgerEntries.Where(e => e.WalletId == walletId).Select(e => e.Amount).ToListAsync()).Sum(m => m.Fen));
+    }
+}

@@ -1,0 +1,63 @@
+using Microsoft.Playwright;
+
+namespace KaMeng.Tests.Infrastructure;
+
+/// <summary>A fresh app plus Debian's Chromium driven by Playwright, for one browser test class.</summary>
+public sealed class BrowserFixture : IAsyncLifetime
+{
+    public KaMengApp App { get; } = new();
+    public IPlaywright Playwright { get; private set; } = default!;
+    public IBrowser Browser { get; private set; } = default!;
+
+    public static string ChromiumPath =>
+        Environment.GetEnvironmentVariable("KAMENG_CHROMIUM") is { Length: > 0 } p ? p : "/usr/bin/chromium";
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+            throw new InvalidOperationException($"Chromium not found at {ChromiumPath}: run ./test.sh (it installs Debian's chromium).");
+        await ((IAsyncLifetime)App).InitializeAsync();
+        Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        Browser = await Playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+    }
+
+    public async Task<IPage> NewPageAsync(bool mobile = false)
+    {
+        var context = await Browser.NewContextAsync(new()
+        {
+            BaseURL = App.BaseUrl,
+            Locale = "zh-CN",
+            ViewportSize = mobile ? new ViewportSize { Width = 390, Height = 844 } : new ViewportSize { Width = 1280, Height = 800 },
+            IsMobile = mobile,
+            HasTouch = mobile,
+        });
+        context.SetDefaultTimeout(15_000);
+        var page = await context.NewPageAsync();
+        // Browser console errors go to the test log: they explain most failures.
+        page.Console += (_, m) => { if (m.Type is "error" or "warning") Console.WriteLine($"[browser {m.Type}] {m.Text}"); };
+        page.PageError += (_, e) => Console.WriteLine($"[browser pageerror] {e}");
+        return page;
+    }
+
+    /// <summary>Full-page screenshots at desktop (1280px) and phone (390px) widths under TestResults/.</summary>
+    public static async Task ScreenshotsAsync(IPage page, string name)
+    {
+        await page.SetViewportSizeAsync(1280, 800);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(TestPaths.TestResults, $"{name}-desktop.png"), FullPage = true });
+        await page.SetViewportSizeAsync(390, 844);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(TestPaths.TestResults, $"{name}-mobile.png"), FullPage = true });
+        await page.SetViewportSizeAsync(1280, 800);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null) await Browser.DisposeAsync();
+        Playwright?.Dispose();
+        await ((IAsyncLifetime)App).DisposeAsync();
+    }
+}

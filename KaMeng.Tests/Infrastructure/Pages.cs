@@ -1,0 +1,49 @@
+using Microsoft.Playwright;
+
+namespace KaMeng.Tests.Infrastructure;
+
+/// <summary>Page object: /account/login (optionally under a station path such as /s/demo).</summary>
+public sealed class LoginPage(IPage page, string basePath = "")
+{
+    public async Task GotoAsync(string? returnUrl = null) =>
+        await page.GotoAsync($"{basePath}/account/login" + (returnUrl is null ? "" : "?returnUrl=" + Uri.EscapeDataString(returnUrl)));
+
+    public async Task SubmitAsync(string userName, string password)
+    {
+        await page.FillAsync("#username", userName);
+        await page.FillAsync("#password", password);
+        await page.ClickAsync("button[type=submit]");
+    }
+
+    /// <summary>Signs in and waits to leave the login page.</summary>
+    public async Task LoginAsAsync(string userName, string password, string? returnUrl = null)
+    {
+        await GotoAsync(returnUrl);
+        await SubmitAsync(userName, password);
+        await page.WaitForURLAsync(url => !url.Contains("/account/login"));
+    }
+
+    public ILocator Error => page.GetByTestId("login-error");
+}
+
+/// <summary>Page object: any /admin page, interactive over a circuit.</summary>
+public sealed class AdminPage(IPage page)
+{
+    public async Task GotoAsync(string path = "/admin")
+    {
+        await page.GotoAsync(path);
+        await WaitForCircuitAsync();
+    }
+
+    /// <summary>The admin layout marks the body once its circuit is interactive.</summary>
+    public Task WaitForCircuitAsync() => page.Locator("body[data-circuit=connected]").WaitForAsync();
+
+    public ILocator SignedInUser => page.GetByTestId("admin-user");
+
+    public async Task<string> NotificationTextAsync()
+    {
+        var n = page.Locator(".rz-notification-item").First;
+        await n.WaitForAsync();
+        return await n.InnerTextAsync();
+    }
+}

@@ -1,0 +1,77 @@
+using System.Net;
+using System.Text.Json;
+using KaMeng.Tests.Infrastructure;
+
+namespace KaMeng.Tests.Web;
+
+public class RoutingTests(KaMengApp app) : IClassFixture<KaMengApp>
+{
+    [Fact]
+    public async Task Healthz_reports_the_provider_and_that_the_database_answered()
+    {
+        using var http = app.NewHttpClient();
+        var response = await http.GetAsync("/healthz");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("Sqlite", json.RootElement.GetProperty("database").GetProperty("provider").GetString());
+        Assert.True(json.RootElement.GetProperty("database").GetProperty("answered").GetBoolean());
+    }
+
+    [Theory]
+    [InlineData("/", "卡盟总站")]
+    [InlineData("/s/demo/", "演示分站")]
+    public async Task Storefront_of_each_station_shows_its_name(string path, string name)
+    {
+        using var http = app.NewHttpClient();
+        var html = await http.GetStringAsync(path);
+        Assert.Contains($"class=\"store-brand\" href>{name}</a>", html);
+    }
+
+    [Fact]
+    public async Task A_bound_host_reaches_its_substation()
+    {
+        using var http = app.NewHttpClient();
+        var request = new HttpRequestMessage(HttpMethod.Get, "/");
+        request.Headers.Host = $"demo.localhost:{app.Port}";
+        var html = await (await http.SendAsync(request)).Content.ReadAsStringAsync();
+        Assert.Contains("演示分站", html);
+    }
+
+    [Theory]
+    [InlineData("/s/no-such-station/")]
+    [InlineData("/no-such-page")]
+    [InlineData("/s/demo/admin")]
+    public async Task Unknown_pages_are_404_in_chinese(string path)
+    {
+        using var http = app.NewHttpClient();
+        var response = await http.GetAsync(path);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("页面不存在", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Admin_requires_sign_in()
+    {
+        using var http = app.NewHttpClient();
+        var response = await http.GetAsync("/admin");
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("/account/login", response.Headers.Location!.PathAndQuery);
+    }
+
+    [Fact]
+    public async Task Blazor_client_script_is_served()
+    {
+        using var http = app.NewHttpClient();
+        var response = await http.GetAsync("/_framework/blazor.web.js");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("Blazor", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Logout_without_an_antiforgery_token_is_refused()
+    {
+        using var http = app.NewHttpClient();
+        var response = await http.PostAsync("/account/logout", new FormUrlEncodedContent([new("returnUrl", "/")]));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+}
