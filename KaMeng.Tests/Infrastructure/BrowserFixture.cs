@@ -41,6 +41,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         // Browser console errors go to the test log: they explain most failures.
         page.Console += (_, m) => { if (m.Type is "error" or "warning") Console.WriteLine($"[browser {m.Type}] {m.Text}"); };
         page.PageError += (_, e) => Console.WriteLine($"[browser pageerror] {e}");
+        page.Response += (_, r) => { if (r.Status >= 400) Console.WriteLine($"[browser http {r.Status}] {r.Url}"); };
         return page;
     }
 

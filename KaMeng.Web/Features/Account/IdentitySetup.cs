@@ -32,11 +32,14 @@ public static class IdentitySetup
             o.LogoutPath = "/account/logout";
             o.AccessDeniedPath = "/account/access-denied";
             o.Cookie.Name = "kameng.auth";
+            // Without a fixed path the cookie would be scoped to the /s/{code} PathBase it was issued under.
+            o.Cookie.Path = "/";
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Lax;
             o.SlidingExpiration = true;
             o.ExpireTimeSpan = TimeSpan.FromDays(7);
         });
+        builder.Services.AddAntiforgery(o => o.Cookie.Path = "/");
         return builder;
     }
 
