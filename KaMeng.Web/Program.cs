@@ -2,6 +2,7 @@ using KaMeng.Data;
 using KaMeng.Web.Components;
 using KaMeng.Web.Features.Account;
 using KaMeng.Web.Features.Health;
+using KaMeng.Web.Features.Orders;
 using KaMeng.Web.Features.Stations;
 using KaMeng.Web.Infrastructure;
 
@@ -12,6 +13,7 @@ builder.AddKaMengCulture();
 builder.AddKaMengIdentity();
 builder.AddKaMengUi();
 builder.AddStations();
+builder.AddOrders();
 
 var app = builder.Build();
 

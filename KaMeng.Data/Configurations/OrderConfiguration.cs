@@ -21,7 +21,9 @@ sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
         b.Property(x => x.InputsJson).HasMaxLength(4000);
         b.HasOne<Station>().WithMany().HasForeignKey(x => x.StationId).OnDelete(DeleteBehavior.Restrict);
         b.HasOne<Product>().WithMany().HasForeignKey(x => x.ProductId).OnDelete(DeleteBehavior.Restrict);
+        b.HasOne<CardKey>().WithMany().HasForeignKey(x => x.ReusableKeyId).OnDelete(DeleteBehavior.Restrict);
         b.HasIndex(x => new { x.StationId, x.CreatedAt });
+        b.HasIndex(x => new { x.ProductId, x.BuyerUserId });
         b.HasIndex(x => new { x.BuyerUserId, x.CreatedAt });
         b.HasIndex(x => new { x.Status, x.ExpiresAt });
         // Concurrency token: two staff completing the same order cannot both win.

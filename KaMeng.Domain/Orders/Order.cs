@@ -29,6 +29,8 @@ public class Order
     public string? DeliveryNote { get; set; }
     public string? IdempotencyKey { get; set; }
     public string? GatewayTradeNo { get; set; }
+    /// <summary>For a 循环卡密 product: the one reusable key every order of it delivers.</summary>
+    public long? ReusableKeyId { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? PaidAt { get; set; }
     public DateTimeOffset? DeliveredAt { get; set; }

@@ -386,6 +386,9 @@ namespace KaMeng.Data.Migrations.Postgres
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)");
 
+                    b.Property<long?>("ReusableKeyId")
+                        .HasColumnType("bigint");
+
                     b.Property<int>("StationId")
                         .HasColumnType("integer");
 
@@ -407,9 +410,11 @@ namespace KaMeng.Data.Migrations.Postgres
                     b.HasIndex("Number")
                         .IsUnique();
 
-                    b.HasIndex("ProductId");
+                    b.HasIndex("ReusableKeyId");
 
                     b.HasIndex("BuyerUserId", "CreatedAt");
+
+                    b.HasIndex("ProductId", "BuyerUserId");
 
                     b.HasIndex("StationId", "CreatedAt");
 
@@ -809,6 +814,11 @@ namespace KaMeng.Data.Migrations.Postgres
                         .HasForeignKey("ProductId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
+
+                    b.HasOne("KaMeng.Domain.CardKey", null)
+                        .WithMany()
+                        .HasForeignKey("ReusableKeyId")
+                        .OnDelete(DeleteBehavior.Restrict);
 
                     b.HasOne("KaMeng.Domain.Station", null)
                         .WithMany()

@@ -368,6 +368,9 @@ namespace KaMeng.Data.Migrations.Sqlite
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("ReusableKeyId")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("StationId")
                         .HasColumnType("INTEGER");
 
@@ -389,9 +392,11 @@ namespace KaMeng.Data.Migrations.Sqlite
                     b.HasIndex("Number")
                         .IsUnique();
 
-                    b.HasIndex("ProductId");
+                    b.HasIndex("ReusableKeyId");
 
                     b.HasIndex("BuyerUserId", "CreatedAt");
+
+                    b.HasIndex("ProductId", "BuyerUserId");
 
                     b.HasIndex("StationId", "CreatedAt");
 
@@ -779,6 +784,11 @@ namespace KaMeng.Data.Migrations.Sqlite
                         .HasForeignKey("ProductId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
+
+                    b.HasOne("KaMeng.Domain.CardKey", null)
+                        .WithMany()
+                        .HasForeignKey("ReusableKeyId")
+                        .OnDelete(DeleteBehavior.Restrict);
 
                     b.HasOne("KaMeng.Domain.Station", null)
                         .WithMany()

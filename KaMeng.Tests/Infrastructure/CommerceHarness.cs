@@ -1,0 +1,107 @@
+using KaMeng.Data;
+using KaMeng.Domain;
+using KaMeng.Web.Features.Orders;
+using KaMeng.Web.Features.Stations;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace KaMeng.Tests.Infrastructure;
+
+/// <summary>A fresh database of one provider with the commerce services the web app uses.</summary>
+public sealed class CommerceHarness : IAsyncDisposable
+{
+    public TestDatabase Db { get; }
+    public CheckoutService Checkout => Db.Services.GetRequiredService<CheckoutService>();
+    public OrderService Orders => Db.Services.GetRequiredService<OrderService>();
+    public WalletService Wallets => Db.Services.GetRequiredService<WalletService>();
+    public CardKeyVault Vault => Db.Services.GetRequiredService<CardKeyVault>();
+
+    public static readonly StationInfo Main = new(Station.MainStationId, "main", "卡盟总站", null, "default", StationStatus.Active, null, null, null, null, null, null);
+
+    CommerceHarness(TestDatabase db) => Db = db;
+
+    public static async Task<CommerceHarness> CreateAsync(DatabaseProvider provider) =>
+        new(await TestDatabase.CreateAsync(provider, services =>
+        {
+            services.AddSingleton<PriceResolver>();
+            services.AddSingleton<OrderEvents>();
+            services.AddSingleton<CheckoutService>();
+            services.AddSingleton<OrderService>();
+            services.AddSingleton<WalletService>();
+        }));
+
+    /// <summary>A card-key product of the main station with <paramref name="keys"/> available keys.</summary>
+    public async Task<Product> AddCardKeyProductAsync(int keys, long priceFen = 700, Action<Product>? configure = null)
+    {
+        await using var db = Db.NewContext();
+        var category = await db.Categories.FirstAsync();
+        var product = new Product
+        {
+            StationId = Station.MainStationId, CategoryId = category.Id, Name = "测试卡 " + Guid.NewGuid().ToString("N")[..6],
+            BasePrice = Money.FromFen(priceFen), CostPrice = Money.FromFen(priceFen / 2), DeliveryType = DeliveryType.CardKey,
+            MaxPerOrder = 50, CreatedAt = DateTimeOffset.UtcNow,
+        };
+        configure?.Invoke(product);
+        db.Products.Add(product);
+        await db.SaveChangesAsync();
+        await AddKeysAsync(product, keys);
+        return product;
+    }
+
+    public async Task AddKeysAsync(Product product, int keys)
+    {
+        await using var db = Db.NewContext();
+        var batch = new CardKeyBatch { StationId = product.StationId, ProductId = product.Id, Number = "T" + Guid.NewGuid().ToString("N")[..12], Count = keys, CreatedAt = DateTimeOffset.UtcNow };
+        db.CardKeyBatches.Add(batch);
+        await db.SaveChangesAsync();
+        for (var i = 0; i < keys; i++)
+        {
+            var secret = $"KEY-{product.Id}-{i:D5}-{Guid.NewGuid():N}";
+            db.CardKeys.Add(new CardKey { StationId = product.StationId, ProductId = product.Id, BatchId = batch.Id, SecretCipher = Vault.Protect(secret), SecretHash = Vault.Hash(secret), CreatedAt = DateTimeOffset.UtcNow });
+        }
+        await db.SaveChangesAsync();
+    }
+
+    /// <summary>Buyers with a recharged wallet each. No password: they are driven through the services.</summary>
+    public async Task<List<string>> AddBuyersAsync(int count, long balanceFen = 10000)
+    {
+        var ids = new List<string>();
+        await using var db = Db.NewContext();
+        for (var i = 0; i < count; i++)
+        {
+            var user = new AppUser { UserName = "buyer-" + Guid.NewGuid().ToString("N")[..10], CreatedAt = DateTimeOffset.UtcNow };
+            user.NormalizedUserName = user.UserName.ToUpperInvariant();
+            db.Users.Add(user);
+            ids.Add(user.Id);
+        }
+        await db.SaveChangesAsync();
+        foreach (var id in ids)
+        {
+            var wallet = await db.EnsureWalletAsync(id);
+            if (balanceFen != 0) await db.PostAsync(wallet.Id, LedgerEntryType.Recharge, Money.FromFen(balanceFen), DateTimeOffset.UtcNow, reason: "测试充值");
+        }
+        return ids;
+    }
+
+    public async Task<long> BalanceAsync(string userId)
+    {
+        await using var db = Db.NewContext();
+        return (await db.Wallets.SingleAsync(w => w.UserId == userId)).Balance.Fen;
+    }
+
+    /// <summary>Every wallet's cached balance equals the sum of its ledger.</summary>
+    public async Task AssertEveryWalletEqualsItsLedgerAsync()
+    {
+        await using var db = Db.NewContext();
+        var wallets = await db.Wallets.AsNoTracking().ToListAsync();
+        var sums = (await db.LedgerEntries.AsNoTracking().Select(e => new { e.WalletId, e.Amount }).ToListAsync())
+            .GroupBy(e => e.WalletId).ToDictionary(g => g.Key, g => g.Sum(e => e.Amount.Fen));
+        foreach (var w in wallets)
+        {
+            Assert.Equal(sums.GetValueOrDefault(w.Id), w.Balance.Fen);
+            Assert.True(w.Balance.Fen >= 0, $"wallet {w.Id} is negative");
+        }
+    }
+
+    public ValueTask DisposeAsync() => Db.DisposeAsync();
+}

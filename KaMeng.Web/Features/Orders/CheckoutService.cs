@@ -1,0 +1,171 @@
+using System.Text.Json;
+using KaMeng.Data;
+using KaMeng.Domain;
+using KaMeng.Web.Features.Stations;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace KaMeng.Web.Features.Orders;
+
+/// <summary>What a buyer submits at checkout. The price is never part of it: the server decides.</summary>
+public sealed record CheckoutRequest(
+    int ProductId,
+    int Quantity,
+    string BuyerUserId,
+    string IdempotencyKey,
+    IReadOnlyDictionary<string, string?>? Inputs = null,
+    string? Contact = null,
+    string? QueryPassword = null);
+
+public sealed record CheckoutResult(string? OrderNumber, string? Error, string? ErrorCode)
+{
+    public bool Succeeded => OrderNumber is not null && Error is null;
+    public static CheckoutResult Ok(string number) => new(number, null, null);
+    public static CheckoutResult Refused(string code, string message) => new(null, message, code);
+}
+
+/// <summary>
+/// Places and pays an order from the buyer's balance and delivers it, as one transaction: the order row,
+/// the wallet debit with its ledger entry and the card keys taken either all happen or none does.
+/// </summary>
+public sealed class CheckoutService(
+    IDbContextFactory<KaMengDbContext> dbFactory,
+    PriceResolver prices,
+    TimeProvider clock,
+    IOptions<KaMengOptions> options,
+    OrderEvents events)
+{
+    static readonly PasswordHasher<Order> QueryPasswordHasher = new();
+
+    public async Task<CheckoutResult> PlaceBalanceOrderAsync(StationInfo station, CheckoutRequest request, CancellationToken ct = default)
+    {
+        if (string.IsNullOrWhiteSpace(request.IdempotencyKey) || request.IdempotencyKey.Length > 64)
+            return CheckoutResult.Refused("checkout.bad_form", "下单表单已失效，请刷新页面后重试");
+        if (request.Quantity <= 0)
+            return CheckoutResult.Refused("checkout.quantity", "购买数量必须是大于 0 的整数");
+        if (station.Status != StationStatus.Active)
+            return CheckoutResult.Refused("checkout.station_closed", "本站暂停营业，暂时不能下单");
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var product = await db.Products.AsNoTracking().SingleOrDefaultAsync(p => p.Id == request.ProductId && !p.Deleted, ct);
+        var now = clock.GetUtcNow();
+        if (product is null || !PriceResolver.IsVisibleTo(station, product))
+            return CheckoutResult.Refused("checkout.no_product", "商品不存在");
+        if (!product.IsOnSale(now))
+            return CheckoutResult.Refused("checkout.off_shelf", "商品已下架，暂时不能购买");
+        if (request.Quantity < product.MinPerOrder)
+            return CheckoutResult.Refused("checkout.quantity_min", $"每单至少购买 {product.MinPerOrder} 件");
+        if (request.Quantity > product.MaxPerOrder)
+            return CheckoutResult.Refused("checkout.quantity_max", $"每单最多购买 {product.MaxPerOrder} 件");
+
+        string? inputsJson = null;
+        if (product.DeliveryType == DeliveryType.DirectTopUp)
+        {
+            var values = new Dictionary<string, string>();
+            foreach (var field in product.InputFields)
+            {
+                var value = request.Inputs?.GetValueOrDefault(field.Key)?.Trim();
+                if (field.Validate(value) is { } problem) return CheckoutResult.Refused("checkout.input", problem);
+                if (!string.IsNullOrEmpty(value)) values[field.Key] = value;
+            }
+            inputsJson = JsonSerializer.Serialize(values);
+        }
+        if (!string.IsNullOrEmpty(request.QueryPassword) && (request.QueryPassword.Length < 4 || request.QueryPassword.Length > 32))
+            return CheckoutResult.Refused("checkout.query_password", "查单密码长度为 4–32 位");
+
+        var price = prices.Resolve(station, product);
+        var order = Order.Place(OrderNumber.New(now), station.Id, product, request.Quantity, price.Price, now, TimeSpan.FromMinutes(options.Value.PaymentWindowMinutes));
+        order.BuyerUserId = request.BuyerUserId;
+        order.IdempotencyKey = request.IdempotencyKey;
+        order.InputsJson = inputsJson;
+        order.Contact = string.IsNullOrWhiteSpace(request.Contact) ? null : request.Contact.Trim()[..Math.Min(128, request.Contact.Trim().Length)];
+        if (!string.IsNullOrEmpty(request.QueryPassword)) order.QueryPasswordHash = QueryPasswordHasher.HashPassword(order, request.QueryPassword);
+        order.PriceChainJson = JsonSerializer.Serialize(new[] { new { stationId = station.Id, price = price.Price.Fen, cost = price.Cost.Fen } });
+
+        var wallet = await db.EnsureWalletAsync(request.BuyerUserId, ct);
+
+        await using (var tx = await db.BeginBusinessTransactionAsync(ct))
+        {
+            // A double-submitted form: the first order stands, the second submit sees it.
+            var existing = await db.Orders.AsNoTracking().Where(o => o.IdempotencyKey == request.IdempotencyKey)
+                .Select(o => new { o.Number, o.BuyerUserId }).SingleOrDefaultAsync(ct);
+            if (existing is not null)
+                return existing.BuyerUserId == request.BuyerUserId ? CheckoutResult.Ok(existing.Number) : CheckoutResult.Refused("checkout.bad_form", "下单表单已失效，请刷新页面后重试");
+
+            if (product.PerBuyerLimit > 0)
+            {
+                var bought = await db.Orders.Where(o => o.ProductId == product.Id && o.BuyerUserId == request.BuyerUserId
+                        && o.Status != OrderStatus.Cancelled && o.Status != OrderStatus.Refunded && o.Status != OrderStatus.Failed)
+                    .SumAsync(o => (int?)o.Quantity, ct) ?? 0;
+                if (bought + request.Quantity > product.PerBuyerLimit)
+                    return CheckoutResult.Refused("checkout.buyer_limit", $"该商品每人限购 {product.PerBuyerLimit} 件，您已购买 {bought} 件");
+            }
+
+            db.Orders.Add(order);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException e) when (IsUniqueViolation(e))
+            {
+                // Raced with the same form's other submit (PostgreSQL has no writer gate).
+                await tx.RollbackAsync(ct);
+                var number = await db.Orders.AsNoTracking().Where(o => o.IdempotencyKey == request.IdempotencyKey && o.BuyerUserId == request.BuyerUserId).Select(o => o.Number).SingleOrDefaultAsync(ct);
+                return number is not null ? CheckoutResult.Ok(number) : CheckoutResult.Refused("checkout.bad_form", "下单表单已失效，请刷新页面后重试");
+            }
+
+            var debit = await db.PostAsync(wallet.Id, LedgerEntryType.Purchase, -order.Total, now, orderId: order.Id, stationId: station.Id, reason: $"购买 {product.Name} ×{order.Quantity}", ct: ct);
+            if (debit is null)
+            {
+                await tx.RollbackAsync(ct);
+                return CheckoutResult.Refused("checkout.balance", $"余额不足：需支付 {order.Total}，请先充值");
+            }
+            order.MarkPaid(PaymentMethod.Balance, now);
+
+            if (product.DeliveryType == DeliveryType.CardKey)
+            {
+                if (product.ReusableKey)
+                {
+                    var keyId = await db.CardKeys.Where(k => k.ProductId == product.Id && k.Status == CardKeyStatus.Available)
+                        .OrderBy(k => k.Id).Select(k => (long?)k.Id).FirstOrDefaultAsync(ct);
+                    if (keyId is null)
+                    {
+                        await tx.RollbackAsync(ct);
+                        return CheckoutResult.Refused("checkout.stock", "库存不足，未扣款，请稍后再试或联系客服");
+                    }
+                    order.ReusableKeyId = keyId;
+                }
+                else
+                {
+                    var taken = await CardKeyClaim.ClaimAsync(db, product.Id, order.Id, order.Quantity, now, ct);
+                    if (taken != order.Quantity)
+                    {
+                        await tx.RollbackAsync(ct);
+                        return CheckoutResult.Refused("checkout.stock", order.Quantity == 1 ? "库存不足，未扣款，请稍后再试或联系客服" : $"库存不足 {order.Quantity} 件，未扣款，请减少数量后重试");
+                    }
+                }
+                order.Deliver(now);
+            }
+            else
+            {
+                order.StartProcessing();
+            }
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+
+        events.Publish(new OrderEvent(OrderEventKind.Paid, order.Id, order.Number, station.Id, order.ProductId, order.Total, order.Status));
+        return CheckoutResult.Ok(order.Number);
+    }
+
+    /// <summary>A query password given at checkout, checked without revealing whether the order exists.</summary>
+    public static bool VerifyQueryPassword(Order order, string? password) =>
+        order.QueryPasswordHash is not null && !string.IsNullOrEmpty(password)
+        && QueryPasswordHasher.VerifyHashedPassword(order, order.QueryPasswordHash, password) != PasswordVerificationResult.Failed;
+
+    static bool IsUniqueViolation(DbUpdateException e) =>
+        e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation }
+        || e.InnerException is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 19 };
+}

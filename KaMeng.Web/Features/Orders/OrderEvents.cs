@@ -1,0 +1,39 @@
+using System.Collections.Immutable;
+using KaMeng.Domain;
+
+namespace KaMeng.Web.Features.Orders;
+
+public enum OrderEventKind { Paid, Delivered, Refunded, Cancelled, Failed }
+
+public sealed record OrderEvent(OrderEventKind Kind, long OrderId, string OrderNumber, int StationId, int ProductId, Money Total, OrderStatus Status);
+
+/// <summary>
+/// In-process notifier of order events, published after commit. Components subscribe in OnInitialized and
+/// dispose the subscription. A second server instance can later be fed from the database (LISTEN/NOTIFY)
+/// by calling <see cref="Publish"/> from a listener, without touching subscribers.
+/// </summary>
+public sealed class OrderEvents(ILogger<OrderEvents> log)
+{
+    ImmutableArray<Action<OrderEvent>> handlers = [];
+
+    public IDisposable Subscribe(Action<OrderEvent> handler)
+    {
+        ImmutableInterlocked.Update(ref handlers, h => h.Add(handler));
+        return new Subscription(this, handler);
+    }
+
+    public void Publish(OrderEvent e)
+    {
+        foreach (var handler in handlers)
+        {
+            // A subscriber's failure never reaches the business operation that already committed.
+            try { handler(e); }
+            catch (Exception ex) { log.LogWarning(ex, "Order event subscriber failed"); }
+        }
+    }
+
+    sealed class Subscription(OrderEvents owner, Action<OrderEvent> handler) : IDisposable
+    {
+        public void Dispose() => ImmutableInterlocked.Update(ref owner.handlers, h => h.Remove(handler));
+    }
+}

@@ -1,0 +1,101 @@
+using KaMeng.Data;
+using KaMeng.Domain;
+using Microsoft.EntityFrameworkCore;
+
+namespace KaMeng.Web.Features.Orders;
+
+/// <summary>An order as its buyer sees it, with the delivered secrets decrypted.</summary>
+public sealed record OrderView(Order Order, IReadOnlyList<string> Keys);
+
+/// <summary>Reading orders for buyers and staff, and the staff operations after payment: complete, refund, expire.</summary>
+public sealed class OrderService(IDbContextFactory<KaMengDbContext> dbFactory, CardKeyVault vault, TimeProvider clock, OrderEvents events)
+{
+    /// <summary>The buyer's own order, or null (another buyer's order is as good as absent).</summary>
+    public async Task<OrderView?> GetForBuyerAsync(string number, string buyerUserId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var order = await db.Orders.AsNoTracking().SingleOrDefaultAsync(o => o.Number == number && o.BuyerUserId == buyerUserId, ct);
+        return order is null ? null : new OrderView(order, await KeysOfAsync(db, order, ct));
+    }
+
+    /// <summary>查单: order number plus the contact and query password given at checkout.</summary>
+    public async Task<OrderView?> QueryAsync(int stationId, string? number, string? contact, string? password, CancellationToken ct = default)
+    {
+        if (!OrderNumber.LooksValid(number?.Trim()) || string.IsNullOrWhiteSpace(contact) || string.IsNullOrEmpty(password)) return null;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var order = await db.Orders.AsNoTracking().SingleOrDefaultAsync(o => o.Number == number!.Trim() && o.StationId == stationId, ct);
+        if (order is null || !string.Equals(order.Contact, contact.Trim(), StringComparison.Ordinal) || !CheckoutService.VerifyQueryPassword(order, password)) return null;
+        return new OrderView(order, await KeysOfAsync(db, order, ct));
+    }
+
+    async Task<IReadOnlyList<string>> KeysOfAsync(KaMengDbContext db, Order order, CancellationToken ct)
+    {
+        if (order.Status is not (OrderStatus.Delivered or OrderStatus.Refunded) || order.DeliveryType != DeliveryType.CardKey) return [];
+        if (order.ReusableKeyId is { } reusable)
+        {
+            var cipher = await db.CardKeys.Where(k => k.Id == reusable).Select(k => k.SecretCipher).SingleAsync(ct);
+            return Enumerable.Repeat(vault.Unprotect(cipher), order.Quantity).ToList();
+        }
+        var ciphers = await db.CardKeys.Where(k => k.OrderId == order.Id).OrderBy(k => k.Id).Select(k => k.SecretCipher).ToListAsync(ct);
+        return ciphers.Select(vault.Unprotect).ToList();
+    }
+
+    /// <summary>Staff complete a DirectTopUp/Manual order: Processing → Delivered with the delivery text.</summary>
+    public async Task<string?> CompleteAsync(long orderId, string? deliveryNote, AuditActor actor, CancellationToken ct = default)
+    {
+        if (string.IsNullOrWhiteSpace(deliveryNote)) return "请填写发货内容";
+        if (deliveryNote.Length > 4000) return "发货内容过长";
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var order = await db.Orders.SingleOrDefaultAsync(o => o.Id == orderId, ct);
+        if (order is null || !actor.MaySee(order.StationId)) return "订单不存在";
+        if (order.Status != OrderStatus.Processing) return "订单不在处理中，不能发货";
+        order.Deliver(clock.GetUtcNow(), deliveryNote.Trim());
+        db.AuditEntries.Add(actor.Entry("order.complete", order.Number, null, clock.GetUtcNow(), order.StationId));
+        try { await db.SaveChangesAsync(ct); }
+        catch (DbUpdateConcurrencyException) { return "订单状态已被他人修改，请刷新"; }
+        events.Publish(new OrderEvent(OrderEventKind.Delivered, order.Id, order.Number, order.StationId, order.ProductId, order.Total, order.Status));
+        return null;
+    }
+
+    /// <summary>Refund: reverses every ledger entry of the order in one transaction. Delivered keys stay sold (they were seen).</summary>
+    public async Task<string?> RefundAsync(long orderId, string? reason, AuditActor actor, CancellationToken ct = default)
+    {
+        if (string.IsNullOrWhiteSpace(reason)) return "请填写退款原因";
+        var now = clock.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var tx = await db.BeginBusinessTransactionAsync(ct);
+        var order = await db.Orders.SingleOrDefaultAsync(o => o.Id == orderId, ct);
+        if (order is null || !actor.MaySee(order.StationId)) return "订单不存在";
+        if (!order.CanRefund) return $"订单状态为「{DisplayNames.Of(order.Status)}」，不能退款";
+        order.Refund(now);
+        await db.SaveChangesAsync(ct); // the status is a concurrency token: a second refund fails here
+
+        var entries = await db.LedgerEntries.AsNoTracking().Where(e => e.OrderId == orderId && e.Type != LedgerEntryType.Refund).ToListAsync(ct);
+        foreach (var entry in entries)
+        {
+            // Purchases come back to the buyer; earnings are taken back from owners even into the negative.
+            await db.PostAsync(entry.WalletId, LedgerEntryType.Refund, -entry.Amount, now, orderId: orderId, stationId: entry.StationId,
+                reason: $"订单 {order.Number} 退款：{reason.Trim()}", operatorUserId: actor.UserId, allowNegative: true, ct: ct);
+        }
+        db.AuditEntries.Add(actor.Entry("order.refund", order.Number, reason.Trim(), now, order.StationId));
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        events.Publish(new OrderEvent(OrderEventKind.Refunded, order.Id, order.Number, order.StationId, order.ProductId, order.Total, order.Status));
+        return null;
+    }
+
+    /// <summary>Cancels unpaid orders whose payment window has passed. Returns how many. (The scheduler calls this.)</summary>
+    public async Task<int> ExpireUnpaidAsync(CancellationToken ct = default)
+    {
+        var now = clock.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var tx = await db.BeginBusinessTransactionAsync(ct);
+        var expired = await db.Orders.Where(o => o.Status == OrderStatus.PendingPayment && o.ExpiresAt <= now).ToListAsync(ct);
+        foreach (var order in expired) order.Cancel(now);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        foreach (var order in expired)
+            events.Publish(new OrderEvent(OrderEventKind.Cancelled, order.Id, order.Number, order.StationId, order.ProductId, order.Total, order.Status));
+        return expired.Count;
+    }
+}
