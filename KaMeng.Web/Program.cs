@@ -4,6 +4,7 @@ using KaMeng.Web.Features.Account;
 using KaMeng.Web.Features.Health;
 using KaMeng.Web.Features.Orders;
 using KaMeng.Web.Features.Stations;
+using KaMeng.Web.Features.Storefront;
 using KaMeng.Web.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -14,6 +15,7 @@ builder.AddKaMengIdentity();
 builder.AddKaMengUi();
 builder.AddStations();
 builder.AddOrders();
+builder.AddStorefront();
 
 var app = builder.Build();
 

@@ -18,3 +18,13 @@ document.addEventListener('click', async (e) => {
 // Called by the admin layout once its circuit is interactive; browser tests wait for this mark.
 window.kameng = window.kameng || {};
 window.kameng.circuitReady = () => document.body.setAttribute('data-circuit', 'connected');
+
+// Forms marked data-once submit once: a double click cannot send a second request
+// (the server's idempotency key is the real guard).
+document.addEventListener('submit', (e) => {
+  const form = e.target;
+  if (!(form instanceof HTMLFormElement) || !form.hasAttribute('data-once')) return;
+  if (form.dataset.submitted === '1') { e.preventDefault(); return; }
+  form.dataset.submitted = '1';
+  form.querySelectorAll('button[type=submit]').forEach((b) => { b.disabled = true; b.textContent = '提交中…'; });
+}, true);

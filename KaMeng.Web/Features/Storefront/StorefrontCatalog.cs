@@ -1,0 +1,58 @@
+using KaMeng.Data;
+using KaMeng.Domain;
+using KaMeng.Web.Features.Orders;
+using KaMeng.Web.Features.Stations;
+using Microsoft.EntityFrameworkCore;
+
+namespace KaMeng.Web.Features.Storefront;
+
+/// <summary>A product as a storefront list shows it. <see cref="Stock"/> is null where stock is not counted (top-ups, manual, reusable keys in stock).</summary>
+public sealed record ProductCard(int Id, string Name, int CategoryId, Money Price, int? Stock, DeliveryType Type, IReadOnlyList<string> Tags, string? ImagePath)
+{
+    public bool SoldOut => Stock == 0;
+}
+
+/// <summary>What buyers see of a station's catalogue: on-sale products, prices from the one resolver, stock derived from the keys.</summary>
+public sealed class StorefrontCatalog(IDbContextFactory<KaMengDbContext> dbFactory, PriceResolver prices, TimeProvider clock)
+{
+    public async Task<List<Category>> CategoriesAsync(StationInfo station, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Categories.AsNoTracking()
+            .Where(c => c.Visible && (c.StationId == Station.MainStationId || c.StationId == station.Id))
+            .OrderBy(c => c.SortOrder).ThenBy(c => c.Id).ToListAsync(ct);
+    }
+
+    public async Task<List<ProductCard>> ProductsAsync(StationInfo station, int? categoryId = null, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var query = db.Products.AsNoTracking().Where(p => !p.Deleted && p.OnShelf && (p.StationId == Station.MainStationId || p.StationId == station.Id));
+        if (categoryId is not null) query = query.Where(p => p.CategoryId == categoryId);
+        var now = clock.GetUtcNow();
+        var products = (await query.OrderBy(p => p.SortOrder).ThenBy(p => p.Id).ToListAsync(ct)).Where(p => p.IsOnSale(now)).ToList();
+        var stock = await StockAsync(db, products.Where(p => p.DeliveryType == DeliveryType.CardKey).Select(p => p.Id).ToList(), ct);
+        return products.Select(p => ToCard(station, p, stock)).ToList();
+    }
+
+    public async Task<(Product Product, ResolvedPrice Price, int? Stock)?> ProductAsync(StationInfo station, int id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var product = await db.Products.AsNoTracking().Include(p => p.Category).SingleOrDefaultAsync(p => p.Id == id && !p.Deleted, ct);
+        if (product is null || !PriceResolver.IsVisibleTo(station, product)) return null;
+        var stock = product.DeliveryType == DeliveryType.CardKey ? await StockAsync(db, [product.Id], ct) : [];
+        return (product, prices.Resolve(station, product), StockOf(product, stock));
+    }
+
+    ProductCard ToCard(StationInfo station, Product p, Dictionary<int, int> stock) =>
+        new(p.Id, p.Name, p.CategoryId, prices.Resolve(station, p).Price, StockOf(p, stock), p.DeliveryType, p.TagList.ToList(), p.ImagePath);
+
+    static int? StockOf(Product p, Dictionary<int, int> stock) =>
+        p.DeliveryType != DeliveryType.CardKey ? null
+        : p.ReusableKey ? (stock.GetValueOrDefault(p.Id) > 0 ? null : 0)
+        : stock.GetValueOrDefault(p.Id);
+
+    /// <summary>Available keys per product, counted from the keys themselves (never a stored counter).</summary>
+    static async Task<Dictionary<int, int>> StockAsync(KaMengDbContext db, List<int> productIds, CancellationToken ct) =>
+        productIds.Count == 0 ? [] : await db.CardKeys.Where(k => productIds.Contains(k.ProductId) && k.Status == CardKeyStatus.Available)
+            .GroupBy(k => k.ProductId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(x => x.Key, x => x.Count, ct);
+}
