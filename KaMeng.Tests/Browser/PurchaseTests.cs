@@ -1,3 +1,4 @@
+using KaMeng.Data;
 using KaMeng.Domain;
 using KaMeng.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -111,5 +112,42 @@ public class PurchaseTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
         await Assertions.Expect(page.Locator(".delivery-note")).ToContainTextAsync("运营商流水 8899");
         await using var db = fx.App.NewContext();
         Assert.Equal(OrderStatus.Delivered, (await db.Orders.SingleAsync(o => o.Number == number)).Status);
+    }
+
+    [Fact]
+    public async Task A_price_sent_by_the_client_is_ignored_and_a_double_click_makes_one_order()
+    {
+        var page = await fx.NewPageAsync();
+        await new LoginPage(page).LoginAsAsync("demo-buyer", TestAccounts.DemoPassword);
+        var store = new StorefrontPage(page);
+        await store.OpenProductAsync("Steam 钱包 50 元");
+        string buyerId;
+        long balanceBefore;
+        await using (var db = fx.App.NewContext())
+        {
+            buyerId = (await db.Users.SingleAsync(u => u.UserName == "demo-buyer")).Id;
+            // The class's tests share the demo buyer's ¥100: top up so their order does not matter.
+            var wallet = await db.EnsureWalletAsync(buyerId);
+            await db.PostAsync(wallet.Id, LedgerEntryType.Recharge, Money.FromYuan(100), DateTimeOffset.UtcNow, reason: "测试充值");
+            balanceBefore = (await db.Wallets.SingleAsync(w => w.UserId == buyerId)).Balance.Fen;
+        }
+        // A forged form: extra price fields, and the once-guard removed so both clicks reach the server.
+        await page.EvalOnSelectorAsync("form.checkout-form", """
+            f => {
+              for (const [n, v] of [['Form.UnitPrice', '1'], ['Form.Total', '1'], ['Form.Price', '1']]) {
+                const i = document.createElement('input'); i.type = 'hidden'; i.name = n; i.value = v; f.appendChild(i);
+              }
+              f.removeAttribute('data-once');
+            }
+            """);
+        await page.FillAsync("#quantity", "1");
+        await page.GetByTestId("buy").DblClickAsync();
+        await Assertions.Expect(store.OrderStatus).ToHaveTextAsync("已发货");
+
+        await using var check = fx.App.NewContext();
+        var orders = await check.Orders.Where(o => o.BuyerUserId == buyerId && o.ProductName == "Steam 钱包 50 元").ToListAsync();
+        Assert.Single(orders);
+        Assert.Equal(5000, orders[0].Total.Fen);
+        Assert.Equal(balanceBefore - 5000, (await check.Wallets.SingleAsync(w => w.UserId == buyerId)).Balance.Fen);
     }
 }
