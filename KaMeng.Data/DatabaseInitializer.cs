@@ -23,9 +23,24 @@ public sealed class DatabaseInitializer(
             await db.Database.MigrateAsync(ct);
             if (db.Provider == DatabaseProvider.Sqlite)
                 await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode = WAL;", ct);
+            await EnsurePlatformDefaultsAsync(db, ct);
             if (await db.Stations.AnyAsync(ct)) return;
         }
         await SeedAsync(ct);
+    }
+
+    /// <summary>Platform settings and the default substation levels, added when missing (also to older databases).</summary>
+    static async Task EnsurePlatformDefaultsAsync(KaMengDbContext db, CancellationToken ct)
+    {
+        if (!await db.PlatformSettings.AnyAsync(ct)) db.PlatformSettings.Add(new PlatformSettings());
+        if (!await db.StationLevels.AnyAsync(ct))
+        {
+            db.StationLevels.AddRange(
+                new StationLevel { Name = "普通", OpenPrice = Money.FromYuan(50), CostRateBasisPoints = 9500, MayOpenChildren = false, SortOrder = 1 },
+                new StationLevel { Name = "高级", OpenPrice = Money.FromYuan(200), CostRateBasisPoints = 9000, MayOpenChildren = true, MaxChildren = 20, SortOrder = 2 },
+                new StationLevel { Name = "旗舰", OpenPrice = Money.FromYuan(800), CostRateBasisPoints = 8500, MayOpenChildren = true, MaxChildren = 200, SortOrder = 3 });
+        }
+        await db.SaveChangesAsync(ct);
     }
 
     async Task SeedAsync(CancellationToken ct)
@@ -68,8 +83,10 @@ public sealed class DatabaseInitializer(
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var level = await db.StationLevels.OrderBy(l => l.SortOrder).Skip(1).FirstAsync(ct);
         var demo = new Station
         {
+            LevelId = level.Id,
             Code = "demo", Name = "演示分站", ParentId = Station.MainStationId, OwnerUserId = owner.Id, CreatedAt = now,
             Announcement = "这是演示分站，所有商品自动发货。", ContactQq = "10000", Hosts = [new StationHost { Host = "demo.localhost" }],
         };

@@ -18,6 +18,13 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
     public DbSet<Wallet> Wallets => Set<Wallet>();
     public DbSet<LedgerEntry> LedgerEntries => Set<LedgerEntry>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<StationLevel> StationLevels => Set<StationLevel>();
+    public DbSet<LevelPrice> LevelPrices => Set<LevelPrice>();
+    public DbSet<PriceRule> PriceRules => Set<PriceRule>();
+    public DbSet<StationProduct> StationProducts => Set<StationProduct>();
+    public DbSet<MemberLevel> MemberLevels => Set<MemberLevel>();
+    public DbSet<Withdrawal> Withdrawals => Set<Withdrawal>();
+    public DbSet<PlatformSettings> PlatformSettings => Set<PlatformSettings>();
 
     public abstract DatabaseProvider Provider { get; }
 

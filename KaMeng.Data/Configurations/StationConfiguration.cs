@@ -20,6 +20,14 @@ sealed class StationConfiguration : IEntityTypeConfiguration<Station>
         b.HasOne(x => x.Parent).WithMany().HasForeignKey(x => x.ParentId).OnDelete(DeleteBehavior.Restrict);
         b.HasMany(x => x.Hosts).WithOne().HasForeignKey(h => h.StationId);
         b.Ignore(x => x.IsMain);
+        b.Property(x => x.ContactTelegram).HasMaxLength(64);
+        b.Property(x => x.LogoUrl).HasMaxLength(256);
+        b.Property(x => x.FaviconUrl).HasMaxLength(256);
+        b.Property(x => x.SeoTitle).HasMaxLength(128);
+        b.Property(x => x.SeoDescription).HasMaxLength(512);
+        b.Property(x => x.FooterText).HasMaxLength(512);
+        b.HasOne(x => x.Level).WithMany().HasForeignKey(x => x.LevelId).OnDelete(DeleteBehavior.Restrict);
+        b.HasIndex(x => x.OwnerUserId);
     }
 }
 

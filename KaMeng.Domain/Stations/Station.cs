@@ -21,6 +21,20 @@ public class Station
     public string? ContactQq { get; set; }
     public string? ContactWeChat { get; set; }
     public string? ContactEmail { get; set; }
+    public string? ContactTelegram { get; set; }
+    public int? LevelId { get; set; }
+    public StationLevel? Level { get; set; }
+    /// <summary>Null: does not expire.</summary>
+    public DateTimeOffset? ExpiresAt { get; set; }
+    /// <summary>Suspends the product listing only (the storefront stays up with a notice).</summary>
+    public bool ListingSuspended { get; set; }
+    public string? LogoUrl { get; set; }
+    public string? FaviconUrl { get; set; }
+    public string? SeoTitle { get; set; }
+    public string? SeoDescription { get; set; }
+    public string? FooterText { get; set; }
+    /// <summary>What this station adds on top of the platform's opening price when it sells child substations.</summary>
+    public Money ChildOpenMarkup { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public List<StationHost> Hosts { get; set; } = [];
 
