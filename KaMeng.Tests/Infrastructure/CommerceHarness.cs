@@ -24,6 +24,7 @@ public sealed class CommerceHarness : IAsyncDisposable
         new(await TestDatabase.CreateAsync(provider, services =>
         {
             services.AddSingleton<PriceResolver>();
+            services.AddSingleton<TimeProvider>(TimeProvider.System);
             services.AddSingleton<OrderEvents>();
             services.AddSingleton<CheckoutService>();
             services.AddSingleton<OrderService>();

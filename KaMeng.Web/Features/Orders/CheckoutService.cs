@@ -45,7 +45,7 @@ public sealed class CheckoutService(
             return CheckoutResult.Refused("checkout.bad_form", "下单表单已失效，请刷新页面后重试");
         if (request.Quantity <= 0)
             return CheckoutResult.Refused("checkout.quantity", "购买数量必须是大于 0 的整数");
-        if (station.Status != StationStatus.Active)
+        if (!station.IsOpenForBusiness(clock.GetUtcNow()))
             return CheckoutResult.Refused("checkout.station_closed", "本站暂停营业，暂时不能下单");
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -75,14 +75,18 @@ public sealed class CheckoutService(
         if (!string.IsNullOrEmpty(request.QueryPassword) && (request.QueryPassword.Length < 4 || request.QueryPassword.Length > 32))
             return CheckoutResult.Refused("checkout.query_password", "查单密码长度为 4–32 位");
 
-        var price = prices.Resolve(station, product);
-        var order = Order.Place(OrderNumber.New(now), station.Id, product, request.Quantity, price.Price, now, TimeSpan.FromMinutes(options.Value.PaymentWindowMinutes));
+        var pricing = await prices.ForStationAsync(station.Id);
+        var memberDiscount = pricing.MemberLevels.Count == 0 ? 0 : pricing.MemberDiscountFor(await SpendAsync(db, station.Id, request.BuyerUserId, ct));
+        var quote = pricing.Quote(product, memberDiscount);
+        // Self-dealing: an owner buying on their own substation pays its cost and earns no margin on themselves.
+        var unitPrice = station.ParentId is not null && pricing.Station.OwnerUserId == request.BuyerUserId ? quote.Cost : quote.Price;
+        var order = Order.Place(OrderNumber.New(now), station.Id, product, request.Quantity, unitPrice, now, TimeSpan.FromMinutes(options.Value.PaymentWindowMinutes));
         order.BuyerUserId = request.BuyerUserId;
         order.IdempotencyKey = request.IdempotencyKey;
         order.InputsJson = inputsJson;
         order.Contact = string.IsNullOrWhiteSpace(request.Contact) ? null : request.Contact.Trim()[..Math.Min(128, request.Contact.Trim().Length)];
         if (!string.IsNullOrEmpty(request.QueryPassword)) order.QueryPasswordHash = QueryPasswordHasher.HashPassword(order, request.QueryPassword);
-        order.PriceChainJson = JsonSerializer.Serialize(new[] { new { stationId = station.Id, price = price.Price.Fen, cost = price.Cost.Fen } });
+        order.PriceChainJson = PriceResolver.Snapshot(quote);
 
         var wallet = await db.EnsureWalletAsync(request.BuyerUserId, ct);
 
@@ -147,6 +151,7 @@ public sealed class CheckoutService(
                     }
                 }
                 order.Deliver(now);
+                await Earnings.PostAsync(db, order, now, ct);
             }
             else
             {
@@ -158,6 +163,14 @@ public sealed class CheckoutService(
 
         events.Publish(new OrderEvent(OrderEventKind.Paid, order.Id, order.Number, station.Id, order.ProductId, order.Total, order.Status));
         return CheckoutResult.Ok(order.Number);
+    }
+
+    /// <summary>What a buyer has spent at a station (delivered orders), for member levels.</summary>
+    static async Task<Money> SpendAsync(KaMengDbContext db, int stationId, string buyerUserId, CancellationToken ct)
+    {
+        var totals = await db.Orders.Where(o => o.StationId == stationId && o.BuyerUserId == buyerUserId && o.Status == OrderStatus.Delivered)
+            .Select(o => o.Total).ToListAsync(ct);
+        return Money.FromFen(totals.Sum(t => t.Fen));
     }
 
     /// <summary>A query password given at checkout, checked without revealing whether the order exists.</summary>

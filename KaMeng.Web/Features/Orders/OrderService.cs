@@ -45,14 +45,18 @@ public sealed class OrderService(IDbContextFactory<KaMengDbContext> dbFactory, C
     {
         if (string.IsNullOrWhiteSpace(deliveryNote)) return "请填写发货内容";
         if (deliveryNote.Length > 4000) return "发货内容过长";
+        var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var tx = await db.BeginBusinessTransactionAsync(ct);
         var order = await db.Orders.SingleOrDefaultAsync(o => o.Id == orderId, ct);
         if (order is null || !actor.MaySee(order.StationId)) return "订单不存在";
         if (order.Status != OrderStatus.Processing) return "订单不在处理中，不能发货";
-        order.Deliver(clock.GetUtcNow(), deliveryNote.Trim());
-        db.AuditEntries.Add(actor.Entry("order.complete", order.Number, null, clock.GetUtcNow(), order.StationId));
+        order.Deliver(now, deliveryNote.Trim());
+        db.AuditEntries.Add(actor.Entry("order.complete", order.Number, null, now, order.StationId));
         try { await db.SaveChangesAsync(ct); }
         catch (DbUpdateConcurrencyException) { return "订单状态已被他人修改，请刷新"; }
+        await Earnings.PostAsync(db, order, now, ct);
+        await tx.CommitAsync(ct);
         events.Publish(new OrderEvent(OrderEventKind.Delivered, order.Id, order.Number, order.StationId, order.ProductId, order.Total, order.Status));
         return null;
     }

@@ -1,22 +1,86 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using KaMeng.Data;
 using KaMeng.Domain;
 using KaMeng.Web.Features.Stations;
+using Microsoft.EntityFrameworkCore;
 
 namespace KaMeng.Web.Features.Orders;
 
-/// <summary>A station's selling price of a product and how it was reached.</summary>
-public sealed record ResolvedPrice(Money Price, Money Cost, string Explanation);
+/// <summary>Everything that prices products at one station: the path from the main station, each station's rules,
+/// the level prices of its top substation. Immutable; rebuilt after <see cref="PriceResolver.Invalidate"/>.</summary>
+public sealed class StationPricing(IReadOnlyList<ChainStation> path, IReadOnlyDictionary<int, Money> levelPricesByProduct, IReadOnlyList<MemberLevel> memberLevels)
+{
+    public IReadOnlyList<ChainStation> Path { get; } = path;
+    public IReadOnlyList<MemberLevel> MemberLevels { get; } = memberLevels;
+    public ChainStation Station => Path[^1];
+
+    public PriceQuote Quote(Product product, int memberDiscountBasisPoints = 0)
+    {
+        IReadOnlyDictionary<int, Money>? levelPrices = null;
+        if (Path.Count > 1 && Path[1].Level is { } level && levelPricesByProduct.TryGetValue(product.Id, out var explicitPrice))
+            levelPrices = new Dictionary<int, Money> { [level.Id] = explicitPrice };
+        return PriceChain.Quote(product, Path, levelPrices, memberDiscountBasisPoints);
+    }
+
+    /// <summary>The member discount a buyer with this total spend at the station gets.</summary>
+    public int MemberDiscountFor(Money totalSpend) =>
+        MemberLevels.Where(l => l.SpendThreshold <= totalSpend).Select(l => l.DiscountBasisPoints).DefaultIfEmpty(0).Max();
+}
+
+/// <summary>A frozen step of the price chain stored on an order (what each station paid and sold at).</summary>
+public sealed record ChainSnapshotStep(int StationId, string? OwnerUserId, long CostFen, long PriceFen);
 
 /// <summary>
-/// The one place a selling price is decided, used by every surface (list, product page, checkout, order).
-/// The main station sells at the base price; substation price chains arrive with the substations issue and
-/// replace the body of <see cref="Resolve"/>, not its callers.
+/// The one place a selling price is decided, used by every surface (list, product page, checkout, order, API,
+/// dashboards), so a product shows the same price everywhere in a station. Pricing contexts are cached per station.
 /// </summary>
-public sealed class PriceResolver
+public sealed class PriceResolver(IDbContextFactory<KaMengDbContext> dbFactory)
 {
-    public ResolvedPrice Resolve(StationInfo station, Product product) =>
-        new(product.BasePrice, product.CostPrice, $"总站售价 {product.BasePrice}");
+    readonly ConcurrentDictionary<int, Lazy<Task<StationPricing>>> cache = new();
+
+    /// <summary>Call after any change to stations, levels, level prices, price rules or member levels.</summary>
+    public void Invalidate() => cache.Clear();
+
+    public Task<StationPricing> ForStationAsync(int stationId) =>
+        cache.GetOrAdd(stationId, id => new Lazy<Task<StationPricing>>(() => LoadAsync(id))).Value;
 
     /// <summary>Products of the main station's catalogue are sold by every station; a station's own products by it.</summary>
     public static bool IsVisibleTo(StationInfo station, Product product) =>
         product.StationId == Station.MainStationId || product.StationId == station.Id;
+
+    public static string Snapshot(PriceQuote quote) =>
+        JsonSerializer.Serialize(quote.Steps.Select(s => new ChainSnapshotStep(s.StationId, s.OwnerUserId, s.Cost.Fen, s.Price.Fen)));
+
+    public static IReadOnlyList<ChainSnapshotStep> ReadSnapshot(string? json) =>
+        string.IsNullOrEmpty(json) ? [] : JsonSerializer.Deserialize<List<ChainSnapshotStep>>(json) ?? [];
+
+    async Task<StationPricing> LoadAsync(int stationId)
+    {
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync();
+            var stations = new List<Station>();
+            int? next = stationId;
+            while (next is int id && stations.Count < 16)
+            {
+                var s = await db.Stations.AsNoTracking().Include(x => x.Level).SingleAsync(x => x.Id == id);
+                stations.Insert(0, s);
+                next = s.ParentId;
+            }
+            var ids = stations.Select(s => s.Id).ToList();
+            var rules = await db.PriceRules.AsNoTracking().Where(r => ids.Contains(r.StationId)).ToListAsync();
+            var path = stations.Select(s => new ChainStation(s.Id, s.Name, s.OwnerUserId, s.Level, rules.Where(r => r.StationId == s.Id).ToList())).ToList();
+            var levelPrices = stations.Count > 1 && stations[1].LevelId is int levelId
+                ? await db.LevelPrices.AsNoTracking().Where(p => p.LevelId == levelId).ToDictionaryAsync(p => p.ProductId, p => p.Price)
+                : new Dictionary<int, Money>();
+            var members = await db.MemberLevels.AsNoTracking().Where(m => m.StationId == stationId).ToListAsync();
+            return new StationPricing(path, levelPrices, members);
+        }
+        catch
+        {
+            cache.TryRemove(stationId, out _); // a failed load is not cached
+            throw;
+        }
+    }
 }

@@ -10,6 +10,27 @@ public sealed record StationInfo(int Id, string Code, string Name, int? ParentId
     string? SuspensionReason, DateTimeOffset? SuspendedUntil, string? Announcement, string? ContactQq, string? ContactWeChat, string? ContactEmail)
 {
     public bool IsMain => ParentId is null;
+    public string? OwnerUserId { get; init; }
+    public bool ListingSuspended { get; init; }
+    public DateTimeOffset? ExpiresAt { get; init; }
+    public string? ContactTelegram { get; init; }
+    public string? LogoUrl { get; init; }
+    public string? FaviconUrl { get; init; }
+    public string? SeoTitle { get; init; }
+    public string? SeoDescription { get; init; }
+    public string? FooterText { get; init; }
+
+    /// <summary>Suspended (until its end time), closed or expired stations take no orders.</summary>
+    public bool IsOpenForBusiness(DateTimeOffset now) =>
+        Status != StationStatus.Closed && !IsSuspendedAt(now) && !ListingSuspended && (ExpiresAt is null || now < ExpiresAt);
+
+    public bool IsSuspendedAt(DateTimeOffset now) => Status == StationStatus.Suspended && (SuspendedUntil is null || now < SuspendedUntil);
+
+    public static StationInfo From(Station x) => new(x.Id, x.Code, x.Name, x.ParentId, x.Theme, x.Status, x.SuspensionReason, x.SuspendedUntil, x.Announcement, x.ContactQq, x.ContactWeChat, x.ContactEmail)
+    {
+        OwnerUserId = x.OwnerUserId, ListingSuspended = x.ListingSuspended, ExpiresAt = x.ExpiresAt, ContactTelegram = x.ContactTelegram,
+        LogoUrl = x.LogoUrl, FaviconUrl = x.FaviconUrl, SeoTitle = x.SeoTitle, SeoDescription = x.SeoDescription, FooterText = x.FooterText,
+    };
 }
 
 /// <summary>All stations by code and by bound host. Small (hundreds of rows), so held in memory and
@@ -40,7 +61,7 @@ public sealed class StationDirectory(IDbContextFactory<KaMengDbContext> dbFactor
             if (snapshot is { } again) return again;
             await using var db = await dbFactory.CreateDbContextAsync();
             var stations = await db.Stations.AsNoTracking().Include(x => x.Hosts).ToListAsync();
-            var infos = stations.Select(x => (x, info: new StationInfo(x.Id, x.Code, x.Name, x.ParentId, x.Theme, x.Status, x.SuspensionReason, x.SuspendedUntil, x.Announcement, x.ContactQq, x.ContactWeChat, x.ContactEmail))).ToList();
+            var infos = stations.Select(x => (x, info: StationInfo.From(x))).ToList();
             var next = new Snapshot(
                 infos.ToFrozenDictionary(p => p.x.Code, p => p.info, StringComparer.OrdinalIgnoreCase),
                 infos.SelectMany(p => p.x.Hosts.Select(h => (h.Host, p.info))).ToFrozenDictionary(p => p.Host, p => p.info, StringComparer.OrdinalIgnoreCase),

@@ -12,7 +12,11 @@ public sealed record ProductCard(int Id, string Name, int CategoryId, Money Pric
     public bool SoldOut => Stock == 0;
 }
 
-/// <summary>What buyers see of a station's catalogue: on-sale products, prices from the one resolver, stock derived from the keys.</summary>
+/// <summary>A product page: the product as this station presents it, its quote along the chain and its stock.</summary>
+public sealed record ProductDetail(Product Product, string Name, string? DescriptionMarkdown, PriceQuote Quote, int? Stock);
+
+/// <summary>What buyers see of a station's catalogue: on-sale products not hidden by the station, with the station's
+/// names and order, prices from the one resolver, and stock derived from the keys.</summary>
 public sealed class StorefrontCatalog(IDbContextFactory<KaMengDbContext> dbFactory, PriceResolver prices, TimeProvider clock)
 {
     public async Task<List<Category>> CategoriesAsync(StationInfo station, CancellationToken ct = default)
@@ -25,26 +29,40 @@ public sealed class StorefrontCatalog(IDbContextFactory<KaMengDbContext> dbFacto
 
     public async Task<List<ProductCard>> ProductsAsync(StationInfo station, int? categoryId = null, CancellationToken ct = default)
     {
+        if (station.ListingSuspended) return [];
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var query = db.Products.AsNoTracking().Where(p => !p.Deleted && p.OnShelf && (p.StationId == Station.MainStationId || p.StationId == station.Id));
         if (categoryId is not null) query = query.Where(p => p.CategoryId == categoryId);
         var now = clock.GetUtcNow();
-        var products = (await query.OrderBy(p => p.SortOrder).ThenBy(p => p.Id).ToListAsync(ct)).Where(p => p.IsOnSale(now)).ToList();
+        var overrides = await OverridesAsync(db, station, ct);
+        var products = (await query.ToListAsync(ct))
+            .Where(p => p.IsOnSale(now) && !(overrides.GetValueOrDefault(p.Id)?.Hidden ?? false))
+            .OrderBy(p => overrides.GetValueOrDefault(p.Id)?.SortOrder ?? p.SortOrder).ThenBy(p => p.Id).ToList();
         var stock = await StockAsync(db, products.Where(p => p.DeliveryType == DeliveryType.CardKey).Select(p => p.Id).ToList(), ct);
-        return products.Select(p => ToCard(station, p, stock)).ToList();
+        var pricing = await prices.ForStationAsync(station.Id);
+        return products.Select(p =>
+        {
+            var o = overrides.GetValueOrDefault(p.Id);
+            var tags = p.TagList.ToList();
+            if (o?.Recommended == true && !tags.Contains("推荐")) tags.Insert(0, "推荐");
+            return new ProductCard(p.Id, o?.Name ?? p.Name, p.CategoryId, pricing.Quote(p).Price, StockOf(p, stock), p.DeliveryType, tags, p.ImagePath);
+        }).ToList();
     }
 
-    public async Task<(Product Product, ResolvedPrice Price, int? Stock)?> ProductAsync(StationInfo station, int id, CancellationToken ct = default)
+    public async Task<ProductDetail?> ProductAsync(StationInfo station, int id, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var product = await db.Products.AsNoTracking().Include(p => p.Category).SingleOrDefaultAsync(p => p.Id == id && !p.Deleted, ct);
         if (product is null || !PriceResolver.IsVisibleTo(station, product)) return null;
+        var o = await db.StationProducts.AsNoTracking().SingleOrDefaultAsync(x => x.StationId == station.Id && x.ProductId == id, ct);
+        if (o?.Hidden == true) return null;
         var stock = product.DeliveryType == DeliveryType.CardKey ? await StockAsync(db, [product.Id], ct) : [];
-        return (product, prices.Resolve(station, product), StockOf(product, stock));
+        var quote = (await prices.ForStationAsync(station.Id)).Quote(product);
+        return new ProductDetail(product, o?.Name ?? product.Name, o?.DescriptionMarkdown ?? product.DescriptionMarkdown, quote, StockOf(product, stock));
     }
 
-    ProductCard ToCard(StationInfo station, Product p, Dictionary<int, int> stock) =>
-        new(p.Id, p.Name, p.CategoryId, prices.Resolve(station, p).Price, StockOf(p, stock), p.DeliveryType, p.TagList.ToList(), p.ImagePath);
+    static async Task<Dictionary<int, StationProduct>> OverridesAsync(KaMengDbContext db, StationInfo station, CancellationToken ct) =>
+        station.IsMain ? [] : await db.StationProducts.AsNoTracking().Where(x => x.StationId == station.Id).ToDictionaryAsync(x => x.ProductId, ct);
 
     static int? StockOf(Product p, Dictionary<int, int> stock) =>
         p.DeliveryType != DeliveryType.CardKey ? null
