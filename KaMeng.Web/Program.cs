@@ -5,6 +5,7 @@ using KaMeng.Web.Features.Health;
 using KaMeng.Web.Features.Orders;
 using KaMeng.Web.Features.Stations;
 using KaMeng.Web.Features.Storefront;
+using KaMeng.Web.Features.Substations;
 using KaMeng.Web.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -16,6 +17,7 @@ builder.AddKaMengUi();
 builder.AddStations();
 builder.AddOrders();
 builder.AddStorefront();
+builder.AddSubstations();
 
 var app = builder.Build();
 

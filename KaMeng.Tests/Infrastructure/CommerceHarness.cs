@@ -29,7 +29,20 @@ public sealed class CommerceHarness : IAsyncDisposable
             services.AddSingleton<CheckoutService>();
             services.AddSingleton<OrderService>();
             services.AddSingleton<WalletService>();
+            services.AddSingleton<StationDirectory>();
+            services.AddScoped<KaMeng.Web.Features.Substations.SubstationService>();
+            services.AddSingleton<KaMeng.Web.Features.Substations.PriceRuleService>();
+            services.AddSingleton<KaMeng.Web.Features.Substations.WithdrawalService>();
         }));
+
+    public T Get<T>() where T : notnull => Db.Services.CreateScope().ServiceProvider.GetRequiredService<T>();
+
+    public async Task<StationInfo> StationAsync(int id)
+    {
+        var directory = Db.Services.GetRequiredService<StationDirectory>();
+        directory.Invalidate();
+        return (await directory.ByIdAsync(id))!;
+    }
 
     /// <summary>A card-key product of the main station with <paramref name="keys"/> available keys.</summary>
     public async Task<Product> AddCardKeyProductAsync(int keys, long priceFen = 700, Action<Product>? configure = null)

@@ -13,12 +13,14 @@ public sealed class StationPricing(IReadOnlyList<ChainStation> path, IReadOnlyDi
 {
     public IReadOnlyList<ChainStation> Path { get; } = path;
     public IReadOnlyList<MemberLevel> MemberLevels { get; } = memberLevels;
+    /// <summary>Explicit level prices (by product) of the top substation's level.</summary>
+    public IReadOnlyDictionary<int, Money> LevelPrices { get; } = levelPricesByProduct;
     public ChainStation Station => Path[^1];
 
     public PriceQuote Quote(Product product, int memberDiscountBasisPoints = 0)
     {
         IReadOnlyDictionary<int, Money>? levelPrices = null;
-        if (Path.Count > 1 && Path[1].Level is { } level && levelPricesByProduct.TryGetValue(product.Id, out var explicitPrice))
+        if (Path.Count > 1 && Path[1].Level is { } level && LevelPrices.TryGetValue(product.Id, out var explicitPrice))
             levelPrices = new Dictionary<int, Money> { [level.Id] = explicitPrice };
         return PriceChain.Quote(product, Path, levelPrices, memberDiscountBasisPoints);
     }

@@ -1,0 +1,84 @@
+using KaMeng.Data;
+using KaMeng.Domain;
+using KaMeng.Web.Features.Orders;
+using Microsoft.EntityFrameworkCore;
+
+namespace KaMeng.Web.Features.Substations;
+
+public sealed record PriceRuleInput(PriceRuleAudience Audience, PriceRuleScope Scope, int? CategoryId, int? ProductId, PriceRuleKind Kind, string? Value, PriceRounding Rounding);
+
+/// <summary>A station's pricing rules (加价). A rule that would sell any product it covers below the station's cost is refused.</summary>
+public sealed class PriceRuleService(IDbContextFactory<KaMengDbContext> dbFactory, PriceResolver prices, TimeProvider clock)
+{
+    public async Task<List<PriceRule>> RulesOfAsync(int stationId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.PriceRules.AsNoTracking().Where(r => r.StationId == stationId).OrderBy(r => r.Audience).ThenBy(r => r.Scope).ToListAsync(ct);
+    }
+
+    /// <summary>Adds or replaces the rule of that audience and scope. Returns a Chinese error or null.</summary>
+    public async Task<string?> SaveAsync(int stationId, PriceRuleInput input, AuditActor actor, CancellationToken ct = default)
+    {
+        if (!actor.MaySee(stationId)) return "分站不存在";
+        if (stationId == Station.MainStationId) return "总站按商品基础售价出售，请在商品中修改售价";
+        long value = 0;
+        switch (input.Kind)
+        {
+            case PriceRuleKind.PlusPercent:
+                if (!decimal.TryParse(input.Value, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var pct)
+                    || pct < 0 || pct > 1000 || decimal.Round(pct, 2) != pct)
+                    return "加价百分比须为 0–1000 之间的数，最多两位小数";
+                value = (long)(pct * 100);
+                break;
+            case PriceRuleKind.PlusAmount or PriceRuleKind.Fixed:
+                if (!Money.TryParseYuan(input.Value, out var m) || m.IsNegative) return "请输入正确的金额（最多两位小数）";
+                value = m.Fen;
+                break;
+        }
+        if (input.Scope == PriceRuleScope.Product && input.ProductId is null) return "请选择商品";
+        if (input.Scope == PriceRuleScope.Category && input.CategoryId is null) return "请选择分类";
+        if (input.Kind == PriceRuleKind.Fixed && input.Scope != PriceRuleScope.Product) return "固定价只能用于单个商品";
+
+        var rule = new PriceRule
+        {
+            StationId = stationId, Audience = input.Audience, Scope = input.Scope, Kind = input.Kind, Value = value, Rounding = input.Rounding,
+            CategoryId = input.Scope == PriceRuleScope.Category ? input.CategoryId : null,
+            ProductId = input.Scope == PriceRuleScope.Product ? input.ProductId : null,
+        };
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var existing = await db.PriceRules.Where(r => r.StationId == stationId && r.Audience == rule.Audience && r.Scope == rule.Scope && r.CategoryId == rule.CategoryId && r.ProductId == rule.ProductId).ToListAsync(ct);
+
+        // Check every product the rule covers against the station's cost with the rule in place.
+        var pricing = await prices.ForStationAsync(stationId);
+        var others = pricing.Station.Rules.Where(r => !existing.Any(e => e.Id == r.Id)).Append(rule).ToList();
+        var trial = new StationPricing([.. pricing.Path.Take(pricing.Path.Count - 1), pricing.Station with { Rules = others }], pricing.LevelPrices, pricing.MemberLevels);
+        var covered = db.Products.AsNoTracking().Where(p => !p.Deleted && (p.StationId == Station.MainStationId || p.StationId == stationId));
+        if (rule.ProductId is int pid) covered = covered.Where(p => p.Id == pid);
+        if (rule.CategoryId is int cid) covered = covered.Where(p => p.CategoryId == cid);
+        foreach (var product in await covered.ToListAsync(ct))
+        {
+            var quote = trial.Quote(product);
+            if (rule.Audience == PriceRuleAudience.Selling && quote.FloorApplied)
+                return $"该规则会使「{product.Name}」售价低于成本价 {quote.Cost}，已拒绝";
+            if (rule.Audience == PriceRuleAudience.ChildSupply && rule.Apply(quote.Cost, quote.Price) < quote.Cost)
+                return $"该规则会使「{product.Name}」的下级供货价低于您的成本价 {quote.Cost}，已拒绝";
+        }
+
+        db.PriceRules.RemoveRange(existing);
+        db.PriceRules.Add(rule);
+        db.AuditEntries.Add(actor.Entry("price.rule", $"{rule.Audience}/{rule.Scope}", rule.Describe(), clock.GetUtcNow(), stationId));
+        await db.SaveChangesAsync(ct);
+        prices.Invalidate();
+        return null;
+    }
+
+    public async Task<string?> DeleteAsync(int stationId, int ruleId, AuditActor actor, CancellationToken ct = default)
+    {
+        if (!actor.MaySee(stationId)) return "分站不存在";
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var deleted = await db.PriceRules.Where(r => r.Id == ruleId && r.StationId == stationId).ExecuteDeleteAsync(ct);
+        prices.Invalidate();
+        return deleted == 0 ? "规则不存在" : null;
+    }
+}

@@ -1,0 +1,167 @@
+using KaMeng.Data;
+using KaMeng.Domain;
+using KaMeng.Web.Features.Orders;
+using KaMeng.Web.Features.Stations;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace KaMeng.Web.Features.Substations;
+
+public sealed record OpenSubstationRequest(string? Code, string? Name, int LevelId);
+
+/// <summary>Opening, upgrading, suspending and closing substations. Money moves through the ledger in the same transaction.</summary>
+public sealed class SubstationService(
+    IDbContextFactory<KaMengDbContext> dbFactory,
+    UserManager<AppUser> users,
+    StationDirectory directory,
+    PriceResolver prices,
+    TimeProvider clock)
+{
+    /// <summary>What opening a substation of a level costs under a parent: the platform's price plus the parent's markup.</summary>
+    public static Money OpenPrice(StationLevel level, Station parent) => parent.IsMain ? level.OpenPrice : level.OpenPrice + parent.ChildOpenMarkup;
+
+    /// <summary>A buyer opens a substation under the station they are on, paying from their balance. Returns (code, error).</summary>
+    public Task<(int? StationId, string? Error)> OpenAsync(int parentStationId, string buyerUserId, OpenSubstationRequest request, CancellationToken ct = default) =>
+        OpenCoreAsync(parentStationId, buyerUserId, request, charge: true, ct);
+
+    async Task<(int? StationId, string? Error)> OpenCoreAsync(int parentStationId, string buyerUserId, OpenSubstationRequest request, bool charge, CancellationToken ct)
+    {
+        var code = request.Code?.Trim().ToLowerInvariant();
+        if (!Station.IsValidCode(code)) return (null, "站点编号须为 2–32 位小写字母、数字或连字符，且不能是保留字（如 admin、api、www）");
+        var name = request.Name?.Trim();
+        if (string.IsNullOrEmpty(name) || name.Length > 64) return (null, "请填写站点名称（最多 64 字）");
+
+        var now = clock.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var parent = await db.Stations.AsNoTracking().SingleOrDefaultAsync(s => s.Id == parentStationId, ct);
+        var level = await db.StationLevels.AsNoTracking().SingleOrDefaultAsync(l => l.Id == request.LevelId, ct);
+        if (parent is null || level is null) return (null, "请选择分站等级");
+        var refusal = await CanOpenUnderAsync(db, parent, ct);
+        if (refusal is not null) return (null, refusal);
+        if (await db.Stations.AnyAsync(s => s.OwnerUserId == buyerUserId && s.Status != StationStatus.Closed, ct)) return (null, "每个账号只能开通一个分站");
+        if (await db.Stations.AnyAsync(s => s.Code == code, ct)) return (null, $"站点编号 {code} 已被使用");
+
+        var price = charge ? OpenPrice(level, parent) : Money.Zero;
+        await using var tx = await db.BeginBusinessTransactionAsync(ct);
+        var station = new Station
+        {
+            Code = code!, Name = name, ParentId = parent.Id, OwnerUserId = buyerUserId, LevelId = level.Id, CreatedAt = now,
+            ExpiresAt = level.RenewalDays is int days ? now.AddDays(days) : null,
+        };
+        db.Stations.Add(station);
+        try { await db.SaveChangesAsync(ct); }
+        catch (DbUpdateException) { return (null, $"站点编号 {code} 已被使用"); }
+
+        if (price.Fen > 0)
+        {
+            var wallet = await db.EnsureWalletAsync(buyerUserId, ct);
+            var paid = await db.PostAsync(wallet.Id, LedgerEntryType.Purchase, -price, now, stationId: parent.Id, reason: $"开通分站 {code}（{level.Name}）", ct: ct);
+            if (paid is null)
+            {
+                await tx.RollbackAsync(ct);
+                return (null, $"余额不足：开通{level.Name}分站需要 {price}");
+            }
+            // The platform gets its price; a parent substation selling children earns its markup.
+            var platformOwner = await db.Stations.Where(s => s.Id == Station.MainStationId).Select(s => s.OwnerUserId).SingleAsync(ct);
+            if (!parent.IsMain && parent.OwnerUserId is not null && parent.ChildOpenMarkup.Fen > 0)
+                await CreditAsync(db, parent.OwnerUserId, parent.ChildOpenMarkup, now, parent.Id, $"下级分站 {code} 开通收益", ct);
+            if (platformOwner is not null)
+                await CreditAsync(db, platformOwner, level.OpenPrice, now, Station.MainStationId, $"分站 {code} 开通费", ct);
+        }
+        var userName = await db.Users.Where(u => u.Id == buyerUserId).Select(u => u.UserName).SingleAsync(ct);
+        db.AuditEntries.Add(new AuditEntry { Action = "station.open", StationId = station.Id, UserId = buyerUserId, UserName = userName, Target = code, Detail = $"{level.Name} {price}", CreatedAt = now });
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+
+        // Identity's own context does the role change, with its own instance of the user.
+        var user = await users.FindByIdAsync(buyerUserId);
+        if (user is not null && !await users.IsInRoleAsync(user, Roles.StationOwner)) await users.AddToRoleAsync(user, Roles.StationOwner);
+        directory.Invalidate();
+        prices.Invalidate();
+        return (station.Id, null);
+    }
+
+    /// <summary>The platform creates a substation for a user, without charge.</summary>
+    public async Task<(int? StationId, string? Error)> CreateForUserAsync(string? userName, OpenSubstationRequest request, AuditActor actor, CancellationToken ct = default)
+    {
+        if (actor.StationId is not null) return (null, "只有平台管理员可以直接创建分站");
+        var user = string.IsNullOrWhiteSpace(userName) ? null : await users.FindByNameAsync(userName.Trim());
+        if (user is null) return (null, "用户不存在");
+        return await OpenCoreAsync(Station.MainStationId, user.Id, request, charge: false, ct);
+    }
+
+    /// <summary>Why a station may not open a child (depth cap, level, count), or null.</summary>
+    public async Task<string?> CanOpenUnderAsync(KaMengDbContext db, Station parent, CancellationToken ct = default)
+    {
+        if (parent.Status == StationStatus.Closed) return "该站点已关闭";
+        var settings = await db.PlatformSettings.AsNoTracking().SingleAsync(ct);
+        var depth = 0;
+        for (var p = parent; p.ParentId is int pid; p = await db.Stations.AsNoTracking().SingleAsync(s => s.Id == pid, ct)) depth++;
+        if (depth + 1 > settings.MaxDepth) return $"分站层级已达上限（总站以下最多 {settings.MaxDepth} 级）";
+        if (parent.IsMain) return null;
+        var level = parent.LevelId is int id ? await db.StationLevels.AsNoTracking().SingleAsync(l => l.Id == id, ct) : null;
+        if (level is null || !level.MayOpenChildren) return "该分站等级不能开通下级分站";
+        var children = await db.Stations.CountAsync(s => s.ParentId == parent.Id && s.Status != StationStatus.Closed, ct);
+        if (children >= level.MaxChildren) return $"下级分站数量已达上限（{level.MaxChildren}）";
+        return null;
+    }
+
+    /// <summary>Upgrade to a higher level by paying the difference of the opening prices.</summary>
+    public async Task<string?> UpgradeAsync(int stationId, int targetLevelId, string ownerUserId, CancellationToken ct = default)
+    {
+        var now = clock.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var tx = await db.BeginBusinessTransactionAsync(ct);
+        var station = await db.Stations.Include(s => s.Level).SingleOrDefaultAsync(s => s.Id == stationId && s.OwnerUserId == ownerUserId, ct);
+        var target = await db.StationLevels.SingleOrDefaultAsync(l => l.Id == targetLevelId, ct);
+        if (station is null || target is null) return "分站或等级不存在";
+        if (station.Level is { } current && target.OpenPrice <= current.OpenPrice) return "只能升级到更高的等级";
+        var price = station.Level?.UpgradePriceTo(target) ?? target.OpenPrice;
+        var wallet = await db.EnsureWalletAsync(ownerUserId, ct);
+        if (price.Fen > 0 && await db.PostAsync(wallet.Id, LedgerEntryType.Purchase, -price, now, stationId: Station.MainStationId, reason: $"分站升级为{target.Name}", ct: ct) is null)
+            return $"余额不足：升级需要 {price}";
+        var platformOwner = await db.Stations.Where(s => s.Id == Station.MainStationId).Select(s => s.OwnerUserId).SingleAsync(ct);
+        if (platformOwner is not null && price.Fen > 0) await CreditAsync(db, platformOwner, price, now, Station.MainStationId, $"分站 {station.Code} 升级费", ct);
+        station.LevelId = target.Id;
+        db.AuditEntries.Add(new AuditEntry { Action = "station.upgrade", StationId = station.Id, UserId = ownerUserId, Target = station.Code, Detail = target.Name, CreatedAt = now });
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        directory.Invalidate();
+        prices.Invalidate();
+        return null;
+    }
+
+    /// <summary>Platform: suspend a storefront (or only its listing) with a reason and an end time; lift it; close.</summary>
+    public async Task<string?> SetStatusAsync(int stationId, StationStatus status, bool listingOnly, string? reason, DateTimeOffset? until, AuditActor actor, CancellationToken ct = default)
+    {
+        if (actor.StationId is not null) return "只有平台管理员可以暂停或关闭分站";
+        if (stationId == Station.MainStationId) return "不能暂停或关闭总站";
+        if (status == StationStatus.Suspended && string.IsNullOrWhiteSpace(reason)) return "请填写暂停原因";
+        if (status == StationStatus.Suspended && until is not null && until <= clock.GetUtcNow()) return "结束时间必须晚于现在";
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var station = await db.Stations.SingleOrDefaultAsync(s => s.Id == stationId, ct);
+        if (station is null) return "分站不存在";
+        if (listingOnly)
+        {
+            station.ListingSuspended = status == StationStatus.Suspended;
+            station.SuspensionReason = station.ListingSuspended ? reason?.Trim() : null;
+        }
+        else
+        {
+            station.Status = status;
+            station.SuspensionReason = status == StationStatus.Active ? null : reason?.Trim();
+            station.SuspendedUntil = status == StationStatus.Suspended ? until : null;
+            if (status == StationStatus.Active) station.ListingSuspended = false;
+        }
+        db.AuditEntries.Add(actor.Entry("station.status", station.Code, $"{status}{(listingOnly ? "（仅商品）" : "")} {reason}", clock.GetUtcNow(), station.Id));
+        await db.SaveChangesAsync(ct);
+        directory.Invalidate();
+        return null;
+    }
+
+    static async Task CreditAsync(KaMengDbContext db, string userId, Money amount, DateTimeOffset now, int stationId, string reason, CancellationToken ct)
+    {
+        var wallet = await db.EnsureWalletAsync(userId, ct);
+        await db.PostAsync(wallet.Id, LedgerEntryType.Earning, amount, now, stationId: stationId, reason: reason, ct: ct);
+    }
+}

@@ -1,0 +1,78 @@
+using KaMeng.Data;
+using KaMeng.Domain;
+using KaMeng.Web.Features.Orders;
+using Microsoft.EntityFrameworkCore;
+
+namespace KaMeng.Web.Features.Substations;
+
+/// <summary>提现: the owner asks and the amount plus fee is held (debited); finance approves with a payout reference,
+/// or rejects and the hold is released. Every step is a ledger entry and an audit entry.</summary>
+public sealed class WithdrawalService(IDbContextFactory<KaMengDbContext> dbFactory, TimeProvider clock)
+{
+    public async Task<(Money Minimum, int FeeBasisPoints)> RulesAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var s = await db.PlatformSettings.AsNoTracking().SingleAsync(ct);
+        return (s.WithdrawalMinimum, s.WithdrawalFeeBasisPoints);
+    }
+
+    public async Task<(long? Id, string? Error)> RequestAsync(string userId, int? stationId, string? amountText, string? payoutAccount, CancellationToken ct = default)
+    {
+        if (!Money.TryParseYuan(amountText, out var amount) || amount.Fen <= 0) return (null, "请输入正确的提现金额（最多两位小数）");
+        if (string.IsNullOrWhiteSpace(payoutAccount) || payoutAccount.Trim().Length > 200) return (null, "请填写收款账户（支付宝/微信/银行卡）");
+        var now = clock.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var settings = await db.PlatformSettings.AsNoTracking().SingleAsync(ct);
+        if (amount < settings.WithdrawalMinimum) return (null, $"最低提现金额为 {settings.WithdrawalMinimum}");
+        var fee = settings.FeeFor(amount);
+        await using var tx = await db.BeginBusinessTransactionAsync(ct);
+        var wallet = await db.EnsureWalletAsync(userId, ct);
+        // A wallet made negative by refunds blocks withdrawals: the conditional debit refuses it too.
+        var held = await db.PostAsync(wallet.Id, LedgerEntryType.Withdrawal, -(amount + fee), now, stationId: stationId, reason: $"提现 {amount}（手续费 {fee}）", ct: ct);
+        if (held is null) return (null, $"余额不足：提现 {amount} 需要 {amount + fee}（含手续费 {fee}）");
+        var withdrawal = new Withdrawal { UserId = userId, StationId = stationId, Amount = amount, Fee = fee, PayoutAccount = payoutAccount.Trim(), CreatedAt = now };
+        db.Withdrawals.Add(withdrawal);
+        var userName = await db.Users.Where(u => u.Id == userId).Select(u => u.UserName).SingleAsync(ct);
+        db.AuditEntries.Add(new AuditEntry { Action = "withdrawal.request", StationId = stationId, UserId = userId, UserName = userName, Target = amount.ToString(), CreatedAt = now });
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return (withdrawal.Id, null);
+    }
+
+    public async Task<string?> ApproveAsync(long withdrawalId, string? reference, AuditActor finance, CancellationToken ct = default)
+    {
+        if (finance.StationId is not null) return "只有财务可以审核提现";
+        if (string.IsNullOrWhiteSpace(reference)) return "请填写打款流水号";
+        var now = clock.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var w = await db.Withdrawals.SingleOrDefaultAsync(x => x.Id == withdrawalId, ct);
+        if (w is null) return "提现申请不存在";
+        if (w.Status != WithdrawalStatus.Pending) return "该提现已处理";
+        w.Approve(reference, finance.UserId, now);
+        db.AuditEntries.Add(finance.Entry("withdrawal.approve", w.Id.ToString(), reference.Trim(), now, w.StationId));
+        try { await db.SaveChangesAsync(ct); }
+        catch (DbUpdateConcurrencyException) { return "该提现已处理"; }
+        return null;
+    }
+
+    public async Task<string?> RejectAsync(long withdrawalId, string? reason, AuditActor finance, CancellationToken ct = default)
+    {
+        if (finance.StationId is not null) return "只有财务可以审核提现";
+        if (string.IsNullOrWhiteSpace(reason)) return "请填写驳回原因";
+        var now = clock.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var tx = await db.BeginBusinessTransactionAsync(ct);
+        var w = await db.Withdrawals.SingleOrDefaultAsync(x => x.Id == withdrawalId, ct);
+        if (w is null) return "提现申请不存在";
+        if (w.Status != WithdrawalStatus.Pending) return "该提现已处理";
+        w.Reject(reason, finance.UserId, now);
+        try { await db.SaveChangesAsync(ct); }
+        catch (DbUpdateConcurrencyException) { return "该提现已处理"; }
+        var wallet = await db.EnsureWalletAsync(w.UserId, ct);
+        await db.PostAsync(wallet.Id, LedgerEntryType.Withdrawal, w.Amount + w.Fee, now, stationId: w.StationId, reason: $"提现驳回退回：{reason.Trim()}", operatorUserId: finance.UserId, ct: ct);
+        db.AuditEntries.Add(finance.Entry("withdrawal.reject", w.Id.ToString(), reason.Trim(), now, w.StationId));
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return null;
+    }
+}
