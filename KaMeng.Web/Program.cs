@@ -1,6 +1,7 @@
 using KaMeng.Data;
 using KaMeng.Web.Components;
 using KaMeng.Web.Features.Account;
+using KaMeng.Web.Features.Admin.CardKeys;
 using KaMeng.Web.Features.Health;
 using KaMeng.Web.Features.Stations;
 using KaMeng.Web.Infrastructure;
@@ -12,6 +13,7 @@ builder.AddKaMengCulture();
 builder.AddKaMengIdentity();
 builder.AddKaMengUi();
 builder.AddStations();
+builder.AddCardKeys();
 
 var app = builder.Build();
 
@@ -29,6 +31,7 @@ app.MapThemes();
 app.MapStaticAssets();
 app.MapHealth();
 app.MapAccount();
+app.MapCardKeyExports();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.PrintStartupBanner();
