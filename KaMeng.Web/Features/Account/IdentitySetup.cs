@@ -32,6 +32,8 @@ public static class IdentitySetup
             o.LogoutPath = "/account/logout";
             o.AccessDeniedPath = "/account/access-denied";
             o.Cookie.Name = "kameng.auth";
+            // One sign-in for the whole site: without this the cookie path would be the station prefix (/s/demo) of the sign-in page.
+            o.Cookie.Path = "/";
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Lax;
             o.SlidingExpiration = true;
