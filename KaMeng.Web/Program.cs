@@ -1,6 +1,7 @@
 using KaMeng.Data;
 using KaMeng.Web.Components;
 using KaMeng.Web.Features.Account;
+using KaMeng.Web.Features.Admin.CardKeys;
 using KaMeng.Web.Features.Health;
 using KaMeng.Web.Features.Orders;
 using KaMeng.Web.Features.Stations;
@@ -18,6 +19,7 @@ builder.AddStations();
 builder.AddOrders();
 builder.AddStorefront();
 builder.AddSubstations();
+builder.AddCardKeys();
 
 var app = builder.Build();
 
@@ -35,6 +37,7 @@ app.MapThemes();
 app.MapStaticAssets();
 app.MapHealth();
 app.MapAccount();
+app.MapCardKeyExports();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.PrintStartupBanner();
