@@ -37,7 +37,7 @@ public sealed record StationInfo(int Id, string Code, string Name, int? ParentId
 /// reloaded when a station changes (<see cref="Invalidate"/>).</summary>
 public sealed class StationDirectory(IDbContextFactory<KaMengDbContext> dbFactory)
 {
-    sealed record Snapshot(FrozenDictionary<string, StationInfo> ByCode, FrozenDictionary<string, StationInfo> ByHost, FrozenDictionary<int, StationInfo> ById);
+    sealed record Snapshot(FrozenDictionary<string, StationInfo> ByCode, FrozenDictionary<string, StationInfo> ByHost, FrozenDictionary<int, StationInfo> ById, string[] RootDomains);
 
     volatile Snapshot? snapshot;
     readonly SemaphoreSlim gate = new(1, 1);
@@ -46,7 +46,23 @@ public sealed class StationDirectory(IDbContextFactory<KaMengDbContext> dbFactor
 
     public async ValueTask<StationInfo?> ByCodeAsync(string code) => (await GetAsync()).ByCode.GetValueOrDefault(code);
 
-    public async ValueTask<StationInfo?> ByHostAsync(string host) => (await GetAsync()).ByHost.GetValueOrDefault(host);
+    /// <summary>A bound custom domain, or {code}.{root} for one of the platform's root domains.</summary>
+    public async ValueTask<StationInfo?> ByHostAsync(string host)
+    {
+        var snap = await GetAsync();
+        if (snap.ByHost.GetValueOrDefault(host) is { } bound) return bound;
+        foreach (var root in snap.RootDomains)
+        {
+            if (host.Length > root.Length + 1 && host.EndsWith("." + root, StringComparison.OrdinalIgnoreCase))
+            {
+                var code = host[..^(root.Length + 1)];
+                if (!code.Contains('.') && snap.ByCode.GetValueOrDefault(code) is { IsMain: false } station) return station;
+            }
+        }
+        return null;
+    }
+
+    public async ValueTask<IReadOnlyList<StationInfo>> AllAsync() => (await GetAsync()).ById.Values.OrderBy(s => s.Id).ToList();
 
     public async ValueTask<StationInfo?> ByIdAsync(int id) => (await GetAsync()).ById.GetValueOrDefault(id);
 
@@ -61,11 +77,13 @@ public sealed class StationDirectory(IDbContextFactory<KaMengDbContext> dbFactor
             if (snapshot is { } again) return again;
             await using var db = await dbFactory.CreateDbContextAsync();
             var stations = await db.Stations.AsNoTracking().Include(x => x.Hosts).ToListAsync();
+            var settings = await db.PlatformSettings.AsNoTracking().SingleOrDefaultAsync();
             var infos = stations.Select(x => (x, info: StationInfo.From(x))).ToList();
             var next = new Snapshot(
                 infos.ToFrozenDictionary(p => p.x.Code, p => p.info, StringComparer.OrdinalIgnoreCase),
                 infos.SelectMany(p => p.x.Hosts.Select(h => (h.Host, p.info))).ToFrozenDictionary(p => p.Host, p => p.info, StringComparer.OrdinalIgnoreCase),
-                infos.ToFrozenDictionary(p => p.x.Id, p => p.info));
+                infos.ToFrozenDictionary(p => p.x.Id, p => p.info),
+                settings?.RootDomainList.ToArray() ?? []);
             snapshot = next;
             return next;
         }

@@ -159,6 +159,76 @@ public sealed class SubstationService(
         return null;
     }
 
+    public sealed record Branding(string? Name, string? Announcement, string? ContactQq, string? ContactWeChat, string? ContactTelegram, string? ContactEmail,
+        string? LogoUrl, string? FaviconUrl, string? SeoTitle, string? SeoDescription, string? FooterText, string? ChildOpenMarkup);
+
+    /// <summary>White-label settings of a station, by its owner (or the platform). Returns a Chinese error or null.</summary>
+    public async Task<string?> UpdateBrandingAsync(int stationId, Branding b, AuditActor actor, CancellationToken ct = default)
+    {
+        if (!actor.MaySee(stationId)) return "分站不存在";
+        if (string.IsNullOrWhiteSpace(b.Name) || b.Name.Trim().Length > 64) return "请填写站点名称（最多 64 字）";
+        foreach (var url in new[] { b.LogoUrl, b.FaviconUrl })
+            if (!string.IsNullOrWhiteSpace(url) && !IsSafeImageUrl(url.Trim())) return "图片地址须为 http/https 或站内路径";
+        if (!string.IsNullOrWhiteSpace(b.ContactEmail) && !System.Text.RegularExpressions.Regex.IsMatch(b.ContactEmail.Trim(), @"^[^@\s]+@[^@\s]+\.[^@\s]+$")) return "客服邮箱格式不正确";
+        var markup = Money.Zero;
+        if (!string.IsNullOrWhiteSpace(b.ChildOpenMarkup) && (!Money.TryParseYuan(b.ChildOpenMarkup, out markup) || markup.IsNegative)) return "下级分站加价须为不小于 0 的金额";
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var station = await db.Stations.SingleOrDefaultAsync(s => s.Id == stationId, ct);
+        if (station is null) return "分站不存在";
+        station.Name = b.Name.Trim();
+        station.Announcement = Clip(b.Announcement, 2000);
+        station.ContactQq = Clip(b.ContactQq, 32);
+        station.ContactWeChat = Clip(b.ContactWeChat, 64);
+        station.ContactTelegram = Clip(b.ContactTelegram, 64);
+        station.ContactEmail = Clip(b.ContactEmail, 128);
+        station.LogoUrl = Clip(b.LogoUrl, 256);
+        station.FaviconUrl = Clip(b.FaviconUrl, 256);
+        station.SeoTitle = Clip(b.SeoTitle, 128);
+        station.SeoDescription = Clip(b.SeoDescription, 512);
+        station.FooterText = Clip(b.FooterText, 512);
+        station.ChildOpenMarkup = markup;
+        db.AuditEntries.Add(actor.Entry("station.branding", station.Code, null, clock.GetUtcNow(), station.Id));
+        await db.SaveChangesAsync(ct);
+        directory.Invalidate();
+        prices.Invalidate();
+        return null;
+    }
+
+    /// <summary>Binds a custom domain to a station. Unique; never a host of the platform itself.</summary>
+    public async Task<string?> BindHostAsync(int stationId, string? host, AuditActor actor, CancellationToken ct = default)
+    {
+        if (!actor.MaySee(stationId) || stationId == Station.MainStationId) return "分站不存在";
+        host = host?.Trim().ToLowerInvariant().TrimEnd('.');
+        if (string.IsNullOrEmpty(host) || host.Length > 253 || Uri.CheckHostName(host) != UriHostNameType.Dns || !host.Contains('.'))
+            return "请输入正确的域名，例如 shop.example.com";
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var settings = await db.PlatformSettings.AsNoTracking().SingleAsync(ct);
+        var first = host.Split('.')[0];
+        if (settings.RootDomainList.Any(r => host == r || host == "www." + r || host == "admin." + r || host == "api." + r) || Station.ReservedCodes.Contains(first) && settings.RootDomainList.Any(r => host.EndsWith("." + r)))
+            return "该域名属于平台保留域名，不能绑定";
+        if (await db.StationHosts.AnyAsync(h => h.Host == host, ct)) return "该域名已被绑定";
+        db.StationHosts.Add(new StationHost { StationId = stationId, Host = host });
+        db.AuditEntries.Add(actor.Entry("station.host", host, null, clock.GetUtcNow(), stationId));
+        try { await db.SaveChangesAsync(ct); }
+        catch (DbUpdateException) { return "该域名已被绑定"; }
+        directory.Invalidate();
+        return null;
+    }
+
+    public async Task<string?> UnbindHostAsync(int stationId, int hostId, AuditActor actor, CancellationToken ct = default)
+    {
+        if (!actor.MaySee(stationId)) return "分站不存在";
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var n = await db.StationHosts.Where(h => h.Id == hostId && h.StationId == stationId).ExecuteDeleteAsync(ct);
+        directory.Invalidate();
+        return n == 0 ? "域名不存在" : null;
+    }
+
+    static bool IsSafeImageUrl(string url) =>
+        url.StartsWith('/') && !url.StartsWith("//") || Uri.TryCreate(url, UriKind.Absolute, out var u) && (u.Scheme == Uri.UriSchemeHttp || u.Scheme == Uri.UriSchemeHttps);
+
+    static string? Clip(string? text, int max) => string.IsNullOrWhiteSpace(text) ? null : text.Trim()[..Math.Min(max, text.Trim().Length)];
+
     static async Task CreditAsync(KaMengDbContext db, string userId, Money amount, DateTimeOffset now, int stationId, string reason, CancellationToken ct)
     {
         var wallet = await db.EnsureWalletAsync(userId, ct);
