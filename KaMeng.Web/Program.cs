@@ -1,7 +1,9 @@
 using KaMeng.Data;
 using KaMeng.Web.Components;
 using KaMeng.Web.Features.Account;
+using KaMeng.Web.Features.Admin.Catalog;
 using KaMeng.Web.Features.Health;
+using KaMeng.Web.Features.Shared;
 using KaMeng.Web.Features.Stations;
 using KaMeng.Web.Infrastructure;
 
@@ -12,6 +14,7 @@ builder.AddKaMengCulture();
 builder.AddKaMengIdentity();
 builder.AddKaMengUi();
 builder.AddStations();
+builder.AddCatalog();
 
 var app = builder.Build();
 
@@ -28,6 +31,7 @@ app.UseAntiforgery();
 app.MapThemes();
 app.MapStaticAssets();
 app.MapHealth();
+app.MapUploads();
 app.MapAccount();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
