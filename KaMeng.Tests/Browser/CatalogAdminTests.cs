@@ -65,7 +65,7 @@ public class CatalogAdminTests(BrowserFixture fx) : IClassFixture<BrowserFixture
         await Assertions.Expect(products.SelectedCount).ToHaveTextAsync("已选 1 个");
         await products.TakeOffShelfAsync();
         await Assertions.Expect(products.Status(productName)).ToHaveTextAsync("已下架");
-        Assert.Contains("1 个商品已下架", await products.Admin.NotificationTextAsync());
+        await Assertions.Expect(products.Admin.Notification("1 个商品已下架")).ToBeVisibleAsync();
         await Assertions.Expect(products.SelectedCount).ToHaveTextAsync("已选 0 个");
         await using (var db = fx.App.NewContext())
         {
@@ -102,7 +102,7 @@ public class CatalogAdminTests(BrowserFixture fx) : IClassFixture<BrowserFixture
         await categories.GotoAsync();
         await categories.Row("游戏点卡").GetByRole(AriaRole.Button, new() { Name = "删除 游戏点卡" }).ClickAsync();
         await page.Locator(".rz-dialog").GetByRole(AriaRole.Button, new() { Name = "删除" }).ClickAsync();
-        Assert.Contains("分类「游戏点卡」下还有", await categories.Admin.NotificationTextAsync());
+        await Assertions.Expect(categories.Admin.Notification("分类「游戏点卡」下还有 2 个商品，请先把商品移到其他分类或删除")).ToBeVisibleAsync();
         await Assertions.Expect(categories.Row("游戏点卡")).ToBeVisibleAsync();
     }
 

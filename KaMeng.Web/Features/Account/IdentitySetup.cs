@@ -32,6 +32,9 @@ public static class IdentitySetup
             o.LogoutPath = "/account/logout";
             o.AccessDeniedPath = "/account/access-denied";
             o.Cookie.Name = "kameng.auth";
+            // One sign-in for the whole site: without a path the cookie would default to the request's PathBase
+            // (/s/{code} on a substation path) and /admin would not see it.
+            o.Cookie.Path = "/";
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Lax;
             o.SlidingExpiration = true;
