@@ -2,8 +2,10 @@ using KaMeng.Data;
 using KaMeng.Web.Components;
 using KaMeng.Web.Features.Account;
 using KaMeng.Web.Features.Admin.CardKeys;
+using KaMeng.Web.Features.Admin.Catalog;
 using KaMeng.Web.Features.Health;
 using KaMeng.Web.Features.Orders;
+using KaMeng.Web.Features.Shared;
 using KaMeng.Web.Features.Stations;
 using KaMeng.Web.Features.Storefront;
 using KaMeng.Web.Features.Substations;
@@ -20,6 +22,7 @@ builder.AddOrders();
 builder.AddStorefront();
 builder.AddSubstations();
 builder.AddCardKeys();
+builder.AddCatalog();
 
 var app = builder.Build();
 
@@ -36,6 +39,7 @@ app.UseAntiforgery();
 app.MapThemes();
 app.MapStaticAssets();
 app.MapHealth();
+app.MapUploads();
 app.MapAccount();
 app.MapCardKeyExports();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

@@ -40,6 +40,9 @@ public sealed class AdminPage(IPage page)
 
     public ILocator SignedInUser => page.GetByTestId("admin-user");
 
+    /// <summary>The notification that contains <paramref name="text"/> (others may still be showing).</summary>
+    public ILocator Notification(string text) => page.Locator(".rz-notification-item").Filter(new() { HasText = text });
+
     public async Task<string> NotificationTextAsync()
     {
         var n = page.Locator(".rz-notification-item").First;

@@ -5,6 +5,7 @@ public static class StorefrontSetup
     public static WebApplicationBuilder AddStorefront(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<StorefrontCatalog>();
+        builder.Services.AddSingleton<KaMeng.Web.Features.Shared.MarkdownRenderer>();
         return builder;
     }
 }

@@ -1,0 +1,445 @@
+using System.Linq.Expressions;
+using KaMeng.Data;
+using KaMeng.Domain;
+using KaMeng.Web.Features.Shared;
+using Microsoft.EntityFrameworkCore;
+using Radzen;
+
+namespace KaMeng.Web.Features.Admin.Catalog;
+
+/// <summary>One row of the product grid. Stock is counted from the card keys in the same query, never stored.</summary>
+public sealed class ProductRow
+{
+    public int Id { get; init; }
+    public string Name { get; init; } = "";
+    public int CategoryId { get; init; }
+    public string CategoryName { get; init; } = "";
+    public DeliveryType DeliveryType { get; init; }
+    public bool ReusableKey { get; init; }
+    public Money BasePrice { get; init; }
+    public Money CostPrice { get; init; }
+    public bool OnShelf { get; init; }
+    public DateTimeOffset? ShelfFrom { get; init; }
+    public DateTimeOffset? ShelfUntil { get; init; }
+    public int SortOrder { get; init; }
+    public string? Tags { get; init; }
+    public string? ImagePath { get; init; }
+    public int LowStockThreshold { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    /// <summary>Card keys of this product with status Available.</summary>
+    public int AvailableKeys { get; init; }
+
+    /// <summary>库存 as the admin reads it: a count for card keys, 循环 for a reusable key in stock, — where stock means nothing.</summary>
+    public string StockText => DeliveryType switch
+    {
+        DeliveryType.CardKey when ReusableKey => AvailableKeys > 0 ? "循环" : "0",
+        DeliveryType.CardKey => AvailableKeys.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        _ => "—",
+    };
+
+    public bool LowStock => DeliveryType == DeliveryType.CardKey && (ReusableKey ? AvailableKeys == 0 : AvailableKeys <= LowStockThreshold);
+
+    public string DeliveryTypeName => CatalogText.Name(DeliveryType);
+
+    public string StatusText(DateTimeOffset now) =>
+        !OnShelf ? "已下架"
+        : ShelfFrom is { } from && now < from ? "待上架"
+        : ShelfUntil is { } until && now >= until ? "已过期"
+        : "上架中";
+}
+
+/// <summary>A page of the product grid: paging, the grid's own column filters and sorts, and the toolbar's filters.</summary>
+public sealed class ProductQuery
+{
+    public int Skip { get; set; }
+    public int Take { get; set; } = 20;
+    /// <summary>Words in the name (搜索).</summary>
+    public string? Search { get; set; }
+    /// <summary>This category and its sub-categories.</summary>
+    public int? CategoryId { get; set; }
+    public DeliveryType? DeliveryType { get; set; }
+    public bool? OnShelf { get; set; }
+    public IEnumerable<FilterDescriptor>? Filters { get; set; }
+    public IEnumerable<SortDescriptor>? Sorts { get; set; }
+}
+
+public sealed record ProductPage(IReadOnlyList<ProductRow> Rows, int Count);
+
+/// <summary>商品 of one station: the grid, the form and batch actions. Every change is one transaction with its audit entries.</summary>
+public sealed class ProductService(IDbContextFactory<KaMengDbContext> dbFactory, TimeProvider clock)
+{
+    public static readonly int[] PageSizes = [20, 50, 100, 200];
+
+    // ---------------------------------------------------------------- grid
+
+    public async Task<ProductPage> QueryAsync(int stationId, ProductQuery query, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var products = db.Products.AsNoTracking().Where(p => p.StationId == stationId && !p.Deleted);
+
+        if (!string.IsNullOrWhiteSpace(query.Search))
+            foreach (var word in query.Search.Split([' ', '　'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Take(5))
+            {
+                var w = word.ToLower();
+                products = products.Where(p => p.Name.ToLower().Contains(w));
+            }
+        if (query.CategoryId is { } categoryId)
+        {
+            var ids = await CategoryAndDescendantsAsync(db, stationId, categoryId, ct);
+            products = products.Where(p => ids.Contains(p.CategoryId));
+        }
+        if (query.DeliveryType is { } type) products = products.Where(p => p.DeliveryType == type);
+        if (query.OnShelf is { } onShelf) products = products.Where(p => p.OnShelf == onShelf);
+        foreach (var filter in query.Filters ?? [])
+            products = ApplyColumnFilter(products, filter);
+
+        var count = await products.CountAsync(ct);
+        var ordered = ApplySorts(db, products, query.Sorts);
+        var take = Math.Clamp(query.Take, 1, PageSizes[^1]);
+        var rows = await ordered.Skip(Math.Max(0, query.Skip)).Take(take).Select(p => new ProductRow
+        {
+            Id = p.Id, Name = p.Name, CategoryId = p.CategoryId, CategoryName = p.Category!.Name, DeliveryType = p.DeliveryType,
+            ReusableKey = p.ReusableKey, BasePrice = p.BasePrice, CostPrice = p.CostPrice, OnShelf = p.OnShelf,
+            ShelfFrom = p.ShelfFrom, ShelfUntil = p.ShelfUntil, SortOrder = p.SortOrder, Tags = p.Tags, ImagePath = p.ImagePath,
+            LowStockThreshold = p.LowStockThreshold, CreatedAt = p.CreatedAt,
+            AvailableKeys = db.CardKeys.Count(k => k.ProductId == p.Id && k.Status == CardKeyStatus.Available),
+        }).ToListAsync(ct);
+        return new ProductPage(rows, count);
+    }
+
+    static async Task<List<int>> CategoryAndDescendantsAsync(KaMengDbContext db, int stationId, int categoryId, CancellationToken ct)
+    {
+        var all = await db.Categories.AsNoTracking().Where(c => c.StationId == stationId).Select(c => new { c.Id, c.ParentId }).ToListAsync(ct);
+        var result = new List<int>();
+        var queue = new Queue<int>([categoryId]);
+        while (queue.Count > 0 && result.Count <= all.Count)
+        {
+            var id = queue.Dequeue();
+            if (result.Contains(id) || all.All(c => c.Id != id)) continue;
+            result.Add(id);
+            foreach (var child in all.Where(c => c.ParentId == id)) queue.Enqueue(child.Id);
+        }
+        return result;
+    }
+
+    /// <summary>The grid's column filters, translated for the columns that allow them; any other column is ignored.</summary>
+    static IQueryable<Product> ApplyColumnFilter(IQueryable<Product> products, FilterDescriptor filter)
+    {
+        switch (filter.Property)
+        {
+            case nameof(ProductRow.Name):
+                return StringFilter(products, p => p.Name, filter);
+            case nameof(ProductRow.CategoryName):
+                return StringFilter(products, p => p.Category!.Name, filter);
+            case nameof(ProductRow.OnShelf) when filter.FilterValue is bool b:
+                return products.Where(p => p.OnShelf == b);
+            case nameof(ProductRow.DeliveryType) when filter.FilterValue is DeliveryType t:
+                return products.Where(p => p.DeliveryType == t);
+            default:
+                return products;
+        }
+    }
+
+    static IQueryable<Product> StringFilter(IQueryable<Product> products, Expression<Func<Product, string>> property, FilterDescriptor filter)
+    {
+        var value = filter.FilterValue?.ToString()?.Trim();
+        if (string.IsNullOrEmpty(value) && filter.FilterOperator is not (FilterOperator.IsEmpty or FilterOperator.IsNotEmpty)) return products;
+        var v = (value ?? "").ToLower();
+        Expression<Func<string, bool>> test = filter.FilterOperator switch
+        {
+            FilterOperator.Equals => s => s.ToLower() == v,
+            FilterOperator.NotEquals => s => s.ToLower() != v,
+            FilterOperator.StartsWith => s => s.ToLower().StartsWith(v),
+            FilterOperator.EndsWith => s => s.ToLower().EndsWith(v),
+            FilterOperator.DoesNotContain => s => !s.ToLower().Contains(v),
+            FilterOperator.IsEmpty => s => s == "",
+            FilterOperator.IsNotEmpty => s => s != "",
+            _ => s => s.ToLower().Contains(v),
+        };
+        // p => test(property(p))
+        var body = new ReplaceParameter(test.Parameters[0], property.Body).Visit(test.Body);
+        return products.Where(Expression.Lambda<Func<Product, bool>>(body, property.Parameters[0]));
+    }
+
+    sealed class ReplaceParameter(ParameterExpression from, Expression to) : ExpressionVisitor
+    {
+        protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : base.VisitParameter(node);
+    }
+
+    static IQueryable<Product> ApplySorts(KaMengDbContext db, IQueryable<Product> products, IEnumerable<SortDescriptor>? sorts)
+    {
+        IOrderedQueryable<Product>? ordered = null;
+        foreach (var sort in sorts ?? [])
+        {
+            var descending = sort.SortOrder == SortOrder.Descending;
+            ordered = sort.Property switch
+            {
+                nameof(ProductRow.Name) => Order(products, ordered, p => p.Name, descending),
+                nameof(ProductRow.CategoryName) => Order(products, ordered, p => p.Category!.Name, descending),
+                nameof(ProductRow.DeliveryType) => Order(products, ordered, p => p.DeliveryType, descending),
+                nameof(ProductRow.BasePrice) => Order(products, ordered, p => p.BasePrice, descending),
+                nameof(ProductRow.CostPrice) => Order(products, ordered, p => p.CostPrice, descending),
+                nameof(ProductRow.OnShelf) => Order(products, ordered, p => p.OnShelf, descending),
+                nameof(ProductRow.SortOrder) => Order(products, ordered, p => p.SortOrder, descending),
+                nameof(ProductRow.CreatedAt) => Order(products, ordered, p => p.CreatedAt, descending),
+                nameof(ProductRow.Id) => Order(products, ordered, p => p.Id, descending),
+                nameof(ProductRow.AvailableKeys) or "StockText" => Order(products, ordered,
+                    p => db.CardKeys.Count(k => k.ProductId == p.Id && k.Status == CardKeyStatus.Available), descending),
+                _ => ordered,
+            };
+        }
+        // Newest first by default; the id always breaks ties so pages never overlap.
+        return ordered is null ? products.OrderByDescending(p => p.Id) : ordered.ThenByDescending(p => p.Id);
+    }
+
+    static IOrderedQueryable<Product> Order<TKey>(IQueryable<Product> products, IOrderedQueryable<Product>? ordered, Expression<Func<Product, TKey>> key, bool descending) =>
+        ordered is null
+            ? descending ? products.OrderByDescending(key) : products.OrderBy(key)
+            : descending ? ordered.ThenByDescending(key) : ordered.ThenBy(key);
+
+    // ---------------------------------------------------------------- batch actions
+
+    /// <summary>上架 / 下架 for the chosen products of the station (deleted ones are left alone). Returns how many changed.</summary>
+    public async Task<CatalogResult> SetOnShelfAsync(int stationId, IReadOnlyCollection<int> ids, bool onShelf, AdminActor actor, CancellationToken ct = default)
+    {
+        if (ids.Count == 0) return CatalogResult.Refused("请先勾选商品");
+        if (ids.Count > PageSizes[^1]) return CatalogResult.Refused($"一次最多处理 {PageSizes[^1]} 个商品");
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var products = await db.Products.Where(p => p.StationId == stationId && !p.Deleted && ids.Contains(p.Id)).ToListAsync(ct);
+        var now = clock.GetUtcNow();
+        var changed = 0;
+        foreach (var product in products.Where(p => p.OnShelf != onShelf))
+        {
+            product.OnShelf = onShelf;
+            db.AuditEntries.Add(Audit(stationId, actor, onShelf ? "product.shelf.on" : "product.shelf.off", product.Id, $"批量{(onShelf ? "上架" : "下架")}：{product.Name}", now));
+            changed++;
+        }
+        if (changed > 0) await db.SaveChangesAsync(ct);
+        return CatalogResult.Ok(changed);
+    }
+
+    /// <summary>Soft delete (Deleted = true): orders and card keys still point at the product.</summary>
+    public async Task<CatalogResult> DeleteAsync(int stationId, IReadOnlyCollection<int> ids, AdminActor actor, CancellationToken ct = default)
+    {
+        if (ids.Count == 0) return CatalogResult.Refused("请先勾选商品");
+        if (ids.Count > PageSizes[^1]) return CatalogResult.Refused($"一次最多处理 {PageSizes[^1]} 个商品");
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var products = await db.Products.Where(p => p.StationId == stationId && !p.Deleted && ids.Contains(p.Id)).ToListAsync(ct);
+        var now = clock.GetUtcNow();
+        foreach (var product in products)
+        {
+            product.Deleted = true;
+            product.OnShelf = false;
+            db.AuditEntries.Add(Audit(stationId, actor, "product.delete", product.Id, $"删除商品：{product.Name}", now));
+        }
+        if (products.Count > 0) await db.SaveChangesAsync(ct);
+        return CatalogResult.Ok(products.Count);
+    }
+
+    // ---------------------------------------------------------------- form
+
+    public async Task<ProductForm?> GetFormAsync(int stationId, int id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var p = await db.Products.AsNoTracking().SingleOrDefaultAsync(p => p.StationId == stationId && p.Id == id && !p.Deleted, ct);
+        if (p is null) return null;
+        var tags = p.TagList.ToList();
+        return new ProductForm
+        {
+            Id = p.Id, Name = p.Name, CategoryId = p.CategoryId, DeliveryType = p.DeliveryType,
+            FaceValue = p.FaceValue.ToDecimalString(), CostPrice = p.CostPrice.ToDecimalString(), BasePrice = p.BasePrice.ToDecimalString(),
+            MinPerOrder = p.MinPerOrder, MaxPerOrder = p.MaxPerOrder, PerBuyerLimit = p.PerBuyerLimit, OnShelf = p.OnShelf,
+            ShelfFrom = CatalogText.ToChinaTime(p.ShelfFrom), ShelfUntil = CatalogText.ToChinaTime(p.ShelfUntil),
+            LowStockThreshold = p.LowStockThreshold, TagHot = tags.Contains(CatalogText.Hot), TagRecommended = tags.Contains(CatalogText.Recommended),
+            OtherTags = string.Join(",", tags.Where(t => t is not CatalogText.Hot and not CatalogText.Recommended)),
+            SortOrder = p.SortOrder, ReusableKey = p.ReusableKey, DescriptionMarkdown = p.DescriptionMarkdown, ImagePath = p.ImagePath,
+            InputFields = p.InputFields.Select(f => new InputFieldForm { Key = f.Key, Label = f.Label, Type = f.Type, Required = f.Required, Pattern = f.Pattern }).ToList(),
+        };
+    }
+
+    /// <summary>Creates or updates a product from the form. Any bad input refuses the whole save with Chinese messages and writes nothing.</summary>
+    public async Task<CatalogResult> SaveAsync(int stationId, ProductForm form, AdminActor actor, CancellationToken ct = default)
+    {
+        var errors = new List<string>();
+        var values = Validate(form, errors);
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        Product? product = null;
+        if (form.Id is { } id)
+        {
+            product = await db.Products.SingleOrDefaultAsync(p => p.StationId == stationId && p.Id == id && !p.Deleted, ct);
+            if (product is null) return CatalogResult.Refused("商品不存在或已被删除");
+        }
+        if (form.CategoryId is { } categoryId && !await db.Categories.AnyAsync(c => c.StationId == stationId && c.Id == categoryId, ct))
+            errors.Add("所选分类不存在，请重新选择");
+        if (product is not null && product.DeliveryType == DeliveryType.CardKey && form.DeliveryType != DeliveryType.CardKey
+            && await db.CardKeys.AnyAsync(k => k.ProductId == product.Id, ct))
+            errors.Add("该商品已有卡密记录，不能改为其他发货方式；请新建商品");
+        if (errors.Count > 0 || values is null) return CatalogResult.Refused(errors);
+
+        var now = clock.GetUtcNow();
+        var created = product is null;
+        product ??= db.Products.Add(new Product { StationId = stationId, Name = values.Name, CreatedAt = now }).Entity;
+        product.Name = values.Name;
+        product.CategoryId = form.CategoryId!.Value;
+        product.DeliveryType = form.DeliveryType;
+        product.FaceValue = values.FaceValue;
+        product.CostPrice = values.CostPrice;
+        product.BasePrice = values.BasePrice;
+        product.MinPerOrder = form.MinPerOrder;
+        product.MaxPerOrder = form.MaxPerOrder;
+        product.PerBuyerLimit = form.PerBuyerLimit;
+        product.OnShelf = form.OnShelf;
+        product.ShelfFrom = values.ShelfFrom;
+        product.ShelfUntil = values.ShelfUntil;
+        product.LowStockThreshold = form.LowStockThreshold;
+        product.Tags = values.Tags;
+        product.SortOrder = form.SortOrder;
+        product.ReusableKey = form.DeliveryType == DeliveryType.CardKey && form.ReusableKey;
+        product.DescriptionMarkdown = values.Description;
+        product.ImagePath = values.ImagePath;
+        var fieldsChanged = !SameFields(product.InputFields, values.InputFields);
+        if (fieldsChanged) product.InputFields = values.InputFields;
+
+        if (created)
+        {
+            // The new id is known only after the insert: product and audit entry share one transaction.
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await db.SaveChangesAsync(ct);
+            db.AuditEntries.Add(Audit(stationId, actor, "product.create", product.Id,
+                $"新建商品：{product.Name}（{CatalogText.Name(product.DeliveryType)}，售价 {product.BasePrice}，成本 {product.CostPrice}）", now));
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+        else
+        {
+            var changes = Describe(db.Entry(product), fieldsChanged);
+            if (changes.Length == 0) return CatalogResult.Ok(product.Id);
+            db.AuditEntries.Add(Audit(stationId, actor, "product.update", product.Id, $"修改商品：{product.Name}；{changes}", now));
+            await db.SaveChangesAsync(ct);
+        }
+        return CatalogResult.Ok(product.Id);
+    }
+
+    sealed record ValidValues(string Name, Money FaceValue, Money CostPrice, Money BasePrice, DateTimeOffset? ShelfFrom, DateTimeOffset? ShelfUntil,
+        string? Tags, string? Description, string? ImagePath, List<InputField> InputFields);
+
+    /// <summary>Checks every field; adds a Chinese message per problem. Returns the parsed values when there is none.</summary>
+    static ValidValues? Validate(ProductForm form, List<string> errors)
+    {
+        var name = form.Name?.Trim() ?? "";
+        if (name.Length == 0) errors.Add("请填写商品名称");
+        else if (name.Length > 128) errors.Add("商品名称不能超过 128 个字");
+        if (form.CategoryId is null) errors.Add("请选择分类");
+        if (!Enum.IsDefined(form.DeliveryType)) errors.Add("请选择发货方式");
+
+        var face = Price(form.FaceValue, "面值", errors, allowEmpty: true);
+        var cost = Price(form.CostPrice, "成本价", errors, allowEmpty: true);
+        var price = Price(form.BasePrice, "售价", errors, allowEmpty: false);
+        if (price is { } p && p.Fen == 0) errors.Add("售价必须大于 0");
+        if (price is { } bp && cost is { } cp && bp < cp) errors.Add($"售价 {bp} 低于成本价 {cp}，会亏本出售，请调整售价");
+
+        if (form.MinPerOrder < 1) errors.Add("单次最少购买数量至少为 1");
+        if (form.MaxPerOrder > CatalogText.MaxPerOrderLimit) errors.Add($"单次最多购买数量不能超过 {CatalogText.MaxPerOrderLimit}");
+        if (form.MinPerOrder > form.MaxPerOrder) errors.Add("单次最少购买数量不能大于最多购买数量");
+        if (form.PerBuyerLimit < 0) errors.Add("每人限购不能为负数（0 表示不限）");
+        else if (form.PerBuyerLimit > 0 && form.PerBuyerLimit < form.MinPerOrder) errors.Add("每人限购不能少于单次最少购买数量");
+        if (form.LowStockThreshold < 0) errors.Add("库存预警值不能为负数");
+
+        var from = CatalogText.FromChinaTime(form.ShelfFrom);
+        var until = CatalogText.FromChinaTime(form.ShelfUntil);
+        if (from is not null && until is not null && from >= until) errors.Add("定时下架时间必须晚于定时上架时间");
+
+        var tags = new List<string>();
+        if (form.TagHot) tags.Add(CatalogText.Hot);
+        if (form.TagRecommended) tags.Add(CatalogText.Recommended);
+        foreach (var tag in (form.OtherTags ?? "").Split([',', '，', ' ', '　', '、'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (tag.Length > 16) { errors.Add($"标签「{tag[..16]}…」太长（每个标签最多 16 个字）"); continue; }
+            if (!tags.Contains(tag)) tags.Add(tag);
+        }
+        var tagText = tags.Count == 0 ? null : string.Join(",", tags);
+        if (tagText is { Length: > 128 }) errors.Add("标签总长度不能超过 128 个字");
+
+        if (form.ReusableKey && form.DeliveryType != DeliveryType.CardKey) errors.Add("循环卡密只适用于卡密商品");
+
+        var fields = new List<InputField>();
+        if (form.DeliveryType == DeliveryType.DirectTopUp)
+        {
+            if (form.InputFields.Count == 0) errors.Add("直充商品至少需要一个买家输入项（如充值账号、手机号）");
+            if (form.InputFields.Count > CatalogText.MaxInputFields) errors.Add($"买家输入项最多 {CatalogText.MaxInputFields} 个");
+            var keys = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            var n = 0;
+            foreach (var f in form.InputFields)
+            {
+                n++;
+                var key = f.Key?.Trim() ?? "";
+                var label = f.Label?.Trim() ?? "";
+                var shown = label.Length > 0 ? label : $"第 {n} 项";
+                if (label.Length == 0) errors.Add($"买家输入项第 {n} 项：请填写显示名称");
+                else if (label.Length > 32) errors.Add($"输入项「{shown}」的显示名称不能超过 32 个字");
+                if (key.Length == 0) errors.Add($"输入项「{shown}」：请填写字段标识");
+                else if (key.Length > 32 || !char.IsAsciiLetter(key[0]) || !key.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+                    errors.Add($"输入项「{shown}」的字段标识只能用英文字母开头，包含字母、数字和下划线（最多 32 个）");
+                else if (!keys.Add(key)) errors.Add($"字段标识「{key}」重复");
+                if (!Enum.IsDefined(f.Type)) errors.Add($"输入项「{shown}」的类型无效");
+                var pattern = string.IsNullOrWhiteSpace(f.Pattern) ? null : f.Pattern.Trim();
+                if (pattern is not null && CatalogText.CheckPattern(pattern, shown) is { } patternError) errors.Add(patternError);
+                fields.Add(new InputField { Key = key, Label = label, Type = f.Type, Required = f.Required, Pattern = pattern });
+            }
+        }
+
+        var description = string.IsNullOrWhiteSpace(form.DescriptionMarkdown) ? null : form.DescriptionMarkdown.Trim();
+        if (description is { Length: > 20000 }) errors.Add("商品描述不能超过 20000 个字符");
+        var image = string.IsNullOrWhiteSpace(form.ImagePath) ? null : form.ImagePath;
+        if (image is not null && !UploadStore.IsStoredImagePath(image, ProductImages.Folder)) errors.Add("商品图片无效，请重新上传");
+
+        return errors.Count > 0 ? null
+            : new ValidValues(name, face!.Value, cost!.Value, price!.Value, from, until, tagText, description, image, fields);
+    }
+
+    static Money? Price(string? text, string label, List<string> errors, bool allowEmpty)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            if (allowEmpty) return Money.Zero;
+            errors.Add($"请填写{label}（元），例如 9.90");
+            return null;
+        }
+        if (!Money.TryParseYuan(text, out var money))
+        {
+            errors.Add($"{label}「{text.Trim()}」不是有效金额，请填写元，最多两位小数，例如 9.90");
+            return null;
+        }
+        if (money.IsNegative) { errors.Add($"{label}不能为负数"); return null; }
+        if (money.Fen > 100_000_000_00) { errors.Add($"{label}不能超过 ¥100000000.00"); return null; }
+        return money;
+    }
+
+    static bool SameFields(List<InputField> a, List<InputField> b) =>
+        a.Count == b.Count && a.Zip(b).All(p => p.First.Key == p.Second.Key && p.First.Label == p.Second.Label
+            && p.First.Type == p.Second.Type && p.First.Required == p.Second.Required && p.First.Pattern == p.Second.Pattern);
+
+    /// <summary>"名称：a → b；售价：¥1.00 → ¥2.00 …" for the audit log.</summary>
+    static string Describe(Microsoft.EntityFrameworkCore.ChangeTracking.EntityEntry<Product> entry, bool fieldsChanged)
+    {
+        static string Short(object? v) => v switch
+        {
+            null => "空",
+            string s => s.Length > 40 ? s[..40] + "…" : s,
+            _ => v.ToString() ?? "",
+        };
+        var parts = entry.Properties.Where(p => p.IsModified && !Equals(p.OriginalValue, p.CurrentValue))
+            .Select(p => p.Metadata.Name == nameof(Product.DescriptionMarkdown) ? "描述已修改" : $"{p.Metadata.Name}：{Short(p.OriginalValue)} → {Short(p.CurrentValue)}")
+            .ToList();
+        if (fieldsChanged) parts.Add("买家输入项已修改");
+        var text = string.Join("；", parts.Distinct());
+        return text.Length > 1800 ? text[..1800] + "…" : text;
+    }
+
+    static AuditEntry Audit(int stationId, AdminActor actor, string action, int id, string detail, DateTimeOffset now) => new()
+    {
+        StationId = stationId, UserId = actor.UserId, UserName = actor.UserName, Action = action,
+        Target = $"product:{id}", Detail = detail.Length > 2000 ? detail[..2000] : detail, CreatedAt = now,
+    };
+}
