@@ -1,0 +1,97 @@
+using KaMeng.Data;
+using KaMeng.Domain;
+using KaMeng.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Playwright;
+
+namespace KaMeng.Tests.Browser;
+
+public class SubstationFlowTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
+{
+    const string Product = "王者荣耀 60 点券"; // base ¥6.00; a 普通 substation buys at 95% = ¥5.70
+
+    [Fact]
+    public async Task A_buyer_opens_a_substation_prices_it_sells_earns_and_is_paid_out()
+    {
+        // A new user registers and is given ¥100 (a recharge) to open a shop with.
+        var ownerPage = await fx.NewPageAsync();
+        await ownerPage.GotoAsync("/account/register");
+        await ownerPage.FillAsync("#username", "owner-x");
+        await ownerPage.FillAsync("#password", "owner-pass-1");
+        await ownerPage.FillAsync("#confirm", "owner-pass-1");
+        await ownerPage.ClickAsync("button[type=submit]");
+        await Assertions.Expect(ownerPage.GetByTestId("logout")).ToContainTextAsync("owner-x");
+        await using (var db = fx.App.NewContext())
+        {
+            var id = (await db.Users.SingleAsync(u => u.UserName == "owner-x")).Id;
+            var wallet = await db.EnsureWalletAsync(id);
+            await db.PostAsync(wallet.Id, LedgerEntryType.Recharge, Money.FromYuan(100), DateTimeOffset.UtcNow, reason: "测试充值");
+        }
+
+        // 开通分站 at the 普通 level (¥50).
+        await ownerPage.GetByTestId("open-link").ClickAsync();
+        await ownerPage.Locator(".level-option", new() { HasTextString = "普通" }).ClickAsync();
+        await ownerPage.FillAsync("#open-code", "shop-x");
+        await ownerPage.FillAsync("#open-name", "小X的店");
+        await BrowserFixture.ScreenshotsAsync(ownerPage, "open-substation");
+        await ownerPage.GetByTestId("open-submit").ClickAsync();
+        await ownerPage.WaitForURLAsync("**/s/shop-x/?opened=1");
+        await Assertions.Expect(ownerPage.Locator(".store-brand")).ToHaveTextAsync("小X的店");
+
+        // +20% on the 游戏点卡 category: ¥5.70 × 1.2 = ¥6.84, explained along the chain.
+        var station = new MyStationPage(ownerPage);
+        await station.GotoAsync();
+        await station.AddRuleAsync("分类", "游戏点卡", "进价 + 百分比", "20");
+        await Assertions.Expect(ownerPage.GetByTestId("rule-grid")).ToContainTextAsync("成本 +20%");
+        var explained = station.ExplainRow(Product);
+        await Assertions.Expect(explained.GetByTestId("explained-price")).ToHaveTextAsync("¥6.84");
+        await Assertions.Expect(explained).ToContainTextAsync("进价 ¥5.70");
+        await BrowserFixture.ScreenshotsAsync(ownerPage, "substation-prices");
+
+        // A second buyer buys there at ¥6.84.
+        var buyerPage = await fx.NewPageAsync(mobile: true);
+        await new LoginPage(buyerPage, "/s/shop-x").LoginAsAsync("demo-buyer", TestAccounts.DemoPassword);
+        var store = new StorefrontPage(buyerPage, "/s/shop-x");
+        await store.OpenProductAsync(Product);
+        await Assertions.Expect(buyerPage.GetByTestId("product-price")).ToHaveTextAsync("¥6.84");
+        await store.BuyAsync("1");
+        await Assertions.Expect(store.OrderStatus).ToHaveTextAsync("已发货");
+        await BrowserFixture.ScreenshotsAsync(buyerPage, "substation-order");
+
+        // The owner sees the margin (¥1.14) and asks for ¥10.00; the balance is 100 − 50 + 1.14.
+        await station.GotoAsync("收益与提现");
+        await Assertions.Expect(ownerPage.GetByTestId("owner-balance")).ToHaveTextAsync("¥51.14");
+        await Assertions.Expect(ownerPage.GetByTestId("owner-ledger")).ToContainTextAsync("分站收益");
+        await Assertions.Expect(ownerPage.GetByTestId("owner-ledger")).ToContainTextAsync("¥1.14");
+        await RadzenUi.FillAsync(ownerPage, "提现金额（元）", "10");
+        await RadzenUi.FillAsync(ownerPage, "收款账户（支付宝/微信/银行卡）", "支付宝 owner-x@example.cn");
+        await ownerPage.GetByTestId("request-withdrawal").ClickAsync();
+        await Assertions.Expect(ownerPage.GetByTestId("withdrawal-status")).ToHaveTextAsync("待审核");
+        await Assertions.Expect(ownerPage.GetByTestId("owner-balance")).ToHaveTextAsync("¥41.04");
+
+        // Finance pays it out with a reference.
+        var financePage = await fx.NewPageAsync();
+        await new LoginPage(financePage).LoginAsAsync("demo-finance", TestAccounts.DemoPassword, "/admin/finance/withdrawals");
+        await new AdminPage(financePage).WaitForCircuitAsync();
+        var row = financePage.GetByTestId("withdrawal-grid").Locator("tbody tr").Filter(new() { HasTextString = "owner-x" });
+        await row.GetByLabel("审核备注").FillAsync("ALIPAY-20261122-01");
+        await row.GetByTestId("approve-withdrawal").ClickAsync();
+        await Assertions.Expect(financePage.GetByTestId("withdrawal-grid")).Not.ToContainTextAsync("owner-x");
+        await BrowserFixture.ScreenshotsAsync(financePage, "finance-withdrawals");
+
+        await station.GotoAsync("收益与提现");
+        await Assertions.Expect(ownerPage.GetByTestId("withdrawal-status")).ToHaveTextAsync("已打款（ALIPAY-20261122-01）");
+        await using (var db = fx.App.NewContext())
+        {
+            foreach (var w in await db.Wallets.ToListAsync())
+                Assert.Equal(w.Balance.Fen, (await db.LedgerEntries.Where(e => e.WalletId == w.Id).Select(e => e.Amount).ToListAsync()).Sum(m => m.Fen));
+        }
+
+        // The same storefront as {code}.localhost.
+        var hostPage = await fx.NewPageAsync();
+        await hostPage.GotoAsync($"http://shop-x.localhost:{fx.App.Port}/");
+        await Assertions.Expect(hostPage.Locator(".store-brand")).ToHaveTextAsync("小X的店");
+        await hostPage.GetByTestId("product-card").Filter(new() { HasTextString = Product }).ClickAsync();
+        await Assertions.Expect(hostPage.GetByTestId("product-price")).ToHaveTextAsync("¥6.84");
+    }
+}
