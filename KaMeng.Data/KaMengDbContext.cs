@@ -28,10 +28,37 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
 
     public abstract DatabaseProvider Provider { get; }
 
+    /// <summary>
+    /// Tenancy in the data layer: when set, every query of station-owned rows sees only that station's rows
+    /// (and, for the catalogue, the main station's, which every station resells). Null is unscoped: the platform,
+    /// jobs, and storefront code that names its station explicitly. Set it once, right after creating the context.
+    /// </summary>
+    public int? ScopeStationId { get; private set; }
+
+    public KaMengDbContext ScopedTo(int? stationId)
+    {
+        ScopeStationId = stationId;
+        return this;
+    }
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
         builder.ApplyConfigurationsFromAssembly(typeof(KaMengDbContext).Assembly);
+
+        builder.Entity<Order>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<CardKey>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<CardKeyBatch>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<PriceRule>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<StationProduct>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<MemberLevel>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<Withdrawal>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<AuditEntry>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<StationHost>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<Category>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId || x.StationId == Station.MainStationId);
+        builder.Entity<Product>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId || x.StationId == Station.MainStationId);
+        // A scoped owner sees their own station and its direct children (read-only where an issue says so).
+        builder.Entity<Station>().HasQueryFilter(x => ScopeStationId == null || x.Id == ScopeStationId || x.ParentId == ScopeStationId);
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

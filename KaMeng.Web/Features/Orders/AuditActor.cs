@@ -9,6 +9,10 @@ namespace KaMeng.Web.Features.Orders;
 /// <summary>Who does an admin operation, and which stations they may touch (null = the whole platform).</summary>
 public sealed record AuditActor(string UserId, string UserName, int? StationId)
 {
+    /// <summary>A context that sees only what this actor may see.</summary>
+    public async Task<KaMengDbContext> ScopedAsync(IDbContextFactory<KaMengDbContext> factory, CancellationToken ct = default) =>
+        (await factory.CreateDbContextAsync(ct)).ScopedTo(StationId);
+
     public bool MaySee(int stationId) => StationId is null || StationId == stationId;
 
     public AuditEntry Entry(string action, string? target, string? detail, DateTimeOffset now, int? stationId) => new()
@@ -41,5 +45,12 @@ public sealed class CurrentAdmin(AuthenticationStateProvider auth, IDbContextFac
             owned = await db.Stations.Where(s => s.OwnerUserId == userId).Select(s => (int?)s.Id).FirstOrDefaultAsync();
         }
         return actor = AuditActor.From(user, owned);
+    }
+
+    /// <summary>A context scoped to the stations this admin may see: every station-owned query goes through it.</summary>
+    public async Task<KaMengDbContext> CreateDbContextAsync()
+    {
+        var a = await GetAsync();
+        return (await dbFactory.CreateDbContextAsync()).ScopedTo(a.StationId);
     }
 }

@@ -23,12 +23,10 @@ public sealed record OrderRow
 
 public static class AdminOrderQueries
 {
-    /// <summary>Orders the actor may see: all for the platform, their station's for an owner.</summary>
-    public static IQueryable<OrderRow> VisibleRows(KaMengDbContext db, AuditActor actor)
+    /// <summary>Order rows of a context scoped to the actor (see <see cref="CurrentAdmin.CreateDbContextAsync"/>).</summary>
+    public static IQueryable<OrderRow> Rows(KaMengDbContext db)
     {
-        var orders = db.Orders.AsQueryable();
-        if (actor.StationId is int stationId) orders = orders.Where(o => o.StationId == stationId);
-        return from o in orders
+        return from o in db.Orders
                join u in db.Users on o.BuyerUserId equals u.Id into buyers
                from u in buyers.DefaultIfEmpty()
                select new OrderRow
