@@ -61,7 +61,13 @@ public sealed class BenchDatabase : IAsyncDisposable
         }
 
         var services = new ServiceCollection();
-        services.AddLogging(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
+        services.AddLogging(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning)
+            // Setup noise: the migrations' first probe of __EFMigrationsHistory, SQLite's table-rebuild PRAGMA note,
+            // the unencrypted key ring of a throwaway folder.
+            .AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.None)
+            .AddFilter("Microsoft.EntityFrameworkCore.Migrations", LogLevel.Error)
+            .AddFilter("Microsoft.EntityFrameworkCore.Query", LogLevel.Error)
+            .AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error));
         services.Configure<KaMengOptions>(o =>
         {
             o.DataDir = dataDir;
@@ -85,6 +91,21 @@ public sealed class BenchDatabase : IAsyncDisposable
         var db = new BenchDatabase(provider, cs, dataDir, sp, pgAdmin, pgName);
         await using var scope = sp.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<DatabaseInitializer>().InitializeAsync();
+        if (provider == DatabaseProvider.Sqlite)
+        {
+            // The app's per-connection PRAGMAs must hold on the pooled connections the migrations used.
+            await using var ctx = await db.DbFactory.CreateDbContextAsync();
+            await ctx.Database.OpenConnectionAsync();
+            async Task<string> Pragma(string name)
+            {
+                await using var cmd = ctx.Database.GetDbConnection().CreateCommand();
+                cmd.CommandText = "PRAGMA " + name;
+                return Convert.ToString(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture)!;
+            }
+            var (fk, sync, journal) = (await Pragma("foreign_keys"), await Pragma("synchronous"), await Pragma("journal_mode"));
+            if (fk != "1" || sync != "1" || journal != "wal")
+                throw new InvalidOperationException($"SQLite settings: foreign_keys={fk} synchronous={sync} journal_mode={journal}");
+        }
         return db;
     }
 
@@ -129,8 +150,9 @@ public sealed class BenchDatabase : IAsyncDisposable
         {
             await using var conn = new NpgsqlConnection(ConnectionString);
             await conn.OpenAsync();
-            await using var import = await conn.BeginBinaryImportAsync(
-                """COPY "CardKeys" ("StationId", "ProductId", "BatchId", "SecretCipher", "SecretHash", "Status", "CreatedAt") FROM STDIN (FORMAT BINARY)""");
+            await using (var import = await conn.BeginBinaryImportAsync(
+                """COPY "CardKeys" ("StationId", "ProductId", "BatchId", "SecretCipher", "SecretHash", "Status", "CreatedAt") FROM STDIN (FORMAT BINARY)"""))
+            {
             foreach (var (cipher, hash) in rows)
             {
                 await import.StartRowAsync();
@@ -143,6 +165,7 @@ public sealed class BenchDatabase : IAsyncDisposable
                 await import.WriteAsync(now, NpgsqlDbType.TimestampTz);
             }
             await import.CompleteAsync();
+            }
             await using var analyze = new NpgsqlCommand("""ANALYZE "CardKeys" """, conn);
             await analyze.ExecuteNonQueryAsync();
         }
