@@ -7,9 +7,17 @@ namespace KaMeng.Data;
 /// inside the caller's transaction. The cached balance and the ledger can therefore never drift.</summary>
 public static class WalletLedger
 {
+    // Compiled once: every purchase looks its buyer's wallet up, and building and matching the LINQ expression each time
+    // cost more than running the query. A compiled query binds to the first model it runs with: one per provider.
+    static readonly Func<KaMengDbContext, string, Task<Wallet?>>[] WalletOfUserByProvider =
+        [.. Enum.GetValues<DatabaseProvider>().Select(_ => EF.CompileAsyncQuery((KaMengDbContext db, string userId) =>
+            db.Wallets.AsNoTracking().SingleOrDefault(w => w.UserId == userId)))];
+
+    static Task<Wallet?> WalletOfUser(KaMengDbContext db, string userId) => WalletOfUserByProvider[(int)db.Provider](db, userId);
+
     public static async Task<Wallet> EnsureWalletAsync(this KaMengDbContext db, string userId, CancellationToken ct = default)
     {
-        var wallet = await db.Wallets.AsNoTracking().SingleOrDefaultAsync(w => w.UserId == userId, ct);
+        var wallet = await WalletOfUser(db, userId);
         if (wallet is not null) return wallet;
         wallet = new Wallet { UserId = userId };
         db.Wallets.Add(wallet);
@@ -25,14 +33,15 @@ public static class WalletLedger
         bool allowNegative = false, CancellationToken ct = default)
     {
         var fen = amount.Fen;
-        // One statement: the check and the change cannot be separated by another writer.
-        var rows = allowNegative
-            ? await db.Database.ExecuteSqlInterpolatedAsync(
-                $"""UPDATE "Wallets" SET "Balance" = "Balance" + {fen} WHERE "Id" = {walletId}""", ct)
-            : await db.Database.ExecuteSqlInterpolatedAsync(
-                $"""UPDATE "Wallets" SET "Balance" = "Balance" + {fen} WHERE "Id" = {walletId} AND "Balance" + {fen} >= 0""", ct);
-        if (rows == 0) return null;
-        var balance = await db.Wallets.Where(w => w.Id == walletId).Select(w => w.Balance).SingleAsync(ct);
+        // One statement: the check and the change cannot be separated by another writer. RETURNING hands back the new
+        // balance in the same round trip (SQLite 3.35+, PostgreSQL) instead of a second SELECT.
+        var balances = allowNegative
+            ? await db.Database.SqlQuery<long>(
+                $"""UPDATE "Wallets" SET "Balance" = "Balance" + {fen} WHERE "Id" = {walletId} RETURNING "Balance" AS "Value" """).ToListAsync(ct)
+            : await db.Database.SqlQuery<long>(
+                $"""UPDATE "Wallets" SET "Balance" = "Balance" + {fen} WHERE "Id" = {walletId} AND "Balance" + {fen} >= 0 RETURNING "Balance" AS "Value" """).ToListAsync(ct);
+        if (balances.Count == 0) return null;
+        var balance = Money.FromFen(balances[0]);
         var entry = new LedgerEntry
         {
             WalletId = walletId, Type = type, Amount = amount, BalanceAfter = balance, OrderId = orderId,

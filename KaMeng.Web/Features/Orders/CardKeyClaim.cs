@@ -1,6 +1,7 @@
 using KaMeng.Data;
 using KaMeng.Domain;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace KaMeng.Web.Features.Orders;
 
@@ -12,6 +13,9 @@ namespace KaMeng.Web.Features.Orders;
 /// </summary>
 public static class CardKeyClaim
 {
+    static CoreTypeMapping SoldAtMapping(KaMengDbContext db) =>
+        db.Model.FindEntityType(typeof(CardKey))!.FindProperty(nameof(CardKey.SoldAt))!.GetTypeMapping();
+
     public static async Task<int> ClaimAsync(KaMengDbContext db, int productId, long orderId, int quantity, DateTimeOffset now, CancellationToken ct)
     {
         if (db.Provider == DatabaseProvider.Postgres)
@@ -28,10 +32,16 @@ public static class CardKeyClaim
                 FROM picked WHERE k."Id" = picked."Id" AND k."Status" = {(int)CardKeyStatus.Available}
                 """, ct);
         }
-        // SQLite has one writer at a time; EF applies the DateTimeOffset converter to SoldAt.
-        var candidates = db.CardKeys.Where(k => k.ProductId == productId && k.Status == CardKeyStatus.Available)
-            .OrderBy(k => k.Id).Select(k => k.Id).Take(quantity);
-        return await db.CardKeys.Where(k => candidates.Contains(k.Id) && k.Status == CardKeyStatus.Available)
-            .ExecuteUpdateAsync(s => s.SetProperty(k => k.Status, CardKeyStatus.Sold).SetProperty(k => k.OrderId, orderId).SetProperty(k => k.SoldAt, now), ct);
+        // SQLite has one writer at a time (the business transaction's gate). The same UPDATE EF's ExecuteUpdate generated,
+        // written out so no LINQ tree is built and translated per purchase; SoldAt goes through the model's own converter.
+        var soldAt = SoldAtMapping(db).Converter is { } converter ? converter.ConvertToProvider(now) : now;
+        return await db.Database.ExecuteSqlInterpolatedAsync($"""
+            UPDATE "CardKeys" SET "Status" = {(int)CardKeyStatus.Sold}, "OrderId" = {orderId}, "SoldAt" = {soldAt}
+            WHERE "Id" IN (
+                SELECT "Id" FROM "CardKeys"
+                WHERE "ProductId" = {productId} AND "Status" = {(int)CardKeyStatus.Available}
+                ORDER BY "Id" LIMIT {quantity})
+              AND "Status" = {(int)CardKeyStatus.Available}
+            """, ct);
     }
 }

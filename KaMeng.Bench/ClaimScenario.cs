@@ -1,0 +1,223 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Diagnostics;
+using KaMeng.Data;
+using KaMeng.Domain;
+using KaMeng.Web.Features.Orders;
+using KaMeng.Web.Features.Stations;
+
+namespace KaMeng.Bench;
+
+public sealed record ClaimOptions(DatabaseProvider Provider, int Buyers, int Keys, string? PgAdmin, bool Profile, bool SkipRaw);
+
+/// <summary>One measured run: completion timestamps and latencies of the delivered orders.</summary>
+public sealed record RunResult(int Orders, double Seconds, double P50Ms, double P99Ms, double FirstTenthPerS, double LastTenthPerS,
+    IReadOnlyDictionary<string, int> Refusals, int Errors, string? FirstError, double CpuSeconds)
+{
+    public double OrdersPerS => Orders / Seconds;
+    public double TailRatio => FirstTenthPerS == 0 ? 0 : LastTenthPerS / FirstTenthPerS;
+}
+
+public sealed record Verification(int SoldKeys, int DeliveredOrders, int Oversold, int Duplicates, bool WalletsMatch, int UnsoldKeys);
+
+/// <summary>
+/// Issue 3: --buyers workers buy one card key per order through CheckoutService.PlaceBalanceOrderAsync until the
+/// keys run out; then the same purchase as hand-written ADO.NET on a second fresh database.
+/// </summary>
+public static class ClaimScenario
+{
+    const long PriceFen = 700;
+    static readonly StationInfo Main = new(Station.MainStationId, "main", "卡盟总站", null, "default", StationStatus.Active, null, null, null, null, null, null);
+
+    public static async Task<int> RunAsync(ClaimOptions o)
+    {
+        var warmKeys = Math.Clamp(o.Keys / 10, o.Buyers * 4, 2000);
+        // Enough for any share: a fast worker may buy more than keys/buyers.
+        var balance = PriceFen * (o.Keys + warmKeys);
+        Console.WriteLine($"claim: provider={o.Provider} buyers={o.Buyers} keys={o.Keys} (warm-up {warmKeys} keys first), {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+
+        RunResult ef;
+        Verification efCheck;
+        await using (var db = await BenchDatabase.CreateAsync(o.Provider, o.PgAdmin))
+        {
+            var sw = Stopwatch.StartNew();
+            var buyers = await db.AddBuyersAsync(o.Buyers, balance);
+            var warm = await db.AddCardKeyProductAsync("预热卡", warmKeys, PriceFen);
+            var product = await db.AddCardKeyProductAsync("基准卡", o.Keys, PriceFen);
+            Console.WriteLine($"  EF database ready in {sw.Elapsed.TotalSeconds:F1}s ({DescribeTarget(db)})");
+
+            var checkout = db.Checkout;
+            Func<Buyer, int, Task<string?>> place = async (buyer, productId) =>
+            {
+                var r = await checkout.PlaceBalanceOrderAsync(Main, new CheckoutRequest(productId, 1, buyer.UserId, Guid.NewGuid().ToString("N")));
+                return r.Succeeded ? null : r.ErrorCode ?? "unknown";
+            };
+            await RunWorkersAsync(buyers, b => place(b, warm.Id));
+            using (var profiler = o.Profile ? new EfProfiler() : null)
+            {
+                ef = await RunWorkersAsync(buyers, b => place(b, product.Id));
+                profiler?.Report(ef.Orders);
+            }
+            efCheck = await VerifyAsync(db, product, o.Keys);
+        }
+        Print("EF Core (CheckoutService.PlaceBalanceOrderAsync)", ef, efCheck);
+
+        RunResult? raw = null;
+        Verification? rawCheck = null;
+        if (!o.SkipRaw)
+        {
+            await using var db = await BenchDatabase.CreateAsync(o.Provider, o.PgAdmin);
+            var buyers = await db.AddBuyersAsync(o.Buyers, balance);
+            var warm = await db.AddCardKeyProductAsync("预热卡", warmKeys, PriceFen);
+            var product = await db.AddCardKeyProductAsync("基准卡", o.Keys, PriceFen);
+            var warmRaw = new RawCheckout(db, warm);
+            var rawCheckout = new RawCheckout(db, product);
+            static string? Code(RawOutcome r) => r switch { RawOutcome.Delivered => null, RawOutcome.OutOfStock => "checkout.stock", _ => "checkout.balance" };
+            await RunWorkersAsync(buyers, async b => Code(await warmRaw.PlaceAsync(b)));
+            raw = await RunWorkersAsync(buyers, async b => Code(await rawCheckout.PlaceAsync(b)));
+            rawCheck = await VerifyAsync(db, product, o.Keys);
+            await warmRaw.DisposeAsync();
+            await rawCheckout.DisposeAsync();
+            Print("raw ADO.NET (same steps, no EF Core)", raw, rawCheck);
+        }
+
+        var rawRatio = raw is null ? (double?)null : ef.OrdersPerS / raw.OrdersPerS;
+        if (rawRatio is not null) Console.WriteLine($"EF/raw throughput ratio: {rawRatio:F3}");
+
+        var ok = efCheck.Oversold == 0 && efCheck.Duplicates == 0 && efCheck.WalletsMatch && ef.Errors == 0 && ef.Orders == o.Keys
+                 && (rawCheck is null || (rawCheck.Oversold == 0 && rawCheck.Duplicates == 0 && rawCheck.WalletsMatch && raw!.Orders == o.Keys));
+        if (!ok) Console.WriteLine("VERIFICATION FAILED");
+
+        var json = new Dictionary<string, object?>
+        {
+            ["scenario"] = "claim",
+            ["provider"] = o.Provider == DatabaseProvider.Sqlite ? "sqlite" : "postgres",
+            ["buyers"] = o.Buyers,
+            ["keys"] = o.Keys,
+            ["orders"] = ef.Orders,
+            ["orders_per_s"] = Math.Round(ef.OrdersPerS, 1),
+            ["p50_ms"] = Math.Round(ef.P50Ms, 3),
+            ["p99_ms"] = Math.Round(ef.P99Ms, 3),
+            ["first_tenth_per_s"] = Math.Round(ef.FirstTenthPerS, 1),
+            ["last_tenth_per_s"] = Math.Round(ef.LastTenthPerS, 1),
+            ["tail_ratio"] = Math.Round(ef.TailRatio, 3),
+            ["oversold"] = efCheck.Oversold,
+            ["duplicates"] = efCheck.Duplicates,
+            ["wallets_match"] = efCheck.WalletsMatch,
+            ["raw_orders_per_s"] = raw is null ? null : Math.Round(raw.OrdersPerS, 1),
+            ["raw_ratio"] = rawRatio is null ? null : Math.Round(rawRatio.Value, 3),
+        };
+        Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(json));
+        return ok ? 0 : 1;
+    }
+
+    static string DescribeTarget(BenchDatabase db)
+    {
+        if (db.Provider == DatabaseProvider.Sqlite) return "SQLite " + new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(db.ConnectionString).DataSource;
+        var b = new Npgsql.NpgsqlConnectionStringBuilder(db.ConnectionString);
+        return $"PostgreSQL {b.Host}:{b.Port}/{b.Database}";
+    }
+
+    /// <summary>Each buyer is one worker that loops until its purchase is refused (out of stock ends it).</summary>
+    static async Task<RunResult> RunWorkersAsync(List<Buyer> buyers, Func<Buyer, Task<string?>> place)
+    {
+        var refusals = new ConcurrentDictionary<string, int>();
+        var errors = 0;
+        string? firstError = null;
+        var samples = new List<(long Done, long Ticks)>[buyers.Count];
+        using var start = new ManualResetEventSlim(false);
+        var tasks = buyers.Select((buyer, i) => Task.Run(async () =>
+        {
+            var mine = samples[i] = new List<(long, long)>(1024);
+            start.Wait();
+            while (true)
+            {
+                var t0 = Stopwatch.GetTimestamp();
+                string? refusal;
+                try
+                {
+                    refusal = await place(buyer);
+                }
+                catch (Exception e)
+                {
+                    Interlocked.Increment(ref errors);
+                    Interlocked.CompareExchange(ref firstError, e.ToString(), null);
+                    return;
+                }
+                var t1 = Stopwatch.GetTimestamp();
+                if (refusal is null) { mine.Add((t1, t1 - t0)); continue; }
+                refusals.AddOrUpdate(refusal, 1, (_, n) => n + 1);
+                return; // out of stock (or anything else) ends this worker
+            }
+        })).ToList();
+        await Task.Delay(50); // let every worker reach the start line
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        var begin = Stopwatch.GetTimestamp();
+        start.Set();
+        await Task.WhenAll(tasks);
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+
+        var all = samples.SelectMany(s => s).OrderBy(s => s.Done).ToArray();
+        if (all.Length == 0) return new RunResult(0, 1, 0, 0, 0, 0, refusals, errors, firstError, cpu);
+        var seconds = Stopwatch.GetElapsedTime(begin, all[^1].Done).TotalSeconds;
+        var latencies = all.Select(s => Stopwatch.GetElapsedTime(0, s.Ticks).TotalMilliseconds).Order().ToArray();
+        var tenth = Math.Max(1, all.Length / 10);
+        var first = tenth / Stopwatch.GetElapsedTime(begin, all[tenth - 1].Done).TotalSeconds;
+        var last = all.Length > tenth ? tenth / Stopwatch.GetElapsedTime(all[^(tenth + 1)].Done, all[^1].Done).TotalSeconds : first;
+        return new RunResult(all.Length, seconds, Percentile(latencies, 0.50), Percentile(latencies, 0.99), first, last, refusals, errors, firstError, cpu);
+    }
+
+    static double Percentile(double[] sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+
+    /// <summary>
+    /// oversold: delivered orders beyond the keys, plus delivered orders without a key, plus sold keys whose order is not a
+    /// delivered order of the product (a key on a phantom or rolled-back order). duplicates: keys whose OrderId another key shares.
+    /// </summary>
+    static async Task<Verification> VerifyAsync(BenchDatabase db, Product product, int keys)
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        var p = product.Id;
+        var sold = await ScalarAsync(conn, $"""SELECT COUNT(*) FROM "CardKeys" WHERE "ProductId" = {p} AND "Status" = 1""");
+        var unsold = await ScalarAsync(conn, $"""SELECT COUNT(*) FROM "CardKeys" WHERE "ProductId" = {p} AND "Status" = 0""");
+        var delivered = await ScalarAsync(conn, $"""SELECT COUNT(*) FROM "Orders" WHERE "ProductId" = {p} AND "Status" = 3""");
+        var withoutKey = await ScalarAsync(conn, $"""
+            SELECT COUNT(*) FROM "Orders" o WHERE o."ProductId" = {p} AND o."Status" = 3
+              AND NOT EXISTS (SELECT 1 FROM "CardKeys" k WHERE k."OrderId" = o."Id")
+            """);
+        var orphanKeys = await ScalarAsync(conn, $"""
+            SELECT COUNT(*) FROM "CardKeys" k WHERE k."ProductId" = {p} AND k."Status" = 1
+              AND NOT EXISTS (SELECT 1 FROM "Orders" o WHERE o."Id" = k."OrderId" AND o."Status" = 3 AND o."ProductId" = {p})
+            """);
+        var duplicates = await ScalarAsync(conn, """
+            SELECT COUNT(*) FROM "CardKeys" WHERE "OrderId" IN
+              (SELECT "OrderId" FROM "CardKeys" WHERE "OrderId" IS NOT NULL GROUP BY "OrderId" HAVING COUNT(*) > 1)
+            """);
+        var walletMismatch = await ScalarAsync(conn, """
+            SELECT COUNT(*) FROM "Wallets" w
+            WHERE w."Balance" < 0 OR w."Balance" <> COALESCE((SELECT SUM(l."Amount") FROM "LedgerEntries" l WHERE l."WalletId" = w."Id"), 0)
+            """);
+        var oversold = Math.Max(0, delivered - keys) + withoutKey + orphanKeys;
+        return new Verification(sold, delivered, oversold, duplicates, walletMismatch == 0, unsold);
+    }
+
+    static async Task<int> ScalarAsync(DbConnection conn, string sql)
+    {
+        await using var cmd = conn.CreateCommand();
+        cmd.CommandText = sql;
+        return Convert.ToInt32(await cmd.ExecuteScalarAsync());
+    }
+
+    static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+    static void Print(string title, RunResult r, Verification v)
+    {
+        Console.WriteLine($"  {title}");
+        Console.WriteLine($"    orders      {r.Orders} in {r.Seconds:F2}s = {r.OrdersPerS:F0} orders/s");
+        Console.WriteLine($"    cpu         {r.CpuSeconds:F2}s of this process = {r.CpuSeconds * 1e6 / Math.Max(1, r.Orders):F0} µs per order ({r.CpuSeconds / r.Seconds * 100:F0}% of one core; load average {LoadAverage()})");
+        Console.WriteLine($"    latency     p50 {r.P50Ms:F2} ms, p99 {r.P99Ms:F2} ms");
+        Console.WriteLine($"    first tenth {r.FirstTenthPerS:F0}/s, last tenth {r.LastTenthPerS:F0}/s, tail ratio {r.TailRatio:F3}");
+        Console.WriteLine($"    refusals    {string.Join(", ", r.Refusals.Select(kv => $"{kv.Key}×{kv.Value}"))}; errors {r.Errors}");
+        if (r.FirstError is not null) Console.WriteLine($"    first error {r.FirstError}");
+        Console.WriteLine($"    verify      sold {v.SoldKeys}, unsold {v.UnsoldKeys}, delivered orders {v.DeliveredOrders}, oversold {v.Oversold}, duplicates {v.Duplicates}, wallets match ledger: {v.WalletsMatch}");
+    }
+}

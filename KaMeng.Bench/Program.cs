@@ -1,0 +1,32 @@
+using KaMeng.Bench;
+using KaMeng.Data;
+
+// dotnet run -c Release --project KaMeng.Bench -- claim --provider sqlite|postgres --buyers 32 --keys 20000 [--connection "..."] [--profile] [--no-raw]
+if (args.Length == 0 || args[0] != "claim")
+{
+    Console.Error.WriteLine("usage: KaMeng.Bench claim --provider sqlite|postgres [--buyers 32] [--keys 20000] [--connection \"Host=…;Username=…\"] [--profile] [--no-raw]");
+    return 2;
+}
+
+string? Option(string name)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
+
+var provider = (Option("--provider") ?? "sqlite").ToLowerInvariant() switch
+{
+    "sqlite" => DatabaseProvider.Sqlite,
+    "postgres" or "postgresql" or "pg" => DatabaseProvider.Postgres,
+    var other => throw new ArgumentException($"unknown provider {other}"),
+};
+static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
+var pgAdmin = Option("--connection") ?? Env("KAMENG_BENCH_PG") ?? Env("KAMENG_TEST_PG");
+var options = new ClaimOptions(
+    provider,
+    int.Parse(Option("--buyers") ?? "32"),
+    int.Parse(Option("--keys") ?? "20000"),
+    pgAdmin,
+    args.Contains("--profile"),
+    args.Contains("--no-raw"));
+return await ClaimScenario.RunAsync(options);
