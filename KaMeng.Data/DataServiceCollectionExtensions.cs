@@ -69,7 +69,14 @@ public static class DataServiceCollectionExtensions
     sealed class Adapter<TContext>(IDbContextFactory<TContext> inner) : IDbContextFactory<KaMengDbContext>
         where TContext : KaMengDbContext
     {
-        public KaMengDbContext CreateDbContext() => inner.CreateDbContext();
+        public KaMengDbContext CreateDbContext()
+        {
+            // Pooled contexts are reused: the station scope of a previous renter must never reach the next one.
+            var db = inner.CreateDbContext();
+            db.ScopedTo(null);
+            db.Database.AutoSavepointsEnabled = true;
+            return db;
+        }
     }
 
     /// <summary>Per-connection settings SQLite does not keep in the file (WAL is persistent and set by the initializer).
