@@ -82,10 +82,8 @@ public sealed class BenchDatabase : IAsyncDisposable
         services.AddSingleton<CardKeyVault>();
         services.AddScoped<DatabaseInitializer>();
         services.AddSingleton(TimeProvider.System);
-        // KaMeng.Web's OrdersSetup.AddOrders registers exactly these for checkout.
-        services.AddSingleton<PriceResolver>();
-        services.AddSingleton<OrderEvents>();
-        services.AddSingleton<CheckoutService>();
+        // The same selling core the web app registers (OrdersSetup.AddOrders).
+        services.AddCommerceServices();
         var sp = services.BuildServiceProvider();
 
         var db = new BenchDatabase(provider, cs, dataDir, sp, pgAdmin, pgName);

@@ -8,7 +8,6 @@ using KaMeng.Web.Features.Orders;
 using KaMeng.Web.Features.Shared;
 using KaMeng.Web.Features.Stations;
 using KaMeng.Web.Features.Storefront;
-using KaMeng.Web.Features.Substations;
 using KaMeng.Web.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -20,7 +19,6 @@ builder.AddKaMengUi();
 builder.AddStations();
 builder.AddOrders();
 builder.AddStorefront();
-builder.AddSubstations();
 builder.AddCardKeys();
 builder.AddCatalog();
 

@@ -21,19 +21,7 @@ public sealed class CommerceHarness : IAsyncDisposable
     CommerceHarness(TestDatabase db) => Db = db;
 
     public static async Task<CommerceHarness> CreateAsync(DatabaseProvider provider) =>
-        new(await TestDatabase.CreateAsync(provider, services =>
-        {
-            services.AddSingleton<PriceResolver>();
-            services.AddSingleton<TimeProvider>(TimeProvider.System);
-            services.AddSingleton<OrderEvents>();
-            services.AddSingleton<CheckoutService>();
-            services.AddSingleton<OrderService>();
-            services.AddSingleton<WalletService>();
-            services.AddSingleton<StationDirectory>();
-            services.AddScoped<KaMeng.Web.Features.Substations.SubstationService>();
-            services.AddSingleton<KaMeng.Web.Features.Substations.PriceRuleService>();
-            services.AddSingleton<KaMeng.Web.Features.Substations.WithdrawalService>();
-        }));
+        new(await TestDatabase.CreateAsync(provider, services => services.AddCommerceServices()));
 
     public T Get<T>() where T : notnull => Db.Services.CreateScope().ServiceProvider.GetRequiredService<T>();
 

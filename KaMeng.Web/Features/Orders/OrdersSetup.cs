@@ -1,15 +1,30 @@
+using KaMeng.Web.Features.Stations;
+using KaMeng.Web.Features.Substations;
+
 namespace KaMeng.Web.Features.Orders;
 
 public static class OrdersSetup
 {
     public static WebApplicationBuilder AddOrders(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<PriceResolver>();
-        builder.Services.AddSingleton<OrderEvents>();
-        builder.Services.AddSingleton<CheckoutService>();
-        builder.Services.AddSingleton<OrderService>();
-        builder.Services.AddSingleton<WalletService>();
+        builder.Services.AddCommerceServices();
         builder.Services.AddScoped<CurrentAdmin>();
         return builder;
+    }
+
+    /// <summary>The selling core (prices, checkout, orders, wallets, substations) without any UI: the app, the tests
+    /// and the benchmark all build it through this one method.</summary>
+    public static IServiceCollection AddCommerceServices(this IServiceCollection services)
+    {
+        services.AddSingleton<StationDirectory>();
+        services.AddSingleton<PriceResolver>();
+        services.AddSingleton<OrderEvents>();
+        services.AddSingleton<CheckoutService>();
+        services.AddSingleton<OrderService>();
+        services.AddSingleton<WalletService>();
+        services.AddScoped<SubstationService>();
+        services.AddSingleton<PriceRuleService>();
+        services.AddSingleton<WithdrawalService>();
+        return services;
     }
 }

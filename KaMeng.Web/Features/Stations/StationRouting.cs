@@ -1,10 +1,12 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
 namespace KaMeng.Web.Features.Stations;
 
 public static class StationRouting
 {
     public static WebApplicationBuilder AddStations(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<StationDirectory>();
+        builder.Services.TryAddSingleton<StationDirectory>();
         builder.Services.AddScoped<CurrentStation>();
         return builder;
     }
