@@ -63,13 +63,7 @@ public sealed class DatabaseInitializer(
             adminPassword = GeneratePassword();
             Console.WriteLine($"[KaMeng] 已生成管理员账号 admin，密码：{adminPassword}  (set KaMeng__Seed__AdminPassword to choose one)");
         }
-        var admin = await CreateUserAsync("admin", adminPassword, "平台管理员", Station.MainStationId, Roles.PlatformAdmin);
-        await using (var db = await dbFactory.CreateDbContextAsync(ct))
-        {
-            // The platform's margins (总站收益) are booked to the platform admin's wallet.
-            await db.Stations.Where(s => s.Id == Station.MainStationId).ExecuteUpdateAsync(u => u.SetProperty(s => s.OwnerUserId, admin.Id), ct);
-            await db.EnsureWalletAsync(admin.Id, ct);
-        }
+        await CreateUserAsync("admin", adminPassword, "平台管理员", Station.MainStationId, Roles.PlatformAdmin);
 
         if (seed.Demo == true) await SeedDemoAsync(now, ct);
         log.LogInformation("Seeded a new KaMeng database.");

@@ -25,6 +25,7 @@ public static class OrdersSetup
         services.AddScoped<SubstationService>();
         services.AddSingleton<PriceRuleService>();
         services.AddSingleton<WithdrawalService>();
+        services.AddSingleton<StationSettingsService>();
         return services;
     }
 }

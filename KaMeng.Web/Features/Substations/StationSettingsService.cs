@@ -1,0 +1,135 @@
+using KaMeng.Data;
+using KaMeng.Domain;
+using KaMeng.Web.Features.Orders;
+using KaMeng.Web.Features.Stations;
+using Microsoft.EntityFrameworkCore;
+
+namespace KaMeng.Web.Features.Substations;
+
+/// <summary>What a station owner changes about the catalogue they resell, their member levels, and what the platform
+/// configures for all substations (levels, level prices, depth, withdrawals, root domains).</summary>
+public sealed class StationSettingsService(IDbContextFactory<KaMengDbContext> dbFactory, PriceResolver prices, StationDirectory directory, TimeProvider clock)
+{
+    public sealed record ProductOverride(int ProductId, bool Hidden, string? Name, string? DescriptionMarkdown, int? SortOrder, bool Recommended);
+
+    /// <summary>Hide, rename, re-describe, reorder or recommend a product of the parent's catalogue on this station.</summary>
+    public async Task<string?> SaveOverrideAsync(int stationId, ProductOverride o, AuditActor actor, CancellationToken ct = default)
+    {
+        if (!actor.MaySee(stationId) || stationId == Station.MainStationId) return "分站不存在";
+        if (o.Name is { Length: > 128 }) return "商品名称最多 128 字";
+        if (o.DescriptionMarkdown is { Length: > 20000 }) return "商品说明过长";
+        if (o.SortOrder is < -100000 or > 100000) return "排序值超出范围";
+        await using var db = await actor.ScopedAsync(dbFactory, ct);
+        if (!await db.Products.AnyAsync(p => p.Id == o.ProductId && !p.Deleted, ct)) return "商品不存在";
+        var row = await db.StationProducts.SingleOrDefaultAsync(x => x.StationId == stationId && x.ProductId == o.ProductId, ct);
+        if (row is null) db.StationProducts.Add(row = new StationProduct { StationId = stationId, ProductId = o.ProductId });
+        row.Hidden = o.Hidden;
+        row.Name = string.IsNullOrWhiteSpace(o.Name) ? null : o.Name.Trim();
+        row.DescriptionMarkdown = string.IsNullOrWhiteSpace(o.DescriptionMarkdown) ? null : o.DescriptionMarkdown;
+        row.SortOrder = o.SortOrder;
+        row.Recommended = o.Recommended;
+        db.AuditEntries.Add(actor.Entry("station.product", o.ProductId.ToString(), o.Hidden ? "隐藏" : row.Name, clock.GetUtcNow(), stationId));
+        await db.SaveChangesAsync(ct);
+        return null;
+    }
+
+    /// <summary>A member level: discount 0–50%, spend threshold ≥ 0. Discounts never sell below cost (the resolver clamps).</summary>
+    public async Task<string?> SaveMemberLevelAsync(int stationId, int? id, string? name, string? discountPercent, string? threshold, AuditActor actor, CancellationToken ct = default)
+    {
+        if (!actor.MaySee(stationId)) return "分站不存在";
+        if (string.IsNullOrWhiteSpace(name) || name.Trim().Length > 32) return "请填写等级名称（最多 32 字）";
+        if (!decimal.TryParse(discountPercent, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var pct) || pct < 0 || pct > 50 || decimal.Round(pct, 2) != pct)
+            return "折扣须为 0–50 之间的百分比，最多两位小数";
+        if (!Money.TryParseYuan(threshold, out var spend) || spend.IsNegative) return "升级门槛须为不小于 0 的金额";
+        await using var db = await actor.ScopedAsync(dbFactory, ct);
+        var level = id is int existing ? await db.MemberLevels.SingleOrDefaultAsync(m => m.Id == existing && m.StationId == stationId, ct) : null;
+        if (id is not null && level is null) return "会员等级不存在";
+        if (level is null) db.MemberLevels.Add(level = new MemberLevel { StationId = stationId, Name = "" });
+        level.Name = name.Trim();
+        level.DiscountBasisPoints = (int)(pct * 100);
+        level.SpendThreshold = spend;
+        await db.SaveChangesAsync(ct);
+        prices.Invalidate();
+        return null;
+    }
+
+    public async Task<string?> DeleteMemberLevelAsync(int stationId, int id, AuditActor actor, CancellationToken ct = default)
+    {
+        if (!actor.MaySee(stationId)) return "分站不存在";
+        await using var db = await actor.ScopedAsync(dbFactory, ct);
+        var n = await db.MemberLevels.Where(m => m.Id == id && m.StationId == stationId).ExecuteDeleteAsync(ct);
+        prices.Invalidate();
+        return n == 0 ? "会员等级不存在" : null;
+    }
+
+    /// <summary>Platform settings: depth cap 1–5, withdrawal minimum and fee, root domains for {code}.{root}.</summary>
+    public async Task<string?> SavePlatformAsync(int maxDepth, string? withdrawalMinimum, string? feePercent, string? rootDomains, AuditActor actor, CancellationToken ct = default)
+    {
+        if (actor.StationId is not null) return "只有平台管理员可以修改平台设置";
+        if (maxDepth is < 1 or > 5) return "分站层级上限须为 1–5";
+        if (!Money.TryParseYuan(withdrawalMinimum, out var min) || min.Fen < 1) return "最低提现金额须大于 0";
+        if (!decimal.TryParse(feePercent, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var fee) || fee < 0 || fee > 20 || decimal.Round(fee, 2) != fee)
+            return "提现手续费须为 0–20 之间的百分比";
+        var roots = (rootDomains ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(r => r.ToLowerInvariant()).Distinct().ToList();
+        if (roots.Any(r => Uri.CheckHostName(r) != UriHostNameType.Dns)) return "根域名格式不正确";
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var s = await db.PlatformSettings.SingleAsync(ct);
+        s.MaxDepth = maxDepth;
+        s.WithdrawalMinimum = min;
+        s.WithdrawalFeeBasisPoints = (int)(fee * 100);
+        s.RootDomains = string.Join(",", roots);
+        db.AuditEntries.Add(actor.Entry("platform.settings", null, $"depth {maxDepth}, min {min}, fee {fee}%, roots {s.RootDomains}", clock.GetUtcNow(), null));
+        await db.SaveChangesAsync(ct);
+        directory.Invalidate();
+        return null;
+    }
+
+    public async Task<string?> SaveLevelAsync(int? id, string? name, string? openPrice, string? costRatePercent, bool mayOpenChildren, int maxChildren, int? renewalDays, AuditActor actor, CancellationToken ct = default)
+    {
+        if (actor.StationId is not null) return "只有平台管理员可以配置分站等级";
+        if (string.IsNullOrWhiteSpace(name) || name.Trim().Length > 32) return "请填写等级名称（最多 32 字）";
+        if (!Money.TryParseYuan(openPrice, out var price) || price.IsNegative) return "开通价格须为不小于 0 的金额";
+        if (!decimal.TryParse(costRatePercent, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var rate) || rate < 50 || rate > 100 || decimal.Round(rate, 2) != rate)
+            return "进货折扣须为 50–100 之间的百分比";
+        if (maxChildren is < 0 or > 100000) return "下级分站数量超出范围";
+        if (renewalDays is < 1 or > 3650) return "有效期须为 1–3650 天，或留空表示永久";
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var level = id is int existing ? await db.StationLevels.SingleOrDefaultAsync(l => l.Id == existing, ct) : null;
+        if (id is not null && level is null) return "等级不存在";
+        if (level is null) db.StationLevels.Add(level = new StationLevel { Name = "", SortOrder = await db.StationLevels.CountAsync(ct) + 1 });
+        level.Name = name.Trim();
+        level.OpenPrice = price;
+        level.CostRateBasisPoints = (int)(rate * 100);
+        level.MayOpenChildren = mayOpenChildren;
+        level.MaxChildren = mayOpenChildren ? maxChildren : 0;
+        level.RenewalDays = renewalDays;
+        db.AuditEntries.Add(actor.Entry("platform.level", level.Name, $"{price} {rate}%", clock.GetUtcNow(), null));
+        await db.SaveChangesAsync(ct);
+        prices.Invalidate();
+        return null;
+    }
+
+    /// <summary>An explicit price of a product for a level; never below the product's cost price. Empty text removes it.</summary>
+    public async Task<string?> SaveLevelPriceAsync(int levelId, int productId, string? priceText, AuditActor actor, CancellationToken ct = default)
+    {
+        if (actor.StationId is not null) return "只有平台管理员可以设置等级价";
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var product = await db.Products.AsNoTracking().SingleOrDefaultAsync(p => p.Id == productId && !p.Deleted, ct);
+        if (product is null || !await db.StationLevels.AnyAsync(l => l.Id == levelId, ct)) return "等级或商品不存在";
+        var row = await db.LevelPrices.SingleOrDefaultAsync(x => x.LevelId == levelId && x.ProductId == productId, ct);
+        if (string.IsNullOrWhiteSpace(priceText))
+        {
+            if (row is not null) db.LevelPrices.Remove(row);
+        }
+        else
+        {
+            if (!Money.TryParseYuan(priceText, out var price) || price.IsNegative) return "请输入正确的金额（最多两位小数）";
+            if (price < product.CostPrice) return $"等级价不能低于成本价 {product.CostPrice}";
+            if (row is null) db.LevelPrices.Add(row = new LevelPrice { LevelId = levelId, ProductId = productId });
+            row.Price = price;
+        }
+        await db.SaveChangesAsync(ct);
+        prices.Invalidate();
+        return null;
+    }
+}
