@@ -18,6 +18,7 @@ document.addEventListener('click', async (e) => {
 // Called by the admin layout once its circuit is interactive; browser tests wait for this mark.
 window.kameng = window.kameng || {};
 window.kameng.circuitReady = () => document.body.setAttribute('data-circuit', 'connected');
+window.kameng.isNarrow = () => window.innerWidth < 768;
 
 // Forms marked data-once submit once: a double click cannot send a second request
 // (the server's idempotency key is the real guard).
