@@ -6,10 +6,11 @@ cd "$(dirname "$0")"
 ROOT=$(pwd)
 
 need_pkgs=()
-command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need_pkgs+=(chromium)
-fc-list 2>/dev/null | grep -qi "noto.*cjk" || need_pkgs+=(fonts-noto-cjk)
+have_pkg() { dpkg -s "$1" >/dev/null 2>&1; }
+[ -x /usr/bin/chromium ] || have_pkg chromium || need_pkgs+=(chromium)
+have_pkg fonts-noto-cjk || need_pkgs+=(fonts-noto-cjk)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_pkgs+=(postgresql)
-python3 -c "import aiosmtpd" >/dev/null 2>&1 || [ -f /usr/lib/python3/dist-packages/aiosmtpd/__init__.py ] || need_pkgs+=(python3-aiosmtpd)
+have_pkg python3-aiosmtpd || need_pkgs+=(python3-aiosmtpd)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "test.sh: installing ${need_pkgs[*]}"
