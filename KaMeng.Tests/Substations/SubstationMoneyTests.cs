@@ -178,4 +178,46 @@ public class SubstationMoneyTests
         Assert.Equal("checkout.station_closed", result.ErrorCode);
         Assert.Equal(50000, await w.H.BalanceAsync(buyer));
     }
+
+    [Fact]
+    public async Task Upgrading_pays_the_difference_and_lowers_the_cost_and_renewal_extends_the_expiry()
+    {
+        await using var w = await WorldAsync(DatabaseProvider.Sqlite); // 高级 (¥200, 90%)
+        var service = w.H.Get<SubstationService>();
+        int flagship;
+        await using (var db = w.H.Db.NewContext())
+        {
+            flagship = (await db.StationLevels.SingleAsync(l => l.Name == "旗舰")).Id; // ¥800, 85%
+            var basic = (await db.StationLevels.SingleAsync(l => l.Name == "普通")).Id;
+            Assert.Equal("只能升级到更高的等级", await service.UpgradeAsync(w.Shop.Id, basic, w.Owner));
+        }
+        Assert.Equal("余额不足：升级需要 ¥600.00", await service.UpgradeAsync(w.Shop.Id, flagship, w.Owner));
+        await using (var db = w.H.Db.NewContext())
+        {
+            var wallet = await db.EnsureWalletAsync(w.Owner);
+            await db.PostAsync(wallet.Id, LedgerEntryType.Recharge, Money.FromYuan(600), DateTimeOffset.UtcNow, reason: "测试充值");
+        }
+        Assert.Null(await service.UpgradeAsync(w.Shop.Id, flagship, w.Owner));
+        Assert.Equal(30000, await w.H.BalanceAsync(w.Owner));
+        w.H.Get<PriceResolver>().Invalidate();
+        Assert.Equal(8500, (await w.H.Get<PriceResolver>().ForStationAsync(w.Shop.Id)).Quote(w.Product).Cost.Fen);
+        Assert.Equal("当前等级永久有效，无需续费", await service.RenewAsync(w.Shop.Id, w.Owner));
+
+        await using (var db = w.H.Db.NewContext())
+            await db.StationLevels.Where(l => l.Id == flagship).ExecuteUpdateAsync(u => u.SetProperty(l => l.RenewalDays, 30));
+        Assert.Equal("余额不足：续费需要 ¥800.00", await service.RenewAsync(w.Shop.Id, w.Owner));
+        await using (var db = w.H.Db.NewContext())
+        {
+            var wallet = await db.EnsureWalletAsync(w.Owner);
+            await db.PostAsync(wallet.Id, LedgerEntryType.Recharge, Money.FromYuan(800), DateTimeOffset.UtcNow, reason: "测试充值");
+        }
+        Assert.Null(await service.RenewAsync(w.Shop.Id, w.Owner));
+        await using (var db = w.H.Db.NewContext())
+        {
+            var expires = (await db.Stations.SingleAsync(s => s.Id == w.Shop.Id)).ExpiresAt!.Value;
+            Assert.InRange(expires, DateTimeOffset.UtcNow.AddDays(29), DateTimeOffset.UtcNow.AddDays(31));
+        }
+        Assert.Equal(30000, await w.H.BalanceAsync(w.Owner));
+        await w.H.AssertEveryWalletEqualsItsLedgerAsync();
+    }
 }

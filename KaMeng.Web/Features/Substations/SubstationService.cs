@@ -61,12 +61,9 @@ public sealed class SubstationService(
                 await tx.RollbackAsync(ct);
                 return (null, $"余额不足：开通{level.Name}分站需要 {price}");
             }
-            // The platform gets its price; a parent substation selling children earns its markup.
-            var platformOwner = await db.Stations.Where(s => s.Id == Station.MainStationId).Select(s => s.OwnerUserId).SingleAsync(ct);
+            // A parent substation selling children earns its markup; the platform's price is its revenue (decision 0004).
             if (!parent.IsMain && parent.OwnerUserId is not null && parent.ChildOpenMarkup.Fen > 0)
                 await CreditAsync(db, parent.OwnerUserId, parent.ChildOpenMarkup, now, parent.Id, $"下级分站 {code} 开通收益", ct);
-            if (platformOwner is not null)
-                await CreditAsync(db, platformOwner, level.OpenPrice, now, Station.MainStationId, $"分站 {code} 开通费", ct);
         }
         var userName = await db.Users.Where(u => u.Id == buyerUserId).Select(u => u.UserName).SingleAsync(ct);
         db.AuditEntries.Add(new AuditEntry { Action = "station.open", StationId = station.Id, UserId = buyerUserId, UserName = userName, Target = code, Detail = $"{level.Name} {price}", CreatedAt = now });
@@ -120,14 +117,34 @@ public sealed class SubstationService(
         var wallet = await db.EnsureWalletAsync(ownerUserId, ct);
         if (price.Fen > 0 && await db.PostAsync(wallet.Id, LedgerEntryType.Purchase, -price, now, stationId: Station.MainStationId, reason: $"分站升级为{target.Name}", ct: ct) is null)
             return $"余额不足：升级需要 {price}";
-        var platformOwner = await db.Stations.Where(s => s.Id == Station.MainStationId).Select(s => s.OwnerUserId).SingleAsync(ct);
-        if (platformOwner is not null && price.Fen > 0) await CreditAsync(db, platformOwner, price, now, Station.MainStationId, $"分站 {station.Code} 升级费", ct);
         station.LevelId = target.Id;
         db.AuditEntries.Add(new AuditEntry { Action = "station.upgrade", StationId = station.Id, UserId = ownerUserId, Target = station.Code, Detail = target.Name, CreatedAt = now });
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         directory.Invalidate();
         prices.Invalidate();
+        return null;
+    }
+
+    /// <summary>Renew a level with an expiry: pay the level's opening price again for another period.</summary>
+    public async Task<string?> RenewAsync(int stationId, string ownerUserId, CancellationToken ct = default)
+    {
+        var now = clock.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var tx = await db.BeginBusinessTransactionAsync(ct);
+        var station = await db.Stations.Include(s => s.Level).SingleOrDefaultAsync(s => s.Id == stationId && s.OwnerUserId == ownerUserId, ct);
+        if (station?.Level is null) return "分站不存在";
+        if (station.Level.RenewalDays is not int days) return "当前等级永久有效，无需续费";
+        var wallet = await db.EnsureWalletAsync(ownerUserId, ct);
+        if (station.Level.OpenPrice.Fen > 0
+            && await db.PostAsync(wallet.Id, LedgerEntryType.Purchase, -station.Level.OpenPrice, now, stationId: Station.MainStationId, reason: $"分站续费 {days} 天", ct: ct) is null)
+            return $"余额不足：续费需要 {station.Level.OpenPrice}";
+        var from = station.ExpiresAt is { } e && e > now ? e : now;
+        station.ExpiresAt = from.AddDays(days);
+        db.AuditEntries.Add(new AuditEntry { Action = "station.renew", StationId = station.Id, UserId = ownerUserId, Target = station.Code, Detail = station.ExpiresAt.ToString(), CreatedAt = now });
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        directory.Invalidate();
         return null;
     }
 
