@@ -220,4 +220,22 @@ public class SubstationMoneyTests
         Assert.Equal(30000, await w.H.BalanceAsync(w.Owner));
         await w.H.AssertEveryWalletEqualsItsLedgerAsync();
     }
+
+    [Fact]
+    public async Task A_substation_sells_child_substations_at_its_markup_and_earns_it()
+    {
+        await using var w = await WorldAsync(DatabaseProvider.Sqlite);
+        var service = w.H.Get<SubstationService>();
+        var owner = new AuditActor(w.Owner, "owner", w.Shop.Id);
+        var branding = new SubstationService.Branding("一号小店", null, null, null, null, null, null, null, null, null, null, "30");
+        Assert.Null(await service.UpdateBrandingAsync(w.Shop.Id, branding, owner));
+        Assert.Equal("下级分站加价须为不小于 0 的金额", await service.UpdateBrandingAsync(w.Shop.Id, branding with { ChildOpenMarkup = "-1" }, owner));
+
+        var child = (await w.H.AddBuyersAsync(1, balanceFen: 50000))[0];
+        var (childId, error) = await service.OpenAsync(w.Shop.Id, child, new("shop1-kid", "下级店", w.Level.Id));
+        Assert.Null(error);
+        Assert.Equal(50000 - 23000, await w.H.BalanceAsync(child));       // the platform's ¥200 + the parent's ¥30
+        Assert.Equal(30000 + 3000, await w.H.BalanceAsync(w.Owner));      // the parent earns its markup
+        await w.H.AssertEveryWalletEqualsItsLedgerAsync();
+    }
 }
