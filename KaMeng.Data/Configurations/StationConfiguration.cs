@@ -12,6 +12,7 @@ sealed class StationConfiguration : IEntityTypeConfiguration<Station>
         b.HasIndex(x => x.Code).IsUnique();
         b.Property(x => x.Name).HasMaxLength(64);
         b.Property(x => x.Theme).HasMaxLength(32);
+        b.Property(x => x.ThemeTokensJson).HasMaxLength(4000);
         b.Property(x => x.Announcement).HasMaxLength(2000);
         b.Property(x => x.SuspensionReason).HasMaxLength(200);
         b.Property(x => x.ContactQq).HasMaxLength(32);

@@ -17,6 +17,8 @@ public class Station
     public string? SuspensionReason { get; set; }
     public DateTimeOffset? SuspendedUntil { get; set; }
     public string Theme { get; set; } = "default";
+    /// <summary>The station's overrides of its theme's design tokens, JSON object token → value (e.g. "--km-primary": "#e91e63").</summary>
+    public string? ThemeTokensJson { get; set; }
     public string? Announcement { get; set; }
     public string? ContactQq { get; set; }
     public string? ContactWeChat { get; set; }

@@ -19,6 +19,7 @@ public sealed record StationInfo(int Id, string Code, string Name, int? ParentId
     public string? SeoTitle { get; init; }
     public string? SeoDescription { get; init; }
     public string? FooterText { get; init; }
+    public string? ThemeTokensJson { get; init; }
 
     /// <summary>Suspended (until its end time), closed or expired stations take no orders.</summary>
     public bool IsOpenForBusiness(DateTimeOffset now) =>
@@ -30,6 +31,7 @@ public sealed record StationInfo(int Id, string Code, string Name, int? ParentId
     {
         OwnerUserId = x.OwnerUserId, ListingSuspended = x.ListingSuspended, ExpiresAt = x.ExpiresAt, ContactTelegram = x.ContactTelegram,
         LogoUrl = x.LogoUrl, FaviconUrl = x.FaviconUrl, SeoTitle = x.SeoTitle, SeoDescription = x.SeoDescription, FooterText = x.FooterText,
+        ThemeTokensJson = x.ThemeTokensJson,
     };
 }
 
