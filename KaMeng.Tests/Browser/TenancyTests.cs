@@ -47,7 +47,8 @@ public class TenancyTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
         var admin = new AdminPage(page);
         await admin.WaitForCircuitAsync();
 
-        // Orders: B's order is neither listed nor found by search.
+        // Orders: the list has loaded (the grid's paging summary), and B's order is neither listed nor found by search.
+        await Assertions.Expect(page.GetByTestId("order-grid")).ToContainTextAsync("共 0 条");
         await Assertions.Expect(page.GetByTestId("order-grid")).Not.ToContainTextAsync(orderB);
         await page.GetByLabel("搜索订单").FillAsync(orderB);
         await page.GetByTestId("order-search").ClickAsync();
@@ -75,5 +76,32 @@ public class TenancyTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
         // And in the data layer: A's scoped context cannot read B's order even by its number.
         await using var scoped = fx.App.NewContext().ScopedTo(2);
         Assert.False(await scoped.Orders.AnyAsync(o => o.Number == orderB));
+    }
+
+    [Fact]
+    public async Task An_owner_sees_their_child_substations_read_only_and_the_platform_switches_into_any_station()
+    {
+        var (orderB, stationB, _) = await StationBWithAnOrderAsync();
+        await using (var db = fx.App.NewContext())
+        {
+            if (!await db.Stations.AnyAsync(s => s.Code == "demo-kid"))
+            {
+                db.Stations.Add(new Station { Code = "demo-kid", Name = "演示下级店", ParentId = 2, CreatedAt = DateTimeOffset.UtcNow });
+                await db.SaveChangesAsync();
+            }
+        }
+        var page = await fx.NewPageAsync();
+        await new LoginPage(page).LoginAsAsync("demo-owner", TestAccounts.DemoPassword, "/admin/children");
+        await new AdminPage(page).WaitForCircuitAsync();
+        await Assertions.Expect(page.GetByTestId("children-grid")).ToContainTextAsync("演示下级店");
+        await Assertions.Expect(page.GetByTestId("children-grid")).Not.ToContainTextAsync("B 的店");
+
+        var adminPage = await fx.NewPageAsync();
+        await new LoginPage(adminPage).LoginAsAsync("admin", TestAccounts.AdminPassword, $"/admin/orders?station={stationB}");
+        await new AdminPage(adminPage).WaitForCircuitAsync();
+        var grid = adminPage.GetByTestId("order-grid");
+        await Assertions.Expect(grid).ToContainTextAsync(orderB);
+        foreach (var row in await grid.Locator("tbody tr").AllAsync())
+            Assert.Contains(orderB, await row.InnerTextAsync()); // only station B's orders
     }
 }
