@@ -45,7 +45,7 @@ public class ThemeTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
     {
         var page = await fx.NewPageAsync(mobile: true);
         var writePreviews = Environment.GetEnvironmentVariable("KAMENG_WRITE_THEME_PREVIEWS") == "1";
-        foreach (var (theme, primary) in new[] { ("default", "#1e6fff"), ("dark", "#7c6cf2"), ("fresh", "#10a37f") })
+        foreach (var (theme, primary) in new[] { ("default", "#1e6fff"), ("dark", "#6c5ce7"), ("fresh", "#0b8468") })
         {
             await using (var scope = fx.App.Services.CreateAsyncScope())
                 Assert.Null(await scope.ServiceProvider.GetRequiredService<ThemeService>().SetThemeAsync(2, theme, null, Platform));
