@@ -21,6 +21,7 @@ builder.AddOrders();
 builder.AddStorefront();
 builder.AddCardKeys();
 builder.AddCatalog();
+builder.AddThemes();
 
 var app = builder.Build();
 
