@@ -3,6 +3,7 @@ using System.Text;
 using DocumentFormat.OpenXml;
 using DocumentFormat.OpenXml.Packaging;
 using DocumentFormat.OpenXml.Spreadsheet;
+using System.IO.Compression;
 
 namespace KaMeng.Web.Features.Admin.Reports;
 
@@ -23,30 +24,31 @@ public sealed class ExcelWriter : IDisposable
     public const string MoneyFormatCode = "\"¥\"#,##0.00;\\-\"¥\"#,##0.00";
     public const string DateTimeFormatCode = "yyyy-mm-dd hh:mm:ss";
 
-    readonly SpreadsheetDocument document;
-    readonly WorkbookPart workbookPart;
-    readonly List<(string Name, string RelationshipId, SheetWriter Writer)> sheets = [];
+    const string RelNs = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+
+    readonly ZipArchive zip;
+    readonly List<(string Name, string RelationshipId, string Path, SheetWriter Writer)> sheets = [];
     SheetWriter? open;
 
     ExcelWriter(Stream stream)
     {
-        document = SpreadsheetDocument.Create(stream, SpreadsheetDocumentType.Workbook);
-        workbookPart = document.AddWorkbookPart();
-        var styles = workbookPart.AddNewPart<WorkbookStylesPart>();
-        styles.Stylesheet = BuildStylesheet();
-        styles.Stylesheet.Save();
+        // The package is written by hand as a zip in Create mode, which streams: System.IO.Packaging (under
+        // SpreadsheetDocument) opens read-write and buffers every part in memory until it closes, i.e. the whole sheet.
+        zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
+        WriteDom("xl/styles.xml", BuildStylesheet());
     }
 
-    /// <summary>Writes a workbook to <paramref name="stream"/> (seekable; a temp file or memory).</summary>
+    /// <summary>Writes a workbook to <paramref name="stream"/>, front to back (the stream need not be seekable).</summary>
     public static ExcelWriter Create(Stream stream) => new(stream);
 
     /// <summary>Starts a sheet with a bold, frozen header row. Dispose the sheet (or start the next one) to finish it.</summary>
     public SheetWriter BeginSheet(string name, IReadOnlyList<ExcelColumn> columns)
     {
         open?.Dispose();
-        var part = workbookPart.AddNewPart<WorksheetPart>();
-        open = new SheetWriter(part, columns);
-        sheets.Add((name, workbookPart.GetIdOfPart(part), open));
+        var n = sheets.Count + 1;
+        var path = $"worksheets/sheet{n}.xml";
+        open = new SheetWriter(zip.CreateEntry("xl/" + path, CompressionLevel.Fastest).Open(), columns);
+        sheets.Add((name, $"rId{n}", path, open));
         return open;
     }
 
@@ -54,14 +56,44 @@ public sealed class ExcelWriter : IDisposable
     {
         open?.Dispose();
         var workbook = new Workbook(new Sheets(sheets.Select((s, i) => new Sheet { Name = s.Name, SheetId = (uint)(i + 1), Id = s.RelationshipId })));
+        workbook.AddNamespaceDeclaration("r", RelNs);
         // Excel keeps an auto-filter's range as a hidden defined name per sheet.
         var names = sheets.Select((s, i) => (s, i)).Where(x => x.s.Writer.FilterRange is not null)
             .Select(x => new DefinedName("'" + x.s.Name.Replace("'", "''") + "'!" + x.s.Writer.AbsoluteFilterRange) { Name = "_xlnm._FilterDatabase", LocalSheetId = (uint)x.i, Hidden = true })
             .ToList();
         if (names.Count > 0) workbook.AppendChild(new DefinedNames(names));
-        workbookPart.Workbook = workbook;
-        workbook.Save();
-        document.Dispose();
+        WriteDom("xl/workbook.xml", workbook);
+
+        var rels = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">");
+        foreach (var s in sheets) rels.Append($"<Relationship Id=\"{s.RelationshipId}\" Type=\"{RelNs}/worksheet\" Target=\"{s.Path}\"/>");
+        rels.Append($"<Relationship Id=\"rIdStyles\" Type=\"{RelNs}/styles\" Target=\"styles.xml\"/></Relationships>");
+        WriteText("xl/_rels/workbook.xml.rels", rels.ToString());
+        WriteText("_rels/.rels", "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
+            + $"<Relationship Id=\"rId1\" Type=\"{RelNs}/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>");
+        var types = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">"
+            + "<Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/>"
+            + "<Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/>"
+            + "<Override PartName=\"/xl/styles.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml\"/>");
+        foreach (var s in sheets) types.Append($"<Override PartName=\"/xl/{s.Path}\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/>");
+        types.Append("</Types>");
+        WriteText("[Content_Types].xml", types.ToString());
+        zip.Dispose();
+    }
+
+    void WriteDom(string path, OpenXmlElement root)
+    {
+        using var stream = zip.CreateEntry(path, CompressionLevel.Fastest).Open();
+        using var writer = OpenXmlWriter.Create(stream);
+        writer.WriteStartDocument(true);
+        writer.WriteElement(root);
+        writer.Close();
+    }
+
+    void WriteText(string path, string xml)
+    {
+        using var stream = zip.CreateEntry(path, CompressionLevel.Fastest).Open();
+        var bytes = Encoding.UTF8.GetBytes(xml);
+        stream.Write(bytes);
     }
 
     static Stylesheet BuildStylesheet() => new(
@@ -119,11 +151,15 @@ public sealed class ExcelWriter : IDisposable
         int cellIndex;
         bool inRow, done;
 
-        internal SheetWriter(WorksheetPart part, IReadOnlyList<ExcelColumn> columns)
+        readonly Stream stream;
+
+        internal SheetWriter(Stream stream, IReadOnlyList<ExcelColumn> columns)
         {
             columnCount = columns.Count;
             columnNames = [.. Enumerable.Range(0, columns.Count).Select(ColumnName)];
-            writer = OpenXmlWriter.Create(part);
+            this.stream = stream;
+            writer = OpenXmlWriter.Create(stream);
+            writer.WriteStartDocument(true);
             writer.WriteStartElement(new Worksheet());
             // Frozen header row: the pane starts at A2.
             writer.WriteElement(new SheetViews(new SheetView(
@@ -218,6 +254,7 @@ public sealed class ExcelWriter : IDisposable
             }
             writer.WriteEndElement(); // worksheet
             writer.Close();
+            stream.Dispose();
         }
     }
 }

@@ -41,7 +41,8 @@ public static class ReportsSetup
         Func<KaMengDbContext, Stream, Task<ReportTotals>> write, CancellationToken ct)
     {
         var station = await ReportScope.StationOfAsync(dbFactory, user, ct);
-        // The package is written to a temp file (the zip needs a seekable stream), then streamed out and deleted.
+        // The workbook goes to a temp file first, so a failure mid-export is an error response rather than a truncated
+        // download; it is then streamed out and deleted on close.
         var path = Path.Combine(Path.GetTempPath(), "kameng-report-" + Guid.NewGuid().ToString("N") + ".xlsx");
         var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
         try
