@@ -2,9 +2,11 @@ using KaMeng.Bench;
 using KaMeng.Data;
 
 // dotnet run -c Release --project KaMeng.Bench -- claim --provider sqlite|postgres --buyers 32 --keys 20000 [--connection "..."] [--profile] [--no-raw]
-if (args.Length == 0 || args[0] != "claim")
+// dotnet run -c Release --project KaMeng.Bench -- export --rows 1000000 [--provider sqlite|postgres] [--connection "..."]
+if (args.Length == 0 || args[0] is not ("claim" or "export"))
 {
     Console.Error.WriteLine("usage: KaMeng.Bench claim --provider sqlite|postgres [--buyers 32] [--keys 20000] [--connection \"Host=…;Username=…\"] [--profile] [--no-raw]");
+    Console.Error.WriteLine("       KaMeng.Bench export --rows 1000000 [--provider sqlite|postgres] [--connection \"Host=…;Username=…\"]");
     return 2;
 }
 
@@ -22,6 +24,7 @@ var provider = (Option("--provider") ?? "sqlite").ToLowerInvariant() switch
 };
 static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
 var pgAdmin = Option("--connection") ?? Env("KAMENG_BENCH_PG") ?? Env("KAMENG_TEST_PG");
+if (args[0] == "export") return await ExportScenario.RunAsync(new ExportOptions(provider, int.Parse(Option("--rows") ?? "100000"), pgAdmin));
 var options = new ClaimOptions(
     provider,
     int.Parse(Option("--buyers") ?? "32"),

@@ -3,6 +3,7 @@ using KaMeng.Web.Components;
 using KaMeng.Web.Features.Account;
 using KaMeng.Web.Features.Admin.CardKeys;
 using KaMeng.Web.Features.Admin.Catalog;
+using KaMeng.Web.Features.Admin.Reports;
 using KaMeng.Web.Features.Health;
 using KaMeng.Web.Features.Orders;
 using KaMeng.Web.Features.Shared;
@@ -22,6 +23,7 @@ builder.AddStorefront();
 builder.AddCardKeys();
 builder.AddCatalog();
 builder.AddThemes();
+builder.AddReports();
 
 var app = builder.Build();
 
@@ -41,6 +43,7 @@ app.MapHealth();
 app.MapUploads();
 app.MapAccount();
 app.MapCardKeyExports();
+app.MapReports();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.PrintStartupBanner();

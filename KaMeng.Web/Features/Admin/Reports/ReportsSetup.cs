@@ -1,0 +1,62 @@
+using System.Globalization;
+using System.Security.Claims;
+using KaMeng.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace KaMeng.Web.Features.Admin.Reports;
+
+public static class ReportsSetup
+{
+    public const string XlsxContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    public const string OrdersPath = "/admin/finance/reports/orders.xlsx";
+    public const string LedgerPath = "/admin/finance/reports/ledger.xlsx";
+
+    public static WebApplicationBuilder AddReports(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<OrderExport>();
+        builder.Services.AddSingleton<LedgerExport>();
+        return builder;
+    }
+
+    /// <summary>GET the order and ledger exports: the filter in the query string (from, to, status, q); the station scope
+    /// from the signed-in user (platform admins and finance: all stations; a station owner: their own).</summary>
+    public static WebApplication MapReports(this WebApplication app)
+    {
+        var group = app.MapGroup("/admin/finance/reports")
+            .RequireAuthorization(p => p.RequireRole(Roles.PlatformAdmin, Roles.Finance, Roles.StationOwner));
+        group.MapGet("/orders.xlsx", (string? from, string? to, string? status, string? q, ClaimsPrincipal user,
+                IDbContextFactory<KaMengDbContext> dbFactory, OrderExport export, TimeProvider clock, CancellationToken ct) =>
+            ExportAsync("订单", user, dbFactory, clock, (db, file) => export.WriteAsync(db, ReportFilter.Parse(from, to, status, q), file, ct), ct));
+        group.MapGet("/ledger.xlsx", (string? from, string? to, string? status, string? q, ClaimsPrincipal user,
+                IDbContextFactory<KaMengDbContext> dbFactory, LedgerExport export, TimeProvider clock, CancellationToken ct) =>
+            ExportAsync("资金流水", user, dbFactory, clock, (db, file) => export.WriteAsync(db, ReportFilter.Parse(from, to, status, q), file, ct), ct));
+        return app;
+    }
+
+    /// <summary>File name of a download: 订单_20261122.xlsx (the server's local date).</summary>
+    public static string FileName(string report, DateTimeOffset now) =>
+        $"{report}_{now.ToLocalTime().ToString("yyyyMMdd", CultureInfo.InvariantCulture)}.xlsx";
+
+    static async Task<IResult> ExportAsync(string report, ClaimsPrincipal user, IDbContextFactory<KaMengDbContext> dbFactory, TimeProvider clock,
+        Func<KaMengDbContext, Stream, Task<ReportTotals>> write, CancellationToken ct)
+    {
+        var station = await ReportScope.StationOfAsync(dbFactory, user, ct);
+        // The workbook goes to a temp file first, so a failure mid-export is an error response rather than a truncated
+        // download; it is then streamed out and deleted on close.
+        var path = Path.Combine(Path.GetTempPath(), "kameng-report-" + Guid.NewGuid().ToString("N") + ".xlsx");
+        var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
+        try
+        {
+            await using (var db = (await dbFactory.CreateDbContextAsync(ct)).ScopedTo(station))
+                await write(db, file);
+            file.Position = 0;
+            // Results.File writes Content-Disposition with both filename and filename* (UTF-8) for the Chinese name.
+            return Results.File(file, XlsxContentType, FileName(report, clock.GetUtcNow()));
+        }
+        catch
+        {
+            await file.DisposeAsync();
+            throw;
+        }
+    }
+}
