@@ -104,4 +104,25 @@ public class TenancyTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
         foreach (var row in await grid.Locator("tbody tr").AllAsync())
             Assert.Contains(orderB, await row.InnerTextAsync()); // only station B's orders
     }
+
+    [Fact]
+    public async Task An_owner_is_warned_when_a_cost_rise_leaves_a_stored_rule_below_cost()
+    {
+        await using (var db = fx.App.NewContext())
+        {
+            var product = await db.Products.FirstAsync(p => p.Name == "Steam 钱包 50 元");
+            // A rule saved when it was fine; the cost has since risen above it (written directly: the service refuses it today).
+            if (!await db.PriceRules.AnyAsync(r => r.StationId == 2 && r.ProductId == product.Id))
+            {
+                db.PriceRules.Add(new PriceRule { StationId = 2, Audience = PriceRuleAudience.Selling, Scope = PriceRuleScope.Product, ProductId = product.Id, Kind = PriceRuleKind.Fixed, Value = 100 });
+                await db.SaveChangesAsync();
+            }
+        }
+        fx.App.Services.GetRequiredService<PriceResolver>().Invalidate();
+        var page = await fx.NewPageAsync();
+        await new LoginPage(page).LoginAsAsync("demo-owner", TestAccounts.DemoPassword, "/admin/station");
+        await new AdminPage(page).WaitForCircuitAsync();
+        await Assertions.Expect(page.GetByTestId("floor-warning")).ToContainTextAsync("低于本站进价");
+        await Assertions.Expect(new MyStationPage(page).ExplainRow("Steam 钱包 50 元")).ToContainTextAsync("按成本出售");
+    }
 }

@@ -40,6 +40,10 @@ public class StationSettingsTests : IAsyncLifetime
         Assert.Equal("演示店专供卡", card.Name);
         Assert.Contains("推荐", card.Tags);
 
+        Assert.Null(await Settings.SaveOverrideAsync(2, new(product.Id, false, null, "**本店专属说明**", null, false), demoOwner));
+        Assert.Equal("**本店专属说明**", (await Catalog().ProductAsync(demo, product.Id))!.DescriptionMarkdown);
+        Assert.Equal(product.DescriptionMarkdown, (await Catalog().ProductAsync(CommerceHarness.Main, product.Id))!.DescriptionMarkdown);
+
         Assert.Null(await Settings.SaveOverrideAsync(2, new(product.Id, true, null, null, null, false), demoOwner));
         Assert.DoesNotContain(await Catalog().ProductsAsync(demo), p => p.Id == product.Id);
         Assert.Null(await Catalog().ProductAsync(demo, product.Id));

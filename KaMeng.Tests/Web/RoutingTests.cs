@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using KaMeng.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace KaMeng.Tests.Web;
 
@@ -73,5 +74,32 @@ public class RoutingTests(KaMengApp app) : IClassFixture<KaMengApp>
         using var http = app.NewHttpClient();
         var response = await http.PostAsync("/account/logout", new FormUrlEncodedContent([new("returnUrl", "/")]));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+}
+
+public class StationBrandingRenderTests(KaMengApp app) : IClassFixture<KaMengApp>
+{
+    [Fact]
+    public async Task A_substation_storefront_shows_its_seo_title_description_favicon_logo_and_footer()
+    {
+        await using (var db = app.NewContext())
+        {
+            var demo = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(db.Stations, s => s.Code == "demo");
+            demo.SeoTitle = "演示分站 - 游戏点卡自动发货";
+            demo.SeoDescription = "演示分站<script>，24 小时自动发货";
+            demo.FaviconUrl = "/uploads/fav.png";
+            demo.LogoUrl = "/uploads/logo.png";
+            demo.FooterText = "本站由演示站长运营";
+            await db.SaveChangesAsync();
+        }
+        app.Services.GetRequiredService<KaMeng.Web.Features.Stations.StationDirectory>().Invalidate();
+        using var http = app.NewHttpClient();
+        var html = await http.GetStringAsync("/s/demo/");
+        Assert.Contains("<title>演示分站 - 游戏点卡自动发货</title>", html);
+        Assert.Contains("<meta name=\"description\" content=\"演示分站&lt;script&gt;，24 小时自动发货\" />", html);
+        Assert.Contains("<link rel=\"icon\" href=\"/uploads/fav.png\" />", html);
+        Assert.Contains("src=\"/uploads/logo.png\"", html);
+        Assert.Contains("本站由演示站长运营", html);
+        Assert.DoesNotContain("演示分站 - 游戏点卡自动发货", await http.GetStringAsync("/"));
     }
 }
