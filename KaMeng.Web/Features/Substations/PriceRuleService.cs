@@ -25,10 +25,9 @@ public sealed class PriceRuleService(IDbContextFactory<KaMengDbContext> dbFactor
         switch (input.Kind)
         {
             case PriceRuleKind.PlusPercent:
-                if (!decimal.TryParse(input.Value, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var pct)
-                    || pct < 0 || pct > 1000 || decimal.Round(pct, 2) != pct)
+                if (!Percent.TryParseBasisPoints(input.Value, 0, 1000, out var percentBp))
                     return "加价百分比须为 0–1000 之间的数，最多两位小数";
-                value = (long)(pct * 100);
+                value = percentBp;
                 break;
             case PriceRuleKind.PlusAmount or PriceRuleKind.Fixed:
                 if (!Money.TryParseYuan(input.Value, out var m) || m.IsNegative) return "请输入正确的金额（最多两位小数）";

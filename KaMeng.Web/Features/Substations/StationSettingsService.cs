@@ -38,7 +38,7 @@ public sealed class StationSettingsService(IDbContextFactory<KaMengDbContext> db
     {
         if (!actor.MaySee(stationId)) return "分站不存在";
         if (string.IsNullOrWhiteSpace(name) || name.Trim().Length > 32) return "请填写等级名称（最多 32 字）";
-        if (!decimal.TryParse(discountPercent, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var pct) || pct < 0 || pct > 50 || decimal.Round(pct, 2) != pct)
+        if (!Percent.TryParseBasisPoints(discountPercent, 0, 50, out var discountBp))
             return "折扣须为 0–50 之间的百分比，最多两位小数";
         if (!Money.TryParseYuan(threshold, out var spend) || spend.IsNegative) return "升级门槛须为不小于 0 的金额";
         await using var db = await actor.ScopedAsync(dbFactory, ct);
@@ -46,7 +46,7 @@ public sealed class StationSettingsService(IDbContextFactory<KaMengDbContext> db
         if (id is not null && level is null) return "会员等级不存在";
         if (level is null) db.MemberLevels.Add(level = new MemberLevel { StationId = stationId, Name = "" });
         level.Name = name.Trim();
-        level.DiscountBasisPoints = (int)(pct * 100);
+        level.DiscountBasisPoints = discountBp;
         level.SpendThreshold = spend;
         await db.SaveChangesAsync(ct);
         prices.Invalidate();
@@ -68,7 +68,7 @@ public sealed class StationSettingsService(IDbContextFactory<KaMengDbContext> db
         if (actor.StationId is not null) return "只有平台管理员可以修改平台设置";
         if (maxDepth is < 1 or > 5) return "分站层级上限须为 1–5";
         if (!Money.TryParseYuan(withdrawalMinimum, out var min) || min.Fen < 1) return "最低提现金额须大于 0";
-        if (!decimal.TryParse(feePercent, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var fee) || fee < 0 || fee > 20 || decimal.Round(fee, 2) != fee)
+        if (!Percent.TryParseBasisPoints(feePercent, 0, 20, out var feeBp))
             return "提现手续费须为 0–20 之间的百分比";
         var roots = (rootDomains ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(r => r.ToLowerInvariant()).Distinct().ToList();
         if (roots.Any(r => Uri.CheckHostName(r) != UriHostNameType.Dns)) return "根域名格式不正确";
@@ -76,9 +76,9 @@ public sealed class StationSettingsService(IDbContextFactory<KaMengDbContext> db
         var s = await db.PlatformSettings.SingleAsync(ct);
         s.MaxDepth = maxDepth;
         s.WithdrawalMinimum = min;
-        s.WithdrawalFeeBasisPoints = (int)(fee * 100);
+        s.WithdrawalFeeBasisPoints = feeBp;
         s.RootDomains = string.Join(",", roots);
-        db.AuditEntries.Add(actor.Entry("platform.settings", null, $"depth {maxDepth}, min {min}, fee {fee}%, roots {s.RootDomains}", clock.GetUtcNow(), null));
+        db.AuditEntries.Add(actor.Entry("platform.settings", null, $"depth {maxDepth}, min {min}, fee {Percent.Format(feeBp)}%, roots {s.RootDomains}", clock.GetUtcNow(), null));
         await db.SaveChangesAsync(ct);
         directory.Invalidate();
         return null;
@@ -89,7 +89,7 @@ public sealed class StationSettingsService(IDbContextFactory<KaMengDbContext> db
         if (actor.StationId is not null) return "只有平台管理员可以配置分站等级";
         if (string.IsNullOrWhiteSpace(name) || name.Trim().Length > 32) return "请填写等级名称（最多 32 字）";
         if (!Money.TryParseYuan(openPrice, out var price) || price.IsNegative) return "开通价格须为不小于 0 的金额";
-        if (!decimal.TryParse(costRatePercent, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var rate) || rate < 50 || rate > 100 || decimal.Round(rate, 2) != rate)
+        if (!Percent.TryParseBasisPoints(costRatePercent, 50, 100, out var rateBp))
             return "进货折扣须为 50–100 之间的百分比";
         if (maxChildren is < 0 or > 100000) return "下级分站数量超出范围";
         if (renewalDays is < 1 or > 3650) return "有效期须为 1–3650 天，或留空表示永久";
@@ -99,11 +99,11 @@ public sealed class StationSettingsService(IDbContextFactory<KaMengDbContext> db
         if (level is null) db.StationLevels.Add(level = new StationLevel { Name = "", SortOrder = await db.StationLevels.CountAsync(ct) + 1 });
         level.Name = name.Trim();
         level.OpenPrice = price;
-        level.CostRateBasisPoints = (int)(rate * 100);
+        level.CostRateBasisPoints = rateBp;
         level.MayOpenChildren = mayOpenChildren;
         level.MaxChildren = mayOpenChildren ? maxChildren : 0;
         level.RenewalDays = renewalDays;
-        db.AuditEntries.Add(actor.Entry("platform.level", level.Name, $"{price} {rate}%", clock.GetUtcNow(), null));
+        db.AuditEntries.Add(actor.Entry("platform.level", level.Name, $"{price} {Percent.Format(rateBp)}%", clock.GetUtcNow(), null));
         await db.SaveChangesAsync(ct);
         prices.Invalidate();
         return null;
