@@ -25,11 +25,11 @@ public class ThemeTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
         // A bad value is refused in Chinese and not saved.
         await RadzenUi.FillAsync(page, "品牌色", "red;}body{display:none");
         await page.GetByTestId("save-theme").ClickAsync();
-        await Assertions.Expect(new AdminPage(page).Notification("颜色须为")).ToBeVisibleAsync();
+        await Assertions.Expect(new AdminPage(page).Notification("颜色须为")).ToBeVisibleAsync(new() { Timeout = 20_000 });
 
         await RadzenUi.FillAsync(page, "品牌色", "#e91e63");
         await page.GetByTestId("save-theme").ClickAsync();
-        await Assertions.Expect(new AdminPage(page).Notification("主题已保存")).ToBeVisibleAsync();
+        await Assertions.Expect(new AdminPage(page).Notification("主题已保存")).ToBeVisibleAsync(new() { Timeout = 20_000 });
         await BrowserFixture.ScreenshotsAsync(page, "theme-editor");
 
         var store = await fx.NewPageAsync(mobile: true);
