@@ -36,7 +36,7 @@ public static class EPayChannels
     public static string DisplayName(string channel) => channel switch
     {
         "alipay" => "支付宝",
-        "wxpay" => "微信支付",
+        "wxpay" => "微信",
         "qqpay" => "QQ钱包",
         _ => channel,
     };

@@ -97,3 +97,29 @@ public sealed class EPayReconciliation(
             : null;
     }
 }
+
+/// <summary>The finance list of payment mismatches (对账异常) and marking one handled.</summary>
+public sealed class PaymentIssueService(IDbContextFactory<KaMengDbContext> dbFactory, TimeProvider clock)
+{
+    public async Task<List<PaymentIssue>> ListAsync(Orders.AuditActor actor, bool includeResolved, CancellationToken ct = default)
+    {
+        await using var db = await actor.ScopedAsync(dbFactory, ct);
+        return await db.PaymentIssues.AsNoTracking().Where(i => includeResolved || i.ResolvedAt == null)
+            .OrderByDescending(i => i.Id).Take(500).ToListAsync(ct);
+    }
+
+    public async Task<string?> ResolveAsync(Orders.AuditActor actor, long issueId, string? note, CancellationToken ct = default)
+    {
+        if (string.IsNullOrWhiteSpace(note)) return "请填写处理说明（如：已退款、已补发）";
+        await using var db = await actor.ScopedAsync(dbFactory, ct);
+        var issue = await db.PaymentIssues.SingleOrDefaultAsync(i => i.Id == issueId, ct);
+        if (issue is null) return "记录不存在";
+        if (issue.ResolvedAt is not null) return "该记录已处理";
+        var now = clock.GetUtcNow();
+        issue.ResolvedAt = now;
+        issue.ResolvedBy = $"{actor.UserName}：{note.Trim()}"[..Math.Min(256, actor.UserName.Length + 1 + note.Trim().Length)];
+        db.AuditEntries.Add(actor.Entry("payment.issue.resolve", issue.OutTradeNo, note.Trim(), now, issue.StationId));
+        await db.SaveChangesAsync(ct);
+        return null;
+    }
+}

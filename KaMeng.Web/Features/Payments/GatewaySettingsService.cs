@@ -22,7 +22,7 @@ public sealed class GatewayForm
     public string? Pid { get; set; }
     /// <summary>Blank keeps the stored key.</summary>
     public string? Key { get; set; }
-    public List<string> Channels { get; set; } = ["alipay"];
+    public IEnumerable<string> Channels { get; set; } = ["alipay"];
     public string? FeeNote { get; set; }
     public bool Enabled { get; set; } = true;
 }

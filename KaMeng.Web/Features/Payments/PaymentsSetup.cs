@@ -19,6 +19,7 @@ public static class PaymentsSetup
         services.AddSingleton<EPayNotifications>();
         services.AddSingleton<EPayReconciliation>();
         services.AddSingleton<PaymentResults>();
+        services.AddSingleton<PaymentIssueService>();
         return services;
     }
 
