@@ -155,6 +155,56 @@ public class EPayWebTests : IClassFixture<BrowserFixture>
     }
 
     [Fact]
+    public async Task Admin_saves_the_gateway_and_finance_resolves_a_double_payment_alert()
+    {
+        var page = await fx.NewPageAsync();
+        await new LoginPage(page).LoginAsAsync("admin", TestAccounts.AdminPassword, "/admin/payments");
+        var admin = new AdminPage(page);
+        await admin.WaitForCircuitAsync();
+        var baseUrl = page.Locator("input[name=gateway-base-url]");
+        await Assertions.Expect(baseUrl).ToHaveValueAsync(fx.App.BaseUrl + "/pay/sandbox/");
+        await baseUrl.FillAsync("https://pay.example.com/submit.php");
+        await page.GetByTestId("gateway-save").ClickAsync();
+        await Assertions.Expect(admin.Notification("submit.php")).ToBeVisibleAsync();
+        await using (var db = fx.App.NewContext())
+            Assert.Equal(fx.App.BaseUrl + "/pay/sandbox/", (await db.PaymentGateways.SingleAsync(g => g.StationId == Station.MainStationId)).BaseUrl);
+
+        // A blank key keeps the stored (encrypted) one.
+        await baseUrl.FillAsync(fx.App.BaseUrl + "/pay/sandbox");
+        await page.Locator("input[name=gateway-fee]").FillAsync("支付宝费率 0.6%");
+        await page.GetByTestId("gateway-save").ClickAsync();
+        await Assertions.Expect(admin.Notification("已保存")).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotsAsync(page, "epay-admin-settings");
+        await using (var db = fx.App.NewContext())
+        {
+            var g = await db.PaymentGateways.SingleAsync(x => x.StationId == Station.MainStationId);
+            Assert.Equal("支付宝费率 0.6%", g.FeeNote);
+            Assert.DoesNotContain(Key, g.KeyCipher);
+            Assert.Equal(Key, fx.App.Services.GetRequiredService<GatewayKeys>().Unprotect(g.KeyCipher));
+        }
+
+        // A second payment of the same order with another trade number becomes an alert for finance.
+        var (_, order) = await GuestOrderAsync();
+        using var client = fx.App.NewHttpClient();
+        Assert.Equal("success", await (await client.GetAsync("/pay/epay/notify?" + NotifyQuery(order.Number, "6.00", "GW-X1", Key))).Content.ReadAsStringAsync());
+        Assert.Equal("fail", await (await client.GetAsync("/pay/epay/notify?" + NotifyQuery(order.Number, "6.00", "GW-X2", Key))).Content.ReadAsStringAsync());
+
+        await admin.GotoAsync("/admin/finance/payments");
+        await admin.WaitForCircuitAsync();
+        var row = page.GetByTestId("payment-issue-grid").Locator("tbody tr").Filter(new() { HasText = order.Number });
+        await Assertions.Expect(row).ToContainTextAsync("重复支付");
+        await Assertions.Expect(row).ToContainTextAsync("GW-X2");
+        await BrowserFixture.ScreenshotsAsync(page, "epay-admin-issues");
+        await row.GetByRole(AriaRole.Button, new() { Name = "已处理" }).ClickAsync();
+        await Assertions.Expect(admin.Notification("处理说明")).ToBeVisibleAsync();
+        await row.GetByLabel("处理说明").FillAsync("已原路退款 GW-X2");
+        await row.GetByRole(AriaRole.Button, new() { Name = "已处理" }).ClickAsync();
+        await Assertions.Expect(row).ToHaveCountAsync(0);
+        await using (var db = fx.App.NewContext())
+            Assert.Contains("已原路退款", (await db.PaymentIssues.SingleAsync(i => i.OutTradeNo == order.Number)).ResolvedBy);
+    }
+
+    [Fact]
     public async Task The_sandbox_refuses_a_redirect_whose_amount_was_tampered_with()
     {
         var (redirect, _) = await GuestOrderAsync();
