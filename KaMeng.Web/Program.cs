@@ -6,6 +6,7 @@ using KaMeng.Web.Features.Admin.Catalog;
 using KaMeng.Web.Features.Admin.Reports;
 using KaMeng.Web.Features.Health;
 using KaMeng.Web.Features.Orders;
+using KaMeng.Web.Features.Payments;
 using KaMeng.Web.Features.Shared;
 using KaMeng.Web.Features.Stations;
 using KaMeng.Web.Features.Storefront;
@@ -24,6 +25,7 @@ builder.AddCardKeys();
 builder.AddCatalog();
 builder.AddThemes();
 builder.AddReports();
+builder.AddPayments();
 
 var app = builder.Build();
 
@@ -44,6 +46,7 @@ app.MapUploads();
 app.MapAccount();
 app.MapCardKeyExports();
 app.MapReports();
+app.MapPayments();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.PrintStartupBanner();

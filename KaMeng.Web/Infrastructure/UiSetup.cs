@@ -33,7 +33,9 @@ public static class UiSetup
     {
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler("/error", createScopeForErrors: true);
-        app.UseStatusCodePagesWithReExecute("/not-found");
+        // A fresh scope for the re-executed request: a storefront page that answers 404 has already initialised the
+        // scoped NavigationManager, and re-rendering /not-found in the same scope threw (a 500 instead of the 404 page).
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         return app;
     }
 

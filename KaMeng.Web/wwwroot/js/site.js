@@ -27,5 +27,11 @@ document.addEventListener('submit', (e) => {
   if (!(form instanceof HTMLFormElement) || !form.hasAttribute('data-once')) return;
   if (form.dataset.submitted === '1') { e.preventDefault(); return; }
   form.dataset.submitted = '1';
+  // A disabled button is left out of the form data: keep the clicked button's name/value (e.g. the payment channel).
+  if (e.submitter && e.submitter.name) {
+    const kept = document.createElement('input');
+    kept.type = 'hidden'; kept.name = e.submitter.name; kept.value = e.submitter.value;
+    form.appendChild(kept);
+  }
   form.querySelectorAll('button[type=submit]').forEach((b) => { b.disabled = true; b.textContent = '提交中…'; });
 }, true);

@@ -1,0 +1,238 @@
+using System.Net;
+using KaMeng.Domain;
+using KaMeng.Tests.Infrastructure;
+using KaMeng.Web.Features.Orders;
+using KaMeng.Web.Features.Payments;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace KaMeng.Tests.Payments;
+
+/// <summary>The real app with its Development sandbox gateway: the notify over HTTP, the return page, 补单, and a guest
+/// buying in Chromium.</summary>
+public class EPayWebTests : IClassFixture<BrowserFixture>
+{
+    const string Key = "sandbox-key-0123456789";
+    const string Product = "王者荣耀 60 点券";
+    readonly BrowserFixture fx;
+
+    public EPayWebTests(BrowserFixture fx)
+    {
+        this.fx = fx;
+        var error = fx.App.Services.GetRequiredService<GatewaySettingsService>().SaveAsync(new AuditActor("test", "test", null), Station.MainStationId,
+            new GatewayForm { BaseUrl = fx.App.BaseUrl + "/pay/sandbox/", Pid = "1001", Key = Key, Channels = ["alipay", "wxpay"], FeeNote = "沙箱网关，无手续费" }).GetAwaiter().GetResult();
+        Assert.Null(error);
+    }
+
+    async Task<(GatewayRedirect Redirect, Order Order)> GuestOrderAsync()
+    {
+        await using var db = fx.App.NewContext();
+        var product = await db.Products.AsNoTracking().SingleAsync(p => p.Name == Product);
+        var redirect = await fx.App.Services.GetRequiredService<EPayCheckout>().StartOrderAsync(
+            (await fx.App.Services.GetRequiredService<KaMeng.Web.Features.Stations.StationDirectory>().ByIdAsync(Station.MainStationId))!,
+            new GatewayCheckoutRequest(product.Id, 1, "alipay", Guid.NewGuid().ToString("N"), null, "guest@example.cn", "6688"),
+            new SiteAddress(fx.App.BaseUrl, ""));
+        Assert.Null(redirect.Error);
+        return (redirect, await db.Orders.AsNoTracking().SingleAsync(o => o.Number == redirect.OutTradeNo));
+    }
+
+    async Task<OrderStatus> StatusAsync(Order order)
+    {
+        await using var db = fx.App.NewContext();
+        return await db.Orders.Where(o => o.Id == order.Id).Select(o => o.Status).SingleAsync();
+    }
+
+    static string NotifyQuery(string no, string money, string tradeNo, string key)
+    {
+        var p = new SortedDictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["pid"] = "1001", ["trade_no"] = tradeNo, ["out_trade_no"] = no, ["type"] = "alipay", ["name"] = no, ["money"] = money, ["trade_status"] = "TRADE_SUCCESS",
+        };
+        p["sign"] = EPaySignature.Sign(p, key);
+        p["sign_type"] = "MD5";
+        return string.Join("&", p.Select(kv => kv.Key + "=" + Uri.EscapeDataString(kv.Value!)));
+    }
+
+    [Fact]
+    public async Task A_guest_buys_with_the_sandbox_gateway_and_sees_the_key()
+    {
+        var page = await fx.NewPageAsync();
+        var store = new StorefrontPage(page);
+        await store.OpenProductAsync(Product);
+        await page.FillAsync("#quantity", "1");
+        await page.FillAsync("#contact", "guest-buyer@example.cn");
+        await page.FillAsync("#query-password", "2468");
+        await BrowserFixture.ScreenshotsAsync(page, "epay-guest-product");
+        await page.GetByTestId("pay-alipay").ClickAsync();
+
+        // The sandbox gateway's cashier: the order number and amount came through the signed redirect.
+        await Assertions.Expect(page.GetByTestId("sandbox-money")).ToHaveTextAsync("¥6.00");
+        var number = (await page.GetByTestId("sandbox-order").InnerTextAsync()).Trim();
+        await BrowserFixture.ScreenshotsAsync(page, "epay-sandbox-cashier");
+        await page.GetByTestId("sandbox-pay").ClickAsync();
+
+        // Back on the store: the page shows what the notify did, never what the browser's query says.
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("购买成功");
+        await Assertions.Expect(store.OrderNumber).ToHaveTextAsync(number);
+        await Assertions.Expect(store.OrderStatus).ToHaveTextAsync("已发货");
+        await Assertions.Expect(store.Keys).ToHaveCountAsync(1);
+        var key = await store.Keys.First.InnerTextAsync();
+        Assert.StartsWith("DEMO-", key);
+        await BrowserFixture.ScreenshotsAsync(page, "epay-guest-result");
+
+        // Another browser without the checkout's cookie sees nothing; 查单 with contact + password finds the same key.
+        var other = await fx.NewPageAsync(mobile: true);
+        var response = await other.GotoAsync($"/pay/result/{number}");
+        Assert.Equal(404, response!.Status);
+        var otherStore = new StorefrontPage(other);
+        await otherStore.QueryOrderAsync(number, "guest-buyer@example.cn", "2468");
+        await Assertions.Expect(other.GetByTestId("query-result").Locator("code")).ToHaveTextAsync(key);
+    }
+
+    [Fact]
+    public async Task The_return_url_without_a_notify_shows_the_real_status_and_polls()
+    {
+        var (redirect, order) = await GuestOrderAsync();
+        var protector = fx.App.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("KaMeng.Payments.GuestAccess.v1");
+        using var client = fx.App.NewHttpClient();
+        // What a forger's browser would bring back: a "successful" query string.
+        var url = $"/pay/result/{order.Number}?" + NotifyQuery(order.Number, "6.00", "FORGED", "guess");
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(url)).StatusCode);
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Add("Cookie", $"km_pay_{order.Number}={protector.Protect(order.Number)}");
+        using var response = await client.SendAsync(request);
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("等待支付结果", html);
+        Assert.Contains("http-equiv=\"refresh\"", html);
+        Assert.Contains("待支付", html);
+        Assert.Equal(OrderStatus.PendingPayment, await StatusAsync(order));
+    }
+
+    [Fact]
+    public async Task The_notify_endpoint_answers_plain_success_only_for_a_payment_it_accepted()
+    {
+        var (_, order) = await GuestOrderAsync();
+        using var client = fx.App.NewHttpClient();
+        var forged = await client.GetAsync("/pay/epay/notify?" + NotifyQuery(order.Number, "6.00", "GW-1", "not-the-key"));
+        Assert.Equal("fail", await forged.Content.ReadAsStringAsync());
+        var first = await client.GetAsync("/pay/epay/notify?" + NotifyQuery(order.Number, "6.00", "GW-1", Key));
+        Assert.Equal("success", await first.Content.ReadAsStringAsync());
+        Assert.Equal("text/plain", first.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(OrderStatus.Delivered, await StatusAsync(order));
+        Assert.Equal("success", await (await client.GetAsync("/pay/epay/notify?" + NotifyQuery(order.Number, "6.00", "GW-1", Key))).Content.ReadAsStringAsync());
+        Assert.Equal("fail", await (await client.GetAsync("/pay/epay/notify?" + NotifyQuery(order.Number, "6.00", "GW-2", Key))).Content.ReadAsStringAsync());
+        await using var db = fx.App.NewContext();
+        Assert.Equal(1, await db.CardKeys.CountAsync(k => k.OrderId == order.Id));
+        Assert.Equal(PaymentIssueKind.DifferentTradeNo, (await db.PaymentIssues.SingleAsync(i => i.OutTradeNo == order.Number)).Kind);
+    }
+
+    [Fact]
+    public async Task Reconciliation_completes_an_order_the_gateway_reports_paid_when_the_notify_never_came()
+    {
+        var (redirect, order) = await GuestOrderAsync();
+        var submit = new Uri(redirect.Url!);
+        var fields = QueryHelpers.ParseQuery(submit.Query).ToDictionary(kv => kv.Key, kv => kv.Value.ToString());
+        using var client = fx.App.NewHttpClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(submit.PathAndQuery)).StatusCode);
+        fields["action"] = "silent"; // paid at the gateway, notify lost
+        var paid = await client.PostAsync(submit.AbsolutePath, new FormUrlEncodedContent(fields));
+        Assert.Equal(HttpStatusCode.Redirect, paid.StatusCode);
+        Assert.Equal(OrderStatus.PendingPayment, await StatusAsync(order));
+
+        var result = await fx.App.Services.GetRequiredService<EPayReconciliation>().ReconcileAsync();
+        Assert.True(result.Completed >= 1, $"completed {result.Completed} of {result.Checked}");
+        Assert.Equal(OrderStatus.Delivered, await StatusAsync(order));
+        // Running it again finds nothing more to do for this order.
+        await fx.App.Services.GetRequiredService<EPayReconciliation>().ReconcileAsync();
+        await using var db = fx.App.NewContext();
+        Assert.Equal(1, await db.CardKeys.CountAsync(k => k.OrderId == order.Id));
+    }
+
+    [Fact]
+    public async Task Admin_saves_the_gateway_and_finance_resolves_a_double_payment_alert()
+    {
+        var page = await fx.NewPageAsync();
+        await new LoginPage(page).LoginAsAsync("admin", TestAccounts.AdminPassword, "/admin/payments");
+        var admin = new AdminPage(page);
+        await admin.WaitForCircuitAsync();
+        var baseUrl = page.Locator("input[name=gateway-base-url]");
+        await Assertions.Expect(baseUrl).ToHaveValueAsync(fx.App.BaseUrl + "/pay/sandbox/");
+        await baseUrl.FillAsync("https://pay.example.com/submit.php");
+        await page.GetByTestId("gateway-save").ClickAsync();
+        await Assertions.Expect(admin.Notification("submit.php")).ToBeVisibleAsync();
+        await using (var db = fx.App.NewContext())
+            Assert.Equal(fx.App.BaseUrl + "/pay/sandbox/", (await db.PaymentGateways.SingleAsync(g => g.StationId == Station.MainStationId)).BaseUrl);
+
+        // A blank key keeps the stored (encrypted) one.
+        await baseUrl.FillAsync(fx.App.BaseUrl + "/pay/sandbox");
+        await page.Locator("input[name=gateway-fee]").FillAsync("支付宝费率 0.6%");
+        await page.GetByTestId("gateway-save").ClickAsync();
+        await Assertions.Expect(admin.Notification("已保存")).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotsAsync(page, "epay-admin-settings");
+        await using (var db = fx.App.NewContext())
+        {
+            var g = await db.PaymentGateways.SingleAsync(x => x.StationId == Station.MainStationId);
+            Assert.Equal("支付宝费率 0.6%", g.FeeNote);
+            Assert.DoesNotContain(Key, g.KeyCipher);
+            Assert.Equal(Key, fx.App.Services.GetRequiredService<GatewayKeys>().Unprotect(g.KeyCipher));
+        }
+
+        // A second payment of the same order with another trade number becomes an alert for finance.
+        var (_, order) = await GuestOrderAsync();
+        using var client = fx.App.NewHttpClient();
+        Assert.Equal("success", await (await client.GetAsync("/pay/epay/notify?" + NotifyQuery(order.Number, "6.00", "GW-X1", Key))).Content.ReadAsStringAsync());
+        Assert.Equal("fail", await (await client.GetAsync("/pay/epay/notify?" + NotifyQuery(order.Number, "6.00", "GW-X2", Key))).Content.ReadAsStringAsync());
+
+        await admin.GotoAsync("/admin/finance/payments");
+        await admin.WaitForCircuitAsync();
+        var row = page.GetByTestId("payment-issue-grid").Locator("tbody tr").Filter(new() { HasText = order.Number });
+        await Assertions.Expect(row).ToContainTextAsync("重复支付");
+        await Assertions.Expect(row).ToContainTextAsync("GW-X2");
+        await BrowserFixture.ScreenshotsAsync(page, "epay-admin-issues");
+        await row.GetByRole(AriaRole.Button, new() { Name = "已处理" }).ClickAsync();
+        await Assertions.Expect(admin.Notification("处理说明")).ToBeVisibleAsync();
+        await row.GetByLabel("处理说明").FillAsync("已原路退款 GW-X2");
+        await row.GetByRole(AriaRole.Button, new() { Name = "已处理" }).ClickAsync();
+        await Assertions.Expect(row).ToHaveCountAsync(0);
+        await using (var db = fx.App.NewContext())
+            Assert.Contains("已原路退款", (await db.PaymentIssues.SingleAsync(i => i.OutTradeNo == order.Number)).ResolvedBy);
+    }
+
+    [Fact]
+    public async Task The_sandbox_refuses_a_redirect_whose_amount_was_tampered_with()
+    {
+        var (redirect, _) = await GuestOrderAsync();
+        using var client = fx.App.NewHttpClient();
+        var tampered = redirect.Url!.Replace("money=6.00", "money=0.01");
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync(new Uri(tampered).PathAndQuery)).StatusCode);
+    }
+}
+
+/// <summary>The app as deployed: the sandbox gateway does not exist.</summary>
+public sealed class ProductionKaMengApp : KaMengApp
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.UseEnvironment("Production");
+    }
+}
+
+public class EPaySandboxProductionTests(ProductionKaMengApp app) : IClassFixture<ProductionKaMengApp>
+{
+    [Theory]
+    [InlineData("/pay/sandbox/submit.php?pid=1001&out_trade_no=1&money=1.00&sign=x")]
+    [InlineData("/pay/sandbox/api.php?act=order&pid=1001&key=x&out_trade_no=1")]
+    public async Task The_sandbox_gateway_is_unreachable_in_production(string path)
+    {
+        using var client = app.NewHttpClient();
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(path)).StatusCode);
+        Assert.Equal("fail", await (await client.GetAsync("/pay/epay/notify")).Content.ReadAsStringAsync());
+    }
+}

@@ -1,0 +1,194 @@
+using System.Text;
+using System.Text.Json;
+using KaMeng.Data;
+using KaMeng.Domain;
+using KaMeng.Web.Features.Orders;
+using KaMeng.Web.Features.Stations;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace KaMeng.Web.Features.Payments;
+
+/// <summary>What a buyer (signed in, or a guest with contact + query password) submits to pay an order at a gateway.</summary>
+public sealed record GatewayCheckoutRequest(
+    int ProductId,
+    int Quantity,
+    string Channel,
+    string IdempotencyKey,
+    string? BuyerUserId,
+    string? Contact,
+    string? QueryPassword,
+    IReadOnlyDictionary<string, string?>? Inputs = null);
+
+/// <summary>Where to send the buyer's browser: the gateway's submit.php with a signed query, or a Chinese error.</summary>
+public sealed record GatewayRedirect(string? Url, string? OutTradeNo, string? Error)
+{
+    public static GatewayRedirect Refused(string error) => new(null, null, error);
+}
+
+/// <summary>Where the app is reached from the buyer's browser (notify and return URLs are built on it).</summary>
+public sealed record SiteAddress(string Origin, string PathBase)
+{
+    public string NotifyUrl => Origin + "/pay/epay/notify";
+    public string ReturnUrl(string outTradeNo) => Origin + PathBase + "/pay/result/" + outTradeNo;
+
+    public static SiteAddress Of(HttpRequest request) => new(request.Scheme + "://" + request.Host.Value, request.PathBase.Value ?? "");
+}
+
+/// <summary>
+/// Gateway checkout: places the order PendingPayment (or a recharge) with its <see cref="GatewayPayment"/> in one
+/// transaction, and builds the signed redirect to {gateway}/submit.php. Nothing is paid here: only the verified notify
+/// (or the reconciliation's query of the gateway) marks a payment paid.
+/// </summary>
+public sealed class EPayCheckout(
+    IDbContextFactory<KaMengDbContext> dbFactory,
+    GatewaySettingsService gateways,
+    GatewayKeys keys,
+    PriceResolver prices,
+    TimeProvider clock,
+    IOptions<KaMengOptions> options)
+{
+    static readonly PasswordHasher<Order> QueryPasswordHasher = new();
+
+    public const long MinRechargeFen = 100, MaxRechargeFen = 5_000_000;
+
+    public async Task<GatewayRedirect> StartOrderAsync(StationInfo station, GatewayCheckoutRequest request, SiteAddress site, CancellationToken ct = default)
+    {
+        if (string.IsNullOrWhiteSpace(request.IdempotencyKey) || request.IdempotencyKey.Length > 64)
+            return GatewayRedirect.Refused("下单表单已失效，请刷新页面后重试");
+        if (request.Quantity <= 0) return GatewayRedirect.Refused("购买数量必须是大于 0 的整数");
+        var now = clock.GetUtcNow();
+        if (!station.IsOpenForBusiness(now)) return GatewayRedirect.Refused("本站暂停营业，暂时不能下单");
+        var gateway = await gateways.ForStationAsync(station.Id, ct);
+        if (gateway is null) return GatewayRedirect.Refused("本站暂未开通在线支付");
+        if (!gateway.ChannelList.Contains(request.Channel)) return GatewayRedirect.Refused("请选择可用的支付方式");
+
+        var contact = request.Contact?.Trim();
+        if (request.BuyerUserId is null)
+        {
+            // A guest can only find the order again with these two.
+            if (string.IsNullOrEmpty(contact)) return GatewayRedirect.Refused("游客购买请填写联系方式（邮箱/QQ/手机），用于查单");
+            if (string.IsNullOrEmpty(request.QueryPassword)) return GatewayRedirect.Refused("游客购买请设置查单密码（4–32 位）");
+        }
+        if (contact?.Length > 128) return GatewayRedirect.Refused("联系方式不能超过 128 个字符");
+        if (!string.IsNullOrEmpty(request.QueryPassword) && request.QueryPassword.Length is < 4 or > 32)
+            return GatewayRedirect.Refused("查单密码长度为 4–32 位");
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var product = await db.Products.AsNoTracking().SingleOrDefaultAsync(p => p.Id == request.ProductId && !p.Deleted, ct);
+        if (product is null || !PriceResolver.IsVisibleTo(station, product)) return GatewayRedirect.Refused("商品不存在");
+        if (!product.IsOnSale(now)) return GatewayRedirect.Refused("商品已下架，暂时不能购买");
+        if (request.Quantity < product.MinPerOrder) return GatewayRedirect.Refused($"每单至少购买 {product.MinPerOrder} 件");
+        if (request.Quantity > product.MaxPerOrder) return GatewayRedirect.Refused($"每单最多购买 {product.MaxPerOrder} 件");
+        if (request.BuyerUserId is null && product.PerBuyerLimit > 0) return GatewayRedirect.Refused("该商品限购，请登录后购买");
+
+        string? inputsJson = null;
+        if (product.DeliveryType == DeliveryType.DirectTopUp)
+        {
+            var values = new Dictionary<string, string>();
+            foreach (var field in product.InputFields)
+            {
+                var value = request.Inputs?.GetValueOrDefault(field.Key)?.Trim();
+                if (field.Validate(value) is { } problem) return GatewayRedirect.Refused(problem);
+                if (!string.IsNullOrEmpty(value)) values[field.Key] = value;
+            }
+            inputsJson = JsonSerializer.Serialize(values);
+        }
+        if (product.DeliveryType == DeliveryType.CardKey)
+        {
+            // No reservation: a key is taken when the payment arrives. Refusing here spares buyers a payment for nothing.
+            var stock = await db.CardKeys.CountAsync(k => k.ProductId == product.Id && k.Status == CardKeyStatus.Available, ct);
+            if (stock == 0 || (!product.ReusableKey && stock < request.Quantity)) return GatewayRedirect.Refused("库存不足，请减少数量或稍后再试");
+        }
+
+        var pricing = await prices.ForStationAsync(station.Id);
+        var memberDiscount = 0;
+        if (request.BuyerUserId is not null && pricing.MemberLevels.Count > 0)
+        {
+            var spent = (await db.Orders.Where(o => o.StationId == station.Id && o.BuyerUserId == request.BuyerUserId && o.Status == OrderStatus.Delivered)
+                .Select(o => o.Total).ToListAsync(ct)).Sum(t => t.Fen);
+            memberDiscount = pricing.MemberDiscountFor(Money.FromFen(spent));
+        }
+        var quote = pricing.Quote(product, memberDiscount);
+        var unitPrice = station.ParentId is not null && request.BuyerUserId is not null && pricing.Station.OwnerUserId == request.BuyerUserId ? quote.Cost : quote.Price;
+        if (unitPrice.Fen <= 0) return GatewayRedirect.Refused("该商品不能在线支付");
+
+        var order = Order.Place(OrderNumber.New(now), station.Id, product, request.Quantity, unitPrice, now, TimeSpan.FromMinutes(options.Value.PaymentWindowMinutes));
+        order.BuyerUserId = request.BuyerUserId;
+        order.IdempotencyKey = request.IdempotencyKey;
+        order.InputsJson = inputsJson;
+        order.Contact = string.IsNullOrEmpty(contact) ? null : contact;
+        order.PaymentMethod = PaymentMethod.EPay;
+        if (!string.IsNullOrEmpty(request.QueryPassword)) order.QueryPasswordHash = QueryPasswordHasher.HashPassword(order, request.QueryPassword);
+        order.PriceChainJson = PriceResolver.Snapshot(quote);
+
+        await using (var tx = await db.BeginBusinessTransactionAsync(ct))
+        {
+            // A double-submitted form: the first order's payment stands.
+            var existing = await db.Orders.AsNoTracking().Where(o => o.IdempotencyKey == request.IdempotencyKey)
+                .Select(o => new { o.Id, o.Number, o.BuyerUserId, o.Status }).SingleOrDefaultAsync(ct);
+            if (existing is not null)
+            {
+                var payment = await db.GatewayPayments.AsNoTracking().SingleOrDefaultAsync(p => p.OrderId == existing.Id, ct);
+                if (payment is null || existing.BuyerUserId != request.BuyerUserId || existing.Status != OrderStatus.PendingPayment)
+                    return GatewayRedirect.Refused("下单表单已失效，请刷新页面后重试");
+                var existingGateway = await db.PaymentGateways.AsNoTracking().SingleAsync(g => g.Id == payment.GatewayId, ct);
+                return new GatewayRedirect(SubmitUrl(existingGateway, payment, site), payment.OutTradeNo, null);
+            }
+            db.Orders.Add(order);
+            await db.SaveChangesAsync(ct);
+            var created = new GatewayPayment
+            {
+                OutTradeNo = order.Number, StationId = station.Id, GatewayId = gateway.Id, Channel = request.Channel,
+                Kind = GatewayPaymentKind.Order, OrderId = order.Id, UserId = request.BuyerUserId, Amount = order.Total, CreatedAt = now,
+            };
+            db.GatewayPayments.Add(created);
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+            return new GatewayRedirect(SubmitUrl(gateway, created, site), created.OutTradeNo, null);
+        }
+    }
+
+    /// <summary>在线充值: a signed-in user tops up their balance through the station's gateway.</summary>
+    public async Task<GatewayRedirect> StartRechargeAsync(StationInfo station, string userId, string? amountText, string channel, SiteAddress site, CancellationToken ct = default)
+    {
+        if (!Money.TryParseYuan(amountText, out var amount) || amount.Fen < MinRechargeFen || amount.Fen > MaxRechargeFen)
+            return GatewayRedirect.Refused($"充值金额应为 {Money.FromFen(MinRechargeFen)}–{Money.FromFen(MaxRechargeFen)}，最多两位小数");
+        var gateway = await gateways.ForStationAsync(station.Id, ct);
+        if (gateway is null) return GatewayRedirect.Refused("本站暂未开通在线支付");
+        if (!gateway.ChannelList.Contains(channel)) return GatewayRedirect.Refused("请选择可用的支付方式");
+        var now = clock.GetUtcNow();
+        var payment = new GatewayPayment
+        {
+            // R + the order-number form: never collides with an order's number, and as unguessable.
+            OutTradeNo = "R" + OrderNumber.New(now)[1..], StationId = station.Id, GatewayId = gateway.Id, Channel = channel,
+            Kind = GatewayPaymentKind.Recharge, UserId = userId, Amount = amount, CreatedAt = now,
+        };
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        db.GatewayPayments.Add(payment);
+        await db.SaveChangesAsync(ct);
+        return new GatewayRedirect(SubmitUrl(gateway, payment, site), payment.OutTradeNo, null);
+    }
+
+    /// <summary>{gateway}/submit.php?… with the parameters of the protocol, signed with the gateway's key.</summary>
+    public string SubmitUrl(PaymentGateway gateway, GatewayPayment payment, SiteAddress site)
+    {
+        var parameters = new SortedDictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["pid"] = gateway.Pid,
+            ["type"] = payment.Channel,
+            ["out_trade_no"] = payment.OutTradeNo,
+            ["notify_url"] = site.NotifyUrl,
+            ["return_url"] = site.ReturnUrl(payment.OutTradeNo),
+            // The order number, never the product name (gateways show and log it; product names may be refused by risk control).
+            ["name"] = payment.OutTradeNo,
+            ["money"] = payment.Amount.ToDecimalString(),
+        };
+        parameters["sign"] = EPaySignature.Sign(parameters, keys.Unprotect(gateway.KeyCipher));
+        parameters["sign_type"] = "MD5";
+        var query = new StringBuilder();
+        foreach (var (k, v) in parameters) query.Append(query.Length == 0 ? '?' : '&').Append(k).Append('=').Append(Uri.EscapeDataString(v ?? ""));
+        return gateway.BaseUrl + "submit.php" + query;
+    }
+}

@@ -1,0 +1,83 @@
+using KaMeng.Data;
+using KaMeng.Domain;
+using KaMeng.Web.Features.Orders;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+
+namespace KaMeng.Web.Features.Payments;
+
+/// <summary>Merchant keys of the gateways, encrypted at rest with Data Protection.</summary>
+public sealed class GatewayKeys(IDataProtectionProvider provider)
+{
+    readonly IDataProtector protector = provider.CreateProtector("KaMeng.Payments.EPayKey.v1");
+
+    public string Protect(string key) => protector.Protect(key);
+
+    public string Unprotect(string cipher) => protector.Unprotect(cipher);
+}
+
+public sealed class GatewayForm
+{
+    public string? BaseUrl { get; set; }
+    public string? Pid { get; set; }
+    /// <summary>Blank keeps the stored key.</summary>
+    public string? Key { get; set; }
+    public IEnumerable<string> Channels { get; set; } = ["alipay"];
+    public string? FeeNote { get; set; }
+    public bool Enabled { get; set; } = true;
+}
+
+/// <summary>The EPay settings of the platform (main station) and of substations that bring their own merchant account.</summary>
+public sealed class GatewaySettingsService(IDbContextFactory<KaMengDbContext> dbFactory, GatewayKeys keys, TimeProvider clock)
+{
+    public async Task<PaymentGateway?> GetAsync(AuditActor actor, int stationId, CancellationToken ct = default)
+    {
+        await using var db = await actor.ScopedAsync(dbFactory, ct);
+        return await db.PaymentGateways.AsNoTracking().SingleOrDefaultAsync(g => g.StationId == stationId, ct);
+    }
+
+    /// <summary>Saves the station's gateway. Returns a Chinese error, or null when saved.</summary>
+    public async Task<string?> SaveAsync(AuditActor actor, int stationId, GatewayForm form, CancellationToken ct = default)
+    {
+        if (!actor.MaySee(stationId)) return "无权修改该站点的支付设置";
+        var (url, urlError) = PaymentGateway.NormalizeBaseUrl(form.BaseUrl);
+        if (urlError is not null) return urlError;
+        var pid = form.Pid?.Trim();
+        if (string.IsNullOrEmpty(pid) || pid.Length > 64 || !pid.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-')) return "商户号（pid）只能包含字母、数字、下划线和连字符";
+        var key = form.Key?.Trim();
+        if (!string.IsNullOrEmpty(key) && (key.Length < 8 || key.Length > 128)) return "商户密钥长度应为 8–128 位";
+        var channels = form.Channels.Where(EPayChannels.IsKnown).Distinct().ToList();
+        if (channels.Count == 0) return "请至少启用一种支付方式";
+        if (form.FeeNote?.Length > 200) return "手续费说明不能超过 200 字";
+
+        var now = clock.GetUtcNow();
+        await using var db = await actor.ScopedAsync(dbFactory, ct);
+        if (!await db.Stations.AnyAsync(s => s.Id == stationId, ct)) return "站点不存在";
+        var gateway = await db.PaymentGateways.SingleOrDefaultAsync(g => g.StationId == stationId, ct);
+        if (gateway is null)
+        {
+            if (string.IsNullOrEmpty(key)) return "请填写商户密钥";
+            gateway = new PaymentGateway { StationId = stationId, BaseUrl = url!, Pid = pid, KeyCipher = keys.Protect(key) };
+            db.PaymentGateways.Add(gateway);
+        }
+        gateway.BaseUrl = url!;
+        gateway.Pid = pid;
+        if (!string.IsNullOrEmpty(key)) gateway.KeyCipher = keys.Protect(key);
+        gateway.Channels = string.Join(",", channels);
+        gateway.FeeNote = string.IsNullOrWhiteSpace(form.FeeNote) ? null : form.FeeNote.Trim();
+        gateway.Enabled = form.Enabled;
+        gateway.UpdatedAt = now;
+        db.AuditEntries.Add(actor.Entry("payment.gateway.save", url, $"pid={pid} channels={gateway.Channels} enabled={form.Enabled} key={(string.IsNullOrEmpty(key) ? "unchanged" : "changed")}", now, stationId));
+        await db.SaveChangesAsync(ct);
+        return null;
+    }
+
+    /// <summary>The gateway a station's buyers pay through: its own enabled one, else the platform's (unscoped on purpose).</summary>
+    public async Task<PaymentGateway?> ForStationAsync(int stationId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var candidates = await db.PaymentGateways.AsNoTracking()
+            .Where(g => g.Enabled && (g.StationId == stationId || g.StationId == Station.MainStationId)).ToListAsync(ct);
+        return candidates.FirstOrDefault(g => g.StationId == stationId) ?? candidates.FirstOrDefault(g => g.StationId == Station.MainStationId);
+    }
+}
