@@ -53,11 +53,15 @@ public static class ClaimScenario
                 return r.Succeeded ? null : r.ErrorCode ?? "unknown";
             };
             await RunWorkersAsync(buyers, b => place(b, warm.Id));
+            var groupCommit = await GroupCommitCountsAsync(db);
             using (var profiler = o.Profile ? new EfProfiler() : null)
             {
                 ef = await RunWorkersAsync(buyers, b => place(b, product.Id));
                 profiler?.Report(ef.Orders);
             }
+            if (groupCommit is { } before && await GroupCommitCountsAsync(db) is { } after && after.Batches > before.Batches)
+                Console.WriteLine($"  group commit: {after.Bodies - before.Bodies} purchases in {after.Batches - before.Batches} transactions = {(double)(after.Bodies - before.Bodies) / (after.Batches - before.Batches):F1} per commit; " +
+                    $"writer busy {(after.Busy - before.Busy).TotalSeconds:F2}s = {(after.Busy - before.Busy).TotalMicroseconds / (after.Bodies - before.Bodies):F0} µs per purchase");
             efCheck = await VerifyAsync(db, product, o.Keys);
         }
         Print("EF Core (CheckoutService.PlaceBalanceOrderAsync)", ef, efCheck);
@@ -109,6 +113,13 @@ public static class ClaimScenario
         };
         Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(json));
         return ok ? 0 : 1;
+    }
+
+    static async Task<(long Batches, long Bodies, TimeSpan Busy)?> GroupCommitCountsAsync(BenchDatabase db)
+    {
+        if (db.Provider != DatabaseProvider.Sqlite) return null;
+        await using var ctx = await db.DbFactory.CreateDbContextAsync();
+        return SqliteGroupCommit.Of(ctx).Counts;
     }
 
     static string DescribeTarget(BenchDatabase db)

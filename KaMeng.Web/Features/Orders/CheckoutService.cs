@@ -111,78 +111,78 @@ public sealed class CheckoutService(
 
         var wallet = await db.EnsureWalletAsync(request.BuyerUserId, ct);
 
-        await using (var tx = await db.BeginBusinessTransactionAsync(ct))
+        // Everything above only read; the writes run as one business transaction (on SQLite, group-committed with
+        // other purchases, each in its own savepoint), on the context the transaction hands over.
+        var result = await db.RunBusinessTransactionAsync((tx, ct) => PayAndDeliverAsync(tx, station, product, order, wallet.Id, now, ct), ct);
+        if (result is null)
         {
-            // A double-submitted form: the first order stands, the second submit sees it.
-            var existing = await OrderByIdempotencyKey(db, request.IdempotencyKey);
-            if (existing is not null)
-                return existing.BuyerUserId == request.BuyerUserId ? CheckoutResult.Ok(existing.Number) : CheckoutResult.Refused("checkout.bad_form", "下单表单已失效，请刷新页面后重试");
+            // Raced with the same form's other submit (PostgreSQL has no writer gate): the first order stands.
+            var number = await db.Orders.AsNoTracking().Where(o => o.IdempotencyKey == request.IdempotencyKey && o.BuyerUserId == request.BuyerUserId).Select(o => o.Number).SingleOrDefaultAsync(ct);
+            return number is not null ? CheckoutResult.Ok(number) : CheckoutResult.Refused("checkout.bad_form", "下单表单已失效，请刷新页面后重试");
+        }
+        if (result.OrderNumber == order.Number)
+            events.Publish(new OrderEvent(OrderEventKind.Paid, order.Id, order.Number, station.Id, order.ProductId, order.Total, order.Status));
+        return result;
+    }
 
-            if (product.PerBuyerLimit > 0)
-            {
-                var bought = await db.Orders.Where(o => o.ProductId == product.Id && o.BuyerUserId == request.BuyerUserId
-                        && o.Status != OrderStatus.Cancelled && o.Status != OrderStatus.Refunded && o.Status != OrderStatus.Failed)
-                    .SumAsync(o => (int?)o.Quantity, ct) ?? 0;
-                if (bought + request.Quantity > product.PerBuyerLimit)
-                    return CheckoutResult.Refused("checkout.buyer_limit", $"该商品每人限购 {product.PerBuyerLimit} 件，您已购买 {bought} 件");
-            }
+    /// <summary>The transaction of a purchase: the order, the debit with its ledger entry, the keys. Null when the insert
+    /// met an order with the same idempotency key (the transaction is then unusable on PostgreSQL; the caller looks it up).</summary>
+    static async Task<BusinessOutcome<CheckoutResult?>> PayAndDeliverAsync(KaMengDbContext db, StationInfo station, Product product, Order order, int walletId, DateTimeOffset now, CancellationToken ct)
+    {
+        // A double-submitted form: the first order stands, the second submit sees it.
+        var existing = await OrderByIdempotencyKey(db, order.IdempotencyKey!);
+        if (existing is not null)
+            return BusinessOutcome.Rollback<CheckoutResult?>(existing.BuyerUserId == order.BuyerUserId ? CheckoutResult.Ok(existing.Number) : CheckoutResult.Refused("checkout.bad_form", "下单表单已失效，请刷新页面后重试"));
 
-            db.Orders.Add(order);
-            try
-            {
-                await db.SaveChangesAsync(ct);
-            }
-            catch (DbUpdateException e) when (IsUniqueViolation(e))
-            {
-                // Raced with the same form's other submit (PostgreSQL has no writer gate).
-                await tx.RollbackAsync(ct);
-                var number = await db.Orders.AsNoTracking().Where(o => o.IdempotencyKey == request.IdempotencyKey && o.BuyerUserId == request.BuyerUserId).Select(o => o.Number).SingleOrDefaultAsync(ct);
-                return number is not null ? CheckoutResult.Ok(number) : CheckoutResult.Refused("checkout.bad_form", "下单表单已失效，请刷新页面后重试");
-            }
+        if (product.PerBuyerLimit > 0)
+        {
+            var bought = await db.Orders.Where(o => o.ProductId == product.Id && o.BuyerUserId == order.BuyerUserId
+                    && o.Status != OrderStatus.Cancelled && o.Status != OrderStatus.Refunded && o.Status != OrderStatus.Failed)
+                .SumAsync(o => (int?)o.Quantity, ct) ?? 0;
+            if (bought + order.Quantity > product.PerBuyerLimit)
+                return BusinessOutcome.Rollback<CheckoutResult?>(CheckoutResult.Refused("checkout.buyer_limit", $"该商品每人限购 {product.PerBuyerLimit} 件，您已购买 {bought} 件"));
+        }
 
-            var debit = await db.PostAsync(wallet.Id, LedgerEntryType.Purchase, -order.Total, now, orderId: order.Id, stationId: station.Id, reason: $"购买 {product.Name} ×{order.Quantity}", ct: ct);
-            if (debit is null)
-            {
-                await tx.RollbackAsync(ct);
-                return CheckoutResult.Refused("checkout.balance", $"余额不足：需支付 {order.Total}，请先充值");
-            }
-            order.MarkPaid(PaymentMethod.Balance, now);
+        db.Orders.Add(order);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException e) when (IsUniqueViolation(e))
+        {
+            return BusinessOutcome.Rollback<CheckoutResult?>(null);
+        }
 
-            if (product.DeliveryType == DeliveryType.CardKey)
+        var debit = await db.PostAsync(walletId, LedgerEntryType.Purchase, -order.Total, now, orderId: order.Id, stationId: station.Id, reason: $"购买 {product.Name} ×{order.Quantity}", ct: ct);
+        if (debit is null)
+            return BusinessOutcome.Rollback<CheckoutResult?>(CheckoutResult.Refused("checkout.balance", $"余额不足：需支付 {order.Total}，请先充值"));
+        order.MarkPaid(PaymentMethod.Balance, now);
+
+        if (product.DeliveryType == DeliveryType.CardKey)
+        {
+            if (product.ReusableKey)
             {
-                if (product.ReusableKey)
-                {
-                    var keyId = await db.CardKeys.Where(k => k.ProductId == product.Id && k.Status == CardKeyStatus.Available)
-                        .OrderBy(k => k.Id).Select(k => (long?)k.Id).FirstOrDefaultAsync(ct);
-                    if (keyId is null)
-                    {
-                        await tx.RollbackAsync(ct);
-                        return CheckoutResult.Refused("checkout.stock", "库存不足，未扣款，请稍后再试或联系客服");
-                    }
-                    order.ReusableKeyId = keyId;
-                }
-                else
-                {
-                    var taken = await CardKeyClaim.ClaimAsync(db, product.Id, order.Id, order.Quantity, now, ct);
-                    if (taken != order.Quantity)
-                    {
-                        await tx.RollbackAsync(ct);
-                        return CheckoutResult.Refused("checkout.stock", order.Quantity == 1 ? "库存不足，未扣款，请稍后再试或联系客服" : $"库存不足 {order.Quantity} 件，未扣款，请减少数量后重试");
-                    }
-                }
-                order.Deliver(now);
-                await Earnings.PostAsync(db, order, now, ct);
+                var keyId = await db.CardKeys.Where(k => k.ProductId == product.Id && k.Status == CardKeyStatus.Available)
+                    .OrderBy(k => k.Id).Select(k => (long?)k.Id).FirstOrDefaultAsync(ct);
+                if (keyId is null)
+                    return BusinessOutcome.Rollback<CheckoutResult?>(CheckoutResult.Refused("checkout.stock", "库存不足，未扣款，请稍后再试或联系客服"));
+                order.ReusableKeyId = keyId;
             }
             else
             {
-                order.StartProcessing();
+                var taken = await CardKeyClaim.ClaimAsync(db, product.Id, order.Id, order.Quantity, now, ct);
+                if (taken != order.Quantity)
+                    return BusinessOutcome.Rollback<CheckoutResult?>(CheckoutResult.Refused("checkout.stock", order.Quantity == 1 ? "库存不足，未扣款，请稍后再试或联系客服" : $"库存不足 {order.Quantity} 件，未扣款，请减少数量后重试"));
             }
-            await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
+            order.Deliver(now);
+            await Earnings.PostAsync(db, order, now, ct);
         }
-
-        events.Publish(new OrderEvent(OrderEventKind.Paid, order.Id, order.Number, station.Id, order.ProductId, order.Total, order.Status));
-        return CheckoutResult.Ok(order.Number);
+        else
+        {
+            order.StartProcessing();
+        }
+        await db.SaveChangesAsync(ct);
+        return BusinessOutcome.Commit<CheckoutResult?>(CheckoutResult.Ok(order.Number));
     }
 
     /// <summary>What a buyer has spent at a station (delivered orders), for member levels.</summary>

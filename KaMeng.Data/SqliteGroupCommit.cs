@@ -1,0 +1,187 @@
+using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+
+namespace KaMeng.Data;
+
+/// <summary>
+/// Group commit for SQLite business transactions (decision record 0006-perf). SQLite has one writer at a time and a
+/// commit is the expensive part of a short transaction (its pages written to the WAL, the WAL index updated), so the
+/// writer takes every body queued meanwhile and runs them in one transaction on its own connection, each inside its own
+/// SAVEPOINT: a body that refuses or throws is rolled back to its savepoint alone, the others stay. One COMMIT ends the
+/// batch, and only then does any caller get its result, so nobody is told "paid" before it is durable, and a failed
+/// COMMIT fails every body of the batch (none of them happened). Bodies run one after another, in queue order, each
+/// seeing what the earlier ones wrote: the same serial order the gate gave before, without a commit per purchase.
+/// The writer holds the database's writer gate for one batch at a time, so other business transactions interleave.
+/// </summary>
+public sealed class SqliteGroupCommit
+{
+    static readonly ConcurrentDictionary<string, SqliteGroupCommit> Writers = new();
+
+    /// <summary>Bodies per transaction at most: bounds the latency a batch adds and the time others wait for the gate.</summary>
+    const int MaxBatch = 64;
+
+    readonly SemaphoreSlim gate;
+    readonly object sync = new();
+    readonly Queue<Item> queue = new();
+    bool running;
+    long batches, bodies, busyTicks;
+
+    SqliteGroupCommit(SemaphoreSlim gate) => this.gate = gate;
+
+    public static SqliteGroupCommit Of(KaMengDbContext db) =>
+        Writers.GetOrAdd(db.Database.GetConnectionString() ?? "", _ => new SqliteGroupCommit(BusinessTransaction.GateOf(db)));
+
+    /// <summary>Transactions ended, bodies run and time spent running them (holding the gate) so far: the benchmark's report.</summary>
+    public (long Batches, long Bodies, TimeSpan Busy) Counts =>
+        (Interlocked.Read(ref batches), Interlocked.Read(ref bodies), TimeSpan.FromTicks(Interlocked.Read(ref busyTicks)));
+
+    internal Task<T> RunAsync<T>(KaMengDbContext caller, Func<KaMengDbContext, CancellationToken, Task<BusinessOutcome<T>>> body, CancellationToken ct)
+    {
+        var item = new Item<T>(body, caller.ScopeStationId, ct);
+        bool start;
+        lock (sync)
+        {
+            queue.Enqueue(item);
+            start = !running;
+            running = true;
+        }
+        // The writer runs while there is work and stops when the queue is empty; the options of the context that
+        // started it make the writer's own context (same model, provider, interceptors).
+        if (start) _ = Task.Run(() => WriteAsync(caller.GetService<IDbContextOptions>()));
+        return item.Result;
+    }
+
+    async Task WriteAsync(IDbContextOptions options)
+    {
+        KaMengDbContext? writer = null;
+        try
+        {
+            while (true)
+            {
+                List<Item> batch;
+                lock (sync)
+                {
+                    if (queue.Count == 0)
+                    {
+                        running = false;
+                        return;
+                    }
+                    batch = new List<Item>(Math.Min(queue.Count, MaxBatch));
+                    while (batch.Count < MaxBatch && queue.TryDequeue(out var next)) batch.Add(next);
+                }
+
+                Exception? failure = null;
+                await gate.WaitAsync();
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                try
+                {
+                    writer ??= await OpenWriterAsync(options);
+                    await RunBatchAsync(writer, batch);
+                }
+                catch (Exception e)
+                {
+                    failure = e;
+                    // The connection may be unusable; the next batch starts on a fresh one.
+                    await DisposeQuietlyAsync(writer);
+                    writer = null;
+                }
+                finally
+                {
+                    Interlocked.Add(ref busyTicks, System.Diagnostics.Stopwatch.GetElapsedTime(started).Ticks);
+                    gate.Release();
+                }
+                Interlocked.Increment(ref batches);
+                Interlocked.Add(ref bodies, batch.Count);
+                foreach (var item in batch) item.Complete(failure);
+            }
+        }
+        finally
+        {
+            await DisposeQuietlyAsync(writer);
+        }
+    }
+
+    static async Task DisposeQuietlyAsync(KaMengDbContext? writer)
+    {
+        try { if (writer is not null) await writer.DisposeAsync(); }
+        catch (Exception) { /* already failed; the batch's callers have the error */ }
+    }
+
+    static async Task<KaMengDbContext> OpenWriterAsync(IDbContextOptions options)
+    {
+        var writer = new SqliteKaMengDbContext((DbContextOptions<SqliteKaMengDbContext>)options);
+        // The writer manages the savepoints; EF's automatic one around each SaveChanges would only double them.
+        writer.Database.AutoSavepointsEnabled = false;
+        await writer.Database.OpenConnectionAsync();
+        return writer;
+    }
+
+    static async Task RunBatchAsync(KaMengDbContext writer, List<Item> batch)
+    {
+        await using var tx = await writer.Database.BeginTransactionAsync();
+        foreach (var item in batch)
+        {
+            if (item.Cancellation.IsCancellationRequested)
+            {
+                item.Cancel();
+                continue;
+            }
+            writer.ScopedTo(item.ScopeStationId);
+            await tx.CreateSavepointAsync("body");
+            var keep = await item.RunAsync(writer);
+            // Entities a body tracked belong to it; the next body starts with an empty change tracker.
+            writer.ChangeTracker.Clear();
+            if (!keep) await tx.RollbackToSavepointAsync("body");
+            await tx.ReleaseSavepointAsync("body");
+        }
+        await tx.CommitAsync();
+    }
+
+    abstract class Item
+    {
+        public abstract int? ScopeStationId { get; }
+        public abstract CancellationToken Cancellation { get; }
+        /// <summary>Runs the body; true when its writes are to be kept. An exception of the body is kept for its caller.</summary>
+        public abstract Task<bool> RunAsync(KaMengDbContext writer);
+        public abstract void Cancel();
+        /// <summary>Hands the caller its result once the batch has ended; <paramref name="batchFailure"/> means nothing was committed.</summary>
+        public abstract void Complete(Exception? batchFailure);
+    }
+
+    sealed class Item<T>(Func<KaMengDbContext, CancellationToken, Task<BusinessOutcome<T>>> body, int? scopeStationId, CancellationToken ct) : Item
+    {
+        readonly TaskCompletionSource<T> result = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        BusinessOutcome<T> outcome;
+        Exception? error;
+        bool cancelled;
+
+        public Task<T> Result => result.Task;
+        public override int? ScopeStationId => scopeStationId;
+        public override CancellationToken Cancellation => ct;
+
+        public override async Task<bool> RunAsync(KaMengDbContext writer)
+        {
+            try
+            {
+                outcome = await body(writer, ct);
+                return outcome.Committed;
+            }
+            catch (Exception e)
+            {
+                error = e;
+                return false;
+            }
+        }
+
+        public override void Cancel() => cancelled = true;
+
+        public override void Complete(Exception? batchFailure)
+        {
+            if (cancelled) result.TrySetCanceled(ct);
+            else if (error is not null) result.TrySetException(error);
+            else if (batchFailure is not null) result.TrySetException(new InvalidOperationException("The business transaction was not committed.", batchFailure));
+            else result.TrySetResult(outcome.Value);
+        }
+    }
+}
