@@ -25,6 +25,12 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
     public DbSet<MemberLevel> MemberLevels => Set<MemberLevel>();
     public DbSet<Withdrawal> Withdrawals => Set<Withdrawal>();
     public DbSet<PlatformSettings> PlatformSettings => Set<PlatformSettings>();
+    public DbSet<RestockAlert> RestockAlerts => Set<RestockAlert>();
+    public DbSet<Notification> Notifications => Set<Notification>();
+    public DbSet<NotificationPreference> NotificationPreferences => Set<NotificationPreference>();
+    public DbSet<WebhookEndpoint> WebhookEndpoints => Set<WebhookEndpoint>();
+    public DbSet<NotificationDelivery> NotificationDeliveries => Set<NotificationDelivery>();
+    public DbSet<SmtpSettings> SmtpSettings => Set<SmtpSettings>();
 
     public abstract DatabaseProvider Provider { get; }
 
@@ -55,6 +61,7 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
         builder.Entity<Withdrawal>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<AuditEntry>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<StationHost>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<RestockAlert>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<Category>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId || x.StationId == Station.MainStationId);
         builder.Entity<Product>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId || x.StationId == Station.MainStationId);
         // A scoped owner sees their own station and its direct children (read-only where an issue says so).

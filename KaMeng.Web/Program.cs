@@ -5,6 +5,8 @@ using KaMeng.Web.Features.Admin.CardKeys;
 using KaMeng.Web.Features.Admin.Catalog;
 using KaMeng.Web.Features.Admin.Reports;
 using KaMeng.Web.Features.Health;
+using KaMeng.Web.Features.Jobs;
+using KaMeng.Web.Features.Notifications;
 using KaMeng.Web.Features.Orders;
 using KaMeng.Web.Features.Shared;
 using KaMeng.Web.Features.Stations;
@@ -24,6 +26,8 @@ builder.AddCardKeys();
 builder.AddCatalog();
 builder.AddThemes();
 builder.AddReports();
+builder.AddNotifications();
+builder.AddJobs();
 
 var app = builder.Build();
 
