@@ -28,6 +28,12 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
     public DbSet<PaymentGateway> PaymentGateways => Set<PaymentGateway>();
     public DbSet<GatewayPayment> GatewayPayments => Set<GatewayPayment>();
     public DbSet<PaymentIssue> PaymentIssues => Set<PaymentIssue>();
+    public DbSet<RestockAlert> RestockAlerts => Set<RestockAlert>();
+    public DbSet<Notification> Notifications => Set<Notification>();
+    public DbSet<NotificationPreference> NotificationPreferences => Set<NotificationPreference>();
+    public DbSet<WebhookEndpoint> WebhookEndpoints => Set<WebhookEndpoint>();
+    public DbSet<NotificationDelivery> NotificationDeliveries => Set<NotificationDelivery>();
+    public DbSet<SmtpSettings> SmtpSettings => Set<SmtpSettings>();
 
     public abstract DatabaseProvider Provider { get; }
 
@@ -61,6 +67,7 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
         builder.Entity<PaymentGateway>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<GatewayPayment>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<PaymentIssue>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<RestockAlert>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<Category>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId || x.StationId == Station.MainStationId);
         builder.Entity<Product>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId || x.StationId == Station.MainStationId);
         // A scoped owner sees their own station and its direct children (read-only where an issue says so).

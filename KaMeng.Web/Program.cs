@@ -5,6 +5,8 @@ using KaMeng.Web.Features.Admin.CardKeys;
 using KaMeng.Web.Features.Admin.Catalog;
 using KaMeng.Web.Features.Admin.Reports;
 using KaMeng.Web.Features.Health;
+using KaMeng.Web.Features.Jobs;
+using KaMeng.Web.Features.Notifications;
 using KaMeng.Web.Features.Orders;
 using KaMeng.Web.Features.Payments;
 using KaMeng.Web.Features.Shared;
@@ -26,6 +28,8 @@ builder.AddCatalog();
 builder.AddThemes();
 builder.AddReports();
 builder.AddPayments();
+builder.AddNotifications();
+builder.AddJobs();
 
 var app = builder.Build();
 

@@ -1,0 +1,135 @@
+namespace KaMeng.Domain;
+
+/// <summary>What an owner can be told about. Stored as its number: never renumber.</summary>
+public enum NotificationEvent
+{
+    LowStock = 1,
+    OrderFailed = 2,
+    WithdrawalDecided = 3,
+    ReportReady = 4,
+    SubstationOpened = 5,
+    System = 6,
+}
+
+[Flags]
+public enum NotificationChannels
+{
+    None = 0,
+    InApp = 1,
+    Email = 2,
+    Webhook = 4,
+}
+
+public static class NotificationEventNames
+{
+    public static string Of(NotificationEvent e) => e switch
+    {
+        NotificationEvent.LowStock => "库存不足",
+        NotificationEvent.OrderFailed => "订单失败",
+        NotificationEvent.WithdrawalDecided => "提现审核结果",
+        NotificationEvent.ReportReady => "报表已生成",
+        NotificationEvent.SubstationOpened => "新开下级分站",
+        _ => "系统通知",
+    };
+
+    public static readonly NotificationEvent[] Choosable =
+        [NotificationEvent.LowStock, NotificationEvent.OrderFailed, NotificationEvent.WithdrawalDecided, NotificationEvent.ReportReady, NotificationEvent.SubstationOpened];
+}
+
+/// <summary>站内信: one message in one user's notification centre.</summary>
+public class Notification
+{
+    public long Id { get; set; }
+    public required string UserId { get; set; }
+    public NotificationEvent Event { get; set; }
+    public required string Title { get; set; }
+    public string? Body { get; set; }
+    /// <summary>A link inside the site (a download, the product), or null.</summary>
+    public string? Link { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? ReadAt { get; set; }
+
+    public bool IsRead => ReadAt is not null;
+
+    public void MarkRead(DateTimeOffset now) => ReadAt ??= now;
+}
+
+/// <summary>Which channels a user wants for one event. No row: the in-app centre only.</summary>
+public class NotificationPreference
+{
+    public long Id { get; set; }
+    public required string UserId { get; set; }
+    public NotificationEvent Event { get; set; }
+    public NotificationChannels Channels { get; set; } = NotificationChannels.InApp;
+
+    public static NotificationChannels Default => NotificationChannels.InApp;
+}
+
+/// <summary>Where a user's webhook goes and the secret its HMAC-SHA256 signature is made with.</summary>
+public class WebhookEndpoint
+{
+    public long Id { get; set; }
+    public required string UserId { get; set; }
+    public required string Url { get; set; }
+    public required string Secret { get; set; }
+}
+
+public enum DeliveryStatus { Pending = 0, Sent = 1, Failed = 2 }
+
+/// <summary>One email or webhook delivery of a notification, with its attempts: the outbox and the delivery log.</summary>
+public class NotificationDelivery
+{
+    public const int MaxAttempts = 5;
+
+    public long Id { get; set; }
+    public required string UserId { get; set; }
+    public NotificationEvent Event { get; set; }
+    public NotificationChannels Channel { get; set; }
+    /// <summary>Email address or webhook URL.</summary>
+    public required string Target { get; set; }
+    public required string Title { get; set; }
+    /// <summary>The JSON event (webhook) or the text (email).</summary>
+    public required string Payload { get; set; }
+    public DeliveryStatus Status { get; set; }
+    public int Attempts { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset NextAttemptAt { get; set; }
+    public DateTimeOffset? SentAt { get; set; }
+    public string? LastError { get; set; }
+
+    public void Succeeded(DateTimeOffset now)
+    {
+        Attempts++;
+        Status = DeliveryStatus.Sent;
+        SentAt = now;
+        LastError = null;
+    }
+
+    /// <summary>A failed attempt: retried with exponential backoff (30 s, 1 min, 2 min, …) until <see cref="MaxAttempts"/>.</summary>
+    public void AttemptFailed(string error, DateTimeOffset now, TimeSpan? baseDelay = null)
+    {
+        Attempts++;
+        LastError = error.Length > 1000 ? error[..1000] : error;
+        if (Attempts >= MaxAttempts)
+        {
+            Status = DeliveryStatus.Failed;
+            return;
+        }
+        var delay = (baseDelay ?? TimeSpan.FromSeconds(30)) * Math.Pow(2, Attempts - 1);
+        NextAttemptAt = now + delay;
+    }
+}
+
+/// <summary>The platform's SMTP server (one row).</summary>
+public class SmtpSettings
+{
+    public int Id { get; set; }
+    public string? Host { get; set; }
+    public int Port { get; set; } = 25;
+    public bool EnableSsl { get; set; }
+    public string? UserName { get; set; }
+    public string? Password { get; set; }
+    public string From { get; set; } = "noreply@kameng.local";
+
+    public bool IsConfigured => !string.IsNullOrWhiteSpace(Host);
+}

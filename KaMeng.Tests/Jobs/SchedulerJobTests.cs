@@ -1,0 +1,167 @@
+using KaMeng.Data;
+using KaMeng.Domain;
+using KaMeng.Tests.Infrastructure;
+using KaMeng.Web.Features.Jobs;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Quartz;
+
+namespace KaMeng.Tests.Jobs;
+
+/// <summary>The jobs run by the app's real Quartz scheduler on its persistent SQLite store.</summary>
+public class SchedulerJobTests(KaMengApp app) : IClassFixture<KaMengApp>
+{
+    JobAdminService Jobs => app.Services.GetRequiredService<JobAdminService>();
+
+    static async Task WaitForAsync(Func<Task<bool>> condition, string what, int seconds = 90)
+    {
+        var until = DateTime.UtcNow.AddSeconds(seconds);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > until) throw new TimeoutException("Timed out waiting for " + what);
+            await Task.Delay(100);
+        }
+    }
+
+    async Task<long> RunCountAsync(JobDefinition job)
+    {
+        await using var db = app.NewContext();
+        var conn = db.Database.GetDbConnection();
+        await conn.OpenAsync();
+        await using var cmd = conn.CreateCommand();
+        cmd.CommandText = "SELECT RUN_COUNT FROM QRTZ_JOB_STATUS WHERE JOB_NAME = $name";
+        var p = cmd.CreateParameter(); p.ParameterName = "$name"; p.Value = job.Key; cmd.Parameters.Add(p);
+        return await cmd.ExecuteScalarAsync() is { } v and not DBNull ? Convert.ToInt64(v) : 0;
+    }
+
+    /// <summary>Fires the job through the scheduler ("run now") and waits until its run is recorded.</summary>
+    async Task RunAndWaitAsync(JobDefinition job)
+    {
+        var before = await RunCountAsync(job);
+        await Jobs.RunNowAsync(job.Key);
+        await WaitForAsync(async () => await RunCountAsync(job) > before, job.Key + " to run");
+    }
+
+    async Task<int> LowStockNoticesAsync(string productName)
+    {
+        await using var db = app.NewContext();
+        return await db.Notifications.CountAsync(n => n.Event == NotificationEvent.LowStock && n.Title.Contains(productName));
+    }
+
+    async Task SetAvailableKeysAsync(int productId, int available)
+    {
+        await using var db = app.NewContext();
+        var keys = await db.CardKeys.Where(k => k.ProductId == productId && k.Status != CardKeyStatus.Sold).OrderBy(k => k.Id).ToListAsync();
+        for (var i = 0; i < keys.Count; i++) keys[i].Status = i < available ? CardKeyStatus.Available : CardKeyStatus.Void;
+        await db.SaveChangesAsync();
+    }
+
+    [Fact]
+    public async Task Restock_job_alerts_once_per_crossing_and_again_after_stock_recovers()
+    {
+        Product product;
+        await using (var db = app.NewContext())
+            product = await db.Products.OrderBy(p => p.Id).FirstAsync(p => p.DeliveryType == DeliveryType.CardKey);
+        Assert.Equal(5, product.LowStockThreshold);
+        var admins = 1; // the seeded platform admin is the main station's recipient
+
+        await RunAndWaitAsync(JobCatalog.RestockAlerts);
+        Assert.Equal(0, await LowStockNoticesAsync(product.Name));
+
+        await SetAvailableKeysAsync(product.Id, 3);
+        await RunAndWaitAsync(JobCatalog.RestockAlerts);
+        await WaitForAsync(async () => await LowStockNoticesAsync(product.Name) == admins, "the low-stock notice");
+        await RunAndWaitAsync(JobCatalog.RestockAlerts);
+        await RunAndWaitAsync(JobCatalog.RestockAlerts);
+        Assert.Equal(admins, await LowStockNoticesAsync(product.Name));
+
+        await SetAvailableKeysAsync(product.Id, 10); // recovered: re-armed, no alert
+        await RunAndWaitAsync(JobCatalog.RestockAlerts);
+        await SetAvailableKeysAsync(product.Id, 2); // a new crossing
+        await RunAndWaitAsync(JobCatalog.RestockAlerts);
+        await WaitForAsync(async () => await LowStockNoticesAsync(product.Name) == 2 * admins, "the second crossing's notice");
+
+        await using var check = app.NewContext();
+        var alert = await check.RestockAlerts.SingleAsync(a => a.ProductId == product.Id && a.StationId == Station.MainStationId);
+        Assert.True(alert.Alerted);
+        Assert.Equal(2, alert.LastStock);
+        await SetAvailableKeysAsync(product.Id, 20);
+    }
+
+    [Fact]
+    public async Task Expiry_job_run_by_the_scheduler_cancels_exactly_the_expired_orders()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var tag = "EXP" + Guid.NewGuid().ToString("N")[..8];
+        await using (var db = app.NewContext())
+        {
+            var product = await db.Products.OrderBy(p => p.Id).FirstAsync();
+            Order Pending(int i, TimeSpan age) => Order.Place($"{tag}{i}", Station.MainStationId, product, 1, Money.FromFen(600), now - age, TimeSpan.FromMinutes(15));
+            db.Orders.AddRange(Pending(1, TimeSpan.FromMinutes(16)), Pending(2, TimeSpan.FromMinutes(60)), Pending(3, TimeSpan.FromMinutes(5)), Pending(4, TimeSpan.FromMinutes(1)));
+            await db.SaveChangesAsync();
+        }
+        await RunAndWaitAsync(JobCatalog.ExpireUnpaidOrders);
+
+        await using var check = app.NewContext();
+        var statuses = await check.Orders.Where(o => o.Number.StartsWith(tag)).OrderBy(o => o.Number).Select(o => o.Status).ToListAsync();
+        Assert.Equal([OrderStatus.Cancelled, OrderStatus.Cancelled, OrderStatus.PendingPayment, OrderStatus.PendingPayment], statuses);
+    }
+
+    [Fact]
+    public async Task Shelf_job_puts_products_on_and_off_the_shelf_at_their_times()
+    {
+        int onId, offId;
+        await using (var db = app.NewContext())
+        {
+            var category = await db.Categories.OrderBy(c => c.Id).FirstAsync();
+            Product P(string name, bool onShelf) => new()
+            {
+                StationId = Station.MainStationId, CategoryId = category.Id, Name = name, OnShelf = onShelf, CreatedAt = DateTimeOffset.UtcNow,
+                BasePrice = Money.FromFen(100), CostPrice = Money.FromFen(50), FaceValue = Money.FromFen(100),
+            };
+            var on = P("定时上架" + Guid.NewGuid().ToString("N")[..6], false);
+            on.ShelfFrom = DateTimeOffset.UtcNow.AddMinutes(-1);
+            var off = P("定时下架" + Guid.NewGuid().ToString("N")[..6], true);
+            off.ShelfUntil = DateTimeOffset.UtcNow.AddMinutes(-1);
+            var later = P("以后上架", false);
+            later.ShelfFrom = DateTimeOffset.UtcNow.AddDays(1);
+            db.Products.AddRange(on, off, later);
+            await db.SaveChangesAsync();
+            (onId, offId) = (on.Id, off.Id);
+        }
+        await RunAndWaitAsync(JobCatalog.ShelfSchedule);
+        await using var check = app.NewContext();
+        Assert.True((await check.Products.SingleAsync(p => p.Id == onId)).OnShelf);
+        Assert.False((await check.Products.SingleAsync(p => p.Id == offId)).OnShelf);
+        Assert.False((await check.Products.SingleAsync(p => p.Name == "以后上架")).OnShelf);
+    }
+
+    [Fact]
+    public async Task Pause_resume_and_a_new_cron_are_kept_by_the_persistent_store()
+    {
+        var job = JobCatalog.ExportCleanup;
+        Assert.Contains("不会再触发", await Jobs.RescheduleAsync(job.Key, "0 0 0 1 1 ? 2000"));
+        Assert.Null(await Jobs.RescheduleAsync(job.Key, "0 0 8 ? * MON"));
+        await Jobs.PauseAsync(job.Key, "test");
+        var row = (await Jobs.ListAsync()).Single(r => r.Job.Key == job.Key);
+        Assert.True(row.Paused);
+        Assert.Equal("0 0 8 ? * MON", row.Cron);
+        Assert.Equal("每周一 08:00", row.Reading);
+
+        // What the page shows is what the database holds (another instance would see the same).
+        await using (var db = app.NewContext())
+        {
+            var conn = db.Database.GetDbConnection();
+            await conn.OpenAsync();
+            await using var cmd = conn.CreateCommand();
+            cmd.CommandText = "SELECT t.TRIGGER_STATE, c.CRON_EXPRESSION FROM QRTZ_TRIGGERS t JOIN QRTZ_CRON_TRIGGERS c ON c.TRIGGER_NAME = t.TRIGGER_NAME AND c.TRIGGER_GROUP = t.TRIGGER_GROUP WHERE t.TRIGGER_NAME = 'export-cleanup'";
+            await using var reader = await cmd.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal("PAUSED", reader.GetString(0));
+            Assert.Equal("0 0 8 ? * MON", reader.GetString(1));
+        }
+        await Jobs.ResumeAsync(job.Key);
+        Assert.False((await Jobs.ListAsync()).Single(r => r.Job.Key == job.Key).Paused);
+        Assert.Null(await Jobs.RescheduleAsync(job.Key, job.DefaultCron));
+    }
+}

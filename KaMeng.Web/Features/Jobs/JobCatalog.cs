@@ -1,0 +1,70 @@
+using Quartz;
+
+namespace KaMeng.Web.Features.Jobs;
+
+/// <summary>How a trigger catches up after a misfire (the app was down when it should have fired).</summary>
+public enum MisfirePolicy
+{
+    /// <summary>Fire once now, then keep the schedule: work that must not be skipped (expiry, restock checks).</summary>
+    FireOnceNow,
+    /// <summary>Skip to the next scheduled time: work tied to its moment (a daily report of yesterday runs next day).</summary>
+    Skip,
+}
+
+/// <summary>One scheduled job: its key, Chinese name, default cron (Quartz form, with seconds) and misfire policy.</summary>
+public sealed record JobDefinition(string Key, string Name, string Description, string DefaultCron, Type Type, MisfirePolicy Misfire)
+{
+    public JobKey JobKey => new(Key, JobCatalog.Group);
+    public TriggerKey TriggerKey => new(Key, JobCatalog.Group);
+}
+
+/// <summary>
+/// Every job the app schedules, in one place: add a line here (and the job class) to add a job — the scheduler
+/// registration, the default trigger and the 计划任务 page all read this list.
+/// </summary>
+public static class JobCatalog
+{
+    public const string Group = "kameng";
+
+    public static readonly JobDefinition RestockAlerts = new("restock-alerts", "补货提醒",
+        "检查各站点库存低于阈值的商品，每次跌破阈值只提醒一次，库存恢复后重新布防", "0 0/5 * * * ?", typeof(RestockAlertJob), MisfirePolicy.FireOnceNow);
+    public static readonly JobDefinition ExpireUnpaidOrders = new("expire-unpaid-orders", "超时未付订单关闭",
+        "取消超过支付时限的待付款订单", "0 * * * * ?", typeof(ExpireUnpaidOrdersJob), MisfirePolicy.FireOnceNow);
+    public static readonly JobDefinition ShelfSchedule = new("shelf-schedule", "定时上下架",
+        "按商品设置的上架/下架时间上下架", "0 * * * * ?", typeof(ShelfScheduleJob), MisfirePolicy.FireOnceNow);
+    public static readonly JobDefinition ExportCleanup = new("export-cleanup", "过期导出文件清理",
+        "删除超过保留天数的导出文件", "0 30 3 * * ?", typeof(ExportCleanupJob), MisfirePolicy.FireOnceNow);
+
+    public static readonly IReadOnlyList<JobDefinition> All = [RestockAlerts, ExpireUnpaidOrders, ShelfSchedule, ExportCleanup];
+
+    public static JobDefinition? Find(string key) => All.FirstOrDefault(j => j.Key == key);
+
+    public static ITrigger BuildTrigger(JobDefinition job, string cron) =>
+        TriggerBuilder.Create()
+            .WithIdentity(job.TriggerKey)
+            .ForJob(job.JobKey)
+            .WithCronSchedule(cron, c =>
+            {
+                c.InTimeZone(TimeZoneInfo.Local);
+                c.WithMisfireInstruction(job.Misfire == MisfirePolicy.FireOnceNow ? CronTriggerMisfireInstruction.FireAndProceed : CronTriggerMisfireInstruction.DoNothing);
+            })
+            .Build();
+}
+
+/// <summary>Schedules each catalogue job's default trigger when the store has none, and keeps a trigger that exists
+/// (an edited cron survives restarts).</summary>
+sealed class JobScheduleSeeder(ISchedulerFactory factory, ILogger<JobScheduleSeeder> log) : IHostedService
+{
+    public async Task StartAsync(CancellationToken ct)
+    {
+        var scheduler = await factory.GetScheduler(ct);
+        foreach (var job in JobCatalog.All)
+        {
+            await scheduler.AddJob(JobBuilder.Create().OfType(job.Type).WithIdentity(job.JobKey).StoreDurably().WithDescription(job.Name).Build(), AddJobOptions.Replacing, ct);
+            var result = await scheduler.ScheduleTrigger(JobCatalog.BuildTrigger(job, job.DefaultCron), TriggerConflict.Keep, ct);
+            log.LogDebug("Job {Job}: {Outcome}", job.Key, result.Outcome);
+        }
+    }
+
+    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+}

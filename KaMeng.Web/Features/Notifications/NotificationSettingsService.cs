@@ -1,0 +1,89 @@
+using System.Security.Cryptography;
+using KaMeng.Data;
+using KaMeng.Domain;
+using Microsoft.EntityFrameworkCore;
+
+namespace KaMeng.Web.Features.Notifications;
+
+/// <summary>SMTP settings (platform), and each user's webhook and event → channel choices.</summary>
+public sealed class NotificationSettingsService(IDbContextFactory<KaMengDbContext> dbFactory, EmailSender email)
+{
+    public async Task<SmtpSettings> GetSmtpAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.SmtpSettings.AsNoTracking().OrderBy(s => s.Id).FirstOrDefaultAsync(ct) ?? new SmtpSettings();
+    }
+
+    public async Task<string?> SaveSmtpAsync(SmtpSettings input, CancellationToken ct = default)
+    {
+        if (string.IsNullOrWhiteSpace(input.Host)) return "请填写 SMTP 服务器地址";
+        if (input.Port is < 1 or > 65535) return "端口应在 1–65535 之间";
+        if (!System.Net.Mail.MailAddress.TryCreate(input.From, out _)) return "发件人地址无效";
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var row = await db.SmtpSettings.OrderBy(s => s.Id).FirstOrDefaultAsync(ct);
+        if (row is null) db.SmtpSettings.Add(row = new SmtpSettings());
+        row.Host = input.Host.Trim(); row.Port = input.Port; row.EnableSsl = input.EnableSsl; row.From = input.From.Trim();
+        row.UserName = string.IsNullOrWhiteSpace(input.UserName) ? null : input.UserName.Trim();
+        if (!string.IsNullOrEmpty(input.Password)) row.Password = input.Password;
+        await db.SaveChangesAsync(ct);
+        return null;
+    }
+
+    /// <summary>Sends a test mail with the saved settings; null on success, else the error in Chinese.</summary>
+    public async Task<string?> SendTestAsync(string? to, CancellationToken ct = default)
+    {
+        if (!System.Net.Mail.MailAddress.TryCreate(to, out _)) return "请输入有效的收件地址";
+        var smtp = await GetSmtpAsync(ct);
+        if (!smtp.IsConfigured) return "请先保存 SMTP 设置";
+        try
+        {
+            await email.SendAsync(smtp, to!, "[KaMeng] 测试邮件", "这是一封来自 KaMeng 卡盟后台的测试邮件，收到即表示 SMTP 设置正确。", ct);
+            return null;
+        }
+        catch (Exception ex) { return "发送失败：" + ex.Message; }
+    }
+
+    public async Task<Dictionary<NotificationEvent, NotificationChannels>> GetPreferencesAsync(string userId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var saved = await db.NotificationPreferences.Where(p => p.UserId == userId).ToDictionaryAsync(p => p.Event, p => p.Channels, ct);
+        return NotificationEventNames.Choosable.ToDictionary(e => e, e => saved.GetValueOrDefault(e, NotificationPreference.Default));
+    }
+
+    public async Task SavePreferencesAsync(string userId, IReadOnlyDictionary<NotificationEvent, NotificationChannels> choices, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var saved = await db.NotificationPreferences.Where(p => p.UserId == userId).ToDictionaryAsync(p => p.Event, ct);
+        foreach (var (e, channels) in choices)
+        {
+            if (!saved.TryGetValue(e, out var row)) db.NotificationPreferences.Add(row = new NotificationPreference { UserId = userId, Event = e });
+            row.Channels = channels;
+        }
+        await db.SaveChangesAsync(ct);
+    }
+
+    public async Task<WebhookEndpoint?> GetWebhookAsync(string userId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.WebhookEndpoints.AsNoTracking().FirstOrDefaultAsync(w => w.UserId == userId, ct);
+    }
+
+    /// <summary>Saves the URL (http/https only); a new endpoint gets a random secret. Empty URL removes it.</summary>
+    public async Task<string?> SaveWebhookAsync(string userId, string? url, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var row = await db.WebhookEndpoints.FirstOrDefaultAsync(w => w.UserId == userId, ct);
+        if (string.IsNullOrWhiteSpace(url))
+        {
+            if (row is not null) db.WebhookEndpoints.Remove(row);
+            await db.SaveChangesAsync(ct);
+            return null;
+        }
+        if (!Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            return "Webhook 地址必须是 http:// 或 https:// 开头的完整网址";
+        if (row is null) db.WebhookEndpoints.Add(row = new WebhookEndpoint { UserId = userId, Url = uri.ToString(), Secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)) });
+        row.Url = uri.ToString();
+        await db.SaveChangesAsync(ct);
+        return null;
+    }
+}

@@ -1,0 +1,53 @@
+using KaMeng.Domain;
+using KaMeng.Web.Features.Orders;
+
+namespace KaMeng.Web.Features.Notifications;
+
+public static class NotificationsSetup
+{
+    public static WebApplicationBuilder AddNotifications(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddNotificationServices();
+        builder.Services.AddHostedService<NotificationDispatcher>(sp => sp.GetRequiredService<NotificationDispatcher>());
+        builder.Services.AddHostedService<OrderFailureNotices>();
+        return builder;
+    }
+
+    /// <summary>The notification services without the background workers (tests drive those themselves).</summary>
+    public static IServiceCollection AddNotificationServices(this IServiceCollection services)
+    {
+        services.AddHttpClient("webhooks", c => c.Timeout = TimeSpan.FromSeconds(15));
+        services.AddSingleton<Notifier>();
+        services.AddSingleton<NotificationWriter>();
+        services.AddSingleton<NotificationCenter>();
+        services.AddSingleton<EmailSender>();
+        services.AddSingleton<WebhookSender>();
+        services.AddSingleton<NotificationDispatcher>();
+        services.AddSingleton<NotificationSettingsService>();
+        return services;
+    }
+}
+
+/// <summary>订单失败: the station where a failed order was placed is told (after the order's own commit).</summary>
+sealed class OrderFailureNotices(OrderEvents events, Notifier notifier) : IHostedService
+{
+    IDisposable? subscription;
+
+    public Task StartAsync(CancellationToken ct)
+    {
+        subscription = events.Subscribe(e =>
+        {
+            if (e.Kind != OrderEventKind.Failed) return;
+            notifier.Publish(new NotificationRequest(NotificationEvent.OrderFailed, $"订单失败：{e.OrderNumber}",
+                $"订单 {e.OrderNumber}（{e.Total}）处理失败，请查看并退款或重试。", "/admin/orders", StationId: e.StationId,
+                Data: new { orderNumber = e.OrderNumber, total = e.Total.Fen }));
+        });
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken ct)
+    {
+        subscription?.Dispose();
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,46 @@
+using System.Net;
+using System.Net.Mail;
+using System.Security.Cryptography;
+using System.Text;
+using KaMeng.Domain;
+
+namespace KaMeng.Web.Features.Notifications;
+
+/// <summary>Email over SMTP with System.Net.Mail (MailKit does not resolve here).</summary>
+public sealed class EmailSender
+{
+    public async Task SendAsync(SmtpSettings smtp, string to, string subject, string body, CancellationToken ct = default)
+    {
+        if (!smtp.IsConfigured) throw new InvalidOperationException("未配置 SMTP 服务器");
+        using var client = new SmtpClient(smtp.Host, smtp.Port) { EnableSsl = smtp.EnableSsl, DeliveryMethod = SmtpDeliveryMethod.Network, Timeout = 30_000 };
+        if (!string.IsNullOrEmpty(smtp.UserName)) client.Credentials = new NetworkCredential(smtp.UserName, smtp.Password);
+        using var message = new MailMessage(smtp.From, to, subject, body)
+        {
+            SubjectEncoding = Encoding.UTF8, BodyEncoding = Encoding.UTF8,
+        };
+        await client.SendMailAsync(message, ct);
+    }
+}
+
+/// <summary>Webhook: an HTTP POST of the JSON event, signed with HMAC-SHA256 of the body under the endpoint's secret.</summary>
+public sealed class WebhookSender(IHttpClientFactory http)
+{
+    public const string SignatureHeader = "X-KaMeng-Signature";
+    public const string EventHeader = "X-KaMeng-Event";
+
+    /// <summary>"sha256=" + lowercase hex of HMAC-SHA256(secret, body): what a receiver recomputes and compares.</summary>
+    public static string Sign(string secret, string body) =>
+        "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(body)));
+
+    public static bool Verify(string secret, string body, string? signature) =>
+        signature is not null && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Sign(secret, body)), Encoding.ASCII.GetBytes(signature));
+
+    public async Task SendAsync(string url, string secret, string eventName, string body, CancellationToken ct = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Add(SignatureHeader, Sign(secret, body));
+        request.Headers.Add(EventHeader, eventName);
+        using var response = await http.CreateClient("webhooks").SendAsync(request, ct);
+        if (!response.IsSuccessStatusCode) throw new HttpRequestException($"HTTP {(int)response.StatusCode}");
+    }
+}
