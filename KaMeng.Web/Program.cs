@@ -4,6 +4,7 @@ using KaMeng.Web.Features.Account;
 using KaMeng.Web.Features.Admin.CardKeys;
 using KaMeng.Web.Features.Admin.Catalog;
 using KaMeng.Web.Features.Admin.Reports;
+using KaMeng.Web.Features.Dashboard;
 using KaMeng.Web.Features.Health;
 using KaMeng.Web.Features.Orders;
 using KaMeng.Web.Features.Shared;
@@ -24,6 +25,7 @@ builder.AddCardKeys();
 builder.AddCatalog();
 builder.AddThemes();
 builder.AddReports();
+builder.AddDashboard();
 
 var app = builder.Build();
 
