@@ -20,8 +20,8 @@ public sealed class CommerceHarness : IAsyncDisposable
 
     CommerceHarness(TestDatabase db) => Db = db;
 
-    public static async Task<CommerceHarness> CreateAsync(DatabaseProvider provider) =>
-        new(await TestDatabase.CreateAsync(provider, services => services.AddCommerceServices()));
+    public static async Task<CommerceHarness> CreateAsync(DatabaseProvider provider, Action<IServiceCollection>? more = null) =>
+        new(await TestDatabase.CreateAsync(provider, services => { services.AddCommerceServices(); more?.Invoke(services); }));
 
     public T Get<T>() where T : notnull => Db.Services.CreateScope().ServiceProvider.GetRequiredService<T>();
 
