@@ -26,7 +26,7 @@ public sealed class DashboardRollup(IDbContextFactory<KaMengDbContext> dbFactory
     sealed record OrderRow(long Id, int StationId, int ProductId, string? BuyerUserId, OrderStatus Status, PaymentMethod PaymentMethod,
         Money Total, Money UnitPrice, int Quantity, string? PriceChainJson, DateTimeOffset CreatedAt, DateTimeOffset? PaidAt, DateTimeOffset? ClosedAt);
 
-    static IQueryable<OrderRow> Rows(KaMengDbContext db) => db.Orders.AsNoTracking().Select(o => new OrderRow(o.Id, o.StationId, o.ProductId, o.BuyerUserId,
+    static IQueryable<OrderRow> Rows(IQueryable<Order> orders) => orders.AsNoTracking().Select(o => new OrderRow(o.Id, o.StationId, o.ProductId, o.BuyerUserId,
         o.Status, o.PaymentMethod, o.Total, o.UnitPrice, o.Quantity, o.PriceChainJson, o.CreatedAt, o.PaidAt, o.ClosedAt));
 
     static OrderFacts Facts(OrderRow o)
@@ -71,7 +71,7 @@ public sealed class DashboardRollup(IDbContextFactory<KaMengDbContext> dbFactory
         await db.Database.OpenConnectionAsync(ct);
         await using var tx = await db.BeginBusinessTransactionAsync(ct);
         var ids = orderIds.Distinct().ToList();
-        var orders = await Rows(db).Where(o => ids.Contains(o.Id)).ToListAsync(ct);
+        var orders = await Rows(db.Orders.Where(o => ids.Contains(o.Id))).ToListAsync(ct);
         var states = await db.OrderRollupStates.Where(s => ids.Contains(s.OrderId)).ToDictionaryAsync(s => s.OrderId, ct);
         var delta = new RollupDelta();
         var applied = new List<OrderFacts>();
@@ -145,7 +145,7 @@ public sealed class DashboardRollup(IDbContextFactory<KaMengDbContext> dbFactory
             {
                 await using var db = await dbFactory.CreateDbContextAsync(ct);
                 await db.Database.OpenConnectionAsync(ct);
-                var chunk = await Rows(db).Where(o => o.Id > last).OrderBy(o => o.Id).Take(50_000).ToListAsync(ct);
+                var chunk = await Rows(db.Orders.Where(o => o.Id > last).OrderBy(o => o.Id).Take(50_000)).ToListAsync(ct);
                 if (chunk.Count == 0) break;
                 last = chunk[^1].Id;
                 total += chunk.Count;
