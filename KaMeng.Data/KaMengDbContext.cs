@@ -34,6 +34,12 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
     public DbSet<WebhookEndpoint> WebhookEndpoints => Set<WebhookEndpoint>();
     public DbSet<NotificationDelivery> NotificationDeliveries => Set<NotificationDelivery>();
     public DbSet<SmtpSettings> SmtpSettings => Set<SmtpSettings>();
+    public DbSet<StationHourStat> StationHourStats => Set<StationHourStat>();
+    public DbSet<StationDayStat> StationDayStats => Set<StationDayStat>();
+    public DbSet<ProductDayStat> ProductDayStats => Set<ProductDayStat>();
+    public DbSet<BuyerStat> BuyerStats => Set<BuyerStat>();
+    public DbSet<BuyerDayStat> BuyerDayStats => Set<BuyerDayStat>();
+    public DbSet<OrderRollupState> OrderRollupStates => Set<OrderRollupState>();
 
     public abstract DatabaseProvider Provider { get; }
 
@@ -70,6 +76,13 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
         builder.Entity<RestockAlert>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<Category>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId || x.StationId == Station.MainStationId);
         builder.Entity<Product>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId || x.StationId == Station.MainStationId);
+        // Dashboard rollups: an owner reads only their station's rows, never the platform's bucket (StationId 0).
+        builder.Entity<StationHourStat>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<StationDayStat>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<ProductDayStat>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<BuyerStat>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<BuyerDayStat>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<OrderRollupState>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         // A scoped owner sees their own station and its direct children (read-only where an issue says so).
         builder.Entity<Station>().HasQueryFilter(x => ScopeStationId == null || x.Id == ScopeStationId || x.ParentId == ScopeStationId);
     }

@@ -4,6 +4,7 @@ using KaMeng.Web.Features.Account;
 using KaMeng.Web.Features.Admin.CardKeys;
 using KaMeng.Web.Features.Admin.Catalog;
 using KaMeng.Web.Features.Admin.Reports;
+using KaMeng.Web.Features.Dashboard;
 using KaMeng.Web.Features.Health;
 using KaMeng.Web.Features.Jobs;
 using KaMeng.Web.Features.Notifications;
@@ -30,6 +31,7 @@ builder.AddReports();
 builder.AddPayments();
 builder.AddNotifications();
 builder.AddJobs();
+builder.AddDashboard();
 
 var app = builder.Build();
 

@@ -1,0 +1,258 @@
+using System.Data.Common;
+using KaMeng.Data;
+using KaMeng.Domain;
+using KaMeng.Web.Features.Orders;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace KaMeng.Web.Features.Dashboard;
+
+/// <summary>
+/// Keeps the dashboard rollups equal to what the orders say, without ever touching the checkout transaction:
+/// <list type="bullet">
+/// <item><see cref="ApplyAsync"/> rolls up orders right after their commit (the worker calls it from order events). Per order,
+/// <see cref="OrderRollupState"/> remembers which status is rolled up, so applying twice changes nothing and a later status
+/// replaces the earlier contribution.</item>
+/// <item><see cref="SweepAsync"/> finds every order whose status differs from its rolled-up one (a crash between commit and
+/// rollup, a lost event) and applies it.</item>
+/// <item><see cref="RebuildAsync"/> empties the rollups and recomputes them from all orders (<c>dotnet run --project KaMeng.Web -- rebuild-dashboard</c>).</item>
+/// </list>
+/// All three run one at a time in this process (a rebuild must not interleave with an apply).
+/// </summary>
+public sealed class DashboardRollup(IDbContextFactory<KaMengDbContext> dbFactory, ILogger<DashboardRollup> log)
+{
+    readonly SemaphoreSlim gate = new(1, 1);
+
+    sealed record OrderRow(long Id, int StationId, int ProductId, string? BuyerUserId, OrderStatus Status, PaymentMethod PaymentMethod,
+        Money Total, Money UnitPrice, int Quantity, string? PriceChainJson, DateTimeOffset CreatedAt, DateTimeOffset? PaidAt, DateTimeOffset? ClosedAt);
+
+    static IQueryable<OrderRow> Rows(IQueryable<Order> orders) => orders.AsNoTracking().Select(o => new OrderRow(o.Id, o.StationId, o.ProductId, o.BuyerUserId,
+        o.Status, o.PaymentMethod, o.Total, o.UnitPrice, o.Quantity, o.PriceChainJson, o.CreatedAt, o.PaidAt, o.ClosedAt));
+
+    static OrderFacts Facts(OrderRow o)
+    {
+        var costs = PriceResolver.ReadSnapshot(o.PriceChainJson).Select(s => s.CostFen).ToList();
+        var (station, platform) = OrderMargins.Of(costs, o.UnitPrice.Fen, o.Quantity);
+        return new OrderFacts(o.Id, o.StationId, o.ProductId, o.BuyerUserId, o.Status, o.PaymentMethod, o.Total.Fen, o.Quantity, station, platform,
+            o.CreatedAt, o.PaidAt, o.ClosedAt);
+    }
+
+    /// <summary>Rolls up the current status of these orders. Returns the orders that changed the rollups (with their status).</summary>
+    public async Task<IReadOnlyList<OrderFacts>> ApplyAsync(IReadOnlyCollection<long> orderIds, CancellationToken ct = default)
+    {
+        if (orderIds.Count == 0) return [];
+        await gate.WaitAsync(ct);
+        try
+        {
+            try { return await ApplyBatchAsync(orderIds, ct); }
+            catch (DbUpdateException) when (orderIds.Count > 1)
+            {
+                // Another applier (a second server) won one of them: apply one by one, each retrying on its own.
+                var applied = new List<OrderFacts>();
+                foreach (var id in orderIds) applied.AddRange(await ApplyOneWithRetryAsync(id, ct));
+                return applied;
+            }
+        }
+        finally { gate.Release(); }
+    }
+
+    async Task<IReadOnlyList<OrderFacts>> ApplyOneWithRetryAsync(long id, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try { return await ApplyBatchAsync([id], ct); }
+            catch (DbUpdateException) when (attempt < 3) { }
+        }
+    }
+
+    async Task<IReadOnlyList<OrderFacts>> ApplyBatchAsync(IReadOnlyCollection<long> orderIds, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct); // unscoped: the rollups cover every station
+        await db.Database.OpenConnectionAsync(ct);
+        await using var tx = await db.BeginBusinessTransactionAsync(ct);
+        var ids = orderIds.Distinct().ToList();
+        var orders = await Rows(db.Orders.Where(o => ids.Contains(o.Id))).ToListAsync(ct);
+        var states = await db.OrderRollupStates.Where(s => ids.Contains(s.OrderId)).ToDictionaryAsync(s => s.OrderId, ct);
+        var delta = new RollupDelta();
+        var applied = new List<OrderFacts>();
+        foreach (var order in orders)
+        {
+            var state = states.GetValueOrDefault(order.Id);
+            if (state?.Status == order.Status) continue;
+            var facts = Facts(order);
+            delta.Add(facts, state?.Status);
+            applied.Add(facts);
+            if (state is null) db.OrderRollupStates.Add(new OrderRollupState { OrderId = order.Id, StationId = order.StationId, Status = order.Status });
+            else state.Status = order.Status;
+        }
+        if (applied.Count == 0) return [];
+        await WriteCountersAsync(db, delta, ct);
+        await ApplyBuyersAsync(db, delta, ct);
+        await db.SaveChangesAsync(ct); // states (a concurrency token) and buyer histories: a lost race throws and rolls back
+        await tx.CommitAsync(ct);
+        return applied;
+    }
+
+    /// <summary>Applies every order whose status is not the rolled-up one. Reads the orders in id ranges so that each query
+    /// stays short on a large history. Returns how many orders it repaired.</summary>
+    public async Task<int> SweepAsync(CancellationToken ct = default)
+    {
+        var repaired = 0;
+        long maxId;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+            maxId = await db.Orders.MaxAsync(o => (long?)o.Id, ct) ?? 0;
+        const int Range = 50_000;
+        for (long start = 0; start < maxId; start += Range)
+        {
+            List<long> stale;
+            await using (var db = await dbFactory.CreateDbContextAsync(ct))
+            {
+                var end = start + Range;
+                stale = await (from o in db.Orders.AsNoTracking()
+                               where o.Id > start && o.Id <= end
+                               join s in db.OrderRollupStates.AsNoTracking() on o.Id equals s.OrderId into rolled
+                               from s in rolled.DefaultIfEmpty()
+                               where s == null || s.Status != o.Status
+                               select o.Id).ToListAsync(ct);
+            }
+            foreach (var chunk in stale.Chunk(500))
+                repaired += (await ApplyAsync(chunk, ct)).Count;
+        }
+        if (repaired > 0) log.LogInformation("Dashboard sweep rolled up {Count} missed order changes", repaired);
+        return repaired;
+    }
+
+    /// <summary>Throws the rollups away and recomputes them from the orders, in id order and in chunks (bounded memory).
+    /// Buyer histories are kept in memory until the end (one small row per buyer and station).</summary>
+    public async Task<int> RebuildAsync(CancellationToken ct = default)
+    {
+        await gate.WaitAsync(ct);
+        try
+        {
+            await using (var db = await dbFactory.CreateDbContextAsync(ct))
+            {
+                await db.OrderRollupStates.ExecuteDeleteAsync(ct);
+                await db.StationHourStats.ExecuteDeleteAsync(ct);
+                await db.StationDayStats.ExecuteDeleteAsync(ct);
+                await db.ProductDayStats.ExecuteDeleteAsync(ct);
+                await db.BuyerStats.ExecuteDeleteAsync(ct);
+                await db.BuyerDayStats.ExecuteDeleteAsync(ct);
+            }
+            var buyers = new Dictionary<(int, string), BuyerStat>();
+            long last = 0;
+            var total = 0;
+            while (true)
+            {
+                await using var db = await dbFactory.CreateDbContextAsync(ct);
+                await db.Database.OpenConnectionAsync(ct);
+                var chunk = await Rows(db.Orders.Where(o => o.Id > last).OrderBy(o => o.Id).Take(50_000)).ToListAsync(ct);
+                if (chunk.Count == 0) break;
+                last = chunk[^1].Id;
+                total += chunk.Count;
+                var delta = new RollupDelta();
+                foreach (var o in chunk) delta.Add(Facts(o), null);
+                await using var tx = await db.BeginBusinessTransactionAsync(ct);
+                await WriteCountersAsync(db, delta, ct);
+                await using (var insert = Command(db, """INSERT INTO "OrderRollupStates" ("OrderId", "StationId", "Status") VALUES (@p0, @p1, @p2)""", 3))
+                {
+                    foreach (var o in chunk) await ExecAsync(insert, ct, o.Id, o.StationId, (int)o.Status);
+                }
+                await tx.CommitAsync(ct);
+                foreach (var (station, buyer, paidAt, fen) in delta.BuyerPayments)
+                {
+                    if (!buyers.TryGetValue((station, buyer), out var b)) buyers[(station, buyer)] = b = new BuyerStat { StationId = station, BuyerUserId = buyer };
+                    b.AddPayment(paidAt, fen);
+                }
+                foreach (var (station, buyer, fen) in delta.BuyerRefunds) buyers[(station, buyer)].SpendFen -= fen;
+            }
+            foreach (var chunk in buyers.Values.Chunk(5_000))
+            {
+                await using var db = await dbFactory.CreateDbContextAsync(ct);
+                db.ChangeTracker.AutoDetectChangesEnabled = false;
+                db.BuyerStats.AddRange(chunk);
+                await db.SaveChangesAsync(ct);
+            }
+            log.LogInformation("Dashboard rollups rebuilt from {Count} orders", total);
+            return total;
+        }
+        finally { gate.Release(); }
+    }
+
+    static async Task ApplyBuyersAsync(KaMengDbContext db, RollupDelta delta, CancellationToken ct)
+    {
+        var touched = new Dictionary<(int, string), BuyerStat>();
+        async Task<BuyerStat?> LoadAsync(int station, string buyer, bool create)
+        {
+            if (touched.TryGetValue((station, buyer), out var known)) return known;
+            // On PostgreSQL the row is locked until commit, so two servers cannot lose each other's update.
+            var row = db.Provider == DatabaseProvider.Postgres
+                ? await db.BuyerStats.FromSqlInterpolated($"""SELECT * FROM "BuyerStats" WHERE "StationId" = {station} AND "BuyerUserId" = {buyer} FOR UPDATE""").SingleOrDefaultAsync(ct)
+                : await db.BuyerStats.SingleOrDefaultAsync(b => b.StationId == station && b.BuyerUserId == buyer, ct);
+            if (row is null && create) db.BuyerStats.Add(row = new BuyerStat { StationId = station, BuyerUserId = buyer });
+            if (row is not null) touched[(station, buyer)] = row;
+            return row;
+        }
+        foreach (var (station, buyer, paidAt, fen) in delta.BuyerPayments)
+            (await LoadAsync(station, buyer, true))!.AddPayment(paidAt, fen);
+        foreach (var (station, buyer, fen) in delta.BuyerRefunds)
+            if (await LoadAsync(station, buyer, false) is { } row) row.SpendFen -= fen;
+    }
+
+    static readonly string CounterInsertColumns = string.Join(", ", StatRow.CounterColumns.Select(c => $"\"{c}\""));
+    static readonly string CounterValues = string.Join(", ", StatRow.CounterColumns.Select((_, i) => $"@p{i + 2}"));
+
+    static string CounterUpsert(string table, string key) =>
+        $"""INSERT INTO "{table}" ("StationId", "{key}", {CounterInsertColumns}) VALUES (@p0, @p1, {CounterValues}) ON CONFLICT ("StationId", "{key}") DO UPDATE SET """
+        + string.Join(", ", StatRow.CounterColumns.Select(c => $"\"{c}\" = \"{table}\".\"{c}\" + excluded.\"{c}\""));
+
+    static readonly string HourUpsert = CounterUpsert("StationHourStats", "Hour");
+    static readonly string DayUpsert = CounterUpsert("StationDayStats", "Day");
+    const string ProductUpsert = """
+        INSERT INTO "ProductDayStats" ("StationId", "Day", "ProductId", "Paid", "Quantity", "GmvFen") VALUES (@p0, @p1, @p2, @p3, @p4, @p5)
+        ON CONFLICT ("StationId", "Day", "ProductId") DO UPDATE SET "Paid" = "ProductDayStats"."Paid" + excluded."Paid",
+        "Quantity" = "ProductDayStats"."Quantity" + excluded."Quantity", "GmvFen" = "ProductDayStats"."GmvFen" + excluded."GmvFen"
+        """;
+    const string BuyerDayUpsert = """
+        INSERT INTO "BuyerDayStats" ("StationId", "Day", "BuyerUserId", "Paid") VALUES (@p0, @p1, @p2, @p3)
+        ON CONFLICT ("StationId", "Day", "BuyerUserId") DO UPDATE SET "Paid" = "BuyerDayStats"."Paid" + excluded."Paid"
+        """;
+
+    /// <summary>Adds the counter deltas with one upsert per row (the same SQL on SQLite and PostgreSQL), so concurrent
+    /// appliers add up instead of overwriting each other.</summary>
+    static async Task WriteCountersAsync(KaMengDbContext db, RollupDelta delta, CancellationToken ct)
+    {
+        var width = StatRow.CounterColumns.Length + 2;
+        await using (var hour = Command(db, HourUpsert, width))
+            foreach (var ((station, h), c) in delta.Hours)
+                if (!c.IsZero) await ExecAsync(hour, ct, [station, h, .. StatRow.ValuesOf(c).Cast<object>()]);
+        await using (var day = Command(db, DayUpsert, width))
+            foreach (var ((station, d), c) in delta.Days)
+                if (!c.IsZero) await ExecAsync(day, ct, [station, d, .. StatRow.ValuesOf(c).Cast<object>()]);
+        await using (var product = Command(db, ProductUpsert, 6))
+            foreach (var ((station, d, p), v) in delta.Products)
+                await ExecAsync(product, ct, station, d, p, v.Paid, v.Quantity, v.GmvFen);
+        await using (var buyerDay = Command(db, BuyerDayUpsert, 4))
+            foreach (var ((station, d, b), v) in delta.BuyerDays)
+                await ExecAsync(buyerDay, ct, station, d, b, v);
+    }
+
+    static DbCommand Command(KaMengDbContext db, string sql, int parameters)
+    {
+        var cmd = db.Database.GetDbConnection().CreateCommand();
+        cmd.CommandText = sql;
+        cmd.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+        for (var i = 0; i < parameters; i++)
+        {
+            var p = cmd.CreateParameter();
+            p.ParameterName = "@p" + i;
+            cmd.Parameters.Add(p);
+        }
+        return cmd;
+    }
+
+    static Task<int> ExecAsync(DbCommand cmd, CancellationToken ct, params object[] values)
+    {
+        for (var i = 0; i < values.Length; i++) cmd.Parameters[i].Value = values[i];
+        return cmd.ExecuteNonQueryAsync(ct);
+    }
+}

@@ -1,0 +1,81 @@
+using System.Threading.Channels;
+using KaMeng.Data;
+using KaMeng.Domain;
+using KaMeng.Web.Features.Orders;
+using Microsoft.EntityFrameworkCore;
+
+namespace KaMeng.Web.Features.Dashboard;
+
+/// <summary>
+/// Rolls orders up right after their commit, outside the order's transaction: order events (published after commit)
+/// are queued here, applied in batches, and then signalled to the open dashboards. A catch-up sweep runs at start and
+/// every <see cref="SweepInterval"/>, so an event lost to a crash is repaired.
+/// </summary>
+public sealed class DashboardWorker(OrderEvents orderEvents, DashboardRollup rollup, DashboardSignals signals,
+    IDbContextFactory<KaMengDbContext> dbFactory, TimeProvider clock, ILogger<DashboardWorker> log) : BackgroundService
+{
+    public static TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    readonly Channel<OrderEvent> queue = Channel.CreateUnbounded<OrderEvent>(new() { SingleReader = true });
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var subscription = orderEvents.Subscribe(e => queue.Writer.TryWrite(e));
+        var sweeper = SweepLoopAsync(stoppingToken);
+        var batch = new List<OrderEvent>();
+        try
+        {
+            while (await queue.Reader.WaitToReadAsync(stoppingToken))
+            {
+                batch.Clear();
+                while (batch.Count < 500 && queue.Reader.TryRead(out var e)) batch.Add(e);
+                try
+                {
+                    await rollup.ApplyAsync(batch.Select(e => e.OrderId).ToList(), stoppingToken);
+                    await SignalAsync(batch, stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // The sweep will pick these orders up again.
+                    log.LogWarning(ex, "Rolling up {Count} order events failed", batch.Count);
+                }
+            }
+        }
+        catch (OperationCanceledException) { }
+        await sweeper;
+    }
+
+    async Task SweepLoopAsync(CancellationToken ct)
+    {
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                try { await rollup.SweepAsync(ct); }
+                catch (Exception ex) when (ex is not OperationCanceledException) { log.LogWarning(ex, "Dashboard sweep failed"); }
+                await Task.Delay(SweepInterval, clock, ct);
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    async Task SignalAsync(List<OrderEvent> batch, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        foreach (var e in batch)
+        {
+            var kind = e.Kind switch { OrderEventKind.Refunded => DashboardSignalKind.Refund, OrderEventKind.Paid => DashboardSignalKind.Payment, _ => DashboardSignalKind.Order };
+            signals.Publish(new DashboardSignal(kind, e.StationId, $"订单 {e.OrderNumber} {DisplayNames.Of(e.Status)} {e.Total}", now));
+        }
+        // Low stock: the products just sold from, checked once per batch.
+        var products = batch.Where(e => e.Kind is OrderEventKind.Paid or OrderEventKind.Delivered).Select(e => e.ProductId).Distinct().ToList();
+        if (products.Count == 0) return;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var low = await db.Products.AsNoTracking()
+            .Where(p => products.Contains(p.Id) && p.DeliveryType == DeliveryType.CardKey && !p.ReusableKey && p.LowStockThreshold > 0)
+            .Select(p => new { p.Id, p.Name, p.LowStockThreshold, Available = db.CardKeys.Count(k => k.ProductId == p.Id && k.Status == CardKeyStatus.Available) })
+            .Where(p => p.Available < p.LowStockThreshold).ToListAsync(ct);
+        foreach (var p in low)
+            signals.Publish(new DashboardSignal(DashboardSignalKind.LowStock, OrderFacts.PlatformBucket, $"{p.Name} 库存仅剩 {p.Available}", now));
+    }
+}
