@@ -25,6 +25,8 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
     public DbSet<MemberLevel> MemberLevels => Set<MemberLevel>();
     public DbSet<Withdrawal> Withdrawals => Set<Withdrawal>();
     public DbSet<PlatformSettings> PlatformSettings => Set<PlatformSettings>();
+    public DbSet<StorePage> StorePages => Set<StorePage>();
+    public DbSet<StorePageVersion> StorePageVersions => Set<StorePageVersion>();
 
     public abstract DatabaseProvider Provider { get; }
 
@@ -57,6 +59,8 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
         builder.Entity<StationHost>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<Category>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId || x.StationId == Station.MainStationId);
         builder.Entity<Product>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId || x.StationId == Station.MainStationId);
+        builder.Entity<StorePage>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<StorePageVersion>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         // A scoped owner sees their own station and its direct children (read-only where an issue says so).
         builder.Entity<Station>().HasQueryFilter(x => ScopeStationId == null || x.Id == ScopeStationId || x.ParentId == ScopeStationId);
     }

@@ -4,6 +4,7 @@ using KaMeng.Web.Features.Account;
 using KaMeng.Web.Features.Admin.CardKeys;
 using KaMeng.Web.Features.Admin.Catalog;
 using KaMeng.Web.Features.Admin.Reports;
+using KaMeng.Web.Features.Builder;
 using KaMeng.Web.Features.Health;
 using KaMeng.Web.Features.Orders;
 using KaMeng.Web.Features.Shared;
@@ -24,6 +25,7 @@ builder.AddCardKeys();
 builder.AddCatalog();
 builder.AddThemes();
 builder.AddReports();
+builder.AddBuilder();
 
 var app = builder.Build();
 
@@ -44,6 +46,7 @@ app.MapUploads();
 app.MapAccount();
 app.MapCardKeyExports();
 app.MapReports();
+app.MapBuilder();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.PrintStartupBanner();
