@@ -40,6 +40,8 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
     public DbSet<BuyerStat> BuyerStats => Set<BuyerStat>();
     public DbSet<BuyerDayStat> BuyerDayStats => Set<BuyerDayStat>();
     public DbSet<OrderRollupState> OrderRollupStates => Set<OrderRollupState>();
+    public DbSet<StorePage> StorePages => Set<StorePage>();
+    public DbSet<StorePageVersion> StorePageVersions => Set<StorePageVersion>();
 
     public abstract DatabaseProvider Provider { get; }
 
@@ -83,6 +85,8 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
         builder.Entity<BuyerStat>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<BuyerDayStat>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<OrderRollupState>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<StorePage>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<StorePageVersion>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         // A scoped owner sees their own station and its direct children (read-only where an issue says so).
         builder.Entity<Station>().HasQueryFilter(x => ScopeStationId == null || x.Id == ScopeStationId || x.ParentId == ScopeStationId);
     }

@@ -5,6 +5,7 @@ using KaMeng.Web.Features.Admin.CardKeys;
 using KaMeng.Web.Features.Admin.Catalog;
 using KaMeng.Web.Features.Admin.Reports;
 using KaMeng.Web.Features.Dashboard;
+using KaMeng.Web.Features.Builder;
 using KaMeng.Web.Features.Health;
 using KaMeng.Web.Features.Jobs;
 using KaMeng.Web.Features.Notifications;
@@ -32,6 +33,7 @@ builder.AddPayments();
 builder.AddNotifications();
 builder.AddJobs();
 builder.AddDashboard();
+builder.AddBuilder();
 
 var app = builder.Build();
 
@@ -53,6 +55,7 @@ app.MapAccount();
 app.MapCardKeyExports();
 app.MapReports();
 app.MapPayments();
+app.MapBuilder();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.PrintStartupBanner();

@@ -1212,6 +1212,91 @@ namespace KaMeng.Data.Migrations.Postgres
                     b.ToTable("StationProducts");
                 });
 
+            modelBuilder.Entity("KaMeng.Domain.StorePage", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("DraftJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset>("DraftSavedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("DraftSavedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<int?>("PublishedNumber")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Slug")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<int>("StationId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StationId", "Slug")
+                        .IsUnique();
+
+                    b.ToTable("StorePages");
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.StorePageVersion", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("LayoutJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("PageId")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("PublishedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("PublishedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<int?>("RestoredFrom")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("StationId")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StationId");
+
+                    b.HasIndex("PageId", "Number")
+                        .IsUnique();
+
+                    b.ToTable("StorePageVersions");
+                });
+
             modelBuilder.Entity("KaMeng.Domain.Wallet", b =>
                 {
                     b.Property<int>("Id")
@@ -1706,6 +1791,24 @@ namespace KaMeng.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("KaMeng.Domain.StorePage", b =>
+                {
+                    b.HasOne("KaMeng.Domain.Station", null)
+                        .WithMany()
+                        .HasForeignKey("StationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.StorePageVersion", b =>
+                {
+                    b.HasOne("KaMeng.Domain.StorePage", null)
+                        .WithMany("Versions")
+                        .HasForeignKey("PageId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("KaMeng.Domain.Wallet", b =>
                 {
                     b.HasOne("KaMeng.Data.AppUser", null)
@@ -1778,6 +1881,11 @@ namespace KaMeng.Data.Migrations.Postgres
             modelBuilder.Entity("KaMeng.Domain.Station", b =>
                 {
                     b.Navigation("Hosts");
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.StorePage", b =>
+                {
+                    b.Navigation("Versions");
                 });
 #pragma warning restore 612, 618
         }

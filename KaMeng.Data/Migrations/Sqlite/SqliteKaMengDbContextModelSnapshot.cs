@@ -1162,6 +1162,87 @@ namespace KaMeng.Data.Migrations.Sqlite
                     b.ToTable("StationProducts");
                 });
 
+            modelBuilder.Entity("KaMeng.Domain.StorePage", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("DraftJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("DraftSavedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("DraftSavedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("PublishedNumber")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Slug")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("StationId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StationId", "Slug")
+                        .IsUnique();
+
+                    b.ToTable("StorePages");
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.StorePageVersion", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LayoutJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("PageId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("PublishedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PublishedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("RestoredFrom")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("StationId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StationId");
+
+                    b.HasIndex("PageId", "Number")
+                        .IsUnique();
+
+                    b.ToTable("StorePageVersions");
+                });
+
             modelBuilder.Entity("KaMeng.Domain.Wallet", b =>
                 {
                     b.Property<int>("Id")
@@ -1646,6 +1727,24 @@ namespace KaMeng.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("KaMeng.Domain.StorePage", b =>
+                {
+                    b.HasOne("KaMeng.Domain.Station", null)
+                        .WithMany()
+                        .HasForeignKey("StationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.StorePageVersion", b =>
+                {
+                    b.HasOne("KaMeng.Domain.StorePage", null)
+                        .WithMany("Versions")
+                        .HasForeignKey("PageId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("KaMeng.Domain.Wallet", b =>
                 {
                     b.HasOne("KaMeng.Data.AppUser", null)
@@ -1718,6 +1817,11 @@ namespace KaMeng.Data.Migrations.Sqlite
             modelBuilder.Entity("KaMeng.Domain.Station", b =>
                 {
                     b.Navigation("Hosts");
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.StorePage", b =>
+                {
+                    b.Navigation("Versions");
                 });
 #pragma warning restore 612, 618
         }
