@@ -104,7 +104,12 @@ public sealed class SqliteGroupCommit
 
     static async Task DisposeQuietlyAsync(KaMengDbContext? writer)
     {
-        try { if (writer is not null) await writer.DisposeAsync(); }
+        if (writer is null) return;
+        try
+        {
+            SqlitePrepared.Forget((Microsoft.Data.Sqlite.SqliteConnection)writer.Database.GetDbConnection());
+            await writer.DisposeAsync();
+        }
         catch (Exception) { /* already failed; the batch's callers have the error */ }
     }
 
@@ -114,6 +119,7 @@ public sealed class SqliteGroupCommit
         // The writer manages the savepoints; EF's automatic one around each SaveChanges would only double them.
         writer.Database.AutoSavepointsEnabled = false;
         await writer.Database.OpenConnectionAsync();
+        SqlitePrepared.Keep((Microsoft.Data.Sqlite.SqliteConnection)writer.Database.GetDbConnection());
         return writer;
     }
 
