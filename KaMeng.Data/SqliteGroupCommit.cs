@@ -134,12 +134,13 @@ public sealed class SqliteGroupCommit
                 continue;
             }
             writer.ScopedTo(item.ScopeStationId);
-            await tx.CreateSavepointAsync("body");
+            // Prepared like the purchase's own statements (EF's savepoint API compiles each one anew).
+            SqlitePrepared.NonQuery(writer, "SAVEPOINT body");
             var keep = await item.RunAsync(writer);
             // Entities a body tracked belong to it; the next body starts with an empty change tracker.
             writer.ChangeTracker.Clear();
-            if (!keep) await tx.RollbackToSavepointAsync("body");
-            await tx.ReleaseSavepointAsync("body");
+            if (!keep) SqlitePrepared.NonQuery(writer, "ROLLBACK TO body");
+            SqlitePrepared.NonQuery(writer, "RELEASE body");
         }
         await tx.CommitAsync();
     }
