@@ -68,28 +68,50 @@ public static class ClaimScenario
 
         RunResult? raw = null;
         Verification? rawCheck = null;
+        RunResult? rawGroup = null;
+        Verification? rawGroupCheck = null;
         if (!o.SkipRaw)
         {
-            await using var db = await BenchDatabase.CreateAsync(o.Provider, o.PgAdmin);
-            var buyers = await db.AddBuyersAsync(o.Buyers, balance);
-            var warm = await db.AddCardKeyProductAsync("预热卡", warmKeys, PriceFen);
-            var product = await db.AddCardKeyProductAsync("基准卡", o.Keys, PriceFen);
-            var warmRaw = new RawCheckout(db, warm);
-            var rawCheckout = new RawCheckout(db, product);
-            static string? Code(RawOutcome r) => r switch { RawOutcome.Delivered => null, RawOutcome.OutOfStock => "checkout.stock", _ => "checkout.balance" };
-            await RunWorkersAsync(buyers, async b => Code(await warmRaw.PlaceAsync(b)));
-            raw = await RunWorkersAsync(buyers, async b => Code(await rawCheckout.PlaceAsync(b)));
-            rawCheck = await VerifyAsync(db, product, o.Keys);
-            await warmRaw.DisposeAsync();
-            await rawCheckout.DisposeAsync();
-            Print("raw ADO.NET (same steps, no EF Core)", raw, rawCheck);
+            // As before: one transaction per order, a new command per statement.
+            await using (var db = await BenchDatabase.CreateAsync(o.Provider, o.PgAdmin))
+            {
+                var buyers = await db.AddBuyersAsync(o.Buyers, balance);
+                var warm = await db.AddCardKeyProductAsync("预热卡", warmKeys, PriceFen);
+                var product = await db.AddCardKeyProductAsync("基准卡", o.Keys, PriceFen);
+                var warmRaw = new RawCheckout(db, warm);
+                var rawCheckout = new RawCheckout(db, product);
+                await RunWorkersAsync(buyers, async b => Code(await warmRaw.PlaceAsync(b)));
+                raw = await RunWorkersAsync(buyers, async b => Code(await rawCheckout.PlaceAsync(b)));
+                rawCheck = await VerifyAsync(db, product, o.Keys);
+                await warmRaw.DisposeAsync();
+                await rawCheckout.DisposeAsync();
+                Print("raw ADO.NET, one transaction per order (same steps, no EF Core)", raw, rawCheck);
+            }
+            if (o.Provider == DatabaseProvider.Sqlite)
+            {
+                // The service group-commits on SQLite: the fair baseline does the same with plain prepared SQL.
+                await using var db = await BenchDatabase.CreateAsync(o.Provider, o.PgAdmin);
+                var buyers = await db.AddBuyersAsync(o.Buyers, balance);
+                var warm = await db.AddCardKeyProductAsync("预热卡", warmKeys, PriceFen);
+                var product = await db.AddCardKeyProductAsync("基准卡", o.Keys, PriceFen);
+                await using (var warmRaw = new RawGroupCheckout(db, warm))
+                    await RunWorkersAsync(buyers, async b => Code(await warmRaw.PlaceAsync(b)));
+                await using (var rawCheckout = new RawGroupCheckout(db, product))
+                    rawGroup = await RunWorkersAsync(buyers, async b => Code(await rawCheckout.PlaceAsync(b)));
+                rawGroupCheck = await VerifyAsync(db, product, o.Keys);
+                Print("raw ADO.NET, group commit and prepared statements (same steps, no EF Core)", rawGroup, rawGroupCheck);
+            }
         }
+        static string? Code(RawOutcome r) => r switch { RawOutcome.Delivered => null, RawOutcome.OutOfStock => "checkout.stock", _ => "checkout.balance" };
 
-        var rawRatio = raw is null ? (double?)null : ef.OrdersPerS / raw.OrdersPerS;
-        if (rawRatio is not null) Console.WriteLine($"EF/raw throughput ratio: {rawRatio:F3}");
+        // The ratio is taken against the best raw run: on SQLite the group-committed one, the same structure as the service.
+        var bestRaw = new[] { raw, rawGroup }.Where(r => r is not null).MaxBy(r => r!.OrdersPerS);
+        var rawRatio = bestRaw is null ? (double?)null : ef.OrdersPerS / bestRaw.OrdersPerS;
+        if (rawRatio is not null) Console.WriteLine($"EF/raw throughput ratio: {rawRatio:F3} (against the best raw run, {bestRaw!.OrdersPerS:F0} orders/s)");
 
         var ok = efCheck.Oversold == 0 && efCheck.Duplicates == 0 && efCheck.WalletsMatch && ef.Errors == 0 && ef.Orders == o.Keys
-                 && (rawCheck is null || (rawCheck.Oversold == 0 && rawCheck.Duplicates == 0 && rawCheck.WalletsMatch && raw!.Orders == o.Keys));
+                 && (rawCheck is null || (rawCheck.Oversold == 0 && rawCheck.Duplicates == 0 && rawCheck.WalletsMatch && raw!.Orders == o.Keys))
+                 && (rawGroupCheck is null || (rawGroupCheck.Oversold == 0 && rawGroupCheck.Duplicates == 0 && rawGroupCheck.WalletsMatch && rawGroup!.Orders == o.Keys));
         if (!ok) Console.WriteLine("VERIFICATION FAILED");
 
         var json = new Dictionary<string, object?>
@@ -108,7 +130,9 @@ public static class ClaimScenario
             ["oversold"] = efCheck.Oversold,
             ["duplicates"] = efCheck.Duplicates,
             ["wallets_match"] = efCheck.WalletsMatch,
-            ["raw_orders_per_s"] = raw is null ? null : Math.Round(raw.OrdersPerS, 1),
+            ["raw_orders_per_s"] = bestRaw is null ? null : Math.Round(bestRaw.OrdersPerS, 1),
+            ["raw_one_tx_per_order_per_s"] = raw is null ? null : Math.Round(raw.OrdersPerS, 1),
+            ["raw_group_commit_per_s"] = rawGroup is null ? null : Math.Round(rawGroup.OrdersPerS, 1),
             ["raw_ratio"] = rawRatio is null ? null : Math.Round(rawRatio.Value, 3),
         };
         Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(json));

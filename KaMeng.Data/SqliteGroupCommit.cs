@@ -104,7 +104,12 @@ public sealed class SqliteGroupCommit
 
     static async Task DisposeQuietlyAsync(KaMengDbContext? writer)
     {
-        try { if (writer is not null) await writer.DisposeAsync(); }
+        if (writer is null) return;
+        try
+        {
+            SqlitePrepared.Forget((Microsoft.Data.Sqlite.SqliteConnection)writer.Database.GetDbConnection());
+            await writer.DisposeAsync();
+        }
         catch (Exception) { /* already failed; the batch's callers have the error */ }
     }
 
@@ -114,6 +119,7 @@ public sealed class SqliteGroupCommit
         // The writer manages the savepoints; EF's automatic one around each SaveChanges would only double them.
         writer.Database.AutoSavepointsEnabled = false;
         await writer.Database.OpenConnectionAsync();
+        SqlitePrepared.Keep((Microsoft.Data.Sqlite.SqliteConnection)writer.Database.GetDbConnection());
         return writer;
     }
 
@@ -128,12 +134,13 @@ public sealed class SqliteGroupCommit
                 continue;
             }
             writer.ScopedTo(item.ScopeStationId);
-            await tx.CreateSavepointAsync("body");
+            // Prepared like the purchase's own statements (EF's savepoint API compiles each one anew).
+            SqlitePrepared.NonQuery(writer, "SAVEPOINT body");
             var keep = await item.RunAsync(writer);
             // Entities a body tracked belong to it; the next body starts with an empty change tracker.
             writer.ChangeTracker.Clear();
-            if (!keep) await tx.RollbackToSavepointAsync("body");
-            await tx.ReleaseSavepointAsync("body");
+            if (!keep) SqlitePrepared.NonQuery(writer, "ROLLBACK TO body");
+            SqlitePrepared.NonQuery(writer, "RELEASE body");
         }
         await tx.CommitAsync();
     }

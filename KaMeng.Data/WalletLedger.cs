@@ -35,20 +35,33 @@ public static class WalletLedger
         var fen = amount.Fen;
         // One statement: the check and the change cannot be separated by another writer. RETURNING hands back the new
         // balance in the same round trip (SQLite 3.35+, PostgreSQL) instead of a second SELECT.
-        var balances = allowNegative
-            ? await db.Database.SqlQuery<long>(
-                $"""UPDATE "Wallets" SET "Balance" = "Balance" + {fen} WHERE "Id" = {walletId} RETURNING "Balance" AS "Value" """).ToListAsync(ct)
-            : await db.Database.SqlQuery<long>(
-                $"""UPDATE "Wallets" SET "Balance" = "Balance" + {fen} WHERE "Id" = {walletId} AND "Balance" + {fen} >= 0 RETURNING "Balance" AS "Value" """).ToListAsync(ct);
-        if (balances.Count == 0) return null;
-        var balance = Money.FromFen(balances[0]);
+        long? newBalance;
+        if (db.Provider == DatabaseProvider.Sqlite)
+        {
+            // A prepared statement: this runs in every purchase, inside the serial section of the SQLite writer.
+            var sql = allowNegative
+                ? """UPDATE "Wallets" SET "Balance" = "Balance" + $p0 WHERE "Id" = $p1 RETURNING "Balance" """
+                : """UPDATE "Wallets" SET "Balance" = "Balance" + $p0 WHERE "Id" = $p1 AND "Balance" + $p0 >= 0 RETURNING "Balance" """;
+            newBalance = SqlitePrepared.Scalar(db, sql, fen, walletId) is { } value ? Convert.ToInt64(value) : null;
+        }
+        else
+        {
+            var balances = allowNegative
+                ? await db.Database.SqlQuery<long>(
+                    $"""UPDATE "Wallets" SET "Balance" = "Balance" + {fen} WHERE "Id" = {walletId} RETURNING "Balance" AS "Value" """).ToListAsync(ct)
+                : await db.Database.SqlQuery<long>(
+                    $"""UPDATE "Wallets" SET "Balance" = "Balance" + {fen} WHERE "Id" = {walletId} AND "Balance" + {fen} >= 0 RETURNING "Balance" AS "Value" """).ToListAsync(ct);
+            newBalance = balances.Count == 0 ? null : balances[0];
+        }
+        if (newBalance is null) return null;
         var entry = new LedgerEntry
         {
-            WalletId = walletId, Type = type, Amount = amount, BalanceAfter = balance, OrderId = orderId,
+            WalletId = walletId, Type = type, Amount = amount, BalanceAfter = Money.FromFen(newBalance.Value), OrderId = orderId,
             StationId = stationId, Reason = reason, OperatorUserId = operatorUserId, CreatedAt = now,
         };
-        db.LedgerEntries.Add(entry);
-        await db.SaveChangesAsync(ct);
+        // Pending changes of the caller are saved with the entry, as before the entry had its own prepared INSERT.
+        if (db.ChangeTracker.HasChanges()) await db.SaveChangesAsync(ct);
+        await db.InsertAsync(entry, ct);
         return entry;
     }
 }

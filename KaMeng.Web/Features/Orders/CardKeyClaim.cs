@@ -1,7 +1,7 @@
 using KaMeng.Data;
 using KaMeng.Domain;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.EntityFrameworkCore.Metadata;
 
 namespace KaMeng.Web.Features.Orders;
 
@@ -13,8 +13,7 @@ namespace KaMeng.Web.Features.Orders;
 /// </summary>
 public static class CardKeyClaim
 {
-    static CoreTypeMapping SoldAtMapping(KaMengDbContext db) =>
-        db.Model.FindEntityType(typeof(CardKey))!.FindProperty(nameof(CardKey.SoldAt))!.GetTypeMapping();
+    static IProperty SoldAtProperty(KaMengDbContext db) => db.Model.FindEntityType(typeof(CardKey))!.FindProperty(nameof(CardKey.SoldAt))!;
 
     public static async Task<int> ClaimAsync(KaMengDbContext db, int productId, long orderId, int quantity, DateTimeOffset now, CancellationToken ct)
     {
@@ -33,15 +32,16 @@ public static class CardKeyClaim
                 """, ct);
         }
         // SQLite has one writer at a time (the business transaction's gate). The same UPDATE EF's ExecuteUpdate generated,
-        // written out so no LINQ tree is built and translated per purchase; SoldAt goes through the model's own converter.
-        var soldAt = SoldAtMapping(db).Converter is { } converter ? converter.ConvertToProvider(now) : now;
-        return await db.Database.ExecuteSqlInterpolatedAsync($"""
-            UPDATE "CardKeys" SET "Status" = {(int)CardKeyStatus.Sold}, "OrderId" = {orderId}, "SoldAt" = {soldAt}
+        // as a prepared statement (it runs in every purchase, inside the writer's serial section); SoldAt goes through the
+        // model's own converter.
+        var soldAt = SqlitePrepared.ToProvider(SoldAtProperty(db), now);
+        return SqlitePrepared.NonQuery(db, """
+            UPDATE "CardKeys" SET "Status" = $p0, "OrderId" = $p1, "SoldAt" = $p2
             WHERE "Id" IN (
                 SELECT "Id" FROM "CardKeys"
-                WHERE "ProductId" = {productId} AND "Status" = {(int)CardKeyStatus.Available}
-                ORDER BY "Id" LIMIT {quantity})
-              AND "Status" = {(int)CardKeyStatus.Available}
-            """, ct);
+                WHERE "ProductId" = $p3 AND "Status" = $p4
+                ORDER BY "Id" LIMIT $p5)
+              AND "Status" = $p4
+            """, (int)CardKeyStatus.Sold, orderId, soldAt, productId, (int)CardKeyStatus.Available, quantity);
     }
 }

@@ -51,7 +51,16 @@ public sealed class CheckoutService(
 
     static Task<Product?> ProductById(KaMengDbContext db, int id) => ProductByIdByProvider[(int)db.Provider](db, id);
 
-    static Task<ExistingOrder?> OrderByIdempotencyKey(KaMengDbContext db, string key) => OrderByIdempotencyKeyByProvider[(int)db.Provider](db, key);
+    static Task<ExistingOrder?> OrderByIdempotencyKey(KaMengDbContext db, string key)
+    {
+        if (db.Provider != DatabaseProvider.Sqlite) return OrderByIdempotencyKeyByProvider[(int)db.Provider](db, key);
+        // Prepared on SQLite: it runs in every purchase inside the writer's serial section 
+        return Task.FromResult(SqlitePrepared.Run(db, """SELECT "Number", "BuyerUserId" FROM "Orders" WHERE "IdempotencyKey" = $p0""", [key], command =>
+        {
+            using var reader = command.ExecuteReader();
+            return reader.Read() ? new ExistingOrder(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1)) : null;
+        }));
+    }
 
     sealed record ExistingOrder(string Number, string? BuyerUserId);
 
@@ -125,14 +134,21 @@ public sealed class CheckoutService(
         return result;
     }
 
-    /// <summary>The transaction of a purchase: the order, the debit with its ledger entry, the keys. Null when the insert
-    /// met an order with the same idempotency key (the transaction is then unusable on PostgreSQL; the caller looks it up).</summary>
+    /// <summary>
+    /// The transaction of a purchase. The order row is written once, already in its final state, then the debit with its
+    /// ledger entry, then the keys; a refusal at any step rolls all of it back. Null when the insert met an order with the
+    /// same idempotency key (on PostgreSQL the transaction is unusable then; the caller looks the first order up).
+    /// </summary>
     static async Task<BusinessOutcome<CheckoutResult?>> PayAndDeliverAsync(KaMengDbContext db, StationInfo station, Product product, Order order, int walletId, DateTimeOffset now, CancellationToken ct)
     {
+        static BusinessOutcome<CheckoutResult?> Refuse(string code, string message) => BusinessOutcome.Rollback<CheckoutResult?>(CheckoutResult.Refused(code, message));
+
         // A double-submitted form: the first order stands, the second submit sees it.
         var existing = await OrderByIdempotencyKey(db, order.IdempotencyKey!);
         if (existing is not null)
-            return BusinessOutcome.Rollback<CheckoutResult?>(existing.BuyerUserId == order.BuyerUserId ? CheckoutResult.Ok(existing.Number) : CheckoutResult.Refused("checkout.bad_form", "下单表单已失效，请刷新页面后重试"));
+            return existing.BuyerUserId == order.BuyerUserId
+                ? BusinessOutcome.Rollback<CheckoutResult?>(CheckoutResult.Ok(existing.Number))
+                : Refuse("checkout.bad_form", "下单表单已失效，请刷新页面后重试");
 
         if (product.PerBuyerLimit > 0)
         {
@@ -140,13 +156,25 @@ public sealed class CheckoutService(
                     && o.Status != OrderStatus.Cancelled && o.Status != OrderStatus.Refunded && o.Status != OrderStatus.Failed)
                 .SumAsync(o => (int?)o.Quantity, ct) ?? 0;
             if (bought + order.Quantity > product.PerBuyerLimit)
-                return BusinessOutcome.Rollback<CheckoutResult?>(CheckoutResult.Refused("checkout.buyer_limit", $"该商品每人限购 {product.PerBuyerLimit} 件，您已购买 {bought} 件"));
+                return Refuse("checkout.buyer_limit", $"该商品每人限购 {product.PerBuyerLimit} 件，您已购买 {bought} 件");
         }
 
-        db.Orders.Add(order);
+        var stockRefusal = order.Quantity == 1 ? "库存不足，未扣款，请稍后再试或联系客服" : $"库存不足 {order.Quantity} 件，未扣款，请减少数量后重试";
+        if (product.DeliveryType == DeliveryType.CardKey && product.ReusableKey)
+        {
+            var keyId = await db.CardKeys.Where(k => k.ProductId == product.Id && k.Status == CardKeyStatus.Available)
+                .OrderBy(k => k.Id).Select(k => (long?)k.Id).FirstOrDefaultAsync(ct);
+            if (keyId is null) return Refuse("checkout.stock", "库存不足，未扣款，请稍后再试或联系客服");
+            order.ReusableKeyId = keyId;
+        }
+
+        // The state the order has if every step below succeeds; if one refuses, the row is rolled back with the rest.
+        order.MarkPaid(PaymentMethod.Balance, now);
+        if (product.DeliveryType == DeliveryType.CardKey) order.Deliver(now);
+        else order.StartProcessing();
         try
         {
-            await db.SaveChangesAsync(ct);
+            await db.InsertAsync(order, ct);
         }
         catch (DbUpdateException e) when (IsUniqueViolation(e))
         {
@@ -154,34 +182,14 @@ public sealed class CheckoutService(
         }
 
         var debit = await db.PostAsync(walletId, LedgerEntryType.Purchase, -order.Total, now, orderId: order.Id, stationId: station.Id, reason: $"购买 {product.Name} ×{order.Quantity}", ct: ct);
-        if (debit is null)
-            return BusinessOutcome.Rollback<CheckoutResult?>(CheckoutResult.Refused("checkout.balance", $"余额不足：需支付 {order.Total}，请先充值"));
-        order.MarkPaid(PaymentMethod.Balance, now);
+        if (debit is null) return Refuse("checkout.balance", $"余额不足：需支付 {order.Total}，请先充值");
 
         if (product.DeliveryType == DeliveryType.CardKey)
         {
-            if (product.ReusableKey)
-            {
-                var keyId = await db.CardKeys.Where(k => k.ProductId == product.Id && k.Status == CardKeyStatus.Available)
-                    .OrderBy(k => k.Id).Select(k => (long?)k.Id).FirstOrDefaultAsync(ct);
-                if (keyId is null)
-                    return BusinessOutcome.Rollback<CheckoutResult?>(CheckoutResult.Refused("checkout.stock", "库存不足，未扣款，请稍后再试或联系客服"));
-                order.ReusableKeyId = keyId;
-            }
-            else
-            {
-                var taken = await CardKeyClaim.ClaimAsync(db, product.Id, order.Id, order.Quantity, now, ct);
-                if (taken != order.Quantity)
-                    return BusinessOutcome.Rollback<CheckoutResult?>(CheckoutResult.Refused("checkout.stock", order.Quantity == 1 ? "库存不足，未扣款，请稍后再试或联系客服" : $"库存不足 {order.Quantity} 件，未扣款，请减少数量后重试"));
-            }
-            order.Deliver(now);
+            if (!product.ReusableKey && await CardKeyClaim.ClaimAsync(db, product.Id, order.Id, order.Quantity, now, ct) != order.Quantity)
+                return Refuse("checkout.stock", stockRefusal);
             await Earnings.PostAsync(db, order, now, ct);
         }
-        else
-        {
-            order.StartProcessing();
-        }
-        await db.SaveChangesAsync(ct);
         return BusinessOutcome.Commit<CheckoutResult?>(CheckoutResult.Ok(order.Number));
     }
 

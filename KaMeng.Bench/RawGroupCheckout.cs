@@ -1,0 +1,127 @@
+using System.Text.Json;
+using KaMeng.Domain;
+using Microsoft.Data.Sqlite;
+
+namespace KaMeng.Bench;
+
+/// <summary>
+/// The fair raw baseline for SQLite since the service group-commits: the same purchase as plain ADO.NET, no EF Core,
+/// with the same writer structure (queued purchases run one after another on one connection, each in its own savepoint,
+/// one COMMIT per batch, results after it) and every statement prepared once: idempotency lookup, INSERT order (final
+/// state), conditional debit, ledger entry, the claim of CardKeyClaim.
+/// </summary>
+public sealed class RawGroupCheckout(BenchDatabase database, Product product) : IAsyncDisposable
+{
+    const int MaxBatch = 64;
+    readonly object sync = new();
+    readonly Queue<(Buyer Buyer, TaskCompletionSource<RawOutcome> Done)> queue = new();
+    bool running;
+    Task? writer;
+
+    public Task<RawOutcome> PlaceAsync(Buyer buyer)
+    {
+        var done = new TaskCompletionSource<RawOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        bool start;
+        lock (sync)
+        {
+            queue.Enqueue((buyer, done));
+            start = !running;
+            running = true;
+        }
+        if (start) writer = Task.Run(WriteAsync);
+        return done.Task;
+    }
+
+    async Task WriteAsync()
+    {
+        await using var conn = new SqliteConnection(database.ConnectionString);
+        await conn.OpenAsync();
+        using (var pragmas = conn.CreateCommand())
+        {
+            pragmas.CommandText = "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000;";
+            pragmas.ExecuteNonQuery();
+        }
+        var chain = JsonSerializer.Serialize(new[] { new { stationId = Station.MainStationId, price = product.BasePrice.Fen, cost = product.CostPrice.Fen } });
+        var total = product.BasePrice.Fen;
+        SqliteCommand Prepare(string sql, params string[] names)
+        {
+            var cmd = conn.CreateCommand();
+            cmd.CommandText = sql;
+            foreach (var n in names) cmd.Parameters.Add(new SqliteParameter(n, null));
+            return cmd;
+        }
+        using var savepoint = Prepare("SAVEPOINT body");
+        using var release = Prepare("RELEASE body");
+        using var rollbackTo = Prepare("ROLLBACK TO body");
+        using var idem = Prepare("""SELECT "Number" FROM "Orders" WHERE "IdempotencyKey" = $idem""", "$idem");
+        using var insertOrder = Prepare("""
+            INSERT INTO "Orders" ("Number", "StationId", "BuyerUserId", "ProductId", "ProductName", "DeliveryType", "Quantity",
+                "UnitPrice", "Total", "PriceChainJson", "PaymentMethod", "Status", "IdempotencyKey", "CreatedAt", "ExpiresAt", "PaidAt", "DeliveredAt")
+            VALUES ($number, $station, $buyer, $product, $name, 0, 1, $price, $price, $chain, 0, 3, $idem, $now, $expires, $now, $now)
+            RETURNING "Id"
+            """, "$number", "$station", "$buyer", "$product", "$name", "$price", "$chain", "$idem", "$now", "$expires");
+        using var debit = Prepare("""UPDATE "Wallets" SET "Balance" = "Balance" + $amount WHERE "Id" = $wallet AND "Balance" + $amount >= 0 RETURNING "Balance" """, "$amount", "$wallet");
+        using var ledger = Prepare("""
+            INSERT INTO "LedgerEntries" ("WalletId", "Type", "Amount", "BalanceAfter", "OrderId", "StationId", "Reason", "CreatedAt")
+            VALUES ($wallet, 1, $amount, $balance, $order, $station, $reason, $now)
+            """, "$wallet", "$amount", "$balance", "$order", "$station", "$reason", "$now");
+        using var claim = Prepare("""
+            UPDATE "CardKeys" SET "Status" = 1, "OrderId" = $order, "SoldAt" = $now
+            WHERE "Id" IN (SELECT "Id" FROM "CardKeys" WHERE "ProductId" = $product AND "Status" = 0 ORDER BY "Id" LIMIT $qty) AND "Status" = 0
+            """, "$order", "$now", "$product", "$qty");
+        SqliteCommand[] all = [savepoint, release, rollbackTo, idem, insertOrder, debit, ledger, claim];
+
+        while (true)
+        {
+            List<(Buyer Buyer, TaskCompletionSource<RawOutcome> Done)> batch = [];
+            lock (sync)
+            {
+                if (queue.Count == 0) { running = false; return; }
+                while (batch.Count < MaxBatch && queue.TryDequeue(out var next)) batch.Add(next);
+            }
+            var outcomes = new RawOutcome[batch.Count];
+            try
+            {
+                using var tx = conn.BeginTransaction();
+                foreach (var c in all) c.Transaction = tx;
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    var buyer = batch[i].Buyer;
+                    var now = BenchDatabase.SqliteTicks(DateTimeOffset.UtcNow);
+                    var key = Guid.NewGuid().ToString("N");
+                    savepoint.ExecuteNonQuery();
+                    idem.Parameters[0].Value = key;
+                    if (idem.ExecuteScalar() is not null) throw new InvalidOperationException("duplicate idempotency key");
+                    var p = insertOrder.Parameters;
+                    p[0].Value = OrderNumber.New(DateTimeOffset.UtcNow); p[1].Value = Station.MainStationId; p[2].Value = buyer.UserId; p[3].Value = product.Id;
+                    p[4].Value = product.Name; p[5].Value = total; p[6].Value = chain; p[7].Value = key; p[8].Value = now;
+                    p[9].Value = BenchDatabase.SqliteTicks(DateTimeOffset.UtcNow.AddMinutes(15));
+                    var orderId = (long)insertOrder.ExecuteScalar()!;
+                    debit.Parameters[0].Value = -total; debit.Parameters[1].Value = buyer.WalletId;
+                    var balance = debit.ExecuteScalar();
+                    if (balance is null) { outcomes[i] = RawOutcome.NoBalance; rollbackTo.ExecuteNonQuery(); release.ExecuteNonQuery(); continue; }
+                    var l = ledger.Parameters;
+                    l[0].Value = buyer.WalletId; l[1].Value = -total; l[2].Value = balance; l[3].Value = orderId; l[4].Value = Station.MainStationId;
+                    l[5].Value = $"购买 {product.Name} ×1"; l[6].Value = now;
+                    ledger.ExecuteNonQuery();
+                    claim.Parameters[0].Value = orderId; claim.Parameters[1].Value = now; claim.Parameters[2].Value = product.Id; claim.Parameters[3].Value = 1;
+                    if (claim.ExecuteNonQuery() != 1) { outcomes[i] = RawOutcome.OutOfStock; rollbackTo.ExecuteNonQuery(); release.ExecuteNonQuery(); continue; }
+                    release.ExecuteNonQuery();
+                    outcomes[i] = RawOutcome.Delivered;
+                }
+                tx.Commit();
+            }
+            catch (Exception e)
+            {
+                foreach (var (_, done) in batch) done.TrySetException(e);
+                continue;
+            }
+            for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(outcomes[i]);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (writer is not null) await writer;
+    }
+}

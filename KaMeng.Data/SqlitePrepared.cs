@@ -1,0 +1,157 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace KaMeng.Data;
+
+/// <summary>
+/// Prepared, reused commands for the statements every purchase runs on SQLite. EF Core and a fresh SqliteCommand
+/// both compile each statement anew (sqlite3_prepare) on every execution, and under the group-commit writer those
+/// statements are the serial section of the whole shop. On the writer's connection, which stays open while there is
+/// work, each statement is compiled once and reused with new parameter values. Values go through the model's converters.
+/// </summary>
+public static class SqlitePrepared
+{
+    // Only connections that stay open keep their commands: the group-commit writer's. Everywhere else a command is made
+    // per call, as EF would (a statement cached across a close and reopen of a pooled connection is not worth the risk).
+    static readonly ConditionalWeakTable<SqliteConnection, Dictionary<string, SqliteCommand>> Kept = new();
+
+    /// <summary>Keeps prepared commands for <paramref name="connection"/> until <see cref="Forget"/>.</summary>
+    internal static void Keep(SqliteConnection connection) => Kept.AddOrUpdate(connection, []);
+
+    internal static void Forget(SqliteConnection connection)
+    {
+        if (!Kept.TryGetValue(connection, out var commands)) return;
+        Kept.Remove(connection);
+        foreach (var command in commands.Values) command.Dispose();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="sql"/> (parameters $p0, $p1, … set from <paramref name="values"/>) on the context's SQLite
+    /// connection in its current transaction: prepared once and reused on the writer's connection, a one-off command elsewhere.
+    /// Opens the connection for the call when it is closed (EF counts the opens).
+    /// </summary>
+    public static TResult Run<TResult>(KaMengDbContext db, string sql, ReadOnlySpan<object?> values, Func<SqliteCommand, TResult> run)
+    {
+        db.Database.OpenConnection();
+        try
+        {
+            var connection = (SqliteConnection)db.Database.GetDbConnection();
+            var transaction = (SqliteTransaction?)db.Database.CurrentTransaction?.GetDbTransaction();
+            if (Kept.TryGetValue(connection, out var commands))
+            {
+                if (!commands.TryGetValue(sql, out var kept))
+                {
+                    kept = Create(connection, sql, values.Length);
+                    commands[sql] = kept;
+                }
+                kept.Transaction = transaction;
+                Bind(kept, values);
+                return run(kept);
+            }
+            using var command = Create(connection, sql, values.Length);
+            command.Transaction = transaction;
+            Bind(command, values);
+            return run(command);
+        }
+        finally
+        {
+            db.Database.CloseConnection();
+        }
+    }
+
+    static SqliteCommand Create(SqliteConnection connection, string sql, int parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        for (var i = 0; i < parameters; i++) command.Parameters.Add(new SqliteParameter("$p" + i, null));
+        return command;
+    }
+
+    static void Bind(SqliteCommand command, ReadOnlySpan<object?> values)
+    {
+        for (var i = 0; i < values.Length; i++) command.Parameters[i].Value = values[i] ?? DBNull.Value;
+    }
+
+    public static object? Scalar(KaMengDbContext db, string sql, params ReadOnlySpan<object?> values) => Run(db, sql, values, c => c.ExecuteScalar());
+
+    public static int NonQuery(KaMengDbContext db, string sql, params ReadOnlySpan<object?> values) => Run(db, sql, values, c => c.ExecuteNonQuery());
+
+    /// <summary>A value as the model stores it in <paramref name="property"/>'s column (e.g. DateTimeOffset as UTC ticks).</summary>
+    public static object? ToProvider(IReadOnlyProperty property, object? value) =>
+        value is null ? null : property.GetTypeMapping().Converter is { } converter ? converter.ConvertToProvider(value) : value is Enum ? Convert.ToInt64(value) : value;
+
+    /// <summary>
+    /// Inserts a new entity and sets its generated key, without tracking it. On SQLite this is one prepared INSERT built
+    /// from the EF model (every mapped column, so a column added to the model is written too); entity types the plain
+    /// INSERT cannot express (shadow or store-generated columns besides the key, owned or complex types) and other
+    /// providers go through SaveChanges. A unique violation surfaces as <see cref="DbUpdateException"/> either way.
+    /// </summary>
+    public static async Task InsertAsync<T>(this KaMengDbContext db, T entity, CancellationToken ct = default) where T : class
+    {
+        if (db.Provider == DatabaseProvider.Sqlite && InsertPlan.For(db.Model, typeof(T)) is { } plan)
+        {
+            object? key;
+            try
+            {
+                key = Scalar(db, plan.Sql, plan.Values(entity));
+            }
+            catch (SqliteException e)
+            {
+                throw new DbUpdateException(e.Message, e);
+            }
+            plan.SetKey(entity, key!);
+            return;
+        }
+        db.Add(entity);
+        await db.SaveChangesAsync(ct);
+        db.Entry(entity).State = EntityState.Detached;
+    }
+
+    sealed class InsertPlan
+    {
+        static readonly ConcurrentDictionary<(IModel, Type), InsertPlan?> Plans = new();
+
+        public required string Sql { get; init; }
+        public required IProperty[] Columns { get; init; }
+        public required IProperty Key { get; init; }
+
+        public static InsertPlan? For(IModel model, Type type) => Plans.GetOrAdd((model, type), k => Build(k.Item1.FindEntityType(k.Item2)));
+
+        static InsertPlan? Build(IEntityType? entityType)
+        {
+            if (entityType is null || entityType.GetTableName() is not { } table || entityType.BaseType is not null || entityType.GetDerivedTypes().Any()
+                || entityType.GetComplexProperties().Any() || entityType.GetNavigations().Any(n => n.TargetEntityType.IsOwned()) || entityType.IsOwned())
+                return null;
+            var keyProperties = entityType.FindPrimaryKey()?.Properties;
+            if (keyProperties is not [{ ValueGenerated: ValueGenerated.OnAdd } key] || key.PropertyInfo is null) return null;
+            var columns = entityType.GetProperties().Where(p => p != key).ToArray();
+            if (columns.Any(p => p.IsShadowProperty() || p.ValueGenerated != ValueGenerated.Never)) return null;
+            var names = string.Join(", ", columns.Select(p => $"\"{p.GetColumnName()}\""));
+            var parameters = string.Join(", ", columns.Select((_, i) => "$p" + i));
+            return new InsertPlan
+            {
+                Sql = $"INSERT INTO \"{table}\" ({names}) VALUES ({parameters}) RETURNING \"{key.GetColumnName()}\"",
+                Columns = columns,
+                Key = key,
+            };
+        }
+
+        public object?[] Values(object entity)
+        {
+            var values = new object?[Columns.Length];
+            for (var i = 0; i < Columns.Length; i++)
+                values[i] = ToProvider(Columns[i], Columns[i].GetGetter().GetClrValueUsingContainingEntity(entity));
+            return values;
+        }
+
+        public void SetKey(object entity, object value)
+        {
+            var clr = Key.GetTypeMapping().Converter is { } converter ? converter.ConvertFromProvider(value) : Convert.ChangeType(value, Key.ClrType);
+            Key.PropertyInfo!.SetValue(entity, clr);
+        }
+    }
+}
