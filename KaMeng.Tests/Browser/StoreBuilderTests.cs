@@ -1,0 +1,121 @@
+using KaMeng.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace KaMeng.Tests.Browser;
+
+public class StoreBuilderTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
+{
+    static readonly LocatorAssertionsToHaveCountOptions Slow = new() { Timeout = 20_000 };
+
+    static Task<string[]> CanvasOrderAsync(IPage page) =>
+        page.Locator("[data-testid=canvas-block]").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.blockType)");
+
+    static Task<string[]> StoreOrderAsync(IPage page) =>
+        page.Locator("[data-testid=block]").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.blockType)");
+
+    static async Task WaitForOrderAsync(IPage page, params string[] expected)
+    {
+        await Assertions.Expect(page.Locator("[data-testid=canvas-block]")).ToHaveCountAsync(expected.Length, Slow);
+        for (var i = 0; i < expected.Length; i++)
+            await Assertions.Expect(page.Locator("[data-testid=canvas-block]").Nth(i)).ToHaveAttributeAsync("data-block-type", expected[i], new() { Timeout = 20_000 });
+    }
+
+    [Fact]
+    public async Task The_demo_owner_drags_blocks_reorders_them_picks_the_dark_theme_publishes_and_rolls_back()
+    {
+        var page = await fx.NewPageAsync();
+        await new LoginPage(page).LoginAsAsync("demo-owner", TestAccounts.DemoPassword, "/admin/builder");
+        await new AdminPage(page).WaitForCircuitAsync();
+        await Assertions.Expect(page.GetByTestId("canvas-block").First).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        var before = await CanvasOrderAsync(page);
+        Assert.Equal(["category-nav", "product-grid"], before.Where(t => t != "announcement"));
+
+        // Version 1: today's storefront, published as it is.
+        await page.GetByTestId("publish").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("builder-message")).ToContainTextAsync("已发布版本 1", new() { Timeout = 20_000 });
+
+        // Drag a banner, then a product grid, from the palette to the top of the canvas.
+        await page.GetByTestId("palette-banner").DragToAsync(page.GetByTestId("drop-slot-0"));
+        await WaitForOrderAsync(page, ["banner", .. before]);
+        await page.GetByTestId("palette-product-grid").DragToAsync(page.GetByTestId("drop-slot-0"));
+        await WaitForOrderAsync(page, ["product-grid", "banner", .. before]);
+
+        // Reorder by dragging the banner above the new grid …
+        await page.Locator("[data-testid=canvas-block][data-block-type=banner]").DragToAsync(page.GetByTestId("drop-slot-0"));
+        await WaitForOrderAsync(page, ["banner", "product-grid", .. before]);
+
+        // … and with the keyboard: Alt+ArrowDown moves the focused block and keeps the focus on it.
+        var banner = page.Locator("[data-testid=canvas-block][data-block-type=banner]");
+        await banner.FocusAsync();
+        await page.Keyboard.PressAsync("Alt+ArrowDown");
+        await WaitForOrderAsync(page, ["product-grid", "banner", .. before]);
+        await Assertions.Expect(banner).ToBeFocusedAsync(new() { Timeout = 20_000 });
+        await page.Keyboard.PressAsync("Alt+ArrowUp");
+        await WaitForOrderAsync(page, ["banner", "product-grid", .. before]);
+
+        // Delete, then undo and redo the delete.
+        await banner.GetByTestId("delete").ClickAsync();
+        await WaitForOrderAsync(page, ["product-grid", .. before]);
+        await page.GetByTestId("undo").ClickAsync();
+        await WaitForOrderAsync(page, ["banner", "product-grid", .. before]);
+        await page.GetByTestId("redo").ClickAsync();
+        await WaitForOrderAsync(page, ["product-grid", .. before]);
+        await page.GetByTestId("undo").ClickAsync();
+        await WaitForOrderAsync(page, ["banner", "product-grid", .. before]);
+
+        // Invalid settings are refused in Chinese and not stored.
+        await page.Locator("[data-testid=canvas-block][data-block-type=product-grid]").First.ClickAsync();
+        await page.GetByTestId("setting-columns").FillAsync("9");
+        await page.GetByTestId("setting-columns").BlurAsync();
+        await page.GetByTestId("apply-settings").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("builder-errors")).ToContainTextAsync("每行列数须在 1–6 之间", new() { Timeout = 20_000 });
+        await page.GetByTestId("setting-columns").FillAsync("3");
+        await page.GetByTestId("setting-title").FillAsync("本周热卖");
+        await page.GetByTestId("setting-title").BlurAsync();
+        await page.GetByTestId("apply-settings").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("builder-message")).ToContainTextAsync("设置已保存到草稿", new() { Timeout = 20_000 });
+
+        // Theme 暗夜: chosen in the draft, visible in the preview before publishing.
+        await page.GetByTestId("deselect").ClickAsync();
+        await SelectThemeAsync(page, "dark");
+        var preview = page.FrameLocator("[data-testid=preview]");
+        await Assertions.Expect(preview.Locator("link[href$='/themes/dark/theme.css']")).ToHaveCountAsync(1, Slow);
+        await Assertions.Expect(preview.Locator("[data-testid=block]").First).ToHaveAttributeAsync("data-block-type", "banner", new() { Timeout = 20_000 });
+        await Assertions.Expect(preview.GetByTestId("product-card").First).ToBeVisibleAsync(new() { Timeout = 20_000 });
+
+        // The storefront still shows version 1 until 发布.
+        var store = await fx.NewPageAsync();
+        await store.GotoAsync("/s/demo/");
+        Assert.Equal(before, await StoreOrderAsync(store));
+        await Assertions.Expect(store.Locator("link[href$='/themes/dark/theme.css']")).ToHaveCountAsync(0);
+
+        await page.GetByTestId("publish").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("builder-message")).ToContainTextAsync("已发布版本 2", new() { Timeout = 20_000 });
+        await BrowserFixture.ScreenshotsAsync(page, "builder");
+        await page.GetByTestId("preview-phone").ClickAsync();
+        await page.ScreenshotAsync(new() { Path = Path.Combine(TestPaths.TestResults, "builder-phone-preview.png"), FullPage = true });
+
+        await store.GotoAsync("/s/demo/");
+        string[] published = ["banner", "product-grid", .. before];
+        Assert.Equal(published, await StoreOrderAsync(store));
+        await Assertions.Expect(store.Locator("link[href$='/themes/dark/theme.css']")).ToHaveCountAsync(1);
+        await Assertions.Expect(store.GetByText("本周热卖")).ToBeVisibleAsync();
+        await Assertions.Expect(store.GetByTestId("product-card").First).ToHaveAttributeAsync("href", new System.Text.RegularExpressions.Regex("^product/[0-9]+$"));
+        await BrowserFixture.ScreenshotsAsync(store, "builder-published-dark");
+
+        // Rolling back to version 1 restores the old order and theme.
+        await page.GetByTestId("rollback-1").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("builder-message")).ToContainTextAsync("已回滚到版本 1", new() { Timeout = 20_000 });
+        await WaitForOrderAsync(page, before);
+        await store.GotoAsync("/s/demo/");
+        Assert.Equal(before, await StoreOrderAsync(store));
+        await Assertions.Expect(store.Locator("link[href$='/themes/default/theme.css']")).ToHaveCountAsync(1);
+        await BrowserFixture.ScreenshotsAsync(store, "builder-rolled-back");
+    }
+
+    static async Task SelectThemeAsync(IPage page, string theme)
+    {
+        await page.GetByTestId("theme-select").SelectOptionAsync(theme);
+        await Assertions.Expect(page.GetByTestId("builder-message")).ToContainTextAsync("主题已改为", new() { Timeout = 20_000 });
+    }
+}
