@@ -15,7 +15,8 @@ namespace KaMeng.Web.Features.Dashboard;
 /// replaces the earlier contribution.</item>
 /// <item><see cref="SweepAsync"/> finds every order whose status differs from its rolled-up one (a crash between commit and
 /// rollup, a lost event) and applies it.</item>
-/// <item><see cref="RebuildAsync"/> empties the rollups and recomputes them from all orders (<c>dotnet run --project KaMeng.Web -- rebuild-dashboard</c>).</item>
+/// <item><see cref="RebuildAsync"/> empties the rollups and recomputes them from all orders (the platform admin's 从订单重建统计 button
+/// on /admin; the dashboard benchmark builds its history the same way).</item>
 /// </list>
 /// All three run one at a time in this process (a rebuild must not interleave with an apply).
 /// </summary>
