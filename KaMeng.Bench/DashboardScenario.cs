@@ -146,11 +146,14 @@ public static class DashboardScenario
         }
         if (bench.Provider == DatabaseProvider.Postgres)
         {
-            await using var conn = new NpgsqlConnection(bench.ConnectionString);
+            // No command timeout: completing a large COPY (with the indexes) takes longer than the default 30 s on a busy machine.
+            await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(bench.ConnectionString) { CommandTimeout = 0 }.ToString());
             await conn.OpenAsync();
-            await using var import = await conn.BeginBinaryImportAsync(
-                """COPY "Orders" ("Number", "StationId", "BuyerUserId", "ProductId", "ProductName", "Quantity", "UnitPrice", "Total", "PaymentMethod", "Status", "CreatedAt", "PaidAt", "ClosedAt", "ExpiresAt", "PriceChainJson", "DeliveryType") FROM STDIN (FORMAT BINARY)""");
-            foreach (var r in Rows())
+            foreach (var chunk in Rows().Chunk(Batch))
+            {
+                await using var import = await conn.BeginBinaryImportAsync(
+                    """COPY "Orders" ("Number", "StationId", "BuyerUserId", "ProductId", "ProductName", "Quantity", "UnitPrice", "Total", "PaymentMethod", "Status", "CreatedAt", "PaidAt", "ClosedAt", "ExpiresAt", "PriceChainJson", "DeliveryType") FROM STDIN (FORMAT BINARY)""");
+            foreach (var r in chunk)
             {
                 await import.StartRowAsync();
                 await import.WriteAsync((string)r[0]!, NpgsqlDbType.Varchar);
@@ -170,7 +173,8 @@ public static class DashboardScenario
                 await import.WriteAsync((string)r[14]!, NpgsqlDbType.Text);
                 await import.WriteAsync((int)DeliveryType.CardKey, NpgsqlDbType.Integer);
             }
-            await import.CompleteAsync();
+                await import.CompleteAsync();
+            }
         }
         else
         {
