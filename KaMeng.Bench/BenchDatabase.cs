@@ -1,6 +1,7 @@
 using System.Data.Common;
 using KaMeng.Data;
 using KaMeng.Domain;
+using KaMeng.Web.Features.Dashboard;
 using KaMeng.Web.Features.Orders;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
@@ -84,6 +85,7 @@ public sealed class BenchDatabase : IAsyncDisposable
         services.AddSingleton(TimeProvider.System);
         // The same selling core the web app registers (OrdersSetup.AddOrders).
         services.AddCommerceServices();
+        services.AddDashboardServices();
         var sp = services.BuildServiceProvider();
 
         var db = new BenchDatabase(provider, cs, dataDir, sp, pgAdmin, pgName);

@@ -2,10 +2,14 @@ using KaMeng.Bench;
 using KaMeng.Data;
 
 // dotnet run -c Release --project KaMeng.Bench -- claim --provider sqlite|postgres --buyers 32 --keys 20000 [--connection "..."] [--profile] [--no-raw]
+// dotnet run -c Release --project KaMeng.Bench -- dashboard --provider sqlite|postgres --orders 1000000
+// dotnet run -c Release --project KaMeng.Bench -- live --subscribers 1000
 // dotnet run -c Release --project KaMeng.Bench -- export --rows 1000000 [--provider sqlite|postgres] [--connection "..."]
-if (args.Length == 0 || args[0] is not ("claim" or "export"))
+if (args.Length == 0 || args[0] is not ("claim" or "export" or "dashboard" or "live"))
 {
     Console.Error.WriteLine("usage: KaMeng.Bench claim --provider sqlite|postgres [--buyers 32] [--keys 20000] [--connection \"Host=…;Username=…\"] [--profile] [--no-raw]");
+    Console.Error.WriteLine("       KaMeng.Bench dashboard --provider sqlite|postgres [--orders 1000000] [--connection \"…\"]");
+    Console.Error.WriteLine("       KaMeng.Bench live [--subscribers 1000] [--orders 200] [--provider sqlite|postgres]");
     Console.Error.WriteLine("       KaMeng.Bench export --rows 1000000 [--provider sqlite|postgres] [--connection \"Host=…;Username=…\"]");
     return 2;
 }
@@ -24,6 +28,8 @@ var provider = (Option("--provider") ?? "sqlite").ToLowerInvariant() switch
 };
 static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
 var pgAdmin = Option("--connection") ?? Env("KAMENG_BENCH_PG") ?? Env("KAMENG_TEST_PG");
+if (args[0] == "dashboard") return await DashboardScenario.RunAsync(new DashboardOptions(provider, int.Parse(Option("--orders") ?? "1000000"), pgAdmin));
+if (args[0] == "live") return await LiveScenario.RunAsync(new LiveOptions(provider, int.Parse(Option("--subscribers") ?? "1000"), int.Parse(Option("--orders") ?? "200"), pgAdmin));
 if (args[0] == "export") return await ExportScenario.RunAsync(new ExportOptions(provider, int.Parse(Option("--rows") ?? "100000"), pgAdmin));
 var options = new ClaimOptions(
     provider,

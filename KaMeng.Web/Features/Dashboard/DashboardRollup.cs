@@ -15,7 +15,8 @@ namespace KaMeng.Web.Features.Dashboard;
 /// replaces the earlier contribution.</item>
 /// <item><see cref="SweepAsync"/> finds every order whose status differs from its rolled-up one (a crash between commit and
 /// rollup, a lost event) and applies it.</item>
-/// <item><see cref="RebuildAsync"/> empties the rollups and recomputes them from all orders (<c>dotnet run --project KaMeng.Web -- rebuild-dashboard</c>).</item>
+/// <item><see cref="RebuildAsync"/> empties the rollups and recomputes them from all orders (the platform admin's 从订单重建统计 button
+/// on /admin; the dashboard benchmark builds its history the same way).</item>
 /// </list>
 /// All three run one at a time in this process (a rebuild must not interleave with an apply).
 /// </summary>
@@ -153,10 +154,8 @@ public sealed class DashboardRollup(IDbContextFactory<KaMengDbContext> dbFactory
                 foreach (var o in chunk) delta.Add(Facts(o), null);
                 await using var tx = await db.BeginBusinessTransactionAsync(ct);
                 await WriteCountersAsync(db, delta, ct);
-                await using (var insert = Command(db, """INSERT INTO "OrderRollupStates" ("OrderId", "StationId", "Status") VALUES (@p0, @p1, @p2)""", 3))
-                {
-                    foreach (var o in chunk) await ExecAsync(insert, ct, o.Id, o.StationId, (int)o.Status);
-                }
+                await UpsertAsync(db, "OrderRollupStates", ["OrderId", "StationId", "Status"], [],
+                    chunk.Select(o => new object[] { o.Id, o.StationId, (int)o.Status }), ct);
                 await tx.CommitAsync(ct);
                 foreach (var (station, buyer, paidAt, fen) in delta.BuyerPayments)
                 {
@@ -198,61 +197,56 @@ public sealed class DashboardRollup(IDbContextFactory<KaMengDbContext> dbFactory
             if (await LoadAsync(station, buyer, false) is { } row) row.SpendFen -= fen;
     }
 
-    static readonly string CounterInsertColumns = string.Join(", ", StatRow.CounterColumns.Select(c => $"\"{c}\""));
-    static readonly string CounterValues = string.Join(", ", StatRow.CounterColumns.Select((_, i) => $"@p{i + 2}"));
+    static readonly string[] HourKey = ["StationId", "Hour"];
+    static readonly string[] DayKey = ["StationId", "Day"];
+    static readonly string[] ProductKey = ["StationId", "Day", "ProductId"];
+    static readonly string[] ProductSums = ["Paid", "Quantity", "GmvFen"];
+    static readonly string[] BuyerDayKey = ["StationId", "Day", "BuyerUserId"];
+    static readonly string[] BuyerDaySums = ["Paid"];
 
-    static string CounterUpsert(string table, string key) =>
-        $"""INSERT INTO "{table}" ("StationId", "{key}", {CounterInsertColumns}) VALUES (@p0, @p1, {CounterValues}) ON CONFLICT ("StationId", "{key}") DO UPDATE SET """
-        + string.Join(", ", StatRow.CounterColumns.Select(c => $"\"{c}\" = \"{table}\".\"{c}\" + excluded.\"{c}\""));
-
-    static readonly string HourUpsert = CounterUpsert("StationHourStats", "Hour");
-    static readonly string DayUpsert = CounterUpsert("StationDayStats", "Day");
-    const string ProductUpsert = """
-        INSERT INTO "ProductDayStats" ("StationId", "Day", "ProductId", "Paid", "Quantity", "GmvFen") VALUES (@p0, @p1, @p2, @p3, @p4, @p5)
-        ON CONFLICT ("StationId", "Day", "ProductId") DO UPDATE SET "Paid" = "ProductDayStats"."Paid" + excluded."Paid",
-        "Quantity" = "ProductDayStats"."Quantity" + excluded."Quantity", "GmvFen" = "ProductDayStats"."GmvFen" + excluded."GmvFen"
-        """;
-    const string BuyerDayUpsert = """
-        INSERT INTO "BuyerDayStats" ("StationId", "Day", "BuyerUserId", "Paid") VALUES (@p0, @p1, @p2, @p3)
-        ON CONFLICT ("StationId", "Day", "BuyerUserId") DO UPDATE SET "Paid" = "BuyerDayStats"."Paid" + excluded."Paid"
-        """;
-
-    /// <summary>Adds the counter deltas with one upsert per row (the same SQL on SQLite and PostgreSQL), so concurrent
+    /// <summary>Adds the counter deltas with multi-row upserts (the same SQL on SQLite and PostgreSQL), so concurrent
     /// appliers add up instead of overwriting each other.</summary>
     static async Task WriteCountersAsync(KaMengDbContext db, RollupDelta delta, CancellationToken ct)
     {
-        var width = StatRow.CounterColumns.Length + 2;
-        await using (var hour = Command(db, HourUpsert, width))
-            foreach (var ((station, h), c) in delta.Hours)
-                if (!c.IsZero) await ExecAsync(hour, ct, [station, h, .. StatRow.ValuesOf(c).Cast<object>()]);
-        await using (var day = Command(db, DayUpsert, width))
-            foreach (var ((station, d), c) in delta.Days)
-                if (!c.IsZero) await ExecAsync(day, ct, [station, d, .. StatRow.ValuesOf(c).Cast<object>()]);
-        await using (var product = Command(db, ProductUpsert, 6))
-            foreach (var ((station, d, p), v) in delta.Products)
-                await ExecAsync(product, ct, station, d, p, v.Paid, v.Quantity, v.GmvFen);
-        await using (var buyerDay = Command(db, BuyerDayUpsert, 4))
-            foreach (var ((station, d, b), v) in delta.BuyerDays)
-                await ExecAsync(buyerDay, ct, station, d, b, v);
+        await UpsertAsync(db, "StationHourStats", HourKey, StatRow.CounterColumns,
+            delta.Hours.Where(x => !x.Value.IsZero).Select(x => (object[])[x.Key.Station, x.Key.Hour, .. StatRow.ValuesOf(x.Value).Cast<object>()]), ct);
+        await UpsertAsync(db, "StationDayStats", DayKey, StatRow.CounterColumns,
+            delta.Days.Where(x => !x.Value.IsZero).Select(x => (object[])[x.Key.Station, x.Key.Day, .. StatRow.ValuesOf(x.Value).Cast<object>()]), ct);
+        await UpsertAsync(db, "ProductDayStats", ProductKey, ProductSums,
+            delta.Products.Select(x => new object[] { x.Key.Station, x.Key.Day, x.Key.Product, x.Value.Paid, x.Value.Quantity, x.Value.GmvFen }), ct);
+        await UpsertAsync(db, "BuyerDayStats", BuyerDayKey, BuyerDaySums,
+            delta.BuyerDays.Select(x => new object[] { x.Key.Station, x.Key.Day, x.Key.Buyer, x.Value }), ct);
     }
 
-    static DbCommand Command(KaMengDbContext db, string sql, int parameters)
+    /// <summary>INSERT … VALUES (…), (…) ON CONFLICT (keys) DO UPDATE SET sum = sum + excluded.sum; a plain insert without sums.
+    /// Each statement carries at most ~2,000 parameters (SQLite's and PostgreSQL's limits are far above).</summary>
+    static async Task UpsertAsync(KaMengDbContext db, string table, string[] keys, string[] sums, IEnumerable<object[]> rows, CancellationToken ct)
     {
-        var cmd = db.Database.GetDbConnection().CreateCommand();
-        cmd.CommandText = sql;
-        cmd.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-        for (var i = 0; i < parameters; i++)
+        var width = keys.Length + sums.Length;
+        var columns = string.Join(", ", keys.Concat(sums).Select(c => $"\"{c}\""));
+        var conflict = sums.Length == 0 ? "" : $" ON CONFLICT ({string.Join(", ", keys.Select(c => $"\"{c}\""))}) DO UPDATE SET "
+            + string.Join(", ", sums.Select(c => $"\"{c}\" = \"{table}\".\"{c}\" + excluded.\"{c}\""));
+        foreach (var chunk in rows.Chunk(Math.Max(1, 2000 / width)))
         {
-            var p = cmd.CreateParameter();
-            p.ParameterName = "@p" + i;
-            cmd.Parameters.Add(p);
+            await using var cmd = db.Database.GetDbConnection().CreateCommand();
+            cmd.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+            var sql = new System.Text.StringBuilder($"INSERT INTO \"{table}\" ({columns}) VALUES ");
+            var n = 0;
+            for (var r = 0; r < chunk.Length; r++)
+            {
+                sql.Append(r == 0 ? "(" : ", (");
+                for (var c = 0; c < width; c++)
+                {
+                    var p = cmd.CreateParameter();
+                    p.ParameterName = "@p" + n;
+                    p.Value = chunk[r][c];
+                    cmd.Parameters.Add(p);
+                    sql.Append(c == 0 ? "" : ", ").Append("@p").Append(n++);
+                }
+                sql.Append(')');
+            }
+            cmd.CommandText = sql.Append(conflict).ToString();
+            await cmd.ExecuteNonQueryAsync(ct);
         }
-        return cmd;
-    }
-
-    static Task<int> ExecAsync(DbCommand cmd, CancellationToken ct, params object[] values)
-    {
-        for (var i = 0; i < values.Length; i++) cmd.Parameters[i].Value = values[i];
-        return cmd.ExecuteNonQueryAsync(ct);
     }
 }
