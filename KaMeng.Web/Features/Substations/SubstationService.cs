@@ -15,7 +15,8 @@ public sealed class SubstationService(
     UserManager<AppUser> users,
     StationDirectory directory,
     PriceResolver prices,
-    TimeProvider clock)
+    TimeProvider clock,
+    KaMeng.Web.Features.Notifications.Notifier? notifier = null)
 {
     /// <summary>What opening a substation of a level costs under a parent: the platform's price plus the parent's markup.</summary>
     public static Money OpenPrice(StationLevel level, Station parent) => parent.IsMain ? level.OpenPrice : level.OpenPrice + parent.ChildOpenMarkup;
@@ -75,6 +76,10 @@ public sealed class SubstationService(
         if (user is not null && !await users.IsInRoleAsync(user, Roles.StationOwner)) await users.AddToRoleAsync(user, Roles.StationOwner);
         directory.Invalidate();
         prices.Invalidate();
+        // After the commit, queued: the parent's owner (the platform admins under the main station) is told.
+        notifier?.Publish(new KaMeng.Web.Features.Notifications.NotificationRequest(NotificationEvent.SubstationOpened, $"新开下级分站：{name}（{code}）",
+            $"{userName} 在您的站点下开通了{level.Name}分站 {name}（{code}）。", "/admin/children", StationId: parent.Id,
+            Data: new { stationId = station.Id, code, level = level.Name }));
         return (station.Id, null);
     }
 

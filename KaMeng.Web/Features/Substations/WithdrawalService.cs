@@ -7,7 +7,8 @@ namespace KaMeng.Web.Features.Substations;
 
 /// <summary>提现: the owner asks and the amount plus fee is held (debited); finance approves with a payout reference,
 /// or rejects and the hold is released. Every step is a ledger entry and an audit entry.</summary>
-public sealed class WithdrawalService(IDbContextFactory<KaMengDbContext> dbFactory, TimeProvider clock)
+// The notifier is optional so that harnesses without notifications still build this service.
+public sealed class WithdrawalService(IDbContextFactory<KaMengDbContext> dbFactory, TimeProvider clock, KaMeng.Web.Features.Notifications.Notifier? notifier = null)
 {
     public async Task<(Money Minimum, int FeeBasisPoints)> RulesAsync(CancellationToken ct = default)
     {
@@ -52,8 +53,14 @@ public sealed class WithdrawalService(IDbContextFactory<KaMengDbContext> dbFacto
         db.AuditEntries.Add(finance.Entry("withdrawal.approve", w.Id.ToString(), reference.Trim(), now, w.StationId));
         try { await db.SaveChangesAsync(ct); }
         catch (DbUpdateConcurrencyException) { return "该提现已处理"; }
+        NotifyDecided(w, $"提现已通过：{w.Amount}", $"您的提现 {w.Amount} 已打款，流水号 {reference.Trim()}。");
         return null;
     }
+
+    /// <summary>After the decision's commit: queued, so a failing channel never touches the decision.</summary>
+    void NotifyDecided(Withdrawal w, string title, string body) =>
+        notifier?.Publish(new KaMeng.Web.Features.Notifications.NotificationRequest(NotificationEvent.WithdrawalDecided, title, body, "/admin/station",
+            UserIds: [w.UserId], Data: new { withdrawalId = w.Id, amount = w.Amount.Fen, status = w.Status.ToString() }));
 
     public async Task<string?> RejectAsync(long withdrawalId, string? reason, AuditActor finance, CancellationToken ct = default)
     {
@@ -73,6 +80,7 @@ public sealed class WithdrawalService(IDbContextFactory<KaMengDbContext> dbFacto
         db.AuditEntries.Add(finance.Entry("withdrawal.reject", w.Id.ToString(), reason.Trim(), now, w.StationId));
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
+        NotifyDecided(w, $"提现被驳回：{w.Amount}", $"您的提现 {w.Amount} 被驳回：{reason.Trim()}，款项已退回余额。");
         return null;
     }
 }

@@ -16,6 +16,9 @@ public static class CardKeyFiles
         "卡号", "卡密", "密码", "卡密内容", "激活码", "兑换码", "授权码", "key", "keys", "card", "cardno", "card_no", "card number", "secret", "code", "password",
     };
 
+    /// <summary>Whether a column name reads like the key column (卡密, 卡号, key …).</summary>
+    public static bool IsKeyHeader(string? text) => text is not null && HeaderWords.Contains(text.Trim());
+
     public static bool IsCsv(string? fileName) => fileName is not null && fileName.EndsWith(".csv", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Reads the text of an upload: UTF-8 (with or without BOM, or UTF-16 with BOM); a file that is not valid

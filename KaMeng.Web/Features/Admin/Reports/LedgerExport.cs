@@ -58,7 +58,7 @@ public sealed class LedgerExport
         return query.OrderBy(e => e.CreatedAt).ThenBy(e => e.Id);
     }
 
-    public async Task<ReportTotals> WriteAsync(KaMengDbContext db, ReportFilter filter, Stream output, CancellationToken ct = default)
+    public async Task<ReportTotals> WriteAsync(KaMengDbContext db, ReportFilter filter, Stream output, CancellationToken ct = default, IProgress<long>? progress = null)
     {
         var byType = new SortedDictionary<LedgerEntryType, (long Count, long Fen)>();
         long count = 0, fen = 0;
@@ -73,6 +73,7 @@ public sealed class LedgerExport
                         .Text(e.OrderNumber).Text(e.Reason).Text(e.OperatorName)
                         .EndRow();
                     count++;
+                    if (count % 1000 == 0) progress?.Report(count);
                     fen = checked(fen + e.Amount.Fen);
                     var t = byType.GetValueOrDefault(e.Type);
                     byType[e.Type] = (t.Count + 1, checked(t.Fen + e.Amount.Fen));

@@ -64,7 +64,7 @@ public sealed class OrderExport
     }
 
     /// <summary>Writes the workbook to <paramref name="output"/> (seekable) and returns its totals.</summary>
-    public async Task<ReportTotals> WriteAsync(KaMengDbContext db, ReportFilter filter, Stream output, CancellationToken ct = default)
+    public async Task<ReportTotals> WriteAsync(KaMengDbContext db, ReportFilter filter, Stream output, CancellationToken ct = default, IProgress<long>? progress = null)
     {
         var byStatus = new SortedDictionary<OrderStatus, (long Count, long Fen)>();
         long count = 0, fen = 0;
@@ -80,6 +80,7 @@ public sealed class OrderExport
                         .DateTime(o.CreatedAt).DateTime(o.PaidAt)
                         .EndRow();
                     count++;
+                    if (count % 1000 == 0) progress?.Report(count);
                     fen = checked(fen + o.Total.Fen);
                     var s = byStatus.GetValueOrDefault(o.Status);
                     byStatus[o.Status] = (s.Count + 1, checked(s.Fen + o.Total.Fen));

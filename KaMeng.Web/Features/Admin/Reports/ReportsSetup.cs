@@ -15,6 +15,7 @@ public static class ReportsSetup
     {
         builder.Services.AddSingleton<OrderExport>();
         builder.Services.AddSingleton<LedgerExport>();
+        builder.Services.AddSingleton<BackgroundExports>();
         return builder;
     }
 
@@ -30,6 +31,15 @@ public static class ReportsSetup
         group.MapGet("/ledger.xlsx", (string? from, string? to, string? status, string? q, ClaimsPrincipal user,
                 IDbContextFactory<KaMengDbContext> dbFactory, LedgerExport export, TimeProvider clock, CancellationToken ct) =>
             ExportAsync("资金流水", user, dbFactory, clock, (db, file) => export.WriteAsync(db, ReportFilter.Parse(from, to, status, q), file, ct), ct));
+        group.MapGet("/more/{kind}.xlsx", (string kind, string? from, string? to, string? status, string? q, ClaimsPrincipal user,
+                IDbContextFactory<KaMengDbContext> dbFactory, TimeProvider clock, CancellationToken ct) =>
+            MoreExports.Find(kind) is { } k
+                ? ExportAsync(k.Name, user, dbFactory, clock, (db, file) => MoreExports.WriteAsync(db, k, ReportFilter.Parse(from, to, status, q), file, ct), ct)
+                : Task.FromResult(Results.NotFound()));
+        // A finished background export, for the user who made it only.
+        app.MapGet("/admin/exports/{id}", (string id, ClaimsPrincipal user, BackgroundExports exports) =>
+                exports.Find(id, user) is { } f ? Results.File(f.Path, XlsxContentType, f.FileName) : Results.NotFound())
+            .RequireAuthorization(p => p.RequireRole(Roles.PlatformAdmin, Roles.Finance, Roles.StationOwner));
         return app;
     }
 
