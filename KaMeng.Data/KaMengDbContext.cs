@@ -28,6 +28,8 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
     public DbSet<PaymentGateway> PaymentGateways => Set<PaymentGateway>();
     public DbSet<GatewayPayment> GatewayPayments => Set<GatewayPayment>();
     public DbSet<PaymentIssue> PaymentIssues => Set<PaymentIssue>();
+    public DbSet<ApiCredential> ApiCredentials => Set<ApiCredential>();
+    public DbSet<ApiNonce> ApiNonces => Set<ApiNonce>();
 
     public abstract DatabaseProvider Provider { get; }
 
@@ -61,6 +63,7 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
         builder.Entity<PaymentGateway>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<GatewayPayment>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<PaymentIssue>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<ApiCredential>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<Category>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId || x.StationId == Station.MainStationId);
         builder.Entity<Product>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId || x.StationId == Station.MainStationId);
         // A scoped owner sees their own station and its direct children (read-only where an issue says so).

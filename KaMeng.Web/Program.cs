@@ -5,6 +5,7 @@ using KaMeng.Web.Features.Admin.CardKeys;
 using KaMeng.Web.Features.Admin.Catalog;
 using KaMeng.Web.Features.Admin.Reports;
 using KaMeng.Web.Features.Health;
+using KaMeng.Web.Features.OpenApi;
 using KaMeng.Web.Features.Orders;
 using KaMeng.Web.Features.Payments;
 using KaMeng.Web.Features.Shared;
@@ -26,6 +27,7 @@ builder.AddCatalog();
 builder.AddThemes();
 builder.AddReports();
 builder.AddPayments();
+builder.AddOpenApiV1();
 
 var app = builder.Build();
 
@@ -47,6 +49,7 @@ app.MapAccount();
 app.MapCardKeyExports();
 app.MapReports();
 app.MapPayments();
+app.MapOpenApiV1Docs();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.PrintStartupBanner();
