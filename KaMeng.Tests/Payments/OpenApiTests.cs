@@ -7,6 +7,7 @@ using KaMeng.Web.Features.OpenApi;
 using KaMeng.Web.Features.Orders;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
 
 namespace KaMeng.Tests.Payments;
 
@@ -150,3 +151,45 @@ public abstract class OpenApiTests<TApp>(TApp app) where TApp : KaMengApp
 public sealed class SqliteOpenApiTests(KaMengApp app) : OpenApiTests<KaMengApp>(app), IClassFixture<KaMengApp>;
 
 public sealed class PostgresOpenApiTests(KaMengPostgresApp app) : OpenApiTests<KaMengPostgresApp>(app), IClassFixture<KaMengPostgresApp>;
+
+public class OpenApiCredentialBrowserTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
+{
+    [Fact]
+    public async Task An_owner_issues_approves_and_revokes_a_key_and_the_secret_is_shown_once()
+    {
+        var page = await fx.NewPageAsync();
+        await new LoginPage(page).LoginAsAsync("demo-owner", TestAccounts.DemoPassword, "/admin/api-credentials");
+        var admin = new AdminPage(page);
+        await admin.WaitForCircuitAsync();
+        await page.Locator("input[name=api-user]").FillAsync("no-such-user");
+        await page.GetByTestId("api-issue").ClickAsync();
+        await Assertions.Expect(admin.Notification("用户不存在")).ToBeVisibleAsync();
+
+        await page.Locator("input[name=api-user]").FillAsync("demo-buyer");
+        await page.Locator("input[name=api-note]").FillAsync("下游站点 A");
+        await page.GetByTestId("api-issue").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("api-secret")).ToBeVisibleAsync();
+        var keyId = (await page.GetByTestId("api-key-id").InnerTextAsync()).Trim();
+        var secret = (await page.GetByTestId("api-secret").InnerTextAsync()).Trim();
+        var row = page.GetByTestId("api-grid").Locator("tbody tr").Filter(new() { HasText = keyId });
+        await Assertions.Expect(row).ToContainTextAsync("待批准");
+        await row.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "批准" }).ClickAsync();
+        await Assertions.Expect(row).ToContainTextAsync("已启用");
+        await BrowserFixture.ScreenshotsAsync(page, "openapi-credentials");
+
+        await using (var db = fx.App.NewContext())
+        {
+            var stored = await db.ApiCredentials.SingleAsync(c => c.KeyId == keyId);
+            Assert.Equal(await db.Stations.Where(s => s.Code == "demo").Select(s => s.Id).SingleAsync(), stored.StationId);
+            Assert.Equal(secret, fx.App.Services.GetRequiredService<ApiCredentialService>().Unprotect(stored.SecretCipher));
+        }
+        // Reloaded, the page no longer shows the secret anywhere.
+        await page.ReloadAsync();
+        await admin.WaitForCircuitAsync();
+        await Assertions.Expect(page.GetByTestId("api-grid")).ToContainTextAsync(keyId);
+        Assert.DoesNotContain(secret, await page.ContentAsync());
+        row = page.GetByTestId("api-grid").Locator("tbody tr").Filter(new() { HasText = keyId });
+        await row.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "吊销" }).ClickAsync();
+        await Assertions.Expect(row).ToContainTextAsync("已吊销");
+    }
+}
