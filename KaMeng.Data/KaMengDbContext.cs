@@ -42,6 +42,8 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
     public DbSet<OrderRollupState> OrderRollupStates => Set<OrderRollupState>();
     public DbSet<StorePage> StorePages => Set<StorePage>();
     public DbSet<StorePageVersion> StorePageVersions => Set<StorePageVersion>();
+    public DbSet<ApiCredential> ApiCredentials => Set<ApiCredential>();
+    public DbSet<ApiNonce> ApiNonces => Set<ApiNonce>();
 
     public abstract DatabaseProvider Provider { get; }
 
@@ -76,6 +78,7 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
         builder.Entity<GatewayPayment>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<PaymentIssue>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<RestockAlert>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<ApiCredential>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<Category>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId || x.StationId == Station.MainStationId);
         builder.Entity<Product>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId || x.StationId == Station.MainStationId);
         // Dashboard rollups: an owner reads only their station's rows, never the platform's bucket (StationId 0).

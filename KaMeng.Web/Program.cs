@@ -9,6 +9,7 @@ using KaMeng.Web.Features.Builder;
 using KaMeng.Web.Features.Health;
 using KaMeng.Web.Features.Jobs;
 using KaMeng.Web.Features.Notifications;
+using KaMeng.Web.Features.OpenApi;
 using KaMeng.Web.Features.Orders;
 using KaMeng.Web.Features.Payments;
 using KaMeng.Web.Features.Shared;
@@ -34,6 +35,7 @@ builder.AddNotifications();
 builder.AddJobs();
 builder.AddDashboard();
 builder.AddBuilder();
+builder.AddOpenApiV1();
 
 var app = builder.Build();
 
@@ -56,6 +58,7 @@ app.MapCardKeyExports();
 app.MapReports();
 app.MapPayments();
 app.MapBuilder();
+app.MapOpenApiV1Docs();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.PrintStartupBanner();

@@ -1,0 +1,195 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using KaMeng.Domain;
+using KaMeng.Tests.Infrastructure;
+using KaMeng.Web.Features.OpenApi;
+using KaMeng.Web.Features.Orders;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace KaMeng.Tests.Payments;
+
+/// <summary>The Open API on a real app: signed requests, the clock window, replayed nonces, idempotent orders.</summary>
+public abstract class OpenApiTests<TApp>(TApp app) where TApp : KaMengApp
+{
+    static readonly AuditActor Platform = new("test", "test", null);
+    const string Product = "王者荣耀 60 点券";
+
+    async Task<IssuedCredential> IssueAsync(bool approve = true)
+    {
+        var service = app.Services.GetRequiredService<ApiCredentialService>();
+        var (issued, error) = await service.IssueAsync(Platform, Station.MainStationId, "demo-buyer", "测试对接");
+        Assert.Null(error);
+        if (approve) Assert.Null(await service.ApproveAsync(Platform, issued!.Id));
+        return issued!;
+    }
+
+    async Task<HttpResponseMessage> SendAsync(IssuedCredential c, HttpMethod method, string path, object? body = null, long? timestamp = null, string? nonce = null, string? secret = null)
+    {
+        using var client = app.NewHttpClient();
+        var bytes = body is null ? [] : JsonSerializer.SerializeToUtf8Bytes(body);
+        var ts = (timestamp ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds()).ToString();
+        nonce ??= Guid.NewGuid().ToString("N");
+        var request = new HttpRequestMessage(method, path);
+        if (body is not null) request.Content = new ByteArrayContent(bytes) { Headers = { ContentType = new("application/json") } };
+        request.Headers.Add("X-KaMeng-Key", c.KeyId);
+        request.Headers.Add("X-KaMeng-Timestamp", ts);
+        request.Headers.Add("X-KaMeng-Nonce", nonce);
+        request.Headers.Add("X-KaMeng-Signature", OpenApiSignature.Sign(secret ?? c.Secret, method.Method, path, ts, nonce, bytes));
+        return await client.SendAsync(request);
+    }
+
+    static async Task<JsonElement> JsonAsync(HttpResponseMessage response) => JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+    static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
+    {
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var json = await JsonAsync(response);
+        Assert.Equal(code, json.GetProperty("code").GetString());
+        Assert.Equal("1", json.GetProperty("protocol_version").GetString());
+    }
+
+    [Fact]
+    public void The_signature_is_hmac_sha256_over_method_path_timestamp_nonce_and_body_hash()
+    {
+        // Computed independently: python3 -c "import hmac,hashlib; b=hashlib.sha256(b'{}').hexdigest();
+        //   print(hmac.new(b'secret', ('POST\n/api/open/v1/orders\n1700000000\nabcdefgh\n'+b).encode(), hashlib.sha256).hexdigest())"
+        Assert.Equal("4464c37f032c36f3760c3fabc54678c8b13312ae5449b74799e47bc87b34b2d7",
+            OpenApiSignature.Sign("secret", "POST", "/api/open/v1/orders", "1700000000", "abcdefgh", "{}"u8));
+    }
+
+    [Fact]
+    public async Task Ping_answers_with_the_protocol_version()
+    {
+        var c = await IssueAsync();
+        var response = await SendAsync(c, HttpMethod.Get, "/api/open/v1/ping");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var json = await JsonAsync(response);
+        Assert.Equal("1", json.GetProperty("protocol_version").GetString());
+        Assert.Equal("main", json.GetProperty("data").GetProperty("station").GetString());
+    }
+
+    [Fact]
+    public async Task Unsigned_forged_stale_replayed_unapproved_and_revoked_requests_are_refused()
+    {
+        var c = await IssueAsync();
+        using (var client = app.NewHttpClient())
+            await AssertProblemAsync(await client.GetAsync("/api/open/v1/ping"), HttpStatusCode.Unauthorized, "auth.missing");
+        await AssertProblemAsync(await SendAsync(c, HttpMethod.Get, "/api/open/v1/ping", secret: "not-the-secret"), HttpStatusCode.Unauthorized, "auth.signature");
+        await AssertProblemAsync(await SendAsync(c, HttpMethod.Get, "/api/open/v1/ping", timestamp: DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 301), HttpStatusCode.Unauthorized, "auth.timestamp");
+        await AssertProblemAsync(await SendAsync(c, HttpMethod.Get, "/api/open/v1/ping", timestamp: DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 301), HttpStatusCode.Unauthorized, "auth.timestamp");
+        var nonce = "nonce-" + Guid.NewGuid().ToString("N");
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(c, HttpMethod.Get, "/api/open/v1/ping", nonce: nonce)).StatusCode);
+        await AssertProblemAsync(await SendAsync(c, HttpMethod.Get, "/api/open/v1/ping", nonce: nonce), HttpStatusCode.Unauthorized, "auth.replay");
+
+        var pending = await IssueAsync(approve: false);
+        await AssertProblemAsync(await SendAsync(pending, HttpMethod.Get, "/api/open/v1/ping"), HttpStatusCode.Unauthorized, "auth.key");
+        Assert.Null(await app.Services.GetRequiredService<ApiCredentialService>().RevokeAsync(Platform, c.Id));
+        await AssertProblemAsync(await SendAsync(c, HttpMethod.Get, "/api/open/v1/ping"), HttpStatusCode.Unauthorized, "auth.key");
+    }
+
+    [Fact]
+    public async Task The_secret_is_stored_encrypted()
+    {
+        var c = await IssueAsync();
+        await using var db = app.NewContext();
+        var stored = await db.ApiCredentials.SingleAsync(x => x.Id == c.Id);
+        Assert.DoesNotContain(c.Secret, stored.SecretCipher);
+    }
+
+    [Fact]
+    public async Task Products_and_an_idempotent_order_paid_from_the_callers_balance()
+    {
+        var c = await IssueAsync();
+        var categories = await JsonAsync(await SendAsync(c, HttpMethod.Get, "/api/open/v1/categories"));
+        Assert.True(categories.GetProperty("data").GetArrayLength() > 0);
+        var products = (await JsonAsync(await SendAsync(c, HttpMethod.Get, "/api/open/v1/products"))).GetProperty("data").EnumerateArray().ToList();
+        var product = products.Single(p => p.GetProperty("name").GetString() == Product);
+        Assert.Equal("6.00", product.GetProperty("price").GetString());
+        var id = product.GetProperty("id").GetInt32();
+        var stock = product.GetProperty("stock").GetInt32();
+        var detail = (await JsonAsync(await SendAsync(c, HttpMethod.Get, $"/api/open/v1/products/{id}"))).GetProperty("data");
+        Assert.Equal(stock, detail.GetProperty("stock").GetInt32());
+        await AssertProblemAsync(await SendAsync(c, HttpMethod.Get, "/api/open/v1/products/999999"), HttpStatusCode.NotFound, "product.not_found");
+
+        long balanceBefore;
+        await using (var db = app.NewContext())
+            balanceBefore = (await db.Wallets.SingleAsync(w => w.UserId == db.Users.Single(u => u.UserName == "demo-buyer").Id)).Balance.Fen;
+        var clientNo = "DS-" + Guid.NewGuid().ToString("N")[..12];
+        var body = new { product_id = id, quantity = 1, client_order_no = clientNo };
+        var first = await JsonAsync(await SendAsync(c, HttpMethod.Post, "/api/open/v1/orders", body));
+        var again = await JsonAsync(await SendAsync(c, HttpMethod.Post, "/api/open/v1/orders", body));
+        Assert.Equal("Delivered", first.GetProperty("data").GetProperty("status").GetString());
+        Assert.StartsWith("DEMO-", first.GetProperty("data").GetProperty("card_keys")[0].GetString());
+        Assert.Equal(first.GetProperty("data").GetProperty("order_no").GetString(), again.GetProperty("data").GetProperty("order_no").GetString());
+        await using (var db = app.NewContext())
+            Assert.Equal(balanceBefore - 600, (await db.Wallets.SingleAsync(w => w.UserId == db.Users.Single(u => u.UserName == "demo-buyer").Id)).Balance.Fen);
+
+        var status = await JsonAsync(await SendAsync(c, HttpMethod.Get, $"/api/open/v1/orders/{clientNo}"));
+        Assert.Equal("Delivered", status.GetProperty("data").GetProperty("status").GetString());
+        await AssertProblemAsync(await SendAsync(c, HttpMethod.Post, $"/api/open/v1/orders/{clientNo}/cancel"), HttpStatusCode.Conflict, "order.not_cancellable");
+        await AssertProblemAsync(await SendAsync(c, HttpMethod.Get, "/api/open/v1/orders/unknown-1"), HttpStatusCode.NotFound, "order.not_found");
+        await AssertProblemAsync(await SendAsync(c, HttpMethod.Post, "/api/open/v1/orders", new { product_id = id, quantity = 1, client_order_no = "" }), HttpStatusCode.UnprocessableEntity, "order.client_order_no");
+        await AssertProblemAsync(await SendAsync(c, HttpMethod.Post, "/api/open/v1/orders", new { product_id = id, quantity = 0, client_order_no = "q0-" + clientNo }), HttpStatusCode.UnprocessableEntity, "checkout.quantity");
+    }
+
+    [Fact]
+    public async Task The_openapi_document_and_its_page_are_served()
+    {
+        using var client = app.NewHttpClient();
+        var doc = await client.GetStringAsync("/openapi/v1.json");
+        Assert.Contains("/api/open/v1/orders", doc);
+        Assert.Contains("KaMeng Open API", doc);
+        var page = await client.GetAsync("/api/docs/index.html");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+    }
+}
+
+public sealed class SqliteOpenApiTests(KaMengApp app) : OpenApiTests<KaMengApp>(app), IClassFixture<KaMengApp>;
+
+public sealed class PostgresOpenApiTests(KaMengPostgresApp app) : OpenApiTests<KaMengPostgresApp>(app), IClassFixture<KaMengPostgresApp>;
+
+public class OpenApiCredentialBrowserTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
+{
+    [Fact]
+    public async Task An_owner_issues_approves_and_revokes_a_key_and_the_secret_is_shown_once()
+    {
+        var page = await fx.NewPageAsync();
+        await new LoginPage(page).LoginAsAsync("demo-owner", TestAccounts.DemoPassword, "/admin/api-credentials");
+        var admin = new AdminPage(page);
+        await admin.WaitForCircuitAsync();
+        await page.Locator("input[name=api-user]").FillAsync("no-such-user");
+        await page.GetByTestId("api-issue").ClickAsync();
+        await Assertions.Expect(admin.Notification("用户不存在")).ToBeVisibleAsync();
+
+        await page.Locator("input[name=api-user]").FillAsync("demo-buyer");
+        await page.Locator("input[name=api-note]").FillAsync("下游站点 A");
+        await page.GetByTestId("api-issue").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("api-secret")).ToBeVisibleAsync();
+        var keyId = (await page.GetByTestId("api-key-id").InnerTextAsync()).Trim();
+        var secret = (await page.GetByTestId("api-secret").InnerTextAsync()).Trim();
+        var row = page.GetByTestId("api-grid").Locator("tbody tr").Filter(new() { HasText = keyId });
+        await Assertions.Expect(row).ToContainTextAsync("待批准");
+        await row.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "批准" }).ClickAsync();
+        await Assertions.Expect(row).ToContainTextAsync("已启用");
+        await BrowserFixture.ScreenshotsAsync(page, "openapi-credentials");
+
+        await using (var db = fx.App.NewContext())
+        {
+            var stored = await db.ApiCredentials.SingleAsync(c => c.KeyId == keyId);
+            Assert.Equal(await db.Stations.Where(s => s.Code == "demo").Select(s => s.Id).SingleAsync(), stored.StationId);
+            Assert.Equal(secret, fx.App.Services.GetRequiredService<ApiCredentialService>().Unprotect(stored.SecretCipher));
+        }
+        // Reloaded, the page no longer shows the secret anywhere.
+        await page.ReloadAsync();
+        await admin.WaitForCircuitAsync();
+        await Assertions.Expect(page.GetByTestId("api-grid")).ToContainTextAsync(keyId);
+        Assert.DoesNotContain(secret, await page.ContentAsync());
+        row = page.GetByTestId("api-grid").Locator("tbody tr").Filter(new() { HasText = keyId });
+        await row.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "吊销" }).ClickAsync();
+        await Assertions.Expect(row).ToContainTextAsync("已吊销");
+    }
+}

@@ -1,0 +1,201 @@
+using System.Text.Json.Serialization;
+using KaMeng.Data;
+using KaMeng.Domain;
+using KaMeng.Web.Features.Orders;
+using KaMeng.Web.Features.Stations;
+using KaMeng.Web.Features.Storefront;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace KaMeng.Web.Features.OpenApi;
+
+/// <summary>Every answer carries the protocol version, so a downstream site can tell what it speaks to.</summary>
+public sealed record OpenApiResponse<T>([property: JsonPropertyName("protocol_version")] string ProtocolVersion, [property: JsonPropertyName("data")] T Data);
+
+public sealed record PingData([property: JsonPropertyName("station")] string Station, [property: JsonPropertyName("server_time")] long ServerTime);
+
+public sealed record CategoryData([property: JsonPropertyName("id")] int Id, [property: JsonPropertyName("name")] string Name, [property: JsonPropertyName("parent_id")] int? ParentId);
+
+public sealed record ProductData(
+    [property: JsonPropertyName("id")] int Id,
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("category_id")] int CategoryId,
+    [property: JsonPropertyName("price")] string Price,
+    [property: JsonPropertyName("price_fen")] long PriceFen,
+    [property: JsonPropertyName("stock")] int? Stock,
+    [property: JsonPropertyName("delivery_type")] string DeliveryType,
+    [property: JsonPropertyName("description")] string? Description = null,
+    [property: JsonPropertyName("min_per_order")] int? MinPerOrder = null,
+    [property: JsonPropertyName("max_per_order")] int? MaxPerOrder = null);
+
+public sealed record CreateOrderRequest(
+    [property: JsonPropertyName("product_id")] int ProductId,
+    [property: JsonPropertyName("quantity")] int Quantity,
+    [property: JsonPropertyName("client_order_no")] string? ClientOrderNo,
+    [property: JsonPropertyName("inputs")] Dictionary<string, string?>? Inputs);
+
+public sealed record OrderData(
+    [property: JsonPropertyName("order_no")] string OrderNo,
+    [property: JsonPropertyName("client_order_no")] string ClientOrderNo,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("quantity")] int Quantity,
+    [property: JsonPropertyName("total")] string Total,
+    [property: JsonPropertyName("card_keys")] IReadOnlyList<string> CardKeys,
+    [property: JsonPropertyName("delivery_note")] string? DeliveryNote);
+
+/// <summary>The KaMeng Open API, v1: what another KaMeng site (or any program) uses to resell this station's catalogue.</summary>
+public static class OpenApiEndpoints
+{
+    public const string ProtocolVersion = "1";
+
+    public static WebApplication MapOpenApiV1(this WebApplication app)
+    {
+        var api = app.MapGroup("/api/open/v1").WithTags("Open API v1").DisableAntiforgery()
+            .AddEndpointFilter<OpenApiSignatureFilter>()
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+
+        api.MapGet("/ping", (HttpContext http, TimeProvider clock) =>
+            TypedResults.Ok(Wrap(new PingData(Caller(http).Station.Code, clock.GetUtcNow().ToUnixTimeSeconds()))));
+
+        api.MapGet("/categories", async (HttpContext http, StorefrontCatalog catalog, CancellationToken ct) =>
+            TypedResults.Ok(Wrap((await catalog.CategoriesAsync(Caller(http).Station, ct)).Select(c => new CategoryData(c.Id, c.Name, c.ParentId)).ToList())));
+
+        api.MapGet("/products", async (HttpContext http, StorefrontCatalog catalog, int? categoryId, CancellationToken ct) =>
+            TypedResults.Ok(Wrap((await catalog.ProductsAsync(Caller(http).Station, categoryId, ct))
+                .Select(p => new ProductData(p.Id, p.Name, p.CategoryId, p.Price.ToDecimalString(), p.Price.Fen, p.Stock, p.Type.ToString())).ToList())));
+
+        api.MapGet("/products/{id:int}", async Task<Results<Ok<OpenApiResponse<ProductData>>, ProblemHttpResult>> (HttpContext http, StorefrontCatalog catalog, int id, CancellationToken ct) =>
+        {
+            var station = Caller(http).Station;
+            var detail = await catalog.ProductAsync(station, id, ct);
+            if (detail is null || !detail.Product.OnShelf || station.ListingSuspended) return Problem(404, "product.not_found", "商品不存在或已下架");
+            var p = detail.Product;
+            return TypedResults.Ok(Wrap(new ProductData(p.Id, detail.Name, p.CategoryId, detail.Quote.Price.ToDecimalString(), detail.Quote.Price.Fen, detail.Stock,
+                p.DeliveryType.ToString(), detail.DescriptionMarkdown, p.MinPerOrder, p.MaxPerOrder)));
+        });
+
+        api.MapPost("/orders", async Task<Results<Ok<OpenApiResponse<OrderData>>, ProblemHttpResult>> (HttpContext http, CreateOrderRequest request,
+            CheckoutService checkout, OrderService orders, CancellationToken ct) =>
+        {
+            var caller = Caller(http);
+            if (!ValidClientOrderNo(request.ClientOrderNo)) return Problem(422, "order.client_order_no", "client_order_no 必填，1–48 位字母、数字、下划线或连字符");
+            var result = await checkout.PlaceBalanceOrderAsync(caller.Station, new CheckoutRequest(request.ProductId, request.Quantity, caller.Credential.UserId,
+                IdempotencyKey(caller.Credential, request.ClientOrderNo!), request.Inputs));
+            if (!result.Succeeded) return Problem(result.ErrorCode == "checkout.balance" ? 402 : 422, result.ErrorCode ?? "order.refused", result.Error ?? "下单失败");
+            var view = await orders.GetForBuyerAsync(result.OrderNumber!, caller.Credential.UserId, ct);
+            return TypedResults.Ok(Wrap(ToData(view!, request.ClientOrderNo!)));
+        });
+
+        api.MapGet("/orders/{clientOrderNo}", async Task<Results<Ok<OpenApiResponse<OrderData>>, ProblemHttpResult>> (HttpContext http, string clientOrderNo,
+            IDbContextFactory<KaMengDbContext> dbFactory, OrderService orders, CancellationToken ct) =>
+        {
+            var caller = Caller(http);
+            var view = await FindAsync(dbFactory, orders, caller, clientOrderNo, ct);
+            return view is null ? Problem(404, "order.not_found", "订单不存在") : TypedResults.Ok(Wrap(ToData(view, clientOrderNo)));
+        });
+
+        api.MapPost("/orders/{clientOrderNo}/cancel", async Task<Results<Ok<OpenApiResponse<OrderData>>, ProblemHttpResult>> (HttpContext http, string clientOrderNo,
+            IDbContextFactory<KaMengDbContext> dbFactory, OrderService orders, TimeProvider clock, CancellationToken ct) =>
+        {
+            var caller = Caller(http);
+            var view = await FindAsync(dbFactory, orders, caller, clientOrderNo, ct);
+            if (view is null) return Problem(404, "order.not_found", "订单不存在");
+            if (view.Order.Status == OrderStatus.Cancelled) return TypedResults.Ok(Wrap(ToData(view, clientOrderNo)));
+            if (view.Order.Status != OrderStatus.PendingPayment)
+                return Problem(409, "order.not_cancellable", $"订单状态为「{DisplayNames.Of(view.Order.Status)}」，已付款的订单不能取消，请联系上游站点退款");
+            await using (var db = await dbFactory.CreateDbContextAsync(ct))
+            await using (var tx = await db.BeginBusinessTransactionAsync(ct))
+            {
+                var order = await db.Orders.SingleAsync(o => o.Id == view.Order.Id, ct);
+                if (order.Status == OrderStatus.PendingPayment) order.Cancel(clock.GetUtcNow());
+                await db.SaveChangesAsync(ct);
+                await tx.CommitAsync(ct);
+            }
+            return TypedResults.Ok(Wrap(ToData((await orders.GetForBuyerAsync(view.Order.Number, caller.Credential.UserId, ct))!, clientOrderNo)));
+        });
+        return app;
+    }
+
+    static OpenApiResponse<T> Wrap<T>(T data) => new(ProtocolVersion, data);
+
+    internal static ProblemHttpResult Problem(int status, string code, string detail) =>
+        TypedResults.Problem(detail: detail, statusCode: status, title: code, extensions: new Dictionary<string, object?> { ["protocol_version"] = ProtocolVersion, ["code"] = code });
+
+    internal static OpenApiCaller Caller(HttpContext http) => (OpenApiCaller)http.Items[OpenApiSignatureFilter.CallerKey]!;
+
+    static bool ValidClientOrderNo(string? no) => no is { Length: > 0 and <= 48 } && no.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
+
+    // The caller's own number, namespaced by credential: two callers may both use "1001".
+    static string IdempotencyKey(ApiCredential credential, string clientOrderNo) => $"api:{credential.Id}:{clientOrderNo}";
+
+    static async Task<OrderView?> FindAsync(IDbContextFactory<KaMengDbContext> dbFactory, OrderService orders, OpenApiCaller caller, string clientOrderNo, CancellationToken ct)
+    {
+        if (!ValidClientOrderNo(clientOrderNo)) return null;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var key = IdempotencyKey(caller.Credential, clientOrderNo);
+        var number = await db.Orders.AsNoTracking().Where(o => o.IdempotencyKey == key && o.BuyerUserId == caller.Credential.UserId).Select(o => o.Number).SingleOrDefaultAsync(ct);
+        return number is null ? null : await orders.GetForBuyerAsync(number, caller.Credential.UserId, ct);
+    }
+
+    static OrderData ToData(OrderView view, string clientOrderNo) => new(view.Order.Number, clientOrderNo, view.Order.Status.ToString(), view.Order.Quantity,
+        view.Order.Total.ToDecimalString(), view.Keys, view.Order.DeliveryNote);
+}
+
+public sealed record OpenApiCaller(ApiCredential Credential, StationInfo Station);
+
+/// <summary>
+/// Authenticates every Open API request: key id, timestamp within ±300 s, a nonce never seen before from this key (a unique
+/// index is the guard, so parallel replays lose too), and the HMAC over method, path, timestamp, nonce and body hash.
+/// Failures are 401 problem details that say which check failed but never reveal the secret or whether a key exists.
+/// </summary>
+public sealed class OpenApiSignatureFilter(IDbContextFactory<KaMengDbContext> dbFactory, ApiCredentialService credentials, StationDirectory stations, TimeProvider clock) : IEndpointFilter
+{
+    public const string CallerKey = "kameng.openapi.caller";
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var h = http.Request.Headers;
+        string keyId = h["X-KaMeng-Key"].ToString(), timestamp = h["X-KaMeng-Timestamp"].ToString(), nonce = h["X-KaMeng-Nonce"].ToString(), signature = h["X-KaMeng-Signature"].ToString();
+        if (keyId.Length == 0 || timestamp.Length == 0 || nonce.Length == 0 || signature.Length == 0)
+            return Unauthorized("auth.missing", "缺少签名请求头 X-KaMeng-Key / X-KaMeng-Timestamp / X-KaMeng-Nonce / X-KaMeng-Signature");
+        var now = clock.GetUtcNow();
+        if (!long.TryParse(timestamp, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            || Math.Abs(now.ToUnixTimeSeconds() - seconds) > OpenApiSignature.WindowSeconds)
+            return Unauthorized("auth.timestamp", "时间戳超出 ±300 秒窗口，请校准时钟");
+        if (nonce.Length is < 8 or > 64 || !nonce.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+            return Unauthorized("auth.nonce", "nonce 应为 8–64 位字母、数字、下划线或连字符");
+
+        await using var db = await dbFactory.CreateDbContextAsync(http.RequestAborted);
+        var credential = await db.ApiCredentials.AsNoTracking().SingleOrDefaultAsync(c => c.KeyId == keyId, http.RequestAborted);
+        if (credential is null || credential.Status != ApiCredentialStatus.Active)
+            return Unauthorized("auth.key", credential?.Status == ApiCredentialStatus.PendingApproval ? "密钥尚未被站长批准" : "密钥无效或已吊销");
+
+        http.Request.EnableBuffering();
+        http.Request.Body.Position = 0;
+        using var buffer = new MemoryStream();
+        await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
+        http.Request.Body.Position = 0;
+        var pathAndQuery = http.Request.PathBase + http.Request.Path + http.Request.QueryString;
+        if (!OpenApiSignature.Verify(credentials.Unprotect(credential.SecretCipher), http.Request.Method, pathAndQuery, timestamp, nonce, buffer.ToArray(), signature))
+            return Unauthorized("auth.signature", "签名错误");
+
+        // Nonces older than the window can never be replayed (their timestamp is refused first): drop them.
+        var expired = now.AddSeconds(-2 * OpenApiSignature.WindowSeconds);
+        await db.ApiNonces.Where(n => n.CredentialId == credential.Id && n.CreatedAt < expired).ExecuteDeleteAsync(http.RequestAborted);
+        db.ApiNonces.Add(new ApiNonce { CredentialId = credential.Id, Nonce = nonce, CreatedAt = now });
+        try { await db.SaveChangesAsync(http.RequestAborted); }
+        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } or Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 19 })
+        {
+            return Unauthorized("auth.replay", "nonce 已使用过：重放的请求被拒绝");
+        }
+
+        var station = await stations.ByIdAsync(credential.StationId);
+        if (station is null) return Unauthorized("auth.key", "密钥无效或已吊销");
+        http.Items[CallerKey] = new OpenApiCaller(credential, station);
+        return await next(context);
+    }
+
+    static ProblemHttpResult Unauthorized(string code, string detail) => OpenApiEndpoints.Problem(StatusCodes.Status401Unauthorized, code, detail);
+}
