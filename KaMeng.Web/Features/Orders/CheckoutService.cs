@@ -54,7 +54,7 @@ public sealed class CheckoutService(
     static Task<ExistingOrder?> OrderByIdempotencyKey(KaMengDbContext db, string key)
     {
         if (db.Provider != DatabaseProvider.Sqlite) return OrderByIdempotencyKeyByProvider[(int)db.Provider](db, key);
-        // Prepared on SQLite: it runs in every purchase inside the writer's serial section 
+        // Prepared on SQLite: it runs in every purchase inside the writer's serial section.
         return Task.FromResult(SqlitePrepared.Run(db, """SELECT "Number", "BuyerUserId" FROM "Orders" WHERE "IdempotencyKey" = $p0""", [key], command =>
         {
             using var reader = command.ExecuteReader();
