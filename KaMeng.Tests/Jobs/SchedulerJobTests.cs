@@ -164,4 +164,38 @@ public class SchedulerJobTests(KaMengApp app) : IClassFixture<KaMengApp>
         Assert.False((await Jobs.ListAsync()).Single(r => r.Job.Key == job.Key).Paused);
         Assert.Null(await Jobs.RescheduleAsync(job.Key, job.DefaultCron));
     }
+
+    [Fact]
+    public async Task Scheduled_report_job_writes_yesterdays_finance_workbook_with_a_sheet_per_report_and_notifies()
+    {
+        var tag = "RPTJ" + Guid.NewGuid().ToString("N")[..8];
+        var yesterdayNoon = new DateTimeOffset(DateTime.Today.AddDays(-1).AddHours(12));
+        await using (var db = app.NewContext())
+        {
+            var product = await db.Products.OrderBy(p => p.Id).FirstAsync();
+            var order = Order.Place(tag, Station.MainStationId, product, 2, Money.FromFen(1234), yesterdayNoon, TimeSpan.FromMinutes(15));
+            db.Orders.Add(order);
+            await db.SaveChangesAsync();
+        }
+        await RunAndWaitAsync(JobCatalog.ScheduledReports);
+
+        var dir = Path.Combine(app.DataDir, "exports");
+        static string NameIn(string metaPath) => System.Text.Json.JsonDocument.Parse(File.ReadAllText(metaPath)).RootElement.GetProperty("FileName").GetString()!;
+        var file = Directory.GetFiles(dir, "*.xlsx").Single(f => NameIn(Path.ChangeExtension(f, ".json")).StartsWith("财务日报_平台"));
+        using var book = new KaMeng.Tests.Reports.Workbook(await File.ReadAllBytesAsync(file));
+        Assert.Equal(["订单", "资金流水", "提现", "分站收益", "汇总"], book.SheetNames);
+        var orderRows = book.Rows("订单").Skip(1).Where(r => KaMeng.Tests.Reports.Workbook.Text(r.Elements<DocumentFormat.OpenXml.Spreadsheet.Cell>().First()) == tag).ToList();
+        Assert.Single(orderRows);
+        await using var check = app.NewContext();
+        var from = new DateTimeOffset(DateTime.Today.AddDays(-1));
+        var to = new DateTimeOffset(DateTime.Today);
+        var expected = (await check.Orders.Where(o => o.CreatedAt >= from && o.CreatedAt < to).Select(o => o.Total).ToListAsync()).Sum(m => m.Fen);
+        var summary = book.Rows("汇总").Select(r => r.Elements<DocumentFormat.OpenXml.Spreadsheet.Cell>().ToList()).First(c => KaMeng.Tests.Reports.Workbook.Text(c[0]) == "订单");
+        Assert.Equal(expected / 100m, KaMeng.Tests.Reports.Workbook.Number(summary[2]));
+        await WaitForAsync(async () =>
+        {
+            await using var db = app.NewContext();
+            return await db.Notifications.AnyAsync(n => n.Event == NotificationEvent.ReportReady && n.Title == "财务日报已生成：平台");
+        }, "the report-ready notice");
+    }
 }

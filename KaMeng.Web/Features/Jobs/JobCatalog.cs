@@ -35,7 +35,10 @@ public static class JobCatalog
     public static readonly JobDefinition ExportCleanup = new("export-cleanup", "过期导出文件清理",
         "删除超过保留天数的导出文件", "0 30 3 * * ?", typeof(ExportCleanupJob), MisfirePolicy.FireOnceNow);
 
-    public static readonly IReadOnlyList<JobDefinition> All = [RestockAlerts, ExpireUnpaidOrders, ShelfSchedule, ExportCleanup];
+    public static readonly JobDefinition ScheduledReports = new("finance-reports", "定时财务报表",
+        "每天生成前一天的财务报表（周一另含上周、每月 1 日另含上月），平台与各分站各一份", "0 0 1 * * ?", typeof(ScheduledReportJob), MisfirePolicy.FireOnceNow);
+
+    public static readonly IReadOnlyList<JobDefinition> All = [RestockAlerts, ExpireUnpaidOrders, ShelfSchedule, ExportCleanup, ScheduledReports];
 
     public static JobDefinition? Find(string key) => All.FirstOrDefault(j => j.Key == key);
 

@@ -70,7 +70,7 @@ public sealed class BackgroundExports(IDbContextFactory<KaMengDbContext> dbFacto
                 Interlocked.Exchange(ref p.Written, totals.Count);
             }
             p.FileName = ReportsSetup.FileName(p.Report, clock.GetUtcNow());
-            await File.WriteAllTextAsync(Path.Combine(Dir, p.Id + ".json"), JsonSerializer.Serialize(new ExportMeta(p.UserId, p.FileName)));
+            WriteMeta(Dir, p.Id, [p.UserId], p.FileName);
             p.State = ExportState.Done;
             notifier.Publish(new NotificationRequest(NotificationEvent.ReportReady, $"报表已生成：{p.Report}（{p.Written} 行）",
                 $"{filter.Describe(filter.Status)}。文件保留 {jobs.Value.ExportRetentionDays} 天。", p.DownloadUrl, UserIds: [p.UserId]));
@@ -84,7 +84,11 @@ public sealed class BackgroundExports(IDbContextFactory<KaMengDbContext> dbFacto
         }
     }
 
-    sealed record ExportMeta(string UserId, string FileName);
+    sealed record ExportMeta(IReadOnlyList<string> UserIds, string FileName);
+
+    /// <summary>Who may download a file of the exports folder, and its download name.</summary>
+    public static void WriteMeta(string dir, string id, IReadOnlyList<string> userIds, string fileName) =>
+        File.WriteAllText(Path.Combine(dir, id + ".json"), JsonSerializer.Serialize(new ExportMeta(userIds, fileName)));
 
     sealed class RowProgress(ExportProgress p) : IProgress<long>
     {
@@ -99,6 +103,6 @@ public sealed class BackgroundExports(IDbContextFactory<KaMengDbContext> dbFacto
         var file = Path.Combine(Dir, id + ".xlsx");
         if (!File.Exists(meta) || !File.Exists(file)) return null;
         var m = JsonSerializer.Deserialize<ExportMeta>(File.ReadAllText(meta));
-        return m is not null && m.UserId == user.FindFirstValue(ClaimTypes.NameIdentifier) ? (file, m.FileName) : null;
+        return m is not null && m.UserIds.Contains(user.FindFirstValue(ClaimTypes.NameIdentifier)) ? (file, m.FileName) : null;
     }
 }
