@@ -10,7 +10,6 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace KaMeng.Bench;
 
@@ -32,7 +31,8 @@ public static class RenderScenario
             builder.UseSetting("KaMeng:Seed:Demo", "true");
             builder.UseSetting("KaMeng:Seed:AdminPassword", "bench-" + Guid.NewGuid());
             builder.UseSetting("KaMeng:Seed:DemoPassword", "bench-" + Guid.NewGuid());
-            builder.ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+            builder.UseSetting("Logging:LogLevel:Default", "Warning");
+            builder.UseSetting("Logging:LogLevel:Microsoft.Hosting.Lifetime", "Warning");
             builder.UseSetting("urls", $"http://127.0.0.1:{port}");
         }
 
@@ -48,9 +48,11 @@ public static class RenderScenario
         var dataDir = Directory.CreateTempSubdirectory("kameng-bench-render-").FullName;
         int port;
         using (var l = new TcpListener(IPAddress.Loopback, 0)) { l.Start(); port = ((IPEndPoint)l.LocalEndpoint).Port; }
-        await using var app = new App(port, dataDir);
+        var app = new App(port, dataDir);
         app.Start();
         var url = $"http://127.0.0.1:{port}/s/demo/";
+        string json;
+        Result layout;
         try
         {
             await SeedProductsAsync(app.Services, options.Products);
@@ -60,21 +62,23 @@ public static class RenderScenario
             Console.WriteLine($"default home page (no layout): {baseline.Rps:F0} req/s, p50 {baseline.P50:F1} ms, p99 {baseline.P99:F1} ms, {baseline.Cards} product cards");
 
             var blocks = await PublishLayoutAsync(app.Services);
-            var layout = await LoadAsync(http, url, options);
+            layout = await LoadAsync(http, url, options);
             Console.WriteLine($"published layout ({blocks} blocks): {layout.Rps:F0} req/s, p50 {layout.P50:F1} ms, p99 {layout.P99:F1} ms, {layout.Cards} product cards, {layout.Errors} errors");
             Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()}");
-            Console.WriteLine(JsonSerializer.Serialize(new
+            json = JsonSerializer.Serialize(new
             {
                 scenario = "render", blocks, products = options.Products, workers = options.Workers, seconds = options.Seconds,
                 rps = Math.Round(layout.Rps), p50Ms = Math.Round(layout.P50, 1), p99Ms = Math.Round(layout.P99, 1), cards = layout.Cards, errors = layout.Errors,
                 defaultRps = Math.Round(baseline.Rps), defaultP99Ms = Math.Round(baseline.P99, 1),
-            }));
-            return layout.Errors == 0 && layout.Cards >= options.Products ? 0 : 1;
+            });
         }
         finally
         {
+            await app.DisposeAsync();
             try { Directory.Delete(dataDir, true); } catch (IOException) { }
         }
+        Console.WriteLine(json); // the last line: one JSON object
+        return layout.Errors == 0 && layout.Cards >= options.Products ? 0 : 1;
     }
 
     sealed record Result(double Rps, double P50, double P99, int Cards, int Errors);
