@@ -81,6 +81,9 @@ public sealed class LayoutService(IDbContextFactory<KaMengDbContext> dbFactory, 
         if (page is null) return null;
         var locked = stationId == Station.MainStationId || !page.IsHome ? [] : await published.LockedByMainAsync();
         var draft = (PageLayout.Parse(page.DraftJson, Rules).Layout ?? PageLayout.Empty).WithLockedBlocks(locked);
+        // A block the main station has since unlocked becomes the substation's own.
+        if (stationId != Station.MainStationId)
+            draft = draft with { Blocks = draft.Blocks.Select(b => b.Locked && locked.All(l => l.Id != b.Id) ? b with { Locked = false } : b).ToList() };
         page.Versions = page.Versions.OrderByDescending(v => v.Number).ToList();
         return (page, draft, locked);
     }

@@ -30,6 +30,11 @@ public sealed class PublishedLayouts(IDbContextFactory<KaMengDbContext> dbFactor
         return task;
     }
 
+    const string LockedKey = "\u0001locked";
+
+    /// <summary>The main station's locked blocks, for substation home pages that have no published layout of their own.</summary>
+    public Task<RenderedLayout?> LockedBlocksAsync() => GetAsync(Station.MainStationId, LockedKey);
+
     /// <summary>Forgets a station's layouts; the main station's locks reach every station, so it forgets them all.</summary>
     public void Invalidate(int stationId)
     {
@@ -40,6 +45,8 @@ public sealed class PublishedLayouts(IDbContextFactory<KaMengDbContext> dbFactor
     async Task<RenderedLayout?> LoadAsync(int stationId, string slug)
     {
         await using var db = await dbFactory.CreateDbContextAsync();
+        if (slug == LockedKey)
+            return await LockedByMainAsync(db) is { Count: > 0 } locked ? Render("", new PageLayout(locked)) : null;
         var live = await LiveJsonAsync(db, stationId, slug);
         if (live is null) return null;
         var layout = PageLayout.Parse(live.Value.Json, rules.Rules).Layout ?? PageLayout.Empty;
