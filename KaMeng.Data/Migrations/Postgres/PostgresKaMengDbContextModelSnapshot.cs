@@ -219,6 +219,59 @@ namespace KaMeng.Data.Migrations.Postgres
                     b.ToTable("AuditEntries");
                 });
 
+            modelBuilder.Entity("KaMeng.Domain.BuyerDayStat", b =>
+                {
+                    b.Property<int>("StationId")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Day")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("BuyerUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.Property<long>("Paid")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("StationId", "Day", "BuyerUserId");
+
+                    b.ToTable("BuyerDayStats");
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.BuyerStat", b =>
+                {
+                    b.Property<int>("StationId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("BuyerUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.Property<DateTimeOffset>("FirstPaidAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("LastPaidAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("PaidOrders")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset?>("SecondPaidAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("SpendFen")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("StationId", "BuyerUserId");
+
+                    b.HasIndex("StationId", "FirstPaidAt");
+
+                    b.HasIndex("StationId", "LastPaidAt");
+
+                    b.ToTable("BuyerStats");
+                });
+
             modelBuilder.Entity("KaMeng.Domain.CardKey", b =>
                 {
                     b.Property<long>("Id")
@@ -758,6 +811,23 @@ namespace KaMeng.Data.Migrations.Postgres
                     b.ToTable("Orders");
                 });
 
+            modelBuilder.Entity("KaMeng.Domain.OrderRollupState", b =>
+                {
+                    b.Property<long>("OrderId")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("StationId")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Status")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
+
+                    b.HasKey("OrderId");
+
+                    b.ToTable("OrderRollupStates");
+                });
+
             modelBuilder.Entity("KaMeng.Domain.PaymentGateway", b =>
                 {
                     b.Property<int>("Id")
@@ -1005,6 +1075,31 @@ namespace KaMeng.Data.Migrations.Postgres
                     b.ToTable("Products");
                 });
 
+            modelBuilder.Entity("KaMeng.Domain.ProductDayStat", b =>
+                {
+                    b.Property<int>("StationId")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Day")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("ProductId")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("GmvFen")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Paid")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Quantity")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("StationId", "Day", "ProductId");
+
+                    b.ToTable("ProductDayStats");
+                });
+
             modelBuilder.Entity("KaMeng.Domain.RestockAlert", b =>
                 {
                     b.Property<long>("Id")
@@ -1192,6 +1287,63 @@ namespace KaMeng.Data.Migrations.Postgres
                     b.ToTable("Stations");
                 });
 
+            modelBuilder.Entity("KaMeng.Domain.StationDayStat", b =>
+                {
+                    b.Property<int>("StationId")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Day")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("BalancePaid")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("CohortCancelled")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("CohortDelivered")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("CohortFailed")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("CohortPaid")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("EPayPaid")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("GmvFen")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Paid")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("PaidQuantity")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("ProfitFen")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("RefundFen")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("RefundProfitFen")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Refunds")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("StationId", "Day");
+
+                    b.HasIndex("Day", "StationId");
+
+                    b.ToTable("StationDayStats");
+                });
+
             modelBuilder.Entity("KaMeng.Domain.StationHost", b =>
                 {
                     b.Property<int>("Id")
@@ -1216,6 +1368,61 @@ namespace KaMeng.Data.Migrations.Postgres
                     b.HasIndex("StationId");
 
                     b.ToTable("StationHosts");
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.StationHourStat", b =>
+                {
+                    b.Property<int>("StationId")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("Hour")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("BalancePaid")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("CohortCancelled")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("CohortDelivered")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("CohortFailed")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("CohortPaid")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("EPayPaid")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("GmvFen")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Paid")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("PaidQuantity")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("ProfitFen")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("RefundFen")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("RefundProfitFen")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Refunds")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("StationId", "Hour");
+
+                    b.ToTable("StationHourStats");
                 });
 
             modelBuilder.Entity("KaMeng.Domain.StationLevel", b =>

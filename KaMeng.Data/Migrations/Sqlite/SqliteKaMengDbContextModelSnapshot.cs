@@ -207,6 +207,59 @@ namespace KaMeng.Data.Migrations.Sqlite
                     b.ToTable("AuditEntries");
                 });
 
+            modelBuilder.Entity("KaMeng.Domain.BuyerDayStat", b =>
+                {
+                    b.Property<int>("StationId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Day")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("BuyerUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Paid")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("StationId", "Day", "BuyerUserId");
+
+                    b.ToTable("BuyerDayStats");
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.BuyerStat", b =>
+                {
+                    b.Property<int>("StationId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("BuyerUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("FirstPaidAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LastPaidAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("PaidOrders")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SecondPaidAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("SpendFen")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("StationId", "BuyerUserId");
+
+                    b.HasIndex("StationId", "FirstPaidAt");
+
+                    b.HasIndex("StationId", "LastPaidAt");
+
+                    b.ToTable("BuyerStats");
+                });
+
             modelBuilder.Entity("KaMeng.Domain.CardKey", b =>
                 {
                     b.Property<long>("Id")
@@ -724,6 +777,23 @@ namespace KaMeng.Data.Migrations.Sqlite
                     b.ToTable("Orders");
                 });
 
+            modelBuilder.Entity("KaMeng.Domain.OrderRollupState", b =>
+                {
+                    b.Property<long>("OrderId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("StationId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Status")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("OrderId");
+
+                    b.ToTable("OrderRollupStates");
+                });
+
             modelBuilder.Entity("KaMeng.Domain.PaymentGateway", b =>
                 {
                     b.Property<int>("Id")
@@ -963,6 +1033,31 @@ namespace KaMeng.Data.Migrations.Sqlite
                     b.ToTable("Products");
                 });
 
+            modelBuilder.Entity("KaMeng.Domain.ProductDayStat", b =>
+                {
+                    b.Property<int>("StationId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Day")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ProductId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("GmvFen")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Paid")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Quantity")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("StationId", "Day", "ProductId");
+
+                    b.ToTable("ProductDayStats");
+                });
+
             modelBuilder.Entity("KaMeng.Domain.RestockAlert", b =>
                 {
                     b.Property<long>("Id")
@@ -1144,6 +1239,63 @@ namespace KaMeng.Data.Migrations.Sqlite
                     b.ToTable("Stations");
                 });
 
+            modelBuilder.Entity("KaMeng.Domain.StationDayStat", b =>
+                {
+                    b.Property<int>("StationId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Day")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("BalancePaid")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CohortCancelled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CohortDelivered")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CohortFailed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CohortPaid")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("EPayPaid")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("GmvFen")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Paid")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("PaidQuantity")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ProfitFen")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("RefundFen")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("RefundProfitFen")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Refunds")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("StationId", "Day");
+
+                    b.HasIndex("Day", "StationId");
+
+                    b.ToTable("StationDayStats");
+                });
+
             modelBuilder.Entity("KaMeng.Domain.StationHost", b =>
                 {
                     b.Property<int>("Id")
@@ -1166,6 +1318,61 @@ namespace KaMeng.Data.Migrations.Sqlite
                     b.HasIndex("StationId");
 
                     b.ToTable("StationHosts");
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.StationHourStat", b =>
+                {
+                    b.Property<int>("StationId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Hour")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("BalancePaid")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CohortCancelled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CohortDelivered")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CohortFailed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CohortPaid")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("EPayPaid")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("GmvFen")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Paid")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("PaidQuantity")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ProfitFen")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("RefundFen")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("RefundProfitFen")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Refunds")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("StationId", "Hour");
+
+                    b.ToTable("StationHourStats");
                 });
 
             modelBuilder.Entity("KaMeng.Domain.StationLevel", b =>
