@@ -198,4 +198,16 @@ public class SchedulerJobTests(KaMengApp app) : IClassFixture<KaMengApp>
             return await db.Notifications.AnyAsync(n => n.Event == NotificationEvent.ReportReady && n.Title == "财务日报已生成：平台");
         }, "the report-ready notice");
     }
+
+    [Fact]
+    public async Task Rollup_check_rating_and_payment_reconciliation_jobs_run_on_the_scheduler_and_report_what_they_did()
+    {
+        foreach (var job in new[] { JobCatalog.RollupCheck, JobCatalog.StationRating, JobCatalog.EPayReconciliation })
+            await RunAndWaitAsync(job);
+        var rows = (await Jobs.ListAsync()).ToDictionary(r => r.Job.Key);
+        // The seeded demo substation is rated; nothing was missed by the rollups; no gateway payment is waiting.
+        Assert.Matches(@"^评级 \d+ 个分站：", rows[JobCatalog.StationRating.Key].LastSummary);
+        Assert.Matches(@"^(统计与订单一致|补记 \d+ 笔订单的统计)$", rows[JobCatalog.RollupCheck.Key].LastSummary);
+        Assert.Equal("没有待核对的支付", rows[JobCatalog.EPayReconciliation.Key].LastSummary);
+    }
 }

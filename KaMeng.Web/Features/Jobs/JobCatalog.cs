@@ -38,7 +38,15 @@ public static class JobCatalog
     public static readonly JobDefinition ScheduledReports = new("finance-reports", "定时财务报表",
         "每天生成前一天的财务报表（周一另含上周、每月 1 日另含上月），平台与各分站各一份", "0 0 1 * * ?", typeof(ScheduledReportJob), MisfirePolicy.FireOnceNow);
 
-    public static readonly IReadOnlyList<JobDefinition> All = [RestockAlerts, ExpireUnpaidOrders, ShelfSchedule, ExportCleanup, ScheduledReports];
+    public static readonly JobDefinition RollupCheck = new("rollup-check", "统计核对",
+        "核对看板统计与订单，补记遗漏的订单状态", "0 15 2 * * ?", typeof(RollupCheckJob), MisfirePolicy.FireOnceNow);
+    public static readonly JobDefinition StationRating = new("station-rating", "分站评级",
+        "按 GMV 增长、复购率、退款率与合规重新计算各分站评级", "0 45 2 * * ?", typeof(StationRatingJob), MisfirePolicy.FireOnceNow);
+    public static readonly JobDefinition EPayReconciliation = new("epay-reconciliation", "支付补单",
+        "向支付网关查询近 24 小时未到账的支付，网关已付款的自动补单", "0 0/5 * * * ?", typeof(EPayReconciliationJob), MisfirePolicy.FireOnceNow);
+
+    public static readonly IReadOnlyList<JobDefinition> All =
+        [RestockAlerts, ExpireUnpaidOrders, ShelfSchedule, ExportCleanup, ScheduledReports, RollupCheck, StationRating, EPayReconciliation];
 
     public static JobDefinition? Find(string key) => All.FirstOrDefault(j => j.Key == key);
 

@@ -1,0 +1,44 @@
+using KaMeng.Web.Features.Dashboard;
+using KaMeng.Web.Features.Payments;
+using Quartz;
+
+namespace KaMeng.Web.Features.Jobs;
+
+// Jobs that call other features' operations; the features own the work, the scheduler only owns the timing.
+
+/// <summary>Daily rollup check: applies any order whose status the dashboard rollups have not counted (the worker
+/// already does this after each commit; this catches what a crash between commit and rollup left behind).</summary>
+[DisallowConcurrentExecution]
+public sealed class RollupCheckJob(DashboardRollup rollups) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken ct = default)
+    {
+        var n = await rollups.SweepAsync(ct);
+        context.Result = n > 0 ? JobRunReport.Succeeded($"补记 {n} 笔订单的统计") : JobRunReport.Skipped("统计与订单一致");
+    }
+}
+
+/// <summary>分站评级: recomputes every substation's rating from the rollups (the dashboard shows the same computation).</summary>
+[DisallowConcurrentExecution]
+public sealed class StationRatingJob(StationRatingService ratings) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken ct = default)
+    {
+        var rows = await ratings.ComputeAllAsync(ct);
+        var grades = string.Join("，", rows.GroupBy(r => r.Rating.Grade).OrderBy(g => "SABCD".IndexOf(g.Key, StringComparison.Ordinal)).Select(g => $"{g.Key} {g.Count()} 个"));
+        context.Result = rows.Count > 0 ? JobRunReport.Succeeded($"评级 {rows.Count} 个分站：{grades}") : JobRunReport.Skipped("没有分站");
+    }
+}
+
+/// <summary>补单: asks the payment gateway about recent unpaid payments and completes those it reports paid.</summary>
+[DisallowConcurrentExecution]
+public sealed class EPayReconciliationJob(EPayReconciliation reconciliation) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken ct = default)
+    {
+        var r = await reconciliation.ReconcileAsync(ct: ct);
+        context.Result = r.Checked == 0
+            ? JobRunReport.Skipped("没有待核对的支付")
+            : JobRunReport.Succeeded($"核对 {r.Checked} 笔，补单 {r.Completed} 笔，异常 {r.Mismatches} 笔，查询失败 {r.Errors} 笔");
+    }
+}
