@@ -30,6 +30,9 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
     public DbSet<PaymentIssue> PaymentIssues => Set<PaymentIssue>();
     public DbSet<ApiCredential> ApiCredentials => Set<ApiCredential>();
     public DbSet<ApiNonce> ApiNonces => Set<ApiNonce>();
+    public DbSet<Supplier> Suppliers => Set<Supplier>();
+    public DbSet<SupplierProduct> SupplierProducts => Set<SupplierProduct>();
+    public DbSet<Procurement> Procurements => Set<Procurement>();
 
     public abstract DatabaseProvider Provider { get; }
 
@@ -64,6 +67,9 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
         builder.Entity<GatewayPayment>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<PaymentIssue>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<ApiCredential>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<Supplier>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<SupplierProduct>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<Procurement>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<Category>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId || x.StationId == Station.MainStationId);
         builder.Entity<Product>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId || x.StationId == Station.MainStationId);
         // A scoped owner sees their own station and its direct children (read-only where an issue says so).

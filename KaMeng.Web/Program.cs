@@ -4,6 +4,7 @@ using KaMeng.Web.Features.Account;
 using KaMeng.Web.Features.Admin.CardKeys;
 using KaMeng.Web.Features.Admin.Catalog;
 using KaMeng.Web.Features.Admin.Reports;
+using KaMeng.Web.Features.Docking;
 using KaMeng.Web.Features.Health;
 using KaMeng.Web.Features.OpenApi;
 using KaMeng.Web.Features.Orders;
@@ -28,6 +29,7 @@ builder.AddThemes();
 builder.AddReports();
 builder.AddPayments();
 builder.AddOpenApiV1();
+builder.AddDocking();
 
 var app = builder.Build();
 

@@ -176,6 +176,8 @@ public sealed class CheckoutService(
             else
             {
                 order.StartProcessing();
+                // An imported product: queue its procurement in this transaction; the upstream call happens later, outside it.
+                await Docking.ProcurementProcessor.EnqueueIfSuppliedAsync(db, order, now, ct);
             }
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
