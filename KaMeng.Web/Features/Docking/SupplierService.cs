@@ -93,7 +93,7 @@ public sealed class SupplierService(IDbContextFactory<KaMengDbContext> dbFactory
 
         var now = clock.GetUtcNow();
         await using var db = await actor.ScopedAsync(dbFactory, ct);
-        if (!await db.Categories.AnyAsync(c => c.Id == request.CategoryId && c.StationId == supplier.StationId, ct)) return (null, "请选择本站的商品分类");
+        if (!await db.Categories.AnyAsync(c => c.Id == request.CategoryId && (c.StationId == supplier.StationId || c.StationId == Station.MainStationId), ct)) return (null, "请选择本站的商品分类");
         if (await db.SupplierProducts.AnyAsync(l => l.SupplierId == supplier.Id && l.UpstreamProductId == upstream.Id, ct)) return (null, "该上游商品已导入过");
         var link = new SupplierProduct
         {
