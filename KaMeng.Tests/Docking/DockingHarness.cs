@@ -23,6 +23,10 @@ public sealed class RecordedSupplyAlerts : ISupplyAlerts
 /// <summary>A KaMeng site whose docking queue and sync the test drives by hand (no background loop, retries without waiting).</summary>
 public class DockingApp : KaMengApp
 {
+    public DockingApp() { }
+
+    protected DockingApp(DatabaseProvider provider) : base(provider) { }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
@@ -35,12 +39,22 @@ public class DockingApp : KaMengApp
     public RecordedSupplyAlerts Alerts => (RecordedSupplyAlerts)Services.GetRequiredService<ISupplyAlerts>();
 }
 
+public sealed class PostgresDockingApp() : DockingApp(DatabaseProvider.Postgres);
+
 /// <summary>Two KaMeng instances on loopback, each with its own database: an upstream and a downstream that resells it.</summary>
-public sealed class DockingPair : IAsyncLifetime
+public class DockingPair : IAsyncLifetime
 {
     public static readonly AuditActor Platform = new("test", "test", null);
-    public DockingApp Upstream { get; } = new();
-    public DockingApp Downstream { get; } = new();
+    public DockingApp Upstream { get; }
+    public DockingApp Downstream { get; }
+
+    public DockingPair() : this(DatabaseProvider.Sqlite) { }
+
+    protected DockingPair(DatabaseProvider provider)
+    {
+        Upstream = provider == DatabaseProvider.Postgres ? new PostgresDockingApp() : new DockingApp();
+        Downstream = provider == DatabaseProvider.Postgres ? new PostgresDockingApp() : new DockingApp();
+    }
     public bool UpstreamStopped { get; private set; }
 
     public async Task InitializeAsync()
@@ -148,3 +162,6 @@ public sealed class DockingPair : IAsyncLifetime
         throw new Xunit.Sdk.XunitException("procurement did not finish in 20 rounds");
     }
 }
+
+/// <summary>Both instances on PostgreSQL.</summary>
+public sealed class PostgresDockingPair() : DockingPair(DatabaseProvider.Postgres);
