@@ -51,6 +51,25 @@ public sealed class SupplierPageBrowserTests(BrowserFixture fx, DockingApp upstr
         var imported = page.GetByTestId("imported-grid").Locator("tbody tr").Filter(new() { HasText = "王者荣耀 60 点券" });
         await Assertions.Expect(imported).ToContainTextAsync("¥6.00 → ¥7.50");
         await Assertions.Expect(item).ToContainTextAsync("已导入");
+
+        // A second supplier becomes the product's backup, then one click swaps them.
+        var (second, _) = await credentials.IssueAsync(actor, Station.MainStationId, "demo-buyer", "备用");
+        Assert.Null(await credentials.ApproveAsync(actor, second!.Id));
+        await page.Locator("input[name=supplier-name]").FillAsync("备用站");
+        await page.Locator("input[name=supplier-url]").FillAsync(upstream.BaseUrl + "/");
+        await page.Locator("input[name=supplier-key]").FillAsync(second.KeyId);
+        await page.Locator("input[name=supplier-secret]").FillAsync(second.Secret);
+        await page.GetByTestId("supplier-add").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("supplier-grid")).ToContainTextAsync("备用站");
+        await imported.Locator("select[name=backup-supplier]").SelectOptionAsync(new SelectOptionValue { Label = "备用站" });
+        await imported.Locator("input[name=backup-product]").FillAsync("x");
+        await imported.GetByRole(AriaRole.Button, new() { Name = "保存" }).ClickAsync();
+        await Assertions.Expect(admin.Notification("商品 ID")).ToBeVisibleAsync();
+        await imported.Locator("input[name=backup-product]").FillAsync("1");
+        await imported.GetByRole(AriaRole.Button, new() { Name = "保存" }).ClickAsync();
+        await Assertions.Expect(imported).ToContainTextAsync("备用：备用站");
+        await imported.GetByRole(AriaRole.Button, new() { Name = "一键切换" }).ClickAsync();
+        await Assertions.Expect(imported).ToContainTextAsync("备用：上游站");
         await BrowserFixture.ScreenshotsAsync(page, "docking-suppliers");
 
         await using var db = fx.App.NewContext();
@@ -58,5 +77,8 @@ public sealed class SupplierPageBrowserTests(BrowserFixture fx, DockingApp upstr
         var product = await db.Products.SingleAsync(p => p.Id == link.ProductId);
         Assert.Equal(750, product.BasePrice.Fen);
         Assert.True(product.OnShelf);
+        var backupSupplier = await db.Suppliers.SingleAsync(s => s.Name == "上游站");
+        Assert.Equal(backupSupplier.Id, link.BackupSupplierId);
+        Assert.Equal(1, link.BackupUpstreamProductId);
     }
 }

@@ -140,6 +140,19 @@ public sealed class SupplierService(IDbContextFactory<KaMengDbContext> dbFactory
         return null;
     }
 
+    /// <summary>一键切换: the backup becomes the primary and the primary the backup (new orders go to the new primary).</summary>
+    public async Task<string?> SwapAsync(AuditActor actor, int linkId, CancellationToken ct = default)
+    {
+        await using var db = await actor.ScopedAsync(dbFactory, ct);
+        var link = await db.SupplierProducts.SingleOrDefaultAsync(l => l.Id == linkId, ct);
+        if (link is null) return "导入商品不存在";
+        if (link.BackupSupplierId is not { } backup || link.BackupUpstreamProductId is not { } backupProduct) return "该商品没有备用供货商";
+        (link.SupplierId, link.UpstreamProductId, link.BackupSupplierId, link.BackupUpstreamProductId) = (backup, backupProduct, link.SupplierId, link.UpstreamProductId);
+        db.AuditEntries.Add(actor.Entry("supplier.switch", $"#{link.ProductId}", $"切换到供货商 #{backup} 商品 #{backupProduct}", clock.GetUtcNow(), link.StationId));
+        await db.SaveChangesAsync(ct);
+        return null;
+    }
+
     public async Task<List<SupplyLinkView>> LinksAsync(AuditActor actor, CancellationToken ct = default)
     {
         await using var db = await actor.ScopedAsync(dbFactory, ct);
