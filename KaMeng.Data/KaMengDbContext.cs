@@ -44,6 +44,9 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
     public DbSet<StorePageVersion> StorePageVersions => Set<StorePageVersion>();
     public DbSet<ApiCredential> ApiCredentials => Set<ApiCredential>();
     public DbSet<ApiNonce> ApiNonces => Set<ApiNonce>();
+    public DbSet<Supplier> Suppliers => Set<Supplier>();
+    public DbSet<SupplierProduct> SupplierProducts => Set<SupplierProduct>();
+    public DbSet<Procurement> Procurements => Set<Procurement>();
 
     public abstract DatabaseProvider Provider { get; }
 
@@ -79,6 +82,9 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
         builder.Entity<PaymentIssue>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<RestockAlert>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<ApiCredential>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<Supplier>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<SupplierProduct>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<Procurement>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<Category>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId || x.StationId == Station.MainStationId);
         builder.Entity<Product>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId || x.StationId == Station.MainStationId);
         // Dashboard rollups: an owner reads only their station's rows, never the platform's bucket (StationId 0).

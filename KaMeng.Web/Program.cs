@@ -6,6 +6,7 @@ using KaMeng.Web.Features.Admin.Catalog;
 using KaMeng.Web.Features.Admin.Reports;
 using KaMeng.Web.Features.Dashboard;
 using KaMeng.Web.Features.Builder;
+using KaMeng.Web.Features.Docking;
 using KaMeng.Web.Features.Health;
 using KaMeng.Web.Features.Jobs;
 using KaMeng.Web.Features.Notifications;
@@ -36,6 +37,7 @@ builder.AddJobs();
 builder.AddDashboard();
 builder.AddBuilder();
 builder.AddOpenApiV1();
+builder.AddDocking();
 
 var app = builder.Build();
 

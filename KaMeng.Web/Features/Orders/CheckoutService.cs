@@ -190,6 +190,12 @@ public sealed class CheckoutService(
                 return Refuse("checkout.stock", stockRefusal);
             await Earnings.PostAsync(db, order, now, ct);
         }
+        else
+        {
+            // An imported product: queue its procurement in this transaction; the upstream call happens later, outside it.
+            await Docking.ProcurementProcessor.EnqueueIfSuppliedAsync(db, order, now, ct);
+            if (db.ChangeTracker.HasChanges()) await db.SaveChangesAsync(ct);
+        }
         return BusinessOutcome.Commit<CheckoutResult?>(CheckoutResult.Ok(order.Number));
     }
 

@@ -1,0 +1,203 @@
+using System.Net;
+using System.Text.Json;
+using KaMeng.Domain;
+using KaMeng.Tests.Infrastructure;
+using KaMeng.Web.Features.Docking;
+using KaMeng.Web.Features.Orders;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace KaMeng.Tests.Docking;
+
+/// <summary>Docking end to end: a downstream KaMeng resells an upstream KaMeng over the signed Open API, both on loopback.</summary>
+public abstract class DockingChainTests<TPair>(TPair pair) where TPair : DockingPair
+{
+    static string Unique(string prefix) => prefix + Guid.NewGuid().ToString("N")[..8];
+
+    [Fact]
+    public async Task A_supplier_answers_the_ping_its_catalogue_lists_at_our_price_and_its_secret_is_stored_encrypted()
+    {
+        var name = Unique("点券A-");
+        var upId = await pair.CreateUpstreamProductAsync(name, 501, Unique("K-"));
+        var (supplier, endpoint) = await pair.AddSupplierAsync();
+        var (ping, error) = await pair.Suppliers.PingAsync(DockingPair.Platform, supplier.Id);
+        Assert.Null(error);
+        Assert.Equal("main", ping!.Station);
+        var (products, catalogueError) = await pair.Suppliers.CatalogueAsync(DockingPair.Platform, supplier.Id);
+        Assert.Null(catalogueError);
+        Assert.Equal("5.01", products.Single(p => p.Id == upId).Price);
+        await using var db = pair.Downstream.NewContext();
+        Assert.DoesNotContain(endpoint.Secret, (await db.Suppliers.SingleAsync(s => s.Id == supplier.Id)).SecretCipher);
+    }
+
+    [Fact]
+    public async Task Import_creates_a_local_product_priced_upstream_plus_percent_rounded_up_to_the_jiao()
+    {
+        var upId = await pair.CreateUpstreamProductAsync(Unique("点券B-"), 501, Unique("K-"));
+        var (supplier, _) = await pair.AddSupplierAsync();
+        var productId = await pair.ImportAsync(supplier.Id, upId, MarkupKind.PlusPercent, "20", PriceRounding.Jiao);
+        await using var db = pair.Downstream.NewContext();
+        var product = await db.Products.SingleAsync(p => p.Id == productId);
+        // 5.01 × 1.2 = 6.012 → 6.01 to the fen → 6.10 rounded up to the jiao.
+        Assert.Equal(610, product.BasePrice.Fen);
+        Assert.Equal(501, product.CostPrice.Fen);
+        Assert.True(product.OnShelf);
+        Assert.Equal(upId, (await db.SupplierProducts.SingleAsync(l => l.ProductId == productId)).UpstreamProductId);
+
+        var (_, again) = await pair.Suppliers.ImportAsync(DockingPair.Platform, new ImportRequest(supplier.Id, upId, product.CategoryId, MarkupKind.PlusAmount, "1", PriceRounding.Fen));
+        Assert.Equal("该上游商品已导入过", again);
+        var (_, bad) = await pair.Suppliers.ImportAsync(DockingPair.Platform, new ImportRequest(supplier.Id, upId, product.CategoryId, MarkupKind.PlusPercent, "1e1", PriceRounding.Fen));
+        Assert.NotNull(bad);
+    }
+
+    [Fact]
+    public async Task Sync_makes_prices_follow_upstream_and_takes_a_product_off_shelf_with_an_alert_when_cost_exceeds_its_price()
+    {
+        var upA = await pair.CreateUpstreamProductAsync(Unique("点券C-"), 500, Unique("K-"));
+        var upB = await pair.CreateUpstreamProductAsync(Unique("点券D-"), 500, Unique("K-"));
+        var (supplier, _) = await pair.AddSupplierAsync();
+        var follows = await pair.ImportAsync(supplier.Id, upA, MarkupKind.PlusAmount, "1.00", PriceRounding.Fen);
+        var fixedPrice = await pair.ImportAsync(supplier.Id, upB, MarkupKind.Fixed, "8.00", PriceRounding.Fen);
+
+        await pair.SetUpstreamPriceAsync(upA, 700);
+        await pair.SetUpstreamPriceAsync(upB, 900);
+        await pair.Downstream.Services.GetRequiredService<SupplierSync>().SyncAsync();
+
+        await using var db = pair.Downstream.NewContext();
+        var a = await db.Products.SingleAsync(p => p.Id == follows);
+        Assert.Equal(800, a.BasePrice.Fen);
+        Assert.True(a.OnShelf);
+        var b = await db.Products.SingleAsync(p => p.Id == fixedPrice);
+        Assert.False(b.OnShelf);
+        Assert.Equal(SupplyProblem.CostAbovePrice, (await db.SupplierProducts.SingleAsync(l => l.ProductId == fixedPrice)).Problem);
+        Assert.Contains(await db.AuditEntries.Where(e => e.Action == "supplier.off_shelf").Select(e => e.Target).ToListAsync(), t => t == b.Name);
+        Assert.Contains(pair.Downstream.Alerts.Alerts, x => x.Kind == SupplyAlertKind.CostAbovePrice && x.Subject == b.Name);
+
+        // The cost comes back under the price: sync puts it back on shelf.
+        await pair.SetUpstreamPriceAsync(upB, 600);
+        await pair.Downstream.Services.GetRequiredService<SupplierSync>().SyncAsync();
+        await using var db2 = pair.Downstream.NewContext();
+        Assert.True((await db2.Products.SingleAsync(p => p.Id == fixedPrice)).OnShelf);
+    }
+
+    [Fact]
+    public async Task An_order_is_procured_upstream_outside_checkout_and_the_buyer_sees_the_upstream_card_keys()
+    {
+        var key = Unique("CHAIN-KEY-");
+        var upId = await pair.CreateUpstreamProductAsync(Unique("点券E-"), 300, key);
+        var (supplier, _) = await pair.AddSupplierAsync();
+        var productId = await pair.ImportAsync(supplier.Id, upId, MarkupKind.PlusAmount, "0.50", PriceRounding.Fen);
+        var upstreamBalance = await DockingPair.BalanceAsync(pair.Upstream);
+        var downstreamBalance = await DockingPair.BalanceAsync(pair.Downstream);
+
+        var checkout = await pair.BuyDownstreamAsync(productId);
+        Assert.True(checkout.Succeeded, checkout.Error);
+        await using (var db = pair.Downstream.NewContext())
+        {
+            var order = await db.Orders.SingleAsync(o => o.Number == checkout.OrderNumber);
+            Assert.Equal(OrderStatus.Processing, order.Status);
+            Assert.Equal(ProcurementStatus.Pending, (await db.Procurements.SingleAsync(p => p.OrderId == order.Id)).Status);
+        }
+        // Checkout made no upstream call: nothing was bought there yet.
+        Assert.Equal(upstreamBalance, await DockingPair.BalanceAsync(pair.Upstream));
+        Assert.Equal(downstreamBalance - 350, await DockingPair.BalanceAsync(pair.Downstream));
+
+        var procurement = await pair.WorkQueueUntilDoneAsync(checkout.OrderNumber!);
+        Assert.Equal(ProcurementStatus.Delivered, procurement.Status);
+        var view = await pair.Downstream.Services.GetRequiredService<OrderService>().GetForBuyerAsync(checkout.OrderNumber!, await DockingPair.BuyerIdAsync(pair.Downstream));
+        Assert.Equal(OrderStatus.Delivered, view!.Order.Status);
+        Assert.Equal([key], view.Keys);
+        Assert.Equal(upstreamBalance - 300, await DockingPair.BalanceAsync(pair.Upstream));
+        await using (var db = pair.Downstream.NewContext())
+            Assert.DoesNotContain(key, (await db.CardKeys.SingleAsync(k => k.OrderId == view.Order.Id)).SecretCipher);
+
+        // Exactly one order upstream, under our client_order_no.
+        await using (var db = pair.Upstream.NewContext())
+            Assert.Equal(1, await db.Orders.CountAsync(o => o.IdempotencyKey!.EndsWith(":" + procurement.ClientOrderNo)));
+    }
+
+    [Fact]
+    public async Task The_backup_supplier_takes_over_when_the_primary_is_unreachable()
+    {
+        var key = Unique("BACKUP-KEY-");
+        var upId = await pair.CreateUpstreamProductAsync(Unique("点券F-"), 200, key);
+        var (real, _) = await pair.AddSupplierAsync("真上游");
+        var productId = await pair.ImportAsync(real.Id, upId, MarkupKind.PlusAmount, "0.10", PriceRounding.Fen);
+        var (dead, error) = await pair.Suppliers.AddAsync(DockingPair.Platform, Station.MainStationId, "已关停的上游", $"http://127.0.0.1:{DeadPort()}", "km_dead", "secret");
+        Assert.Null(error);
+        await using (var db = pair.Downstream.NewContext())
+            await db.SupplierProducts.Where(l => l.ProductId == productId).ExecuteUpdateAsync(u => u.SetProperty(l => l.SupplierId, dead!.Id));
+        int linkId;
+        await using (var db = pair.Downstream.NewContext())
+            linkId = await db.SupplierProducts.Where(l => l.ProductId == productId).Select(l => l.Id).SingleAsync();
+        Assert.Null(await pair.Suppliers.SetBackupAsync(DockingPair.Platform, linkId, real.Id, upId));
+
+        var checkout = await pair.BuyDownstreamAsync(productId);
+        Assert.True(checkout.Succeeded, checkout.Error);
+        var procurement = await pair.WorkQueueUntilDoneAsync(checkout.OrderNumber!);
+        Assert.Equal(ProcurementStatus.Delivered, procurement.Status);
+        Assert.True(procurement.OnBackup);
+        Assert.Equal(real.Id, procurement.SupplierId);
+        var view = await pair.Downstream.Services.GetRequiredService<OrderService>().GetForBuyerAsync(checkout.OrderNumber!, await DockingPair.BuyerIdAsync(pair.Downstream));
+        Assert.Equal([key], view!.Keys);
+        await using (var db = pair.Downstream.NewContext())
+            Assert.True(await db.AuditEntries.AnyAsync(e => e.Action == "procurement.backup" && e.Target == checkout.OrderNumber));
+    }
+
+    [Fact]
+    public async Task A_procurement_that_finally_fails_refunds_the_buyer_to_balance_and_alerts_the_owner()
+    {
+        var upId = await pair.CreateUpstreamProductAsync(Unique("点券G-"), 200, Unique("K-"));
+        var (real, _) = await pair.AddSupplierAsync();
+        var productId = await pair.ImportAsync(real.Id, upId, MarkupKind.PlusAmount, "0.10", PriceRounding.Fen);
+        var (dead, _) = await pair.Suppliers.AddAsync(DockingPair.Platform, Station.MainStationId, "已关停的上游", $"http://127.0.0.1:{DeadPort()}", "km_dead", "secret");
+        await using (var db = pair.Downstream.NewContext())
+            await db.SupplierProducts.Where(l => l.ProductId == productId).ExecuteUpdateAsync(u => u.SetProperty(l => l.SupplierId, dead!.Id));
+        var before = await DockingPair.BalanceAsync(pair.Downstream);
+
+        var checkout = await pair.BuyDownstreamAsync(productId);
+        Assert.Equal(before - 210, await DockingPair.BalanceAsync(pair.Downstream));
+        var procurement = await pair.WorkQueueUntilDoneAsync(checkout.OrderNumber!);
+        Assert.Equal(ProcurementStatus.Failed, procurement.Status);
+        Assert.Equal(Procurement.AttemptsPerSupplier, procurement.Attempts);
+        await using (var db = pair.Downstream.NewContext())
+            Assert.Equal(OrderStatus.Refunded, (await db.Orders.SingleAsync(o => o.Number == checkout.OrderNumber)).Status);
+        Assert.Equal(before, await DockingPair.BalanceAsync(pair.Downstream));
+        Assert.Contains(pair.Downstream.Alerts.Alerts, a => a.Kind == SupplyAlertKind.ProcurementFailed && a.Subject == checkout.OrderNumber);
+    }
+
+    [Fact]
+    public async Task Replayed_and_expired_signed_requests_from_the_downstream_client_are_refused()
+    {
+        var (_, endpoint) = await pair.AddSupplierAsync();
+        var client = pair.Downstream.Services.GetRequiredService<SupplierClient>();
+        var nonce = Unique("replay-");
+        using (var first = await client.SendRawAsync(client.Build(endpoint, HttpMethod.Get, "ping", null, nonce: nonce)))
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        using (var replay = await client.SendRawAsync(client.Build(endpoint, HttpMethod.Get, "ping", null, nonce: nonce)))
+            await AssertRefusedAsync(replay, "auth.replay");
+        using (var stale = await client.SendRawAsync(client.Build(endpoint, HttpMethod.Get, "ping", null, timestamp: DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 301)))
+            await AssertRefusedAsync(stale, "auth.timestamp");
+        var ex = await Assert.ThrowsAsync<SupplierException>(() => client.PingAsync(endpoint with { Secret = "forged" }));
+        Assert.Equal("auth.signature", ex.Code);
+        Assert.False(ex.Unreachable);
+    }
+
+    static async Task AssertRefusedAsync(HttpResponseMessage response, string code)
+    {
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal(code, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("code").GetString());
+    }
+
+    /// <summary>A loopback port nobody listens on.</summary>
+    internal static int DeadPort()
+    {
+        using var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+}
+
+public sealed class SqliteDockingChainTests(DockingPair pair) : DockingChainTests<DockingPair>(pair), IClassFixture<DockingPair>;
+
+public sealed class PostgresDockingChainTests(PostgresDockingPair pair) : DockingChainTests<PostgresDockingPair>(pair), IClassFixture<PostgresDockingPair>;

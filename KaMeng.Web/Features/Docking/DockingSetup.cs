@@ -1,0 +1,31 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace KaMeng.Web.Features.Docking;
+
+/// <summary>KaMeng:Docking settings.</summary>
+public sealed class DockingOptions
+{
+    /// <summary>Run the queue and the sync in this process (off in tests that drive them by hand).</summary>
+    public bool Background { get; set; } = true;
+    public int PollSeconds { get; set; } = 5;
+    public int SyncMinutes { get; set; } = 10;
+    public double RetryBaseSeconds { get; set; } = 15;
+    public int TimeoutSeconds { get; set; } = 15;
+}
+
+public static class DockingSetup
+{
+    public static WebApplicationBuilder AddDocking(this WebApplicationBuilder builder)
+    {
+        builder.Services.Configure<DockingOptions>(builder.Configuration.GetSection("KaMeng:Docking"));
+        var timeout = builder.Configuration.GetValue("KaMeng:Docking:TimeoutSeconds", 15);
+        builder.Services.AddHttpClient<SupplierClient>(c => c.Timeout = TimeSpan.FromSeconds(timeout));
+        builder.Services.AddSingleton<SupplierService>();
+        builder.Services.AddSingleton<SupplierSync>();
+        builder.Services.AddSingleton<ProcurementProcessor>();
+        // The notification centre replaces this when it is merged.
+        builder.Services.TryAddSingleton<ISupplyAlerts, LoggedSupplyAlerts>();
+        builder.Services.AddHostedService<DockingWorker>();
+        return builder;
+    }
+}
