@@ -990,6 +990,72 @@ namespace KaMeng.Data.Migrations.Postgres
                     b.ToTable("PriceRules");
                 });
 
+            modelBuilder.Entity("KaMeng.Domain.Procurement", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("ClientOrderNo")
+                        .IsRequired()
+                        .HasMaxLength(48)
+                        .HasColumnType("character varying(48)");
+
+                    b.Property<DateTimeOffset?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<DateTimeOffset>("NextAttemptAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("OnBackup")
+                        .HasColumnType("boolean");
+
+                    b.Property<long>("OrderId")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("StationId")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("SupplierId")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("SupplierProductId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("UpstreamOrderNo")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<int>("UpstreamProductId")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrderId")
+                        .IsUnique();
+
+                    b.HasIndex("SupplierProductId");
+
+                    b.HasIndex("Status", "NextAttemptAt");
+
+                    b.ToTable("Procurements");
+                });
+
             modelBuilder.Entity("KaMeng.Domain.Product", b =>
                 {
                     b.Property<int>("Id")
@@ -1587,6 +1653,116 @@ namespace KaMeng.Data.Migrations.Postgres
                     b.ToTable("StorePageVersions");
                 });
 
+            modelBuilder.Entity("KaMeng.Domain.Supplier", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("BaseUrl")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset?>("LastCheckedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<bool>("Reachable")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("SecretCipher")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)");
+
+                    b.Property<int>("StationId")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StationId");
+
+                    b.ToTable("Suppliers");
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.SupplierProduct", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<int?>("BackupSupplierId")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("BackupUpstreamProductId")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Markup")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("MarkupValue")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Problem")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("ProductId")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Rounding")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("StationId")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("SupplierId")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset?>("SyncedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("UpstreamPrice")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("UpstreamProductId")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("UpstreamStock")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("BackupSupplierId");
+
+                    b.HasIndex("ProductId")
+                        .IsUnique();
+
+                    b.HasIndex("SupplierId");
+
+                    b.ToTable("SupplierProducts");
+                });
+
             modelBuilder.Entity("KaMeng.Domain.Wallet", b =>
                 {
                     b.Property<int>("Id")
@@ -1990,6 +2166,21 @@ namespace KaMeng.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("KaMeng.Domain.Procurement", b =>
+                {
+                    b.HasOne("KaMeng.Domain.Order", null)
+                        .WithMany()
+                        .HasForeignKey("OrderId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("KaMeng.Domain.SupplierProduct", null)
+                        .WithMany()
+                        .HasForeignKey("SupplierProductId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("KaMeng.Domain.Product", b =>
                 {
                     b.HasOne("KaMeng.Domain.Category", "Category")
@@ -2111,6 +2302,35 @@ namespace KaMeng.Data.Migrations.Postgres
                         .WithMany("Versions")
                         .HasForeignKey("PageId")
                         .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.Supplier", b =>
+                {
+                    b.HasOne("KaMeng.Domain.Station", null)
+                        .WithMany()
+                        .HasForeignKey("StationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.SupplierProduct", b =>
+                {
+                    b.HasOne("KaMeng.Domain.Supplier", null)
+                        .WithMany()
+                        .HasForeignKey("BackupSupplierId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("KaMeng.Domain.Product", null)
+                        .WithMany()
+                        .HasForeignKey("ProductId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("KaMeng.Domain.Supplier", null)
+                        .WithMany()
+                        .HasForeignKey("SupplierId")
+                        .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });
 

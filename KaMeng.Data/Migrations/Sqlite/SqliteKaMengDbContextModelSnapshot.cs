@@ -950,6 +950,70 @@ namespace KaMeng.Data.Migrations.Sqlite
                     b.ToTable("PriceRules");
                 });
 
+            modelBuilder.Entity("KaMeng.Domain.Procurement", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ClientOrderNo")
+                        .IsRequired()
+                        .HasMaxLength(48)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("CompletedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("NextAttemptAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("OnBackup")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OrderId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("StationId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("SupplierId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("SupplierProductId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UpstreamOrderNo")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("UpstreamProductId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrderId")
+                        .IsUnique();
+
+                    b.HasIndex("SupplierProductId");
+
+                    b.HasIndex("Status", "NextAttemptAt");
+
+                    b.ToTable("Procurements");
+                });
+
             modelBuilder.Entity("KaMeng.Domain.Product", b =>
                 {
                     b.Property<int>("Id")
@@ -1529,6 +1593,112 @@ namespace KaMeng.Data.Migrations.Sqlite
                     b.ToTable("StorePageVersions");
                 });
 
+            modelBuilder.Entity("KaMeng.Domain.Supplier", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("BaseUrl")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LastCheckedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Reachable")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SecretCipher")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("StationId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StationId");
+
+                    b.ToTable("Suppliers");
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.SupplierProduct", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("BackupSupplierId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("BackupUpstreamProductId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Markup")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("MarkupValue")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Problem")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ProductId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Rounding")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("StationId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("SupplierId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SyncedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UpstreamPrice")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("UpstreamProductId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("UpstreamStock")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("BackupSupplierId");
+
+                    b.HasIndex("ProductId")
+                        .IsUnique();
+
+                    b.HasIndex("SupplierId");
+
+                    b.ToTable("SupplierProducts");
+                });
+
             modelBuilder.Entity("KaMeng.Domain.Wallet", b =>
                 {
                     b.Property<int>("Id")
@@ -1922,6 +2092,21 @@ namespace KaMeng.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("KaMeng.Domain.Procurement", b =>
+                {
+                    b.HasOne("KaMeng.Domain.Order", null)
+                        .WithMany()
+                        .HasForeignKey("OrderId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("KaMeng.Domain.SupplierProduct", null)
+                        .WithMany()
+                        .HasForeignKey("SupplierProductId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("KaMeng.Domain.Product", b =>
                 {
                     b.HasOne("KaMeng.Domain.Category", "Category")
@@ -2043,6 +2228,35 @@ namespace KaMeng.Data.Migrations.Sqlite
                         .WithMany("Versions")
                         .HasForeignKey("PageId")
                         .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.Supplier", b =>
+                {
+                    b.HasOne("KaMeng.Domain.Station", null)
+                        .WithMany()
+                        .HasForeignKey("StationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.SupplierProduct", b =>
+                {
+                    b.HasOne("KaMeng.Domain.Supplier", null)
+                        .WithMany()
+                        .HasForeignKey("BackupSupplierId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("KaMeng.Domain.Product", null)
+                        .WithMany()
+                        .HasForeignKey("ProductId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("KaMeng.Domain.Supplier", null)
+                        .WithMany()
+                        .HasForeignKey("SupplierId")
+                        .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });
 
