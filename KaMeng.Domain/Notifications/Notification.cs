@@ -9,6 +9,7 @@ public enum NotificationEvent
     ReportReady = 4,
     SubstationOpened = 5,
     System = 6,
+    SupplyProblem = 7,
 }
 
 [Flags]
@@ -29,11 +30,12 @@ public static class NotificationEventNames
         NotificationEvent.WithdrawalDecided => "提现审核结果",
         NotificationEvent.ReportReady => "报表已生成",
         NotificationEvent.SubstationOpened => "新开下级分站",
+        NotificationEvent.SupplyProblem => "上游供货异常",
         _ => "系统通知",
     };
 
     public static readonly NotificationEvent[] Choosable =
-        [NotificationEvent.LowStock, NotificationEvent.OrderFailed, NotificationEvent.WithdrawalDecided, NotificationEvent.ReportReady, NotificationEvent.SubstationOpened];
+        [NotificationEvent.LowStock, NotificationEvent.OrderFailed, NotificationEvent.WithdrawalDecided, NotificationEvent.ReportReady, NotificationEvent.SubstationOpened, NotificationEvent.SupplyProblem];
 }
 
 /// <summary>站内信: one message in one user's notification centre.</summary>

@@ -5,10 +5,9 @@ namespace KaMeng.Web.Features.Docking;
 /// <summary>KaMeng:Docking settings.</summary>
 public sealed class DockingOptions
 {
-    /// <summary>Run the queue and the sync in this process (off in tests that drive them by hand).</summary>
+    /// <summary>Work the procurement queue in this process (off in tests that drive it by hand).</summary>
     public bool Background { get; set; } = true;
     public int PollSeconds { get; set; } = 5;
-    public int SyncMinutes { get; set; } = 10;
     public double RetryBaseSeconds { get; set; } = 15;
     public int TimeoutSeconds { get; set; } = 15;
 }
@@ -24,7 +23,7 @@ public static class DockingSetup
         builder.Services.AddSingleton<SupplierSync>();
         builder.Services.AddSingleton<ProcurementProcessor>();
         // The notification centre replaces this when it is merged.
-        builder.Services.TryAddSingleton<ISupplyAlerts, LoggedSupplyAlerts>();
+        builder.Services.AddSingleton<ISupplyAlerts, NotifiedSupplyAlerts>();
         builder.Services.AddHostedService<DockingWorker>();
         return builder;
     }

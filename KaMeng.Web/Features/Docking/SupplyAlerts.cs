@@ -11,11 +11,15 @@ public interface ISupplyAlerts
     Task RaiseAsync(SupplyAlert alert, CancellationToken ct = default);
 }
 
-public sealed class LoggedSupplyAlerts(ILogger<LoggedSupplyAlerts> log) : ISupplyAlerts
+/// <summary>Supply alerts go to the station owner's notification centre (and their chosen email/webhook channels).</summary>
+public sealed class NotifiedSupplyAlerts(KaMeng.Web.Features.Notifications.Notifier notifier, ILogger<NotifiedSupplyAlerts> log) : ISupplyAlerts
 {
     public Task RaiseAsync(SupplyAlert alert, CancellationToken ct = default)
     {
         log.LogWarning("Supply alert {Kind} for station {StationId}: {Subject} — {Detail}", alert.Kind, alert.StationId, alert.Subject, alert.Detail);
+        var link = alert.Kind == SupplyAlertKind.ProcurementFailed ? "/admin/orders" : "/admin/suppliers";
+        notifier.Publish(new KaMeng.Web.Features.Notifications.NotificationRequest(KaMeng.Domain.NotificationEvent.SupplyProblem,
+            $"上游供货异常：{alert.Subject}", alert.Detail, link, StationId: alert.StationId, Data: new { kind = alert.Kind.ToString() }));
         return Task.CompletedTask;
     }
 }

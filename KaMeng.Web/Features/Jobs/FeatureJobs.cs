@@ -1,4 +1,5 @@
 using KaMeng.Web.Features.Dashboard;
+using KaMeng.Web.Features.Docking;
 using KaMeng.Web.Features.Payments;
 using Quartz;
 
@@ -40,5 +41,16 @@ public sealed class EPayReconciliationJob(EPayReconciliation reconciliation) : I
         context.Result = r.Checked == 0
             ? JobRunReport.Skipped("没有待核对的支付")
             : JobRunReport.Succeeded($"核对 {r.Checked} 笔，补单 {r.Completed} 笔，异常 {r.Mismatches} 笔，查询失败 {r.Errors} 笔");
+    }
+}
+
+/// <summary>上游同步: prices follow each supplier, and products whose supplier is gone or costs more go off shelf.</summary>
+[DisallowConcurrentExecution]
+public sealed class SupplierSyncJob(SupplierSync sync) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken ct = default)
+    {
+        var n = await sync.SyncAsync(ct);
+        context.Result = n > 0 ? JobRunReport.Succeeded($"更新 {n} 个上游商品") : JobRunReport.Skipped("上游商品无变化");
     }
 }

@@ -44,9 +44,11 @@ public static class JobCatalog
         "按 GMV 增长、复购率、退款率与合规重新计算各分站评级", "0 45 2 * * ?", typeof(StationRatingJob), MisfirePolicy.FireOnceNow);
     public static readonly JobDefinition EPayReconciliation = new("epay-reconciliation", "支付补单",
         "向支付网关查询近 24 小时未到账的支付，网关已付款的自动补单", "0 0/5 * * * ?", typeof(EPayReconciliationJob), MisfirePolicy.FireOnceNow);
+    public static readonly JobDefinition SupplierSync = new("supplier-sync", "上游同步",
+        "按上游价格与库存更新对接商品，成本高于售价或上游不可用时自动下架", "0 0/10 * * * ?", typeof(SupplierSyncJob), MisfirePolicy.FireOnceNow);
 
     public static readonly IReadOnlyList<JobDefinition> All =
-        [RestockAlerts, ExpireUnpaidOrders, ShelfSchedule, ExportCleanup, ScheduledReports, RollupCheck, StationRating, EPayReconciliation];
+        [RestockAlerts, ExpireUnpaidOrders, ShelfSchedule, ExportCleanup, ScheduledReports, RollupCheck, StationRating, EPayReconciliation, SupplierSync];
 
     public static JobDefinition? Find(string key) => All.FirstOrDefault(j => j.Key == key);
 
