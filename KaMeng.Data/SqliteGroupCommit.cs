@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 namespace KaMeng.Data;
 
 /// <summary>
-/// Group commit for SQLite business transactions (decision record 0006-perf). SQLite has one writer at a time and a
+/// Group commit for SQLite business transactions (decision record 0006). SQLite has one writer at a time and a
 /// commit is the expensive part of a short transaction (its pages written to the WAL, the WAL index updated), so the
 /// writer takes every body queued meanwhile and runs them in one transaction on its own connection, each inside its own
 /// SAVEPOINT: a body that refuses or throws is rolled back to its savepoint alone, the others stay. One COMMIT ends the
