@@ -23,13 +23,17 @@ public class ThemeTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
         await Assertions.Expect(page.GetByTestId("choose-theme-dark")).ToContainTextAsync("已选择");
 
         // A bad value is refused in Chinese and not saved.
+        // The editor checks the value as it arrives (the inline message proves the circuit has it) and refuses to save it.
         await RadzenUi.FillAsync(page, "品牌色", "red;}body{display:none");
+        await Assertions.Expect(page.GetByTestId("token-error")).ToContainTextAsync("颜色须为", new() { Timeout = 20_000 });
         await page.GetByTestId("save-theme").ClickAsync();
-        await Assertions.Expect(new AdminPage(page).Notification("颜色须为")).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await Assertions.Expect(page.GetByTestId("theme-save-status")).ToContainTextAsync("未保存：", new() { Timeout = 20_000 });
+        await Assertions.Expect(page.GetByTestId("theme-save-status")).ToContainTextAsync("颜色须为");
 
         await RadzenUi.FillAsync(page, "品牌色", "#e91e63");
+        await Assertions.Expect(page.GetByTestId("token-error")).ToHaveCountAsync(0, new() { Timeout = 20_000 });
         await page.GetByTestId("save-theme").ClickAsync();
-        await Assertions.Expect(new AdminPage(page).Notification("主题已保存")).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await Assertions.Expect(page.GetByTestId("theme-save-status")).ToHaveTextAsync("主题已保存", new() { Timeout = 20_000 });
         await BrowserFixture.ScreenshotsAsync(page, "theme-editor");
 
         var store = await fx.NewPageAsync(mobile: true);
