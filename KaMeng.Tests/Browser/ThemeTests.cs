@@ -25,12 +25,14 @@ public class ThemeTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
         // A bad value is refused in Chinese and not saved.
         // The editor checks the value as it arrives (the inline message proves the circuit has it) and refuses to save it.
         await RadzenUi.FillAsync(page, "品牌色", "red;}body{display:none");
+        await page.Keyboard.PressAsync("Tab"); // the text box reports its value on change (blur)
         await Assertions.Expect(page.GetByTestId("token-error")).ToContainTextAsync("颜色须为", new() { Timeout = 20_000 });
         await page.GetByTestId("save-theme").ClickAsync();
         await Assertions.Expect(page.GetByTestId("theme-save-status")).ToContainTextAsync("未保存：", new() { Timeout = 20_000 });
         await Assertions.Expect(page.GetByTestId("theme-save-status")).ToContainTextAsync("颜色须为");
 
         await RadzenUi.FillAsync(page, "品牌色", "#e91e63");
+        await page.Keyboard.PressAsync("Tab");
         await Assertions.Expect(page.GetByTestId("token-error")).ToHaveCountAsync(0, new() { Timeout = 20_000 });
         await page.GetByTestId("save-theme").ClickAsync();
         await Assertions.Expect(page.GetByTestId("theme-save-status")).ToHaveTextAsync("主题已保存", new() { Timeout = 20_000 });
