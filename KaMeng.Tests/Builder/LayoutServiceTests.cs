@@ -48,7 +48,9 @@ public class LayoutServiceTests(KaMengApp app) : IClassFixture<KaMengApp>
     {
         var pageId = await CustomPageAsync(2, "about");
         using var http = app.NewHttpClient();
-        Assert.Contains("页面不存在", await http.GetStringAsync("/s/demo/p/about"));
+        var unpublished = await http.GetAsync("/s/demo/p/about");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, unpublished.StatusCode);
+        Assert.Contains("页面不存在", await unpublished.Content.ReadAsStringAsync());
         Assert.Null(await Layouts.PublishAsync(2, pageId, Platform));
         var html = await http.GetStringAsync("/s/demo/p/about");
         Assert.Contains("data-block-type=\"rich-text\"", html);

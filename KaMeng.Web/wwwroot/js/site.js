@@ -35,3 +35,25 @@ document.addEventListener('submit', (e) => {
   }
   form.querySelectorAll('button[type=submit]').forEach((b) => { b.disabled = true; b.textContent = '提交中…'; });
 }, true);
+
+// 轮播图: a banner with data-interval advances one slide every N seconds and wraps; it waits while hovered or focused and
+// stays still for people who ask for reduced motion. One ticker reads the DOM each time, so it survives enhanced navigation.
+(() => {
+  if (window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches) return;
+  const since = new WeakMap();
+  setInterval(() => {
+    const now = Date.now();
+    for (const banner of document.querySelectorAll('.km-banner[data-interval]')) {
+      const ms = Number(banner.dataset.interval) * 1000;
+      if (!since.has(banner) || !(ms > 0) || banner.matches(':hover, :focus-within')) { since.set(banner, now); continue; }
+      if (now - since.get(banner) < ms) continue;
+      since.set(banner, now);
+      const slides = [...banner.querySelectorAll('.km-slide')];
+      if (slides.length < 2) continue;
+      const current = Number(banner.dataset.slide || 0);
+      const next = (current + 1) % slides.length;
+      banner.scrollTo({ left: slides[next].offsetLeft - slides[0].offsetLeft, behavior: 'smooth' });
+      banner.dataset.slide = String(next);
+    }
+  }, 250);
+})();
