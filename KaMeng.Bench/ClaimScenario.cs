@@ -73,34 +73,31 @@ public static class ClaimScenario
         if (!o.SkipRaw)
         {
             // As before: one transaction per order, a new command per statement.
-            await using (var db = await BenchDatabase.CreateAsync(o.Provider, o.PgAdmin))
-            {
-                var buyers = await db.AddBuyersAsync(o.Buyers, balance);
-                var warm = await db.AddCardKeyProductAsync("预热卡", warmKeys, PriceFen);
-                var product = await db.AddCardKeyProductAsync("基准卡", o.Keys, PriceFen);
-                var warmRaw = new RawCheckout(db, warm);
-                var rawCheckout = new RawCheckout(db, product);
-                await RunWorkersAsync(buyers, async b => Code(await warmRaw.PlaceAsync(b)));
-                raw = await RunWorkersAsync(buyers, async b => Code(await rawCheckout.PlaceAsync(b)));
-                rawCheck = await VerifyAsync(db, product, o.Keys);
-                await warmRaw.DisposeAsync();
-                await rawCheckout.DisposeAsync();
-                Print("raw ADO.NET, one transaction per order (same steps, no EF Core)", raw, rawCheck);
-            }
+            (raw, rawCheck) = await RunRawAsync("raw ADO.NET, one transaction per order (same steps, no EF Core)",
+                (db, p) => new RawCheckout(db, p), (c, b) => c.PlaceAsync(b), c => c.DisposeAsync());
+            // The service group-commits on SQLite: the fair baseline does the same with plain prepared SQL.
             if (o.Provider == DatabaseProvider.Sqlite)
-            {
-                // The service group-commits on SQLite: the fair baseline does the same with plain prepared SQL.
-                await using var db = await BenchDatabase.CreateAsync(o.Provider, o.PgAdmin);
-                var buyers = await db.AddBuyersAsync(o.Buyers, balance);
-                var warm = await db.AddCardKeyProductAsync("预热卡", warmKeys, PriceFen);
-                var product = await db.AddCardKeyProductAsync("基准卡", o.Keys, PriceFen);
-                await using (var warmRaw = new RawGroupCheckout(db, warm))
-                    await RunWorkersAsync(buyers, async b => Code(await warmRaw.PlaceAsync(b)));
-                await using (var rawCheckout = new RawGroupCheckout(db, product))
-                    rawGroup = await RunWorkersAsync(buyers, async b => Code(await rawCheckout.PlaceAsync(b)));
-                rawGroupCheck = await VerifyAsync(db, product, o.Keys);
-                Print("raw ADO.NET, group commit and prepared statements (same steps, no EF Core)", rawGroup, rawGroupCheck);
-            }
+                (rawGroup, rawGroupCheck) = await RunRawAsync("raw ADO.NET, group commit and prepared statements (same steps, no EF Core)",
+                    (db, p) => new RawGroupCheckout(db, p), (c, b) => c.PlaceAsync(b), c => c.DisposeAsync());
+        }
+
+        // A raw baseline on its own fresh database: the warm-up product bought out, then the measured one, then verified.
+        async Task<(RunResult Run, Verification Check)> RunRawAsync<T>(string label, Func<BenchDatabase, Product, T> create,
+            Func<T, Buyer, Task<RawOutcome>> place, Func<T, ValueTask> dispose)
+        {
+            await using var db = await BenchDatabase.CreateAsync(o.Provider, o.PgAdmin);
+            var buyers = await db.AddBuyersAsync(o.Buyers, balance);
+            var warm = await db.AddCardKeyProductAsync("预热卡", warmKeys, PriceFen);
+            var product = await db.AddCardKeyProductAsync("基准卡", o.Keys, PriceFen);
+            var warmRaw = create(db, warm);
+            await RunWorkersAsync(buyers, async b => Code(await place(warmRaw, b)));
+            await dispose(warmRaw);
+            var checkout = create(db, product);
+            var run = await RunWorkersAsync(buyers, async b => Code(await place(checkout, b)));
+            await dispose(checkout);
+            var check = await VerifyAsync(db, product, o.Keys);
+            Print(label, run, check);
+            return (run, check);
         }
         static string? Code(RawOutcome r) => r switch { RawOutcome.Delivered => null, RawOutcome.OutOfStock => "checkout.stock", _ => "checkout.balance" };
 

@@ -21,24 +21,6 @@ public abstract class StatRow
 
     public StatCounters Counters => new() { Created = Created, Paid = Paid, PaidQuantity = PaidQuantity, GmvFen = GmvFen, ProfitFen = ProfitFen, BalancePaid = BalancePaid, EPayPaid = EPayPaid, CohortPaid = CohortPaid, CohortDelivered = CohortDelivered, CohortFailed = CohortFailed, CohortCancelled = CohortCancelled, Refunds = Refunds, RefundFen = RefundFen, RefundProfitFen = RefundProfitFen };
 
-    public void Add(StatCounters c)
-    {
-        Created += c.Created;
-        Paid += c.Paid;
-        PaidQuantity += c.PaidQuantity;
-        GmvFen += c.GmvFen;
-        ProfitFen += c.ProfitFen;
-        BalancePaid += c.BalancePaid;
-        EPayPaid += c.EPayPaid;
-        CohortPaid += c.CohortPaid;
-        CohortDelivered += c.CohortDelivered;
-        CohortFailed += c.CohortFailed;
-        CohortCancelled += c.CohortCancelled;
-        Refunds += c.Refunds;
-        RefundFen += c.RefundFen;
-        RefundProfitFen += c.RefundProfitFen;
-    }
-
     /// <summary>Column names of the counters, in the order of <see cref="StatCounters"/> (raw upserts use them).</summary>
     public static readonly string[] CounterColumns = ["Created", "Paid", "PaidQuantity", "GmvFen", "ProfitFen", "BalancePaid", "EPayPaid", "CohortPaid", "CohortDelivered", "CohortFailed", "CohortCancelled", "Refunds", "RefundFen", "RefundProfitFen"];
 

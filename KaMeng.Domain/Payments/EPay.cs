@@ -19,6 +19,16 @@ public static class EPaySignature
         return Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(text)));
     }
 
+    /// <summary>The parameters with their sign and sign_type=MD5, as a query string (without '?'): sorted by name, values URL-encoded.
+    /// What goes to submit.php and what a gateway sends to the notify URL.</summary>
+    public static string SignedQuery(IEnumerable<KeyValuePair<string, string?>> parameters, string key)
+    {
+        var p = new SortedDictionary<string, string?>(parameters.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal), StringComparer.Ordinal);
+        p["sign"] = Sign(p, key);
+        p["sign_type"] = "MD5";
+        return string.Join("&", p.Select(kv => kv.Key + "=" + Uri.EscapeDataString(kv.Value ?? "")));
+    }
+
     /// <summary>Constant-time comparison against the expected signature; anything not 32 hex characters is refused.</summary>
     public static bool Verify(IEnumerable<KeyValuePair<string, string?>> parameters, string? sign, string key)
     {

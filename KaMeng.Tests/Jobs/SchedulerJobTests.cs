@@ -13,15 +13,7 @@ public class SchedulerJobTests(KaMengApp app) : IClassFixture<KaMengApp>
 {
     JobAdminService Jobs => app.Services.GetRequiredService<JobAdminService>();
 
-    static async Task WaitForAsync(Func<Task<bool>> condition, string what, int seconds = 90)
-    {
-        var until = DateTime.UtcNow.AddSeconds(seconds);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > until) throw new TimeoutException("Timed out waiting for " + what);
-            await Task.Delay(100);
-        }
-    }
+    static Task WaitForAsync(Func<Task<bool>> condition, string what) => Poll.UntilAsync(condition, what, 90);
 
     async Task<long> RunCountAsync(JobDefinition job)
     {

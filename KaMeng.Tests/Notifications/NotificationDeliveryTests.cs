@@ -41,15 +41,7 @@ public class NotificationDeliveryTests : IAsyncLifetime
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
-    static async Task WaitForAsync(Func<bool> condition, string what, int seconds = 60)
-    {
-        var until = DateTime.UtcNow.AddSeconds(seconds);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > until) throw new TimeoutException("Timed out waiting for " + what);
-            await Task.Delay(100);
-        }
-    }
+    static Task WaitForAsync(Func<bool> condition, string what) => Poll.UntilAsync(condition, what, 60);
 
     /// <summary>aiosmtpd writing every message it accepts into a Maildir.</summary>
     sealed class SmtpServer : IAsyncDisposable

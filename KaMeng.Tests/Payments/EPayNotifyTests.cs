@@ -45,17 +45,8 @@ public abstract class EPayNotifyTests(DatabaseProvider provider) : IAsyncLifetim
     }
 
     static Dictionary<string, StringValues> Notify(string outTradeNo, string money, string key, string tradeNo = "2026112200000001",
-        string type = "alipay", string pid = "1001", string status = "TRADE_SUCCESS")
-    {
-        var p = new Dictionary<string, string?>
-        {
-            ["pid"] = pid, ["trade_no"] = tradeNo, ["out_trade_no"] = outTradeNo, ["type"] = type, ["name"] = outTradeNo,
-            ["money"] = money, ["trade_status"] = status,
-        };
-        p["sign"] = EPaySignature.Sign(p, key);
-        p["sign_type"] = "MD5";
-        return p.ToDictionary(kv => kv.Key, kv => new StringValues(kv.Value));
-    }
+        string type = "alipay", string pid = "1001", string status = "TRADE_SUCCESS") =>
+        SignedNotify.Parameters(outTradeNo, money, key, tradeNo, type, pid, status).ToDictionary(kv => kv.Key, kv => new StringValues(kv.Value));
 
     async Task<Order> ReloadAsync(Order order)
     {

@@ -46,17 +46,6 @@ public class EPayWebTests : IClassFixture<BrowserFixture>
         return await db.Orders.Where(o => o.Id == order.Id).Select(o => o.Status).SingleAsync();
     }
 
-    static string NotifyQuery(string no, string money, string tradeNo, string key)
-    {
-        var p = new SortedDictionary<string, string?>(StringComparer.Ordinal)
-        {
-            ["pid"] = "1001", ["trade_no"] = tradeNo, ["out_trade_no"] = no, ["type"] = "alipay", ["name"] = no, ["money"] = money, ["trade_status"] = "TRADE_SUCCESS",
-        };
-        p["sign"] = EPaySignature.Sign(p, key);
-        p["sign_type"] = "MD5";
-        return string.Join("&", p.Select(kv => kv.Key + "=" + Uri.EscapeDataString(kv.Value!)));
-    }
-
     [Fact]
     public async Task A_guest_buys_with_the_sandbox_gateway_and_sees_the_key()
     {
@@ -100,7 +89,7 @@ public class EPayWebTests : IClassFixture<BrowserFixture>
         var protector = fx.App.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("KaMeng.Payments.GuestAccess.v1");
         using var client = fx.App.NewHttpClient();
         // What a forger's browser would bring back: a "successful" query string.
-        var url = $"/pay/result/{order.Number}?" + NotifyQuery(order.Number, "6.00", "FORGED", "guess");
+        var url = $"/pay/result/{order.Number}?" + SignedNotify.Query(order.Number, "6.00", "FORGED", "guess");
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(url)).StatusCode);
 
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
@@ -119,14 +108,14 @@ public class EPayWebTests : IClassFixture<BrowserFixture>
     {
         var (_, order) = await GuestOrderAsync();
         using var client = fx.App.NewHttpClient();
-        var forged = await client.GetAsync("/pay/epay/notify?" + NotifyQuery(order.Number, "6.00", "GW-1", "not-the-key"));
+        var forged = await client.GetAsync("/pay/epay/notify?" + SignedNotify.Query(order.Number, "6.00", "GW-1", "not-the-key"));
         Assert.Equal("fail", await forged.Content.ReadAsStringAsync());
-        var first = await client.GetAsync("/pay/epay/notify?" + NotifyQuery(order.Number, "6.00", "GW-1", Key));
+        var first = await client.GetAsync("/pay/epay/notify?" + SignedNotify.Query(order.Number, "6.00", "GW-1", Key));
         Assert.Equal("success", await first.Content.ReadAsStringAsync());
         Assert.Equal("text/plain", first.Content.Headers.ContentType?.MediaType);
         Assert.Equal(OrderStatus.Delivered, await StatusAsync(order));
-        Assert.Equal("success", await (await client.GetAsync("/pay/epay/notify?" + NotifyQuery(order.Number, "6.00", "GW-1", Key))).Content.ReadAsStringAsync());
-        Assert.Equal("fail", await (await client.GetAsync("/pay/epay/notify?" + NotifyQuery(order.Number, "6.00", "GW-2", Key))).Content.ReadAsStringAsync());
+        Assert.Equal("success", await (await client.GetAsync("/pay/epay/notify?" + SignedNotify.Query(order.Number, "6.00", "GW-1", Key))).Content.ReadAsStringAsync());
+        Assert.Equal("fail", await (await client.GetAsync("/pay/epay/notify?" + SignedNotify.Query(order.Number, "6.00", "GW-2", Key))).Content.ReadAsStringAsync());
         await using var db = fx.App.NewContext();
         Assert.Equal(1, await db.CardKeys.CountAsync(k => k.OrderId == order.Id));
         Assert.Equal(PaymentIssueKind.DifferentTradeNo, (await db.PaymentIssues.SingleAsync(i => i.OutTradeNo == order.Number)).Kind);
@@ -186,8 +175,8 @@ public class EPayWebTests : IClassFixture<BrowserFixture>
         // A second payment of the same order with another trade number becomes an alert for finance.
         var (_, order) = await GuestOrderAsync();
         using var client = fx.App.NewHttpClient();
-        Assert.Equal("success", await (await client.GetAsync("/pay/epay/notify?" + NotifyQuery(order.Number, "6.00", "GW-X1", Key))).Content.ReadAsStringAsync());
-        Assert.Equal("fail", await (await client.GetAsync("/pay/epay/notify?" + NotifyQuery(order.Number, "6.00", "GW-X2", Key))).Content.ReadAsStringAsync());
+        Assert.Equal("success", await (await client.GetAsync("/pay/epay/notify?" + SignedNotify.Query(order.Number, "6.00", "GW-X1", Key))).Content.ReadAsStringAsync());
+        Assert.Equal("fail", await (await client.GetAsync("/pay/epay/notify?" + SignedNotify.Query(order.Number, "6.00", "GW-X2", Key))).Content.ReadAsStringAsync());
 
         await admin.GotoAsync("/admin/finance/payments");
         await admin.WaitForCircuitAsync();

@@ -34,7 +34,7 @@ public static class BuilderSetup
                     var draft = opened.Draft;
                     context.Items[PreviewKey] = context.RequestServices.GetRequiredService<PublishedLayouts>().Render(opened.Page.Title, draft);
                     if (draft.Theme is not null)
-                        current.Set(current.Station with { Theme = draft.Theme, ThemeTokensJson = draft.ThemeTokens is { Count: > 0 } t ? ThemeCatalog.ToJson(t) : null }, current.BasePath);
+                        current.Set(current.Station with { Theme = draft.Theme, ThemeTokensJson = ThemeCatalog.StoredJson(draft.ThemeTokens) }, current.BasePath);
                 }
                 context.Response.Headers.CacheControl = "no-store";
             }

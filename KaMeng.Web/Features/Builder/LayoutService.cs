@@ -14,7 +14,7 @@ namespace KaMeng.Web.Features.Builder;
 /// admin on any, and only the main station's blocks can be locked.
 /// </summary>
 public sealed class LayoutService(IDbContextFactory<KaMengDbContext> dbFactory, PublishedLayouts published, LayoutRulesFactory rules,
-    StationDirectory directory, TimeProvider clock)
+    StationDirectory directory, Themes.ThemeCatalog themes, TimeProvider clock)
 {
     public LayoutRules Rules => rules.Rules;
 
@@ -40,21 +40,14 @@ public sealed class LayoutService(IDbContextFactory<KaMengDbContext> dbFactory, 
     }
 
     /// <summary>A home page that looks like the default storefront: announcement, category navigation, all products.</summary>
-    static PageLayout StarterLayout(Station station)
+    PageLayout StarterLayout(Station station)
     {
         var blocks = new List<LayoutBlock>();
         if (!string.IsNullOrWhiteSpace(station.Announcement) && station.Announcement.Length <= 300)
             blocks.Add(new(NewBlockId(), BlockTypes.Announcement, false, false, new AnnouncementSettings { Text = station.Announcement }));
         blocks.Add(new(NewBlockId(), BlockTypes.CategoryNav, false, false, new CategoryNavSettings()));
         blocks.Add(new(NewBlockId(), BlockTypes.ProductGrid, false, false, new ProductGridSettings { Count = 60 }));
-        return new PageLayout(blocks, station.Theme, null) with { ThemeTokens = ParseTokens(station.ThemeTokensJson) };
-    }
-
-    static Dictionary<string, string>? ParseTokens(string? json)
-    {
-        if (string.IsNullOrWhiteSpace(json)) return null;
-        try { return System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(json); }
-        catch (System.Text.Json.JsonException) { return null; }
+        return new PageLayout(blocks, station.Theme, themes.SafeOverrides(station.Theme, station.ThemeTokensJson));
     }
 
     public async Task<(StorePage? Page, string? Error)> CreatePageAsync(int stationId, string? slug, string? title, AuditActor actor, CancellationToken ct = default)
@@ -132,12 +125,8 @@ public sealed class LayoutService(IDbContextFactory<KaMengDbContext> dbFactory, 
         if (page.IsHome && stationId != Station.MainStationId && layout.CheckLocks(false, await published.LockedByMainAsync()) is { Count: > 0 } lockErrors)
             return lockErrors[0];
         if (page.IsHome && layout.Theme is not null)
-        {
-            var station = await db.Stations.SingleAsync(s => s.Id == stationId, ct);
-            station.Theme = layout.Theme;
-            station.ThemeTokensJson = layout.ThemeTokens is { Count: > 0 } t ? Themes.ThemeCatalog.ToJson(t) : null;
-        }
-        db.AuditEntries.Add(actor.Entry(rollBackTo is null ? "layout.publish" : "layout.rollback", page.Slug == "" ? "首页" : page.Slug,
+            Substations.ThemeService.Apply(await db.Stations.SingleAsync(s => s.Id == stationId, ct), layout.Theme, layout.ThemeTokens);
+        db.AuditEntries.Add(actor.Entry(rollBackTo is null ? "layout.publish" : "layout.rollback", page.IsHome ? "首页" : page.Slug,
             rollBackTo is null ? $"版本 {version.Number}" : $"版本 {version.Number}（回滚到版本 {rollBackTo}）", now, stationId));
         await db.SaveChangesAsync(ct);
         published.Invalidate(stationId);

@@ -61,6 +61,7 @@ public sealed class DashboardWorker(OrderEvents orderEvents, DashboardRollup rol
 
     async Task SignalAsync(List<OrderEvent> batch, CancellationToken ct)
     {
+        if (signals.SubscriberCount == 0) return; // no dashboard open: nothing to tell, so no stock query either
         var now = clock.GetUtcNow();
         foreach (var e in batch)
         {

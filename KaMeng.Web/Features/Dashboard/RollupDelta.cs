@@ -16,9 +16,6 @@ public sealed class RollupDelta
     /// <summary>Payments to add to a buyer's history, and refunds to take off their spend.</summary>
     public readonly List<(int Station, string Buyer, DateTimeOffset PaidAt, long TotalFen)> BuyerPayments = [];
     public readonly List<(int Station, string Buyer, long TotalFen)> BuyerRefunds = [];
-    public readonly HashSet<int> Stations = [];
-
-    public bool IsEmpty => Hours.Count == 0 && Products.Count == 0 && BuyerPayments.Count == 0 && BuyerRefunds.Count == 0;
 
     /// <param name="current">The order now.</param>
     /// <param name="rolledStatus">The status already in the rollups, or null when the order is not in them yet.</param>
@@ -26,7 +23,6 @@ public sealed class RollupDelta
     {
         if (rolledStatus == current.Status) return;
         var old = rolledStatus is { } s ? current.As(s) : null;
-        Stations.Add(current.StationId);
         foreach (var (bucket, platform) in new[] { (current.StationId, false), (OrderFacts.PlatformBucket, true) })
         {
             AddCounters(bucket, current.Contribution(platform), +1);

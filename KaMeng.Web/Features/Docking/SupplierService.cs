@@ -16,9 +16,9 @@ public sealed record SupplyLinkView(SupplierProduct Link, string ProductName, bo
 /// <summary>上游供货商: add one, test it (ping), browse its catalogue, import products with a price rule, set a backup.</summary>
 public sealed class SupplierService(IDbContextFactory<KaMengDbContext> dbFactory, IDataProtectionProvider protection, SupplierClient client, TimeProvider clock)
 {
-    readonly IDataProtector protector = protection.CreateProtector("KaMeng.Docking.SupplierSecret.v1");
+    readonly SecretProtector secrets = new(protection, "KaMeng.Docking.SupplierSecret.v1");
 
-    public SupplierEndpoint Endpoint(Supplier s) => new(s.BaseUrl, s.KeyId, protector.Unprotect(s.SecretCipher));
+    public SupplierEndpoint Endpoint(Supplier s) => new(s.BaseUrl, s.KeyId, secrets.Unprotect(s.SecretCipher));
 
     public async Task<(Supplier? Supplier, string? Error)> AddAsync(AuditActor actor, int stationId, string? name, string? baseUrl, string? keyId, string? secret, CancellationToken ct = default)
     {
@@ -29,7 +29,7 @@ public sealed class SupplierService(IDbContextFactory<KaMengDbContext> dbFactory
         if (string.IsNullOrWhiteSpace(secret) || secret.Trim().Length > 256) return (null, "请填写 Secret");
         var now = clock.GetUtcNow();
         await using var db = await actor.ScopedAsync(dbFactory, ct);
-        var supplier = new Supplier { StationId = stationId, Name = name.Trim(), BaseUrl = url, KeyId = keyId.Trim(), SecretCipher = protector.Protect(secret.Trim()), CreatedAt = now };
+        var supplier = new Supplier { StationId = stationId, Name = name.Trim(), BaseUrl = url, KeyId = keyId.Trim(), SecretCipher = secrets.Protect(secret.Trim()), CreatedAt = now };
         db.Suppliers.Add(supplier);
         db.AuditEntries.Add(actor.Entry("supplier.add", supplier.Name, url, now, stationId));
         await db.SaveChangesAsync(ct);

@@ -45,21 +45,23 @@ public sealed class JobAdminService(ISchedulerFactory factory, IServiceProvider 
         _ => r.ToString(),
     };
 
+    static JobDefinition Require(string key) => JobCatalog.Find(key) ?? throw new ArgumentException("未知任务", nameof(key));
+
     public async Task RunNowAsync(string key, CancellationToken ct = default)
     {
-        var job = JobCatalog.Find(key) ?? throw new ArgumentException("未知任务", nameof(key));
+        var job = Require(key);
         await (await SchedulerAsync(ct)).TriggerJob(job.JobKey, null, ct);
     }
 
     public async Task PauseAsync(string key, string? by, CancellationToken ct = default)
     {
-        var job = JobCatalog.Find(key) ?? throw new ArgumentException("未知任务", nameof(key));
+        var job = Require(key);
         await (await SchedulerAsync(ct)).PauseTriggerWith(job.TriggerKey, new PauseDetails { Reason = "计划任务页面暂停", RequestedBy = by }, ct);
     }
 
     public async Task ResumeAsync(string key, CancellationToken ct = default)
     {
-        var job = JobCatalog.Find(key) ?? throw new ArgumentException("未知任务", nameof(key));
+        var job = Require(key);
         await (await SchedulerAsync(ct)).ResumeTrigger(job.TriggerKey, ct);
     }
 

@@ -61,8 +61,7 @@ public static class JobsSetup
                 // (run once now, or skip to the next time), see JobCatalog.
                 store.ConfigureStore(o => o.MisfireThreshold = TimeSpan.FromMinutes(1));
             });
-            foreach (var job in JobCatalog.All)
-                q.AddJob(job.Type, j => j.WithIdentity(job.Key).StoreDurably().WithDescription(job.Name));
+            // The jobs themselves (group "kameng") and their triggers are added by JobScheduleSeeder.
         });
         if (jobs.Enabled)
         {

@@ -35,8 +35,7 @@ public sealed class ScheduledReportJob(IDbContextFactory<KaMengDbContext> dbFact
         List<(int? Station, string Name, List<string> Recipients)> scopes = [];
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
-            var platform = await (from ur in db.UserRoles join r in db.Roles on ur.RoleId equals r.Id
-                                  where r.Name == Roles.PlatformAdmin || r.Name == Roles.Finance select ur.UserId).Distinct().ToListAsync(ct);
+            var platform = await NotificationWriter.UsersInRolesAsync(db, [Roles.PlatformAdmin, Roles.Finance], ct);
             scopes.Add((null, "平台", platform));
             foreach (var s in await db.Stations.AsNoTracking().Where(s => s.Id != Station.MainStationId && s.OwnerUserId != null && s.Status == StationStatus.Active)
                          .Select(s => new { s.Id, s.Name, s.OwnerUserId }).ToListAsync(ct))

@@ -79,12 +79,13 @@ public sealed class NotificationWriter(IDbContextFactory<KaMengDbContext> dbFact
         if (request.StationId is not { } stationId) return [];
         var owner = await db.Stations.Where(s => s.Id == stationId).Select(s => s.OwnerUserId).FirstOrDefaultAsync(ct);
         if (owner is not null && stationId != Station.MainStationId) return [owner];
-        return await PlatformAdminsAsync(db, ct);
+        return await UsersInRolesAsync(db, [Roles.PlatformAdmin], ct);
     }
 
-    public static Task<List<string>> PlatformAdminsAsync(KaMengDbContext db, CancellationToken ct) =>
+    /// <summary>The ids of the users holding any of these roles (each once).</summary>
+    public static Task<List<string>> UsersInRolesAsync(KaMengDbContext db, string[] roles, CancellationToken ct) =>
         (from ur in db.UserRoles
          join r in db.Roles on ur.RoleId equals r.Id
-         where r.Name == Roles.PlatformAdmin
-         select ur.UserId).ToListAsync(ct);
+         where roles.Contains(r.Name!)
+         select ur.UserId).Distinct().ToListAsync(ct);
 }

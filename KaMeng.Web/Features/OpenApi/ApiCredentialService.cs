@@ -12,9 +12,9 @@ public sealed record IssuedCredential(int Id, string KeyId, string Secret);
 /// <summary>对接密钥: a station owner (or the platform) issues a key to a downstream user, approves it, and may revoke it.</summary>
 public sealed class ApiCredentialService(IDbContextFactory<KaMengDbContext> dbFactory, IDataProtectionProvider protection, TimeProvider clock)
 {
-    readonly IDataProtector protector = protection.CreateProtector("KaMeng.OpenApi.Secret.v1");
+    readonly SecretProtector secrets = new(protection, "KaMeng.OpenApi.Secret.v1");
 
-    public string Unprotect(string cipher) => protector.Unprotect(cipher);
+    public string Unprotect(string cipher) => secrets.Unprotect(cipher);
 
     public async Task<(IssuedCredential? Issued, string? Error)> IssueAsync(AuditActor actor, int stationId, string? userName, string? note, CancellationToken ct = default)
     {
@@ -29,7 +29,7 @@ public sealed class ApiCredentialService(IDbContextFactory<KaMengDbContext> dbFa
         var secret = ApiCredential.NewSecret();
         var credential = new ApiCredential
         {
-            StationId = stationId, UserId = userId, KeyId = ApiCredential.NewKeyId(), SecretCipher = protector.Protect(secret),
+            StationId = stationId, UserId = userId, KeyId = ApiCredential.NewKeyId(), SecretCipher = secrets.Protect(secret),
             Note = string.IsNullOrWhiteSpace(note) ? null : note.Trim(), Status = ApiCredentialStatus.PendingApproval, CreatedAt = now,
         };
         db.ApiCredentials.Add(credential);

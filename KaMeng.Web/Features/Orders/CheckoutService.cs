@@ -64,6 +64,12 @@ public sealed class CheckoutService(
 
     sealed record ExistingOrder(string Number, string? BuyerUserId);
 
+    /// <summary>A second submit of a form: the buyer's first order stands; a key that is not this buyer's (or no order) is a stale form.</summary>
+    static CheckoutResult FirstOrderStands(ExistingOrder? existing, string? buyerUserId) =>
+        existing is not null && existing.BuyerUserId == buyerUserId
+            ? CheckoutResult.Ok(existing.Number)
+            : CheckoutResult.Refused("checkout.bad_form", "下单表单已失效，请刷新页面后重试");
+
     public async Task<CheckoutResult> PlaceBalanceOrderAsync(StationInfo station, CheckoutRequest request, CancellationToken ct = default)
     {
         if (string.IsNullOrWhiteSpace(request.IdempotencyKey) || request.IdempotencyKey.Length > 64)
@@ -126,8 +132,7 @@ public sealed class CheckoutService(
         if (result is null)
         {
             // Raced with the same form's other submit (PostgreSQL has no writer gate): the first order stands.
-            var number = await db.Orders.AsNoTracking().Where(o => o.IdempotencyKey == request.IdempotencyKey && o.BuyerUserId == request.BuyerUserId).Select(o => o.Number).SingleOrDefaultAsync(ct);
-            return number is not null ? CheckoutResult.Ok(number) : CheckoutResult.Refused("checkout.bad_form", "下单表单已失效，请刷新页面后重试");
+            return FirstOrderStands(await OrderByIdempotencyKey(db, request.IdempotencyKey), request.BuyerUserId);
         }
         if (result.OrderNumber == order.Number)
             events.Publish(new OrderEvent(OrderEventKind.Paid, order.Id, order.Number, station.Id, order.ProductId, order.Total, order.Status));
@@ -145,10 +150,7 @@ public sealed class CheckoutService(
 
         // A double-submitted form: the first order stands, the second submit sees it.
         var existing = await OrderByIdempotencyKey(db, order.IdempotencyKey!);
-        if (existing is not null)
-            return existing.BuyerUserId == order.BuyerUserId
-                ? BusinessOutcome.Rollback<CheckoutResult?>(CheckoutResult.Ok(existing.Number))
-                : Refuse("checkout.bad_form", "下单表单已失效，请刷新页面后重试");
+        if (existing is not null) return BusinessOutcome.Rollback<CheckoutResult?>(FirstOrderStands(existing, order.BuyerUserId));
 
         if (product.PerBuyerLimit > 0)
         {

@@ -47,16 +47,20 @@ public sealed class OrderService(IDbContextFactory<KaMengDbContext> dbFactory, C
         if (deliveryNote.Length > 4000) return "发货内容过长";
         var now = clock.GetUtcNow();
         await using var db = await actor.ScopedAsync(dbFactory, ct);
-        await using var tx = await db.BeginBusinessTransactionAsync(ct);
-        var order = await db.Orders.SingleOrDefaultAsync(o => o.Id == orderId, ct);
-        if (order is null) return "订单不存在";
-        if (order.Status != OrderStatus.Processing) return "订单不在处理中，不能发货";
-        order.Deliver(now, deliveryNote.Trim());
-        db.AuditEntries.Add(actor.Entry("order.complete", order.Number, null, now, order.StationId));
-        try { await db.SaveChangesAsync(ct); }
-        catch (DbUpdateConcurrencyException) { return "订单状态已被他人修改，请刷新"; }
-        await Earnings.PostAsync(db, order, now, ct);
-        await tx.CommitAsync(ct);
+        Order? order;
+        await using (var tx = await db.BeginBusinessTransactionAsync(ct))
+        {
+            order = await db.Orders.SingleOrDefaultAsync(o => o.Id == orderId, ct);
+            if (order is null) return "订单不存在";
+            if (order.Status != OrderStatus.Processing) return "订单不在处理中，不能发货";
+            order.Deliver(now, deliveryNote.Trim());
+            db.AuditEntries.Add(actor.Entry("order.complete", order.Number, null, now, order.StationId));
+            try { await db.SaveChangesAsync(ct); }
+            catch (DbUpdateConcurrencyException) { return "订单状态已被他人修改，请刷新"; }
+            await Earnings.PostAsync(db, order, now, ct);
+            await tx.CommitAsync(ct);
+        }
+        // Published after commit, with the SQLite writer gate released (as checkout does).
         events.Publish(new OrderEvent(OrderEventKind.Delivered, order.Id, order.Number, order.StationId, order.ProductId, order.Total, order.Status));
         return null;
     }
@@ -67,23 +71,27 @@ public sealed class OrderService(IDbContextFactory<KaMengDbContext> dbFactory, C
         if (string.IsNullOrWhiteSpace(reason)) return "请填写退款原因";
         var now = clock.GetUtcNow();
         await using var db = await actor.ScopedAsync(dbFactory, ct);
-        await using var tx = await db.BeginBusinessTransactionAsync(ct);
-        var order = await db.Orders.SingleOrDefaultAsync(o => o.Id == orderId, ct);
-        if (order is null) return "订单不存在";
-        if (!order.CanRefund) return $"订单状态为「{DisplayNames.Of(order.Status)}」，不能退款";
-        order.Refund(now);
-        await db.SaveChangesAsync(ct); // the status is a concurrency token: a second refund fails here
-
-        var entries = await db.LedgerEntries.AsNoTracking().Where(e => e.OrderId == orderId && e.Type != LedgerEntryType.Refund).ToListAsync(ct);
-        foreach (var entry in entries)
+        Order? order;
+        await using (var tx = await db.BeginBusinessTransactionAsync(ct))
         {
-            // Purchases come back to the buyer; earnings are taken back from owners even into the negative.
-            await db.PostAsync(entry.WalletId, LedgerEntryType.Refund, -entry.Amount, now, orderId: orderId, stationId: entry.StationId,
-                reason: $"订单 {order.Number} 退款：{reason.Trim()}", operatorUserId: actor.UserId, allowNegative: true, ct: ct);
+            order = await db.Orders.SingleOrDefaultAsync(o => o.Id == orderId, ct);
+            if (order is null) return "订单不存在";
+            if (!order.CanRefund) return $"订单状态为「{DisplayNames.Of(order.Status)}」，不能退款";
+            order.Refund(now);
+            await db.SaveChangesAsync(ct); // the status is a concurrency token: a second refund fails here
+
+            var entries = await db.LedgerEntries.AsNoTracking().Where(e => e.OrderId == orderId && e.Type != LedgerEntryType.Refund).ToListAsync(ct);
+            foreach (var entry in entries)
+            {
+                // Purchases come back to the buyer; earnings are taken back from owners even into the negative.
+                await db.PostAsync(entry.WalletId, LedgerEntryType.Refund, -entry.Amount, now, orderId: orderId, stationId: entry.StationId,
+                    reason: $"订单 {order.Number} 退款：{reason.Trim()}", operatorUserId: actor.UserId, allowNegative: true, ct: ct);
+            }
+            db.AuditEntries.Add(actor.Entry("order.refund", order.Number, reason.Trim(), now, order.StationId));
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
         }
-        db.AuditEntries.Add(actor.Entry("order.refund", order.Number, reason.Trim(), now, order.StationId));
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
+        // Published after commit, with the SQLite writer gate released (as checkout does).
         events.Publish(new OrderEvent(OrderEventKind.Refunded, order.Id, order.Number, order.StationId, order.ProductId, order.Total, order.Status));
         return null;
     }
@@ -93,11 +101,14 @@ public sealed class OrderService(IDbContextFactory<KaMengDbContext> dbFactory, C
     {
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await using var tx = await db.BeginBusinessTransactionAsync(ct);
-        var expired = await db.Orders.Where(o => o.Status == OrderStatus.PendingPayment && o.ExpiresAt <= now).ToListAsync(ct);
-        foreach (var order in expired) order.Cancel(now);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
+        List<Order> expired;
+        await using (var tx = await db.BeginBusinessTransactionAsync(ct))
+        {
+            expired = await db.Orders.Where(o => o.Status == OrderStatus.PendingPayment && o.ExpiresAt <= now).ToListAsync(ct);
+            foreach (var order in expired) order.Cancel(now);
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
         foreach (var order in expired)
             events.Publish(new OrderEvent(OrderEventKind.Cancelled, order.Id, order.Number, order.StationId, order.ProductId, order.Total, order.Status));
         return expired.Count;

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using KaMeng.Data;
 using KaMeng.Domain;
@@ -174,7 +173,7 @@ public sealed class EPayCheckout(
     /// <summary>{gateway}/submit.php?… with the parameters of the protocol, signed with the gateway's key.</summary>
     public string SubmitUrl(PaymentGateway gateway, GatewayPayment payment, SiteAddress site)
     {
-        var parameters = new SortedDictionary<string, string?>(StringComparer.Ordinal)
+        var parameters = new Dictionary<string, string?>
         {
             ["pid"] = gateway.Pid,
             ["type"] = payment.Channel,
@@ -185,10 +184,6 @@ public sealed class EPayCheckout(
             ["name"] = payment.OutTradeNo,
             ["money"] = payment.Amount.ToDecimalString(),
         };
-        parameters["sign"] = EPaySignature.Sign(parameters, keys.Unprotect(gateway.KeyCipher));
-        parameters["sign_type"] = "MD5";
-        var query = new StringBuilder();
-        foreach (var (k, v) in parameters) query.Append(query.Length == 0 ? '?' : '&').Append(k).Append('=').Append(Uri.EscapeDataString(v ?? ""));
-        return gateway.BaseUrl + "submit.php" + query;
+        return gateway.BaseUrl + "submit.php?" + EPaySignature.SignedQuery(parameters, keys.Unprotect(gateway.KeyCipher));
     }
 }

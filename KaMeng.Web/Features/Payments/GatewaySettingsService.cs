@@ -1,5 +1,6 @@
 using KaMeng.Data;
 using KaMeng.Domain;
+using KaMeng.Web.Features.OpenApi;
 using KaMeng.Web.Features.Orders;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
@@ -7,14 +8,7 @@ using Microsoft.EntityFrameworkCore;
 namespace KaMeng.Web.Features.Payments;
 
 /// <summary>Merchant keys of the gateways, encrypted at rest with Data Protection.</summary>
-public sealed class GatewayKeys(IDataProtectionProvider provider)
-{
-    readonly IDataProtector protector = provider.CreateProtector("KaMeng.Payments.EPayKey.v1");
-
-    public string Protect(string key) => protector.Protect(key);
-
-    public string Unprotect(string cipher) => protector.Unprotect(cipher);
-}
+public sealed class GatewayKeys(IDataProtectionProvider provider) : SecretProtector(provider, "KaMeng.Payments.EPayKey.v1");
 
 public sealed class GatewayForm
 {

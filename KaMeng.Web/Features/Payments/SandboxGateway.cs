@@ -79,8 +79,7 @@ public sealed class SandboxGateway(IDbContextFactory<KaMengDbContext> dbFactory,
 
         var trade = trades.GetOrAdd((p["pid"]!, p["out_trade_no"]!), k =>
             new Trade("SBX" + DateTime.UtcNow.ToString("yyyyMMddHHmmss") + RandomNumberGenerator.GetInt32(100000, 999999), k.Pid, k.OutTradeNo, p["type"]!, p.GetValueOrDefault("name") ?? "", p["money"]!));
-        var notify = Signed(trade, key);
-        var query = string.Join("&", notify.Select(kv => kv.Key + "=" + Uri.EscapeDataString(kv.Value ?? "")));
+        var query = NotifyQuery(trade, key);
         if (action == "pay" && p.GetValueOrDefault("notify_url") is { Length: > 0 } notifyUrl)
         {
             // Server to server, as a real gateway does; the browser never carries the notify.
@@ -97,17 +96,11 @@ public sealed class SandboxGateway(IDbContextFactory<KaMengDbContext> dbFactory,
         return Results.Redirect(returnUrl + (returnUrl.Contains('?') ? "&" : "?") + query);
     }
 
-    static SortedDictionary<string, string?> Signed(Trade trade, string key)
+    static string NotifyQuery(Trade trade, string key) => EPaySignature.SignedQuery(new Dictionary<string, string?>
     {
-        var p = new SortedDictionary<string, string?>(StringComparer.Ordinal)
-        {
-            ["pid"] = trade.Pid, ["trade_no"] = trade.TradeNo, ["out_trade_no"] = trade.OutTradeNo, ["type"] = trade.Type,
-            ["name"] = trade.Name, ["money"] = trade.Money, ["trade_status"] = "TRADE_SUCCESS",
-        };
-        p["sign"] = EPaySignature.Sign(p, key);
-        p["sign_type"] = "MD5";
-        return p;
-    }
+        ["pid"] = trade.Pid, ["trade_no"] = trade.TradeNo, ["out_trade_no"] = trade.OutTradeNo, ["type"] = trade.Type,
+        ["name"] = trade.Name, ["money"] = trade.Money, ["trade_status"] = "TRADE_SUCCESS",
+    }, key);
 
     async Task<IResult> QueryAsync(HttpRequest request, CancellationToken ct)
     {

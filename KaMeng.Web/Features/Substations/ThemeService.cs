@@ -1,4 +1,5 @@
 using KaMeng.Data;
+using KaMeng.Domain;
 using KaMeng.Web.Features.Orders;
 using KaMeng.Web.Features.Stations;
 using KaMeng.Web.Features.Themes;
@@ -18,11 +19,17 @@ public sealed class ThemeService(IDbContextFactory<KaMengDbContext> dbFactory, S
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var station = await db.Stations.SingleOrDefaultAsync(s => s.Id == stationId, ct);
         if (station is null) return "分站不存在";
-        station.Theme = theme!;
-        station.ThemeTokensJson = clean!.Count == 0 ? null : ThemeCatalog.ToJson(clean);
+        Apply(station, theme!, clean);
         db.AuditEntries.Add(actor.Entry("station.theme", station.Code, $"{theme} {station.ThemeTokensJson}".Trim(), clock.GetUtcNow(), station.Id));
         await db.SaveChangesAsync(ct);
         directory.Invalidate();
         return null;
+    }
+
+    /// <summary>Puts a checked theme and its checked overrides on a station; the builder's publish uses it in its own transaction.</summary>
+    public static void Apply(Station station, string theme, IReadOnlyDictionary<string, string>? tokens)
+    {
+        station.Theme = theme;
+        station.ThemeTokensJson = ThemeCatalog.StoredJson(tokens);
     }
 }

@@ -168,6 +168,9 @@ public sealed partial class ThemeCatalog
 
     public static string ToJson(IReadOnlyDictionary<string, string> tokens) => JsonSerializer.Serialize(tokens);
 
+    /// <summary>How a station stores checked overrides: their JSON, or null when there are none.</summary>
+    public static string? StoredJson(IReadOnlyDictionary<string, string>? tokens) => tokens is { Count: > 0 } ? ToJson(tokens) : null;
+
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,31}\\z")] private static partial Regex ThemeNameRegex();
     [GeneratedRegex("^--km-[a-z0-9-]{1,40}\\z")] private static partial Regex TokenNameRegex();
     [GeneratedRegex(@"^[A-Za-z0-9_-]{1,40}\.(png|jpg|webp)\z")] private static partial Regex PreviewRegex();

@@ -23,7 +23,7 @@ public sealed record LedgerExportRow
 public sealed class LedgerExport
 {
     public const string SheetName = "资金流水";
-    public const string SummarySheetName = "汇总";
+    public const string SummarySheetName = ReportSummary.SheetName;
 
     public static readonly ExcelColumn[] Columns =
     [
@@ -79,10 +79,8 @@ public sealed class LedgerExport
                     byType[e.Type] = (t.Count + 1, checked(t.Fen + e.Amount.Fen));
                 }
             }
-            using var summary = excel.BeginSheet(SummarySheetName, [new("项目", 16), new("笔数", 12), new("金额", 18)]);
-            foreach (var (type, t) in byType) summary.BeginRow().Text(LedgerEntry.TypeName(type)).Integer(t.Count).Money(t.Fen).EndRow();
-            summary.BeginRow().Text("合计", ExcelWriter.StyleHeader).Integer(count).Money(fen).EndRow();
-            summary.BeginRow().Text(filter.Describe(filter.StatusAs<LedgerEntryType>() is { } st ? LedgerEntry.TypeName(st) : null)).EndRow();
+            ReportSummary.Write(excel, "笔数", byType.Select(b => (LedgerEntry.TypeName(b.Key), b.Value.Count, b.Value.Fen)), count, fen,
+                filter.Describe(filter.StatusAs<LedgerEntryType>() is { } st ? LedgerEntry.TypeName(st) : null));
         }
         return new ReportTotals(count, fen);
     }

@@ -203,7 +203,7 @@ public static class MoreExports
                             .Text(r.Available < r.Threshold ? "是" : "否").EndRow();
                         count++; available += r.Available; sold += r.Sold; voided += r.Void;
                     }
-                using (var s = excel.BeginSheet("汇总", [new("项目", 16), new("卡密数", 12)]))
+                using (var s = excel.BeginSheet(ReportSummary.SheetName, [new("项目", 16), new("卡密数", 12)]))
                 {
                     s.BeginRow().Text("可用").Integer(available).EndRow();
                     s.BeginRow().Text("已售").Integer(sold).EndRow();
@@ -235,12 +235,8 @@ public static class MoreExports
                 break;
             }
         }
-        using (var s = excel.BeginSheet("汇总", [new("项目", 16), new("笔数", 12), new("金额", 18)]))
-        {
-            foreach (var (label, c, amount) in summary) s.BeginRow().Text(label).Integer(c).Money(amount).EndRow();
-            s.BeginRow().Text("合计", ExcelWriter.StyleHeader).Integer(count).Money(fen).EndRow();
-            s.BeginRow().Text(f.Describe(kind.Key == "withdrawals" && f.StatusAs<WithdrawalStatus>() is { } st ? WithdrawalName(st) : null)).EndRow();
-        }
+        ReportSummary.Write(excel, "笔数", summary, count, fen,
+            f.Describe(kind.Key == "withdrawals" && f.StatusAs<WithdrawalStatus>() is { } st ? WithdrawalName(st) : null));
         return new ReportTotals(count, fen);
     }
 }

@@ -26,7 +26,7 @@ public sealed record OrderExportRow
 public sealed class OrderExport
 {
     public const string SheetName = "订单";
-    public const string SummarySheetName = "汇总";
+    public const string SummarySheetName = ReportSummary.SheetName;
 
     public static readonly ExcelColumn[] Columns =
     [
@@ -86,10 +86,8 @@ public sealed class OrderExport
                     byStatus[o.Status] = (s.Count + 1, checked(s.Fen + o.Total.Fen));
                 }
             }
-            using var summary = excel.BeginSheet(SummarySheetName, [new("项目", 16), new("订单数", 12), new("金额", 18)]);
-            foreach (var (status, t) in byStatus) summary.BeginRow().Text(DisplayNames.Of(status)).Integer(t.Count).Money(t.Fen).EndRow();
-            summary.BeginRow().Text("合计", ExcelWriter.StyleHeader).Integer(count).Money(fen).EndRow();
-            summary.BeginRow().Text(filter.Describe(filter.StatusAs<OrderStatus>() is { } st ? DisplayNames.Of(st) : null)).EndRow();
+            ReportSummary.Write(excel, "订单数", byStatus.Select(b => (DisplayNames.Of(b.Key), b.Value.Count, b.Value.Fen)), count, fen,
+                filter.Describe(filter.StatusAs<OrderStatus>() is { } st ? DisplayNames.Of(st) : null));
         }
         return new ReportTotals(count, fen);
     }

@@ -57,6 +57,20 @@ public sealed record ReportFilter(DateOnly? From = null, DateOnly? To = null, st
 /// <summary>Totals of one export, as written on its 汇总 sheet.</summary>
 public sealed record ReportTotals(long Count, long SumFen);
 
+/// <summary>The 汇总 sheet a finance export ends with: a row per group, the 合计 row, then what the filter selected.</summary>
+public static class ReportSummary
+{
+    public const string SheetName = "汇总";
+
+    public static void Write(ExcelWriter excel, string countHeader, IEnumerable<(string Label, long Count, long Fen)> groups, long count, long fen, string filterDescription)
+    {
+        using var summary = excel.BeginSheet(SheetName, [new("项目", 16), new(countHeader, 12), new("金额", 18)]);
+        foreach (var (label, c, amount) in groups) summary.BeginRow().Text(label).Integer(c).Money(amount).EndRow();
+        summary.BeginRow().Text("合计", ExcelWriter.StyleHeader).Integer(count).Money(fen).EndRow();
+        summary.BeginRow().Text(filterDescription).EndRow();
+    }
+}
+
 /// <summary>Who is exporting: the station scope of an admin user (null = platform-wide).</summary>
 public static class ReportScope
 {
