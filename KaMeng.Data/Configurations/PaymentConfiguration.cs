@@ -29,6 +29,7 @@ sealed class GatewayPaymentConfiguration : IEntityTypeConfiguration<GatewayPayme
         b.Property(x => x.Channel).HasMaxLength(16);
         b.Property(x => x.UserId).HasMaxLength(450);
         b.Property(x => x.TradeNo).HasMaxLength(64);
+        b.Property(x => x.StoreUrl).HasMaxLength(300);
         b.HasOne<PaymentGateway>().WithMany().HasForeignKey(x => x.GatewayId).OnDelete(DeleteBehavior.Restrict);
         b.HasOne<Order>().WithMany().HasForeignKey(x => x.OrderId).OnDelete(DeleteBehavior.Restrict);
         b.HasIndex(x => x.OrderId);

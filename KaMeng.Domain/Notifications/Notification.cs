@@ -10,6 +10,8 @@ public enum NotificationEvent
     SubstationOpened = 5,
     System = 6,
     SupplyProblem = 7,
+    /// <summary>A guest's gateway-paid order was delivered: the mail with its keys goes to the contact address (no user).</summary>
+    GuestOrderDelivered = 8,
 }
 
 [Flags]
@@ -31,6 +33,7 @@ public static class NotificationEventNames
         NotificationEvent.ReportReady => "报表已生成",
         NotificationEvent.SubstationOpened => "新开下级分站",
         NotificationEvent.SupplyProblem => "上游供货异常",
+        NotificationEvent.GuestOrderDelivered => "游客订单发货邮件",
         _ => "系统通知",
     };
 
@@ -84,7 +87,11 @@ public class NotificationDelivery
     public const int MaxAttempts = 5;
 
     public long Id { get; set; }
-    public required string UserId { get; set; }
+    /// <summary>The recipient; null for a guest's order mail, which goes to <see cref="Target"/> alone.</summary>
+    public string? UserId { get; set; }
+    /// <summary>The order a guest's mail is about. Its body (with the card keys) is composed when it is sent, so no secret
+    /// is ever stored here in clear.</summary>
+    public long? OrderId { get; set; }
     public NotificationEvent Event { get; set; }
     public NotificationChannels Channel { get; set; }
     /// <summary>Email address or webhook URL.</summary>

@@ -61,9 +61,8 @@ public static class OpenApiSignature
         $"{method.ToUpperInvariant()}\n{pathAndQuery}\n{timestamp}\n{nonce}\n{Convert.ToHexStringLower(SHA256.HashData(body))}";
 
     public static string Sign(string secret, string method, string pathAndQuery, string timestamp, string nonce, ReadOnlySpan<byte> body) =>
-        Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(StringToSign(method, pathAndQuery, timestamp, nonce, body))));
+        HmacHex.Sha256(secret, StringToSign(method, pathAndQuery, timestamp, nonce, body));
 
     public static bool Verify(string secret, string method, string pathAndQuery, string timestamp, string nonce, ReadOnlySpan<byte> body, string? signature) =>
-        signature is { Length: 64 } && CryptographicOperations.FixedTimeEquals(
-            Encoding.ASCII.GetBytes(Sign(secret, method, pathAndQuery, timestamp, nonce, body)), Encoding.ASCII.GetBytes(signature.ToLowerInvariant()));
+        HmacHex.Matches(Sign(secret, method, pathAndQuery, timestamp, nonce, body), signature);
 }

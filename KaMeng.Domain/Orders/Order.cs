@@ -101,4 +101,12 @@ public class Order
     }
 
     public bool IsExpired(DateTimeOffset now) => Status == OrderStatus.PendingPayment && now >= ExpiresAt;
+
+    /// <summary>Where the delivery mail of a guest who paid at a gateway goes: the contact, when it is a plain email
+    /// address. Null for buyers with an account and for a phone/QQ contact (their keys are shown on the page only).</summary>
+    public string? GuestMailAddress() => BuyerUserId is null && PaymentMethod == PaymentMethod.EPay && IsEmailAddress(Contact) ? Contact : null;
+
+    /// <summary>A plain email address (not a phone or QQ number, not the "Name &lt;a@b&gt;" form).</summary>
+    public static bool IsEmailAddress(string? contact) =>
+        contact is { Length: > 0 } && System.Net.Mail.MailAddress.TryCreate(contact, out var address) && address.Address == contact;
 }

@@ -131,6 +131,8 @@ public class GatewayPayment
     public Money Amount { get; set; }
     public GatewayPaymentStatus Status { get; set; }
     public string? TradeNo { get; set; }
+    /// <summary>The storefront the buyer paid from (origin + station path), for links in the guest's mail.</summary>
+    public string? StoreUrl { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? PaidAt { get; set; }
 

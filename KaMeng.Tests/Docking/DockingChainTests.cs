@@ -4,6 +4,9 @@ using KaMeng.Domain;
 using KaMeng.Tests.Infrastructure;
 using KaMeng.Web.Features.Docking;
 using KaMeng.Web.Features.Orders;
+using KaMeng.Web.Features.Payments;
+using KaMeng.Web.Features.Stations;
+using KaMeng.Tests.Payments;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -114,6 +117,41 @@ public abstract class DockingChainTests<TPair>(TPair pair) where TPair : Docking
         // Exactly one order upstream, under our client_order_no.
         await using (var db = pair.Upstream.NewContext())
             Assert.Equal(1, await db.Orders.CountAsync(o => o.IdempotencyKey!.EndsWith(":" + procurement.ClientOrderNo)));
+    }
+
+    [Fact]
+    public async Task A_guest_paying_an_imported_product_through_epay_gets_the_upstream_card_keys()
+    {
+        var key = Unique("EPAY-CHAIN-");
+        var upId = await pair.CreateUpstreamProductAsync(Unique("点券H-"), 300, key);
+        var (supplier, _) = await pair.AddSupplierAsync();
+        var productId = await pair.ImportAsync(supplier.Id, upId, MarkupKind.PlusAmount, "0.50", PriceRounding.Fen);
+        const string gatewayKey = "downstream-key-0123456789";
+        Assert.Null(await pair.Downstream.Services.GetRequiredService<GatewaySettingsService>().SaveAsync(DockingPair.Platform, Station.MainStationId,
+            new GatewayForm { BaseUrl = "https://pay.downstream.test", Pid = "1001", Key = gatewayKey, Channels = ["alipay"] }));
+        var station = await pair.Downstream.Services.GetRequiredService<StationDirectory>().ByIdAsync(Station.MainStationId);
+        var redirect = await pair.Downstream.Services.GetRequiredService<EPayCheckout>().StartOrderAsync(station!,
+            new GatewayCheckoutRequest(productId, 1, "alipay", Guid.NewGuid().ToString("N"), null, "guest@example.cn", "6688"), new SiteAddress(pair.Downstream.BaseUrl, ""));
+        Assert.Null(redirect.Error);
+
+        // The gateway's notify reaches the downstream over HTTP: paid, and its procurement queued in the same transaction.
+        using (var http = pair.Downstream.NewHttpClient())
+            Assert.Equal("success", await http.GetStringAsync("/pay/epay/notify?" + SignedNotify.Query(redirect.OutTradeNo!, "3.50", "GW-DOCK-1", gatewayKey)));
+        await using (var db = pair.Downstream.NewContext())
+        {
+            var order = await db.Orders.SingleAsync(o => o.Number == redirect.OutTradeNo);
+            Assert.Equal(OrderStatus.Processing, order.Status);
+            Assert.Equal(ProcurementStatus.Pending, (await db.Procurements.SingleAsync(p => p.OrderId == order.Id)).Status);
+        }
+
+        var procurement = await pair.WorkQueueUntilDoneAsync(redirect.OutTradeNo!);
+        Assert.Equal(ProcurementStatus.Delivered, procurement.Status);
+        await using (var db = pair.Upstream.NewContext())
+            Assert.Equal(1, await db.Orders.CountAsync(o => o.IdempotencyKey!.EndsWith(":" + procurement.ClientOrderNo)));
+        // The guest finds the upstream key with 查单, as with any other order.
+        var view = await pair.Downstream.Services.GetRequiredService<OrderService>().QueryAsync(Station.MainStationId, redirect.OutTradeNo, "guest@example.cn", "6688");
+        Assert.Equal(OrderStatus.Delivered, view!.Order.Status);
+        Assert.Equal([key], view.Keys);
     }
 
     [Fact]

@@ -9,6 +9,7 @@ using KaMeng.Data;
 using KaMeng.Domain;
 using KaMeng.Tests.Infrastructure;
 using KaMeng.Web.Features.Notifications;
+using KaMeng.Web.Features.Orders;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -22,7 +23,7 @@ public class NotificationDeliveryTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        db = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite, s => s.AddNotificationServices());
+        db = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite, s => s.AddCommerceServices().AddNotificationServices());
         await using var ctx = db.NewContext();
         var owner = await ctx.Users.SingleAsync(u => u.UserName == "demo-owner");
         owner.Email = "owner@example.test";
@@ -34,61 +35,9 @@ public class NotificationDeliveryTests : IAsyncLifetime
 
     T Get<T>() where T : notnull => db.Services.GetRequiredService<T>();
 
-    static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
+    static int FreePort() => SmtpServer.FreePort();
 
     static Task WaitForAsync(Func<bool> condition, string what) => Poll.UntilAsync(condition, what, 60);
-
-    /// <summary>aiosmtpd writing every message it accepts into a Maildir.</summary>
-    sealed class SmtpServer : IAsyncDisposable
-    {
-        public int Port { get; } = FreePort();
-        // Mailbox creates the Maildir (new/cur/tmp) only when the folder does not exist yet.
-        public string Maildir { get; } = Path.Combine(TestPaths.NewTempDir("smtp"), "maildir");
-        readonly Process process;
-
-        SmtpServer()
-        {
-            var python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-            process = Process.Start(new ProcessStartInfo(python, ["-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{Port}", "-c", "aiosmtpd.handlers.Mailbox", Maildir])
-            { RedirectStandardError = true, RedirectStandardOutput = true })!;
-        }
-
-        public static async Task<SmtpServer> StartAsync()
-        {
-            var s = new SmtpServer();
-            var until = DateTime.UtcNow.AddSeconds(60);
-            while (true)
-            {
-                try
-                {
-                    using var c = new TcpClient();
-                    await c.ConnectAsync(IPAddress.Loopback, s.Port);
-                    return s;
-                }
-                catch (SocketException) when (DateTime.UtcNow < until && !s.process.HasExited) { await Task.Delay(100); }
-            }
-        }
-
-        public string[] Messages() => Directory.Exists(Path.Combine(Maildir, "new")) ? Directory.GetFiles(Path.Combine(Maildir, "new")).Select(File.ReadAllText).ToArray() : [];
-
-        public async ValueTask DisposeAsync()
-        {
-            if (!process.HasExited) process.Kill();
-            await process.WaitForExitAsync();
-            process.Dispose();
-        }
-    }
-
-    static string Subject(string message)
-    {
-        var raw = Regex.Match(message, @"^Subject: (.*(?:\r?\n[ \t].*)*)", RegexOptions.Multiline).Groups[1].Value;
-        return Regex.Replace(raw.Replace("\r", "").Replace("\n", ""), @"\s*=\?utf-8\?B\?([^?]*)\?=\s*", m => Encoding.UTF8.GetString(Convert.FromBase64String(m.Groups[1].Value)), RegexOptions.IgnoreCase);
-    }
 
     async Task SaveSmtpAsync(int port) =>
         Assert.Null(await Get<NotificationSettingsService>().SaveSmtpAsync(new SmtpSettings { Host = "127.0.0.1", Port = port, From = "kameng@example.test" }));
@@ -100,7 +49,7 @@ public class NotificationDeliveryTests : IAsyncLifetime
         await SaveSmtpAsync(smtp.Port);
         Assert.Null(await Get<NotificationSettingsService>().SendTestAsync("admin@example.test"));
         await WaitForAsync(() => smtp.Messages().Length == 1, "the test mail");
-        Assert.Equal("[KaMeng] 测试邮件", Subject(smtp.Messages()[0]));
+        Assert.Equal("[KaMeng] 测试邮件", SmtpServer.Subject(smtp.Messages()[0]));
         Assert.Contains("To: admin@example.test", smtp.Messages()[0]);
 
         // The owner asked for low-stock alerts by email as well as in the centre.
@@ -110,7 +59,7 @@ public class NotificationDeliveryTests : IAsyncLifetime
         Assert.Equal(1, await Get<NotificationDispatcher>().DeliverDueAsync());
         await WaitForAsync(() => smtp.Messages().Length == 2, "the notification mail");
         var mail = smtp.Messages().Single(m => m.Contains("owner@example.test"));
-        Assert.Equal("[KaMeng] 补货提醒：测试商品 库存仅剩 1", Subject(mail));
+        Assert.Equal("[KaMeng] 补货提醒：测试商品 库存仅剩 1", SmtpServer.Subject(mail));
 
         await using var ctx = db.NewContext();
         var delivery = await ctx.NotificationDeliveries.SingleAsync();

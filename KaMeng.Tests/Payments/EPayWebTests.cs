@@ -1,6 +1,7 @@
 using System.Net;
 using KaMeng.Domain;
 using KaMeng.Tests.Infrastructure;
+using KaMeng.Web.Features.Notifications;
 using KaMeng.Web.Features.Orders;
 using KaMeng.Web.Features.Payments;
 using Microsoft.AspNetCore.DataProtection;
@@ -28,13 +29,13 @@ public class EPayWebTests : IClassFixture<BrowserFixture>
         Assert.Null(error);
     }
 
-    async Task<(GatewayRedirect Redirect, Order Order)> GuestOrderAsync()
+    async Task<(GatewayRedirect Redirect, Order Order)> GuestOrderAsync(string contact = "guest@example.cn")
     {
         await using var db = fx.App.NewContext();
         var product = await db.Products.AsNoTracking().SingleAsync(p => p.Name == Product);
         var redirect = await fx.App.Services.GetRequiredService<EPayCheckout>().StartOrderAsync(
             (await fx.App.Services.GetRequiredService<KaMeng.Web.Features.Stations.StationDirectory>().ByIdAsync(Station.MainStationId))!,
-            new GatewayCheckoutRequest(product.Id, 1, "alipay", Guid.NewGuid().ToString("N"), null, "guest@example.cn", "6688"),
+            new GatewayCheckoutRequest(product.Id, 1, "alipay", Guid.NewGuid().ToString("N"), null, contact, "6688"),
             new SiteAddress(fx.App.BaseUrl, ""));
         Assert.Null(redirect.Error);
         return (redirect, await db.Orders.AsNoTracking().SingleAsync(o => o.Number == redirect.OutTradeNo));
@@ -49,6 +50,10 @@ public class EPayWebTests : IClassFixture<BrowserFixture>
     [Fact]
     public async Task A_guest_buys_with_the_sandbox_gateway_and_sees_the_key()
     {
+        // The platform's SMTP server is a real one on loopback: the guest's keys also arrive by mail.
+        await using var smtp = await SmtpServer.StartAsync();
+        Assert.Null(await fx.App.Services.GetRequiredService<NotificationSettingsService>().SaveSmtpAsync(
+            new SmtpSettings { Host = "127.0.0.1", Port = smtp.Port, From = "shop@example.test" }));
         var page = await fx.NewPageAsync();
         var store = new StorefrontPage(page);
         await store.OpenProductAsync(Product);
@@ -71,7 +76,15 @@ public class EPayWebTests : IClassFixture<BrowserFixture>
         await Assertions.Expect(store.Keys).ToHaveCountAsync(1);
         var key = await store.Keys.First.InnerTextAsync();
         Assert.StartsWith("DEMO-", key);
+        await Assertions.Expect(page.GetByTestId("guest-mail-note")).ToContainTextAsync("guest-buyer@example.cn");
         await BrowserFixture.ScreenshotsAsync(page, "epay-guest-result");
+
+        var mail = await smtp.WaitForMessageToAsync("guest-buyer@example.cn");
+        Assert.Equal($"卡盟总站：订单 {number} 已发货", SmtpServer.Subject(mail));
+        var body = SmtpServer.Body(mail);
+        Assert.Contains($"订单号：{number}", body);
+        Assert.Contains($"商品：{Product} ×1", body);
+        Assert.Contains(key, body);
 
         // Another browser without the checkout's cookie sees nothing; 查单 with contact + password finds the same key.
         var other = await fx.NewPageAsync(mobile: true);
@@ -101,6 +114,22 @@ public class EPayWebTests : IClassFixture<BrowserFixture>
         Assert.Contains("http-equiv=\"refresh\"", html);
         Assert.Contains("待支付", html);
         Assert.Equal(OrderStatus.PendingPayment, await StatusAsync(order));
+    }
+
+    [Fact]
+    public async Task A_guest_who_left_a_phone_number_is_told_the_keys_are_shown_on_this_page_only()
+    {
+        var (_, order) = await GuestOrderAsync("13800138000");
+        using var client = fx.App.NewHttpClient();
+        Assert.Equal("success", await client.GetStringAsync("/pay/epay/notify?" + SignedNotify.Query(order.Number, "6.00", "GW-PHONE-" + order.Number, Key)));
+        var protector = fx.App.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("KaMeng.Payments.GuestAccess.v1");
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/pay/result/{order.Number}");
+        request.Headers.Add("Cookie", $"km_pay_{order.Number}={protector.Protect(order.Number)}");
+        var html = await (await client.SendAsync(request)).Content.ReadAsStringAsync();
+        Assert.Contains("购买成功", html);
+        Assert.Contains("卡密只在本页显示", html);
+        await using var db = fx.App.NewContext();
+        Assert.False(await db.NotificationDeliveries.AnyAsync(d => d.OrderId == order.Id));
     }
 
     [Fact]

@@ -444,6 +444,10 @@ namespace KaMeng.Data.Migrations.Postgres
                         .IsConcurrencyToken()
                         .HasColumnType("integer");
 
+                    b.Property<string>("StoreUrl")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
                     b.Property<string>("TradeNo")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
@@ -637,6 +641,9 @@ namespace KaMeng.Data.Migrations.Postgres
                     b.Property<DateTimeOffset>("NextAttemptAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<long?>("OrderId")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("Payload")
                         .IsRequired()
                         .HasMaxLength(20000)
@@ -659,7 +666,6 @@ namespace KaMeng.Data.Migrations.Postgres
                         .HasColumnType("character varying(200)");
 
                     b.Property<string>("UserId")
-                        .IsRequired()
                         .HasMaxLength(450)
                         .HasColumnType("character varying(450)");
 

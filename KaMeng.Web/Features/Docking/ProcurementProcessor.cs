@@ -167,7 +167,7 @@ public sealed class ProcurementProcessor(IDbContextFactory<KaMengDbContext> dbFa
         await Earnings.PostAsync(db, order, now, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-        events.Publish(new OrderEvent(OrderEventKind.Delivered, order.Id, order.Number, order.StationId, order.ProductId, order.Total, order.Status));
+        events.Publish(new OrderEvent(OrderEventKind.Delivered, order.Id, order.Number, order.StationId, order.ProductId, order.Total, order.Status, order.GuestMailAddress()));
     }
 
     async Task SaveAsync(Procurement p, CancellationToken ct)

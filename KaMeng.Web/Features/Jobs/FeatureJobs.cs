@@ -1,5 +1,6 @@
 using KaMeng.Web.Features.Dashboard;
 using KaMeng.Web.Features.Docking;
+using KaMeng.Web.Features.OpenApi;
 using KaMeng.Web.Features.Payments;
 using Quartz;
 
@@ -52,5 +53,16 @@ public sealed class SupplierSyncJob(SupplierSync sync) : IJob
     {
         var n = await sync.SyncAsync(ct);
         context.Result = n > 0 ? JobRunReport.Succeeded($"更新 {n} 个上游商品") : JobRunReport.Skipped("上游商品无变化");
+    }
+}
+
+/// <summary>对接 nonce 清理: nonces older than twice the signature window can never be replayed (their timestamp is refused first).</summary>
+[DisallowConcurrentExecution]
+public sealed class ApiNonceCleanupJob(ApiCredentialService credentials) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken ct = default)
+    {
+        var n = await credentials.DeleteExpiredNoncesAsync(ct);
+        context.Result = n > 0 ? JobRunReport.Succeeded($"删除 {n} 个过期 nonce") : JobRunReport.Skipped("没有过期的 nonce");
     }
 }

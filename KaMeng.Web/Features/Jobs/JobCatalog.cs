@@ -46,9 +46,11 @@ public static class JobCatalog
         "向支付网关查询近 24 小时未到账的支付，网关已付款的自动补单", "0 0/5 * * * ?", typeof(EPayReconciliationJob), MisfirePolicy.FireOnceNow);
     public static readonly JobDefinition SupplierSync = new("supplier-sync", "上游同步",
         "按上游价格与库存更新对接商品，成本高于售价或上游不可用时自动下架", "0 0/10 * * * ?", typeof(SupplierSyncJob), MisfirePolicy.FireOnceNow);
+    public static readonly JobDefinition ApiNonceCleanup = new("api-nonce-cleanup", "对接 nonce 清理",
+        "删除超过签名时间窗口的开放接口 nonce（它们已无法被重放）", "0 0/10 * * * ?", typeof(ApiNonceCleanupJob), MisfirePolicy.FireOnceNow);
 
     public static readonly IReadOnlyList<JobDefinition> All =
-        [RestockAlerts, ExpireUnpaidOrders, ShelfSchedule, ExportCleanup, ScheduledReports, RollupCheck, StationRating, EPayReconciliation, SupplierSync];
+        [RestockAlerts, ExpireUnpaidOrders, ShelfSchedule, ExportCleanup, ScheduledReports, RollupCheck, StationRating, EPayReconciliation, SupplierSync, ApiNonceCleanup];
 
     public static JobDefinition? Find(string key) => All.FirstOrDefault(j => j.Key == key);
 

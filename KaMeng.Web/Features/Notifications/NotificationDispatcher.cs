@@ -11,7 +11,7 @@ namespace KaMeng.Web.Features.Notifications;
 /// </summary>
 public sealed class NotificationDispatcher(
     Notifier notifier, NotificationWriter writer, IDbContextFactory<KaMengDbContext> dbFactory, EmailSender email, WebhookSender webhook,
-    TimeProvider clock, ILogger<NotificationDispatcher> log) : BackgroundService
+    GuestOrderMail guestMail, TimeProvider clock, ILogger<NotificationDispatcher> log) : BackgroundService
 {
     static readonly TimeSpan Poll = TimeSpan.FromSeconds(5);
 
@@ -58,17 +58,23 @@ public sealed class NotificationDispatcher(
             .OrderBy(d => d.Id).Take(50).ToListAsync(ct);
         if (due.Count == 0) return 0;
         var smtp = await db.SmtpSettings.OrderBy(s => s.Id).FirstOrDefaultAsync(ct) ?? new SmtpSettings();
-        var userIds = due.Select(d => d.UserId).Distinct().ToList();
+        var userIds = due.Where(d => d.UserId != null).Select(d => d.UserId!).Distinct().ToList();
         var hooks = await db.WebhookEndpoints.Where(w => userIds.Contains(w.UserId)).ToDictionaryAsync(w => w.UserId, ct);
         foreach (var d in due)
         {
             try
             {
-                if (d.Channel == NotificationChannels.Email)
+                if (d.Channel == NotificationChannels.Email && d.OrderId is { } orderId)
+                {
+                    // A guest's order mail: composed now, so its keys exist in clear only in the message sent.
+                    var (subject, body) = await guestMail.ComposeAsync(orderId, ct);
+                    await email.SendAsync(smtp, d.Target, subject, body, ct);
+                }
+                else if (d.Channel == NotificationChannels.Email)
                     await email.SendAsync(smtp, d.Target, "[KaMeng] " + d.Title, d.Payload, ct);
                 else
                 {
-                    var secret = hooks.TryGetValue(d.UserId, out var h) ? h.Secret : throw new InvalidOperationException("webhook 已删除");
+                    var secret = d.UserId is not null && hooks.TryGetValue(d.UserId, out var h) ? h.Secret : throw new InvalidOperationException("webhook 已删除");
                     await webhook.SendAsync(d.Target, secret, d.Event.ToString(), d.Payload, ct);
                 }
                 d.Succeeded(clock.GetUtcNow());

@@ -9,7 +9,7 @@ public static class NotificationsSetup
     {
         builder.Services.AddNotificationServices();
         builder.Services.AddHostedService<NotificationDispatcher>(sp => sp.GetRequiredService<NotificationDispatcher>());
-        builder.Services.AddHostedService<OrderFailureNotices>();
+        builder.Services.AddHostedService<OrderNotices>();
         return builder;
     }
 
@@ -24,12 +24,14 @@ public static class NotificationsSetup
         services.AddSingleton<WebhookSender>();
         services.AddSingleton<NotificationDispatcher>();
         services.AddSingleton<NotificationSettingsService>();
+        services.AddSingleton<GuestOrderMail>();
         return services;
     }
 }
 
-/// <summary>订单失败: the station where a failed order was placed is told (after the order's own commit).</summary>
-sealed class OrderFailureNotices(OrderEvents events, Notifier notifier) : IHostedService
+/// <summary>What order events tell people (after the order's own commit): 订单失败 to the station where the order was
+/// placed; 游客发货邮件 to a gateway-paid guest whose order was delivered.</summary>
+sealed class OrderNotices(OrderEvents events, Notifier notifier, GuestOrderMail guestMail) : IHostedService
 {
     IDisposable? subscription;
 
@@ -37,6 +39,7 @@ sealed class OrderFailureNotices(OrderEvents events, Notifier notifier) : IHoste
     {
         subscription = events.Subscribe(e =>
         {
+            guestMail.QueueIfDue(e);
             if (e.Kind != OrderEventKind.Failed) return;
             notifier.Publish(new NotificationRequest(NotificationEvent.OrderFailed, $"订单失败：{e.OrderNumber}",
                 $"订单 {e.OrderNumber}（{e.Total}）处理失败，请查看并退款或重试。", "/admin/orders", StationId: e.StationId,
@@ -51,3 +54,4 @@ sealed class OrderFailureNotices(OrderEvents events, Notifier notifier) : IHoste
         return Task.CompletedTask;
     }
 }
+

@@ -8,9 +8,9 @@ using Microsoft.EntityFrameworkCore;
 namespace KaMeng.Web.Features.Notifications;
 
 /// <summary>Something to tell people: to the users named, or to the owner of a station (the platform admins for the
-/// main station).</summary>
+/// main station); or, with <paramref name="EmailTo"/>, one mail about an order to an address that is no user's (a guest).</summary>
 public sealed record NotificationRequest(NotificationEvent Event, string Title, string? Body = null, string? Link = null,
-    int? StationId = null, IReadOnlyList<string>? UserIds = null, object? Data = null);
+    int? StationId = null, IReadOnlyList<string>? UserIds = null, object? Data = null, long? OrderId = null, string? EmailTo = null);
 
 /// <summary>
 /// The one way code tells people things. <see cref="Publish"/> only puts the request on an in-process queue, so the
@@ -39,6 +39,16 @@ public sealed class NotificationWriter(IDbContextFactory<KaMengDbContext> dbFact
     {
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (request.EmailTo is { } address)
+        {
+            db.NotificationDeliveries.Add(new NotificationDelivery
+            {
+                Event = request.Event, Channel = NotificationChannels.Email, Target = address, OrderId = request.OrderId, Title = request.Title,
+                Payload = request.Body ?? request.Title, CreatedAt = now, NextAttemptAt = now,
+            });
+            await db.SaveChangesAsync(ct);
+            return 1;
+        }
         var userIds = await RecipientsAsync(db, request, ct);
         if (userIds.Count == 0) return 0;
         var prefs = await db.NotificationPreferences.Where(p => userIds.Contains(p.UserId) && p.Event == request.Event)

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Mail;
-using System.Security.Cryptography;
 using System.Text;
 using KaMeng.Domain;
 
@@ -29,11 +28,9 @@ public sealed class WebhookSender(IHttpClientFactory http)
     public const string EventHeader = "X-KaMeng-Event";
 
     /// <summary>"sha256=" + lowercase hex of HMAC-SHA256(secret, body): what a receiver recomputes and compares.</summary>
-    public static string Sign(string secret, string body) =>
-        "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(body)));
+    public static string Sign(string secret, string body) => "sha256=" + HmacHex.Sha256(secret, body);
 
-    public static bool Verify(string secret, string body, string? signature) =>
-        signature is not null && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Sign(secret, body)), Encoding.ASCII.GetBytes(signature));
+    public static bool Verify(string secret, string body, string? signature) => HmacHex.Matches(Sign(secret, body), signature);
 
     public async Task SendAsync(string url, string secret, string eventName, string body, CancellationToken ct = default)
     {

@@ -57,6 +57,15 @@ public sealed class ApiCredentialService(IDbContextFactory<KaMengDbContext> dbFa
         return null;
     }
 
+    /// <summary>Drops the nonces whose timestamp window has passed: such a request is refused for its timestamp before its
+    /// nonce is looked at, so they guard nothing any more. Returns how many. (The scheduler calls this.)</summary>
+    public async Task<int> DeleteExpiredNoncesAsync(CancellationToken ct = default)
+    {
+        var expired = clock.GetUtcNow().AddSeconds(-2 * OpenApiSignature.WindowSeconds);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.ApiNonces.Where(n => n.CreatedAt < expired).ExecuteDeleteAsync(ct);
+    }
+
     public async Task<List<(ApiCredential Credential, string? UserName)>> ListAsync(AuditActor actor, CancellationToken ct = default)
     {
         await using var db = await actor.ScopedAsync(dbFactory, ct);

@@ -181,9 +181,7 @@ public sealed class OpenApiSignatureFilter(IDbContextFactory<KaMengDbContext> db
         if (!OpenApiSignature.Verify(credentials.Unprotect(credential.SecretCipher), http.Request.Method, pathAndQuery, timestamp, nonce, buffer.ToArray(), signature))
             return Unauthorized("auth.signature", "签名错误");
 
-        // Nonces older than the window can never be replayed (their timestamp is refused first): drop them.
-        var expired = now.AddSeconds(-2 * OpenApiSignature.WindowSeconds);
-        await db.ApiNonces.Where(n => n.CredentialId == credential.Id && n.CreatedAt < expired).ExecuteDeleteAsync(http.RequestAborted);
+        // Expired nonces are dropped by a scheduled job (ApiCredentialService.DeleteExpiredNoncesAsync), not per request.
         db.ApiNonces.Add(new ApiNonce { CredentialId = credential.Id, Nonce = nonce, CreatedAt = now });
         try { await db.SaveChangesAsync(http.RequestAborted); }
         catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } or Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 19 })

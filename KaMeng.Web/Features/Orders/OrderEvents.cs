@@ -5,7 +5,9 @@ namespace KaMeng.Web.Features.Orders;
 
 public enum OrderEventKind { Paid, Delivered, Refunded, Cancelled, Failed }
 
-public sealed record OrderEvent(OrderEventKind Kind, long OrderId, string OrderNumber, int StationId, int ProductId, Money Total, OrderStatus Status);
+/// <param name="GuestEmail">Set when the order is a gateway-paid guest's with an email contact (<see cref="Order.GuestMailAddress"/>):
+/// on delivery, that guest is mailed the keys.</param>
+public sealed record OrderEvent(OrderEventKind Kind, long OrderId, string OrderNumber, int StationId, int ProductId, Money Total, OrderStatus Status, string? GuestEmail = null);
 
 /// <summary>
 /// In-process notifier of order events, published after commit. Components subscribe in OnInitialized and

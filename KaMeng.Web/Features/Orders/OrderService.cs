@@ -28,7 +28,9 @@ public sealed class OrderService(IDbContextFactory<KaMengDbContext> dbFactory, C
         return new OrderView(order, await KeysOfAsync(db, order, ct));
     }
 
-    async Task<IReadOnlyList<string>> KeysOfAsync(KaMengDbContext db, Order order, CancellationToken ct)
+    /// <summary>The secrets delivered with the order, decrypted (none before delivery or for other delivery types): the
+    /// one reader every buyer-facing surface uses (order page, 查单, the gateway's return page, the guest's mail, the Open API).</summary>
+    public async Task<IReadOnlyList<string>> KeysOfAsync(KaMengDbContext db, Order order, CancellationToken ct)
     {
         if (order.Status is not (OrderStatus.Delivered or OrderStatus.Refunded) || order.DeliveryType != DeliveryType.CardKey) return [];
         if (order.ReusableKeyId is { } reusable)
@@ -61,7 +63,7 @@ public sealed class OrderService(IDbContextFactory<KaMengDbContext> dbFactory, C
             await tx.CommitAsync(ct);
         }
         // Published after commit, with the SQLite writer gate released (as checkout does).
-        events.Publish(new OrderEvent(OrderEventKind.Delivered, order.Id, order.Number, order.StationId, order.ProductId, order.Total, order.Status));
+        events.Publish(new OrderEvent(OrderEventKind.Delivered, order.Id, order.Number, order.StationId, order.ProductId, order.Total, order.Status, order.GuestMailAddress()));
         return null;
     }
 

@@ -31,6 +31,8 @@ public sealed record SiteAddress(string Origin, string PathBase)
 {
     public string NotifyUrl => Origin + "/pay/epay/notify";
     public string ReturnUrl(string outTradeNo) => Origin + PathBase + "/pay/result/" + outTradeNo;
+    /// <summary>The station's storefront as the buyer reached it (links in the guest's mail).</summary>
+    public string StoreUrl => (Origin + PathBase)[..Math.Min(300, Origin.Length + PathBase.Length)];
 
     public static SiteAddress Of(HttpRequest request) => new(request.Scheme + "://" + request.Host.Value, request.PathBase.Value ?? "");
 }
@@ -141,6 +143,7 @@ public sealed class EPayCheckout(
             {
                 OutTradeNo = order.Number, StationId = station.Id, GatewayId = gateway.Id, Channel = request.Channel,
                 Kind = GatewayPaymentKind.Order, OrderId = order.Id, UserId = request.BuyerUserId, Amount = order.Total, CreatedAt = now,
+                StoreUrl = site.StoreUrl,
             };
             db.GatewayPayments.Add(created);
             await db.SaveChangesAsync(ct);

@@ -129,17 +129,19 @@ public sealed class EPayNotifications(
             outcome = PaymentOutcome.Accepted;
         }
         if (order is not null)
-            events.Publish(new OrderEvent(OrderEventKind.Paid, order.Id, order.Number, order.StationId, order.ProductId, order.Total, order.Status));
+            events.Publish(new OrderEvent(OrderEventKind.Paid, order.Id, order.Number, order.StationId, order.ProductId, order.Total, order.Status, order.GuestMailAddress()));
         return outcome;
     }
 
     /// <summary>As a balance purchase delivers: card keys through <see cref="CardKeyClaim"/> and margins through <see cref="Earnings"/>;
-    /// other delivery types go to the processing queue. A paid order whose keys ran out waits there too, flagged for finance.</summary>
+    /// other delivery types go to the processing queue (an imported product's procurement is queued in this transaction, as
+    /// checkout does). A paid order whose keys ran out waits there too, flagged for finance.</summary>
     static async Task DeliverAsync(KaMengDbContext db, Order order, GatewayPayment payment, string tradeNo, DateTimeOffset now, CancellationToken ct)
     {
         if (order.DeliveryType != DeliveryType.CardKey)
         {
             order.StartProcessing();
+            await Docking.ProcurementProcessor.EnqueueIfSuppliedAsync(db, order, now, ct);
             return;
         }
         var reusable = await db.Products.Where(p => p.Id == order.ProductId).Select(p => p.ReusableKey).SingleAsync(ct);

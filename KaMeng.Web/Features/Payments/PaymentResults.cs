@@ -15,7 +15,7 @@ public sealed record PaymentResultView(GatewayPayment Payment, OrderView? Order)
 /// The return URL's data. A signed-in buyer sees their own payments; a guest sees the payments started in this browser,
 /// remembered by a Data Protection-signed cookie set at checkout (otherwise: 查单 with contact + query password).
 /// </summary>
-public sealed class PaymentResults(IDbContextFactory<KaMengDbContext> dbFactory, CardKeyVault vault, IDataProtectionProvider protection)
+public sealed class PaymentResults(IDbContextFactory<KaMengDbContext> dbFactory, OrderService orders, IDataProtectionProvider protection)
 {
     readonly IDataProtector protector = protection.CreateProtector("KaMeng.Payments.GuestAccess.v1");
 
@@ -46,18 +46,6 @@ public sealed class PaymentResults(IDbContextFactory<KaMengDbContext> dbFactory,
         if (!allowed) return null;
         if (payment.OrderId is not long orderId) return new PaymentResultView(payment, null);
         var order = await db.Orders.AsNoTracking().SingleAsync(o => o.Id == orderId, ct);
-        return new PaymentResultView(payment, new OrderView(order, await KeysAsync(db, order, ct)));
-    }
-
-    async Task<IReadOnlyList<string>> KeysAsync(KaMengDbContext db, Order order, CancellationToken ct)
-    {
-        if (order.Status != OrderStatus.Delivered || order.DeliveryType != DeliveryType.CardKey) return [];
-        if (order.ReusableKeyId is { } reusable)
-        {
-            var cipher = await db.CardKeys.Where(k => k.Id == reusable).Select(k => k.SecretCipher).SingleAsync(ct);
-            return Enumerable.Repeat(vault.Unprotect(cipher), order.Quantity).ToList();
-        }
-        var ciphers = await db.CardKeys.Where(k => k.OrderId == order.Id).OrderBy(k => k.Id).Select(k => k.SecretCipher).ToListAsync(ct);
-        return ciphers.Select(vault.Unprotect).ToList();
+        return new PaymentResultView(payment, new OrderView(order, await orders.KeysOfAsync(db, order, ct)));
     }
 }
