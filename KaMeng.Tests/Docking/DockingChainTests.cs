@@ -155,6 +155,93 @@ public abstract class DockingChainTests<TPair>(TPair pair) where TPair : Docking
     }
 
     [Fact]
+    public async Task A_direct_top_up_product_is_imported_with_its_fields_and_the_buyers_input_reaches_the_upstream_order()
+    {
+        int upId;
+        await using (var db = pair.Upstream.NewContext())
+        {
+            var category = await db.Categories.Where(c => c.StationId == Station.MainStationId).OrderBy(c => c.Id).Select(c => c.Id).FirstAsync();
+            var product = new Product
+            {
+                StationId = Station.MainStationId, CategoryId = category, Name = Unique("直充点券-"), DeliveryType = DeliveryType.DirectTopUp,
+                BasePrice = Money.FromFen(1000), CostPrice = Money.FromFen(800), FaceValue = Money.FromFen(1000), CreatedAt = DateTimeOffset.UtcNow,
+                InputFields = [new InputField { Key = "account", Label = "游戏账号", Type = InputFieldType.GameAccount }, new InputField { Key = "zone", Label = "区服", Required = false, Pattern = "[0-9]{1,3}区" }],
+            };
+            db.Products.Add(product);
+            await db.SaveChangesAsync();
+            upId = product.Id;
+        }
+        var (supplier, _) = await pair.AddSupplierAsync();
+        var productId = await pair.ImportAsync(supplier.Id, upId, MarkupKind.PlusAmount, "1.00", PriceRounding.Fen);
+        await using (var db = pair.Downstream.NewContext())
+        {
+            var local = await db.Products.SingleAsync(p => p.Id == productId);
+            Assert.Equal(DeliveryType.DirectTopUp, local.DeliveryType);
+            Assert.Equal(["account", "zone"], local.InputFields.Select(f => f.Key));
+            Assert.Equal(InputFieldType.GameAccount, local.InputFields[0].Type);
+            Assert.Equal("[0-9]{1,3}区", local.InputFields[1].Pattern);
+        }
+
+        // The fields are checked here before any money moves.
+        var bad = await pair.BuyDownstreamAsync(productId, inputs: new() { ["account"] = "!!" });
+        Assert.Equal("游戏账号格式不正确", bad.Error);
+        var checkout = await pair.BuyDownstreamAsync(productId, inputs: new() { ["account"] = "player_001", ["zone"] = "12区" });
+        Assert.True(checkout.Succeeded, checkout.Error);
+        await pair.Downstream.Services.GetRequiredService<ProcurementProcessor>().ProcessDueAsync();
+
+        // The upstream order carries the buyer's input and waits for its staff; the downstream order can no longer be cancelled.
+        Order upstreamOrder;
+        await using (var db = pair.Upstream.NewContext())
+            upstreamOrder = await db.Orders.SingleAsync(o => o.ProductId == upId);
+        Assert.Equal(OrderStatus.Processing, upstreamOrder.Status);
+        var forwarded = JsonSerializer.Deserialize<Dictionary<string, string>>(upstreamOrder.InputsJson!)!;
+        Assert.Equal("player_001", forwarded["account"]);
+        Assert.Equal("12区", forwarded["zone"]);
+        long localId;
+        await using (var db = pair.Downstream.NewContext())
+            localId = await db.Orders.Where(o => o.Number == checkout.OrderNumber).Select(o => o.Id).SingleAsync();
+        Assert.Contains("上游", await pair.Downstream.Services.GetRequiredService<OrderService>().CancelForBuyerAsync(localId, await DockingPair.BuyerIdAsync(pair.Downstream), "测试"));
+
+        Assert.Null(await pair.Upstream.Services.GetRequiredService<OrderService>().CompleteAsync(upstreamOrder.Id, "已充值到 player_001", DockingPair.Platform));
+        await using (var db = pair.Downstream.NewContext())
+            await db.Procurements.Where(p => p.OrderId == localId).ExecuteUpdateAsync(u => u.SetProperty(p => p.NextAttemptAt, DateTimeOffset.UtcNow.AddSeconds(-1)));
+        Assert.Equal(ProcurementStatus.Delivered, (await pair.WorkQueueUntilDoneAsync(checkout.OrderNumber!)).Status);
+        await using (var db = pair.Downstream.NewContext())
+        {
+            var local = await db.Orders.SingleAsync(o => o.Id == localId);
+            Assert.Equal(OrderStatus.Delivered, local.Status);
+            Assert.Equal("已充值到 player_001", local.DeliveryNote);
+        }
+    }
+
+    [Fact]
+    public async Task A_procurement_not_yet_sent_upstream_is_cancelled_with_a_refund_and_never_bought_upstream()
+    {
+        var upId = await pair.CreateUpstreamProductAsync(Unique("点券K-"), 200, Unique("K-"));
+        var (supplier, _) = await pair.AddSupplierAsync();
+        var productId = await pair.ImportAsync(supplier.Id, upId, MarkupKind.PlusAmount, "0.10", PriceRounding.Fen);
+        var before = await DockingPair.BalanceAsync(pair.Downstream);
+        var upstreamBefore = await DockingPair.BalanceAsync(pair.Upstream);
+        var checkout = await pair.BuyDownstreamAsync(productId);
+        Assert.Equal(before - 210, await DockingPair.BalanceAsync(pair.Downstream));
+        long localId;
+        await using (var db = pair.Downstream.NewContext())
+            localId = await db.Orders.Where(o => o.Number == checkout.OrderNumber).Select(o => o.Id).SingleAsync();
+
+        Assert.Null(await pair.Downstream.Services.GetRequiredService<OrderService>().CancelForBuyerAsync(localId, await DockingPair.BuyerIdAsync(pair.Downstream), "买家取消"));
+        Assert.Equal(before, await DockingPair.BalanceAsync(pair.Downstream));
+        await pair.Downstream.Services.GetRequiredService<ProcurementProcessor>().ProcessDueAsync();
+        await using (var db = pair.Downstream.NewContext())
+        {
+            Assert.Equal(OrderStatus.Refunded, (await db.Orders.SingleAsync(o => o.Id == localId)).Status);
+            Assert.Equal(ProcurementStatus.Failed, (await db.Procurements.SingleAsync(p => p.OrderId == localId)).Status);
+        }
+        Assert.Equal(upstreamBefore, await DockingPair.BalanceAsync(pair.Upstream));
+        await using (var db = pair.Upstream.NewContext())
+            Assert.False(await db.Orders.AnyAsync(o => o.ProductId == upId));
+    }
+
+    [Fact]
     public async Task The_backup_supplier_takes_over_when_the_primary_is_unreachable()
     {
         var key = Unique("BACKUP-KEY-");

@@ -141,11 +141,11 @@ public class DockingPair : IAsyncLifetime
     }
 
     /// <summary>demo-buyer buys on the downstream's main station, paying from balance.</summary>
-    public async Task<CheckoutResult> BuyDownstreamAsync(int productId, int quantity = 1)
+    public async Task<CheckoutResult> BuyDownstreamAsync(int productId, int quantity = 1, Dictionary<string, string?>? inputs = null)
     {
         var station = await Downstream.Services.GetRequiredService<StationDirectory>().ByIdAsync(Station.MainStationId);
         return await Downstream.Services.GetRequiredService<CheckoutService>().PlaceBalanceOrderAsync(station!,
-            new CheckoutRequest(productId, quantity, await BuyerIdAsync(Downstream), Guid.NewGuid().ToString("N")));
+            new CheckoutRequest(productId, quantity, await BuyerIdAsync(Downstream), Guid.NewGuid().ToString("N"), inputs));
     }
 
     /// <summary>Works the downstream queue until the order's procurement is finished (each round is one try; bounded).</summary>

@@ -17,10 +17,10 @@ public abstract class OpenApiTests<TApp>(TApp app) where TApp : KaMengApp
     static readonly AuditActor Platform = new("test", "test", null);
     const string Product = "王者荣耀 60 点券";
 
-    async Task<IssuedCredential> IssueAsync(bool approve = true)
+    async Task<IssuedCredential> IssueAsync(bool approve = true, int stationId = Station.MainStationId, string user = "demo-buyer")
     {
         var service = app.Services.GetRequiredService<ApiCredentialService>();
-        var (issued, error) = await service.IssueAsync(Platform, Station.MainStationId, "demo-buyer", "测试对接");
+        var (issued, error) = await service.IssueAsync(Platform, stationId, user, "测试对接");
         Assert.Null(error);
         if (approve) Assert.Null(await service.ApproveAsync(Platform, issued!.Id));
         return issued!;
@@ -134,6 +134,109 @@ public abstract class OpenApiTests<TApp>(TApp app) where TApp : KaMengApp
         await AssertProblemAsync(await SendAsync(c, HttpMethod.Get, "/api/open/v1/orders/unknown-1"), HttpStatusCode.NotFound, "order.not_found");
         await AssertProblemAsync(await SendAsync(c, HttpMethod.Post, "/api/open/v1/orders", new { product_id = id, quantity = 1, client_order_no = "" }), HttpStatusCode.UnprocessableEntity, "order.client_order_no");
         await AssertProblemAsync(await SendAsync(c, HttpMethod.Post, "/api/open/v1/orders", new { product_id = id, quantity = 0, client_order_no = "q0-" + clientNo }), HttpStatusCode.UnprocessableEntity, "checkout.quantity");
+    }
+
+    async Task<long> BalanceAsync(string user)
+    {
+        await using var db = app.NewContext();
+        return (await db.Wallets.SingleAsync(w => w.UserId == db.Users.Single(u => u.UserName == user).Id)).Balance.Fen;
+    }
+
+    static long PriceFen(JsonElement products, string name) =>
+        products.GetProperty("data").EnumerateArray().Single(p => p.GetProperty("name").GetString() == name).GetProperty("price_fen").GetInt64();
+
+    [Fact]
+    public async Task Listings_and_detail_show_the_callers_own_price_and_an_order_is_charged_exactly_that()
+    {
+        int demoId;
+        await using (var db = app.NewContext())
+            demoId = await db.Stations.Where(s => s.Code == "demo").Select(s => s.Id).SingleAsync();
+        var demo = (await app.Services.GetRequiredService<KaMeng.Web.Features.Stations.StationDirectory>().ByIdAsync(demoId))!;
+        var anonymous = (await app.Services.GetRequiredService<KaMeng.Web.Features.Storefront.StorefrontCatalog>().ProductsAsync(demo)).Single(p => p.Name == Product).Price.Fen;
+        // demo's buyers get 10 % off from the first yuan spent.
+        Assert.Null(await app.Services.GetRequiredService<KaMeng.Web.Features.Substations.StationSettingsService>().SaveMemberLevelAsync(demoId, null, "银卡", "10", "0", Platform));
+
+        var buyer = await IssueAsync(stationId: demoId);
+        var listed = PriceFen(await JsonAsync(await SendAsync(buyer, HttpMethod.Get, "/api/open/v1/products")), Product);
+        Assert.True(listed < anonymous, $"member price {listed} below the public {anonymous}");
+        var id = (await JsonAsync(await SendAsync(buyer, HttpMethod.Get, "/api/open/v1/products"))).GetProperty("data").EnumerateArray()
+            .Single(p => p.GetProperty("name").GetString() == Product).GetProperty("id").GetInt32();
+        Assert.Equal(listed, (await JsonAsync(await SendAsync(buyer, HttpMethod.Get, $"/api/open/v1/products/{id}"))).GetProperty("data").GetProperty("price_fen").GetInt64());
+        var before = await BalanceAsync("demo-buyer");
+        var order = await SendAsync(buyer, HttpMethod.Post, "/api/open/v1/orders", new { product_id = id, quantity = 1, client_order_no = "M-" + Guid.NewGuid().ToString("N")[..10] });
+        Assert.Equal(HttpStatusCode.OK, order.StatusCode);
+        Assert.Equal(before - listed, await BalanceAsync("demo-buyer"));
+
+        // The substation's owner buying on it pays its cost (self-dealing), and is quoted that.
+        var owner = await IssueAsync(stationId: demoId, user: "demo-owner");
+        var ownerListed = PriceFen(await JsonAsync(await SendAsync(owner, HttpMethod.Get, "/api/open/v1/products")), Product);
+        await using (var db = app.NewContext())
+        {
+            var product = await db.Products.SingleAsync(p => p.Id == id);
+            var cost = (await app.Services.GetRequiredService<PriceResolver>().ForStationAsync(demoId)).Quote(product).Cost.Fen;
+            Assert.Equal(cost, ownerListed);
+        }
+    }
+
+    [Fact]
+    public async Task Cancelling_a_paid_order_still_waiting_for_delivery_refunds_the_caller_once_and_a_delivered_one_is_refused()
+    {
+        int productId;
+        await using (var db = app.NewContext())
+        {
+            var category = await db.Categories.Where(c => c.StationId == Station.MainStationId).Select(c => c.Id).FirstAsync();
+            var manual = new Product { StationId = Station.MainStationId, CategoryId = category, Name = "人工代充 " + Guid.NewGuid().ToString("N")[..6], DeliveryType = DeliveryType.Manual,
+                BasePrice = Money.FromFen(500), CostPrice = Money.FromFen(300), FaceValue = Money.FromFen(500), CreatedAt = DateTimeOffset.UtcNow };
+            db.Products.Add(manual);
+            await db.SaveChangesAsync();
+            productId = manual.Id;
+        }
+        var c = await IssueAsync();
+        var before = await BalanceAsync("demo-buyer");
+        var clientNo = "CX-" + Guid.NewGuid().ToString("N")[..12];
+        var placed = await JsonAsync(await SendAsync(c, HttpMethod.Post, "/api/open/v1/orders", new { product_id = productId, quantity = 1, client_order_no = clientNo }));
+        Assert.Equal("Processing", placed.GetProperty("data").GetProperty("status").GetString());
+        Assert.Equal(before - 500, await BalanceAsync("demo-buyer"));
+
+        var cancelled = await SendAsync(c, HttpMethod.Post, $"/api/open/v1/orders/{clientNo}/cancel");
+        Assert.Equal(HttpStatusCode.OK, cancelled.StatusCode);
+        Assert.Equal("Refunded", (await JsonAsync(cancelled)).GetProperty("data").GetProperty("status").GetString());
+        Assert.Equal(before, await BalanceAsync("demo-buyer"));
+        // Again: the same answer, no second refund.
+        var again = await SendAsync(c, HttpMethod.Post, $"/api/open/v1/orders/{clientNo}/cancel");
+        Assert.Equal("Refunded", (await JsonAsync(again)).GetProperty("data").GetProperty("status").GetString());
+        Assert.Equal(before, await BalanceAsync("demo-buyer"));
+        await using (var db = app.NewContext())
+        {
+            var order = await db.Orders.SingleAsync(o => o.Number == placed.GetProperty("data").GetProperty("order_no").GetString());
+            Assert.Equal(2, await db.LedgerEntries.CountAsync(e => e.OrderId == order.Id)); // the purchase and its one reversal
+        }
+        // Staff can no longer deliver it.
+        await using (var db = app.NewContext())
+        {
+            var id = await db.Orders.Where(o => o.IdempotencyKey!.EndsWith(":" + clientNo)).Select(o => o.Id).SingleAsync();
+            Assert.NotNull(await app.Services.GetRequiredService<OrderService>().CompleteAsync(id, "已发", Platform));
+        }
+    }
+
+    [Fact]
+    public async Task Expired_nonces_are_dropped_by_the_scheduled_job_and_fresh_ones_kept()
+    {
+        var c = await IssueAsync();
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(c, HttpMethod.Get, "/api/open/v1/ping", nonce: "fresh-" + Guid.NewGuid().ToString("N"))).StatusCode);
+        await using (var db = app.NewContext())
+        {
+            db.ApiNonces.Add(new ApiNonce { CredentialId = c.Id, Nonce = "stale-" + Guid.NewGuid().ToString("N"), CreatedAt = DateTimeOffset.UtcNow.AddSeconds(-3 * OpenApiSignature.WindowSeconds) });
+            await db.SaveChangesAsync();
+        }
+        await app.Services.GetRequiredService<KaMeng.Web.Features.Jobs.JobAdminService>().RunNowAsync(KaMeng.Web.Features.Jobs.JobCatalog.ApiNonceCleanup.Key);
+        await Poll.UntilAsync(async () =>
+        {
+            await using var db = app.NewContext();
+            return !await db.ApiNonces.AnyAsync(n => n.CredentialId == c.Id && n.Nonce.StartsWith("stale-"));
+        }, "the stale nonce to be deleted", 90);
+        await using (var db = app.NewContext())
+            Assert.True(await db.ApiNonces.AnyAsync(n => n.CredentialId == c.Id && n.Nonce.StartsWith("fresh-")));
     }
 
     [Fact]

@@ -89,7 +89,9 @@ public sealed class SupplierService(IDbContextFactory<KaMengDbContext> dbFactory
         try { upstream = await client.ProductAsync(Endpoint(supplier), request.UpstreamProductId, ct); }
         catch (SupplierException e) { return (null, e.Message); }
         if (!Money.TryParseYuan(upstream.Price, out var upstreamPrice) || upstreamPrice.Fen != upstream.PriceFen) return (null, "上游价格无法识别");
-        if (upstream.DeliveryType == nameof(DeliveryType.DirectTopUp)) return (null, "暂不支持导入需要充值账号的直充商品");
+        List<InputField> fields = [];
+        if (upstream.DeliveryType == nameof(DeliveryType.DirectTopUp) && !TryMapInputFields(upstream.InputFields, out fields))
+            return (null, "上游直充商品的充值字段无法识别（缺少字段说明或字段不合规），暂不能导入");
 
         var now = clock.GetUtcNow();
         await using var db = await actor.ScopedAsync(dbFactory, ct);
@@ -102,11 +104,13 @@ public sealed class SupplierService(IDbContextFactory<KaMengDbContext> dbFactory
         };
         var price = link.SellingPrice(upstreamPrice);
         if (price < upstreamPrice) return (null, $"售价 {price} 低于上游成本 {upstreamPrice}，会亏本");
-        // Manual delivery locally: the order waits in Processing until the procurement brings the keys back.
+        // Manual delivery locally (DirectTopUp with the upstream's fields, which the buyer fills here and the procurement
+        // forwards): the order waits in Processing until the procurement brings the keys or the delivery back.
         var product = new Product
         {
             StationId = supplier.StationId, CategoryId = request.CategoryId, Name = upstream.Name.Length > 100 ? upstream.Name[..100] : upstream.Name,
-            DescriptionMarkdown = upstream.Description, DeliveryType = DeliveryType.Manual, FaceValue = upstreamPrice, CostPrice = upstreamPrice, BasePrice = price,
+            DescriptionMarkdown = upstream.Description, DeliveryType = fields.Count > 0 ? DeliveryType.DirectTopUp : DeliveryType.Manual, InputFields = fields,
+            FaceValue = upstreamPrice, CostPrice = upstreamPrice, BasePrice = price,
             MinPerOrder = upstream.MinPerOrder ?? 1, MaxPerOrder = upstream.MaxPerOrder ?? 10, OnShelf = upstream.Stock is not 0, CreatedAt = now,
         };
         await using var tx = await db.BeginBusinessTransactionAsync(ct);
@@ -119,6 +123,34 @@ public sealed class SupplierService(IDbContextFactory<KaMengDbContext> dbFactory
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return (product.Id, null);
+    }
+
+    /// <summary>
+    /// The upstream's top-up fields as local ones: same keys (the upstream validates what is forwarded under them), labels
+    /// and types; a pattern that does not compile is dropped (the upstream still checks its own). False when there are none
+    /// or one is unusable: such a product cannot be ordered correctly from here.
+    /// </summary>
+    internal static bool TryMapInputFields(IReadOnlyList<InputFieldData>? upstream, out List<InputField> fields)
+    {
+        fields = [];
+        if (upstream is not { Count: > 0 and <= 10 }) return false;
+        foreach (var f in upstream)
+        {
+            if (f.Key is not { Length: > 0 and <= 32 } || !f.Key.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-')) return false;
+            if (string.IsNullOrWhiteSpace(f.Label) || f.Label.Length > 32 || fields.Any(x => x.Key == f.Key)) return false;
+            string? pattern = null;
+            if (f.Pattern is { Length: > 0 and <= 200 })
+            {
+                try { _ = new System.Text.RegularExpressions.Regex(f.Pattern, System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromMilliseconds(100)); pattern = f.Pattern; }
+                catch (ArgumentException) { }
+            }
+            fields.Add(new InputField
+            {
+                Key = f.Key, Label = f.Label.Trim(), Required = f.Required, Pattern = pattern,
+                Type = Enum.TryParse<InputFieldType>(f.Type, ignoreCase: false, out var type) && Enum.IsDefined(type) ? type : InputFieldType.Text,
+            });
+        }
+        return true;
     }
 
     /// <summary>备用供货商 (一键切换): the supplier that takes over when the primary fails. Null clears it.</summary>

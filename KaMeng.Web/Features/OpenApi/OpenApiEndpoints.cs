@@ -27,7 +27,16 @@ public sealed record ProductData(
     [property: JsonPropertyName("delivery_type")] string DeliveryType,
     [property: JsonPropertyName("description")] string? Description = null,
     [property: JsonPropertyName("min_per_order")] int? MinPerOrder = null,
-    [property: JsonPropertyName("max_per_order")] int? MaxPerOrder = null);
+    [property: JsonPropertyName("max_per_order")] int? MaxPerOrder = null,
+    [property: JsonPropertyName("input_fields")] IReadOnlyList<InputFieldData>? InputFields = null);
+
+/// <summary>A field the buyer of a DirectTopUp product fills (the order's <c>inputs</c> carry it by <see cref="Key"/>).</summary>
+public sealed record InputFieldData(
+    [property: JsonPropertyName("key")] string Key,
+    [property: JsonPropertyName("label")] string Label,
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("required")] bool Required,
+    [property: JsonPropertyName("pattern")] string? Pattern);
 
 public sealed record CreateOrderRequest(
     [property: JsonPropertyName("product_id")] int ProductId,
@@ -61,18 +70,22 @@ public static class OpenApiEndpoints
         api.MapGet("/categories", async (HttpContext http, StorefrontCatalog catalog, CancellationToken ct) =>
             TypedResults.Ok(Wrap((await catalog.CategoriesAsync(Caller(http).Station, ct)).Select(c => new CategoryData(c.Id, c.Name, c.ParentId)).ToList())));
 
+        // Prices are the caller's own (member discount, self-dealing at cost): what an order by this caller is charged.
         api.MapGet("/products", async (HttpContext http, StorefrontCatalog catalog, int? categoryId, CancellationToken ct) =>
-            TypedResults.Ok(Wrap((await catalog.ProductsAsync(Caller(http).Station, categoryId, ct))
+            TypedResults.Ok(Wrap((await catalog.ProductsAsync(Caller(http).Station, categoryId, ct, Caller(http).Credential.UserId))
                 .Select(p => new ProductData(p.Id, p.Name, p.CategoryId, p.Price.ToDecimalString(), p.Price.Fen, p.Stock, p.Type.ToString())).ToList())));
 
         api.MapGet("/products/{id:int}", async Task<Results<Ok<OpenApiResponse<ProductData>>, ProblemHttpResult>> (HttpContext http, StorefrontCatalog catalog, int id, CancellationToken ct) =>
         {
-            var station = Caller(http).Station;
-            var detail = await catalog.ProductAsync(station, id, ct);
-            if (detail is null || !detail.Product.OnShelf || station.ListingSuspended) return Problem(404, "product.not_found", "商品不存在或已下架");
+            var caller = Caller(http);
+            var detail = await catalog.ProductAsync(caller.Station, id, ct, caller.Credential.UserId);
+            if (detail is null || !detail.Product.OnShelf || caller.Station.ListingSuspended) return Problem(404, "product.not_found", "商品不存在或已下架");
             var p = detail.Product;
-            return TypedResults.Ok(Wrap(new ProductData(p.Id, detail.Name, p.CategoryId, detail.Quote.Price.ToDecimalString(), detail.Quote.Price.Fen, detail.Stock,
-                p.DeliveryType.ToString(), detail.DescriptionMarkdown, p.MinPerOrder, p.MaxPerOrder)));
+            var fields = p.DeliveryType == DeliveryType.DirectTopUp
+                ? p.InputFields.Select(f => new InputFieldData(f.Key, f.Label, f.Type.ToString(), f.Required, f.Pattern)).ToList()
+                : null;
+            return TypedResults.Ok(Wrap(new ProductData(p.Id, detail.Name, p.CategoryId, detail.Price.ToDecimalString(), detail.Price.Fen, detail.Stock,
+                p.DeliveryType.ToString(), detail.DescriptionMarkdown, p.MinPerOrder, p.MaxPerOrder, fields)));
         });
 
         api.MapPost("/orders", async Task<Results<Ok<OpenApiResponse<OrderData>>, ProblemHttpResult>> (HttpContext http, CreateOrderRequest request,
@@ -95,23 +108,16 @@ public static class OpenApiEndpoints
             return view is null ? Problem(404, "order.not_found", "订单不存在") : TypedResults.Ok(Wrap(ToData(view, clientOrderNo)));
         });
 
+        // An unpaid order is cancelled; a paid one not yet delivered (staff or the upstream have not acted) is cancelled and
+        // refunded to the caller's balance in one transaction; anything else is refused with the reason.
         api.MapPost("/orders/{clientOrderNo}/cancel", async Task<Results<Ok<OpenApiResponse<OrderData>>, ProblemHttpResult>> (HttpContext http, string clientOrderNo,
-            IDbContextFactory<KaMengDbContext> dbFactory, OrderService orders, TimeProvider clock, CancellationToken ct) =>
+            IDbContextFactory<KaMengDbContext> dbFactory, OrderService orders, CancellationToken ct) =>
         {
             var caller = Caller(http);
             var view = await FindAsync(dbFactory, orders, caller, clientOrderNo, ct);
             if (view is null) return Problem(404, "order.not_found", "订单不存在");
-            if (view.Order.Status == OrderStatus.Cancelled) return TypedResults.Ok(Wrap(ToData(view, clientOrderNo)));
-            if (view.Order.Status != OrderStatus.PendingPayment)
-                return Problem(409, "order.not_cancellable", $"订单状态为「{DisplayNames.Of(view.Order.Status)}」，已付款的订单不能取消，请联系上游站点退款");
-            await using (var db = await dbFactory.CreateDbContextAsync(ct))
-            await using (var tx = await db.BeginBusinessTransactionAsync(ct))
-            {
-                var order = await db.Orders.SingleAsync(o => o.Id == view.Order.Id, ct);
-                if (order.Status == OrderStatus.PendingPayment) order.Cancel(clock.GetUtcNow());
-                await db.SaveChangesAsync(ct);
-                await tx.CommitAsync(ct);
-            }
+            var refused = await orders.CancelForBuyerAsync(view.Order.Id, caller.Credential.UserId, $"对接接口取消（{caller.Credential.KeyId}）", ct);
+            if (refused is not null) return Problem(409, "order.not_cancellable", refused);
             return TypedResults.Ok(Wrap(ToData((await orders.GetForBuyerAsync(view.Order.Number, caller.Credential.UserId, ct))!, clientOrderNo)));
         });
         return app;

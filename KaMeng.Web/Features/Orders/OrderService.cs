@@ -81,20 +81,72 @@ public sealed class OrderService(IDbContextFactory<KaMengDbContext> dbFactory, C
             if (!order.CanRefund) return $"订单状态为「{DisplayNames.Of(order.Status)}」，不能退款";
             order.Refund(now);
             await db.SaveChangesAsync(ct); // the status is a concurrency token: a second refund fails here
-
-            var entries = await db.LedgerEntries.AsNoTracking().Where(e => e.OrderId == orderId && e.Type != LedgerEntryType.Refund).ToListAsync(ct);
-            foreach (var entry in entries)
-            {
-                // Purchases come back to the buyer; earnings are taken back from owners even into the negative.
-                await db.PostAsync(entry.WalletId, LedgerEntryType.Refund, -entry.Amount, now, orderId: orderId, stationId: entry.StationId,
-                    reason: $"订单 {order.Number} 退款：{reason.Trim()}", operatorUserId: actor.UserId, allowNegative: true, ct: ct);
-            }
+            await ReverseLedgerAsync(db, order, reason.Trim(), actor.UserId, now, ct);
             db.AuditEntries.Add(actor.Entry("order.refund", order.Number, reason.Trim(), now, order.StationId));
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
         }
         // Published after commit, with the SQLite writer gate released (as checkout does).
         events.Publish(new OrderEvent(OrderEventKind.Refunded, order.Id, order.Number, order.StationId, order.ProductId, order.Total, order.Status));
+        return null;
+    }
+
+    /// <summary>Reverses every ledger entry of a refunded order: purchases come back to the buyer; earnings are taken back
+    /// from owners even into the negative.</summary>
+    static async Task ReverseLedgerAsync(KaMengDbContext db, Order order, string reason, string? operatorUserId, DateTimeOffset now, CancellationToken ct)
+    {
+        var entries = await db.LedgerEntries.AsNoTracking().Where(e => e.OrderId == order.Id && e.Type != LedgerEntryType.Refund).ToListAsync(ct);
+        foreach (var entry in entries)
+            await db.PostAsync(entry.WalletId, LedgerEntryType.Refund, -entry.Amount, now, orderId: order.Id, stationId: entry.StationId,
+                reason: $"订单 {order.Number} 退款：{reason}", operatorUserId: operatorUserId, allowNegative: true, ct: ct);
+    }
+
+    /// <summary>
+    /// The buyer cancels their own order (the Open API's cancel): unpaid → Cancelled; paid but not yet delivered (waiting for
+    /// staff, or for a procurement that has not reached the upstream yet) → Refunded to the buyer's balance, in one
+    /// transaction. Null when done (or already cancelled/refunded), else why not, in Chinese.
+    /// </summary>
+    public async Task<string?> CancelForBuyerAsync(long orderId, string buyerUserId, string reason, CancellationToken ct = default)
+    {
+        var now = clock.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        Order? order;
+        await using (var tx = await db.BeginBusinessTransactionAsync(ct))
+        {
+            order = await db.Orders.SingleOrDefaultAsync(o => o.Id == orderId && o.BuyerUserId == buyerUserId, ct);
+            if (order is null) return "订单不存在";
+            switch (order.Status)
+            {
+                case OrderStatus.Cancelled or OrderStatus.Refunded:
+                    return null;
+                case OrderStatus.PendingPayment:
+                    order.Cancel(now);
+                    break;
+                case OrderStatus.Paid or OrderStatus.Processing:
+                    // Once the upstream has been asked, it may deliver (and charge us) whatever we decide here.
+                    var procurement = await db.Procurements.SingleOrDefaultAsync(p => p.OrderId == orderId, ct);
+                    if (procurement is not null)
+                    {
+                        if (procurement.Status != ProcurementStatus.Pending || procurement.Attempts > 0 || procurement.UpstreamOrderNo is not null)
+                            return "订单已向上游采购，不能取消：请等待发货，失败时会自动退款";
+                        procurement.Status = ProcurementStatus.Failed;
+                        procurement.LastError = "买家已取消";
+                        procurement.CompletedAt = now;
+                    }
+                    order.Refund(now);
+                    break;
+                default:
+                    return $"订单状态为「{DisplayNames.Of(order.Status)}」，{(order.Status == OrderStatus.Delivered ? "已发货的订单不能取消" : "请联系站点处理")}";
+            }
+            try { await db.SaveChangesAsync(ct); }
+            catch (DbUpdateConcurrencyException) { return "订单状态刚刚发生变化（可能已发货），请重新查询"; }
+            if (order.Status == OrderStatus.Refunded) await ReverseLedgerAsync(db, order, reason, null, now, ct);
+            db.AuditEntries.Add(new AuditEntry { Action = "order.cancel", Target = order.Number, Detail = reason, UserId = buyerUserId, UserName = "买家", CreatedAt = now, StationId = order.StationId });
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+        events.Publish(new OrderEvent(order.Status == OrderStatus.Refunded ? OrderEventKind.Refunded : OrderEventKind.Cancelled,
+            order.Id, order.Number, order.StationId, order.ProductId, order.Total, order.Status));
         return null;
     }
 

@@ -30,6 +30,15 @@ public sealed class StationPricing(IReadOnlyList<ChainStation> path, IReadOnlyDi
         MemberLevels.Where(l => l.SpendThreshold <= totalSpend).Select(l => l.DiscountBasisPoints).DefaultIfEmpty(0).Max();
 }
 
+/// <summary>What one buyer pays at a station on top of its chain price: the member discount their spend there has
+/// earned, and whether they pay the station's cost (the owner of a substation buying on it: self-dealing).</summary>
+public sealed record BuyerTerms(int MemberDiscountBasisPoints, bool AtCost)
+{
+    public static readonly BuyerTerms Anonymous = new(0, false);
+
+    public Money UnitPrice(PriceQuote quote) => AtCost ? quote.Cost : quote.Price;
+}
+
 /// <summary>A frozen step of the price chain stored on an order (what each station paid and sold at).</summary>
 public sealed record ChainSnapshotStep(int StationId, string? OwnerUserId, long CostFen, long PriceFen);
 
@@ -46,6 +55,22 @@ public sealed class PriceResolver(IDbContextFactory<KaMengDbContext> dbFactory)
 
     public Task<StationPricing> ForStationAsync(int stationId) =>
         cache.GetOrAdd(stationId, id => new Lazy<Task<StationPricing>>(() => LoadAsync(id))).Value;
+
+    /// <summary>The terms this buyer gets at this station, by the rule balance checkout charges with (member discount by
+    /// delivered spend at the station; a substation's owner pays its cost). Surfaces that quote a buyer (the Open API) use it.</summary>
+    public async Task<BuyerTerms> TermsForAsync(KaMengDbContext db, StationInfo station, string? buyerUserId, CancellationToken ct = default)
+    {
+        if (buyerUserId is null) return BuyerTerms.Anonymous;
+        var pricing = await ForStationAsync(station.Id);
+        var discount = 0;
+        if (pricing.MemberLevels.Count > 0)
+        {
+            var spent = await db.Orders.Where(o => o.StationId == station.Id && o.BuyerUserId == buyerUserId && o.Status == OrderStatus.Delivered)
+                .Select(o => o.Total).ToListAsync(ct);
+            discount = pricing.MemberDiscountFor(Money.FromFen(spent.Sum(t => t.Fen)));
+        }
+        return new BuyerTerms(discount, station.ParentId is not null && pricing.Station.OwnerUserId == buyerUserId);
+    }
 
     /// <summary>Products of the main station's catalogue are sold by every station; a station's own products by it.</summary>
     public static bool IsVisibleTo(StationInfo station, Product product) =>

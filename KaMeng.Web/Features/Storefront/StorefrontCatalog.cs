@@ -13,7 +13,11 @@ public sealed record ProductCard(int Id, string Name, int CategoryId, Money Pric
 }
 
 /// <summary>A product page: the product as this station presents it, its quote along the chain and its stock.</summary>
-public sealed record ProductDetail(Product Product, string Name, string? DescriptionMarkdown, PriceQuote Quote, int? Stock);
+public sealed record ProductDetail(Product Product, string Name, string? DescriptionMarkdown, PriceQuote Quote, int? Stock, BuyerTerms? Terms = null)
+{
+    /// <summary>The unit price of the buyer it was quoted for (the chain price for anyone else).</summary>
+    public Money Price => (Terms ?? BuyerTerms.Anonymous).UnitPrice(Quote);
+}
 
 /// <summary>What buyers see of a station's catalogue: on-sale products not hidden by the station, with the station's
 /// names and order, prices from the one resolver, and stock derived from the keys.</summary>
@@ -27,7 +31,8 @@ public sealed class StorefrontCatalog(IDbContextFactory<KaMengDbContext> dbFacto
             .OrderBy(c => c.SortOrder).ThenBy(c => c.Id).ToListAsync(ct);
     }
 
-    public async Task<List<ProductCard>> ProductsAsync(StationInfo station, int? categoryId = null, CancellationToken ct = default)
+    /// <param name="buyerUserId">Quote this buyer's own price (member discount, self-dealing at cost), as checkout charges it.</param>
+    public async Task<List<ProductCard>> ProductsAsync(StationInfo station, int? categoryId = null, CancellationToken ct = default, string? buyerUserId = null)
     {
         if (station.ListingSuspended) return [];
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -40,16 +45,17 @@ public sealed class StorefrontCatalog(IDbContextFactory<KaMengDbContext> dbFacto
             .OrderBy(p => overrides.GetValueOrDefault(p.Id)?.SortOrder ?? p.SortOrder).ThenBy(p => p.Id).ToList();
         var stock = await StockAsync(db, products.Where(p => p.DeliveryType == DeliveryType.CardKey).Select(p => p.Id).ToList(), ct);
         var pricing = await prices.ForStationAsync(station.Id);
+        var terms = await prices.TermsForAsync(db, station, buyerUserId, ct);
         return products.Select(p =>
         {
             var o = overrides.GetValueOrDefault(p.Id);
             var tags = p.TagList.ToList();
             if (o?.Recommended == true && !tags.Contains("推荐")) tags.Insert(0, "推荐");
-            return new ProductCard(p.Id, o?.Name ?? p.Name, p.CategoryId, pricing.Quote(p).Price, StockOf(p, stock), p.DeliveryType, tags, p.ImagePath);
+            return new ProductCard(p.Id, o?.Name ?? p.Name, p.CategoryId, terms.UnitPrice(pricing.Quote(p, terms.MemberDiscountBasisPoints)), StockOf(p, stock), p.DeliveryType, tags, p.ImagePath);
         }).ToList();
     }
 
-    public async Task<ProductDetail?> ProductAsync(StationInfo station, int id, CancellationToken ct = default)
+    public async Task<ProductDetail?> ProductAsync(StationInfo station, int id, CancellationToken ct = default, string? buyerUserId = null)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var product = await db.Products.AsNoTracking().Include(p => p.Category).SingleOrDefaultAsync(p => p.Id == id && !p.Deleted, ct);
@@ -57,8 +63,9 @@ public sealed class StorefrontCatalog(IDbContextFactory<KaMengDbContext> dbFacto
         var o = await db.StationProducts.AsNoTracking().SingleOrDefaultAsync(x => x.StationId == station.Id && x.ProductId == id, ct);
         if (o?.Hidden == true) return null;
         var stock = product.DeliveryType == DeliveryType.CardKey ? await StockAsync(db, [product.Id], ct) : [];
-        var quote = (await prices.ForStationAsync(station.Id)).Quote(product);
-        return new ProductDetail(product, o?.Name ?? product.Name, o?.DescriptionMarkdown ?? product.DescriptionMarkdown, quote, StockOf(product, stock));
+        var terms = await prices.TermsForAsync(db, station, buyerUserId, ct);
+        var quote = (await prices.ForStationAsync(station.Id)).Quote(product, terms.MemberDiscountBasisPoints);
+        return new ProductDetail(product, o?.Name ?? product.Name, o?.DescriptionMarkdown ?? product.DescriptionMarkdown, quote, StockOf(product, stock), terms);
     }
 
     static async Task<Dictionary<int, StationProduct>> OverridesAsync(KaMengDbContext db, StationInfo station, CancellationToken ct) =>
