@@ -228,7 +228,17 @@ public abstract class DockingChainTests<TPair>(TPair pair) where TPair : Docking
         await using (var db = pair.Downstream.NewContext())
             localId = await db.Orders.Where(o => o.Number == checkout.OrderNumber).Select(o => o.Id).SingleAsync();
 
-        Assert.Null(await pair.Downstream.Services.GetRequiredService<OrderService>().CancelForBuyerAsync(localId, await DockingPair.BuyerIdAsync(pair.Downstream), "买家取消"));
+        var orders = pair.Downstream.Services.GetRequiredService<OrderService>();
+        var buyer = await DockingPair.BuyerIdAsync(pair.Downstream);
+        // While the worker holds its claim (a create in flight), the cancel loses and nothing is refunded.
+        await using (var db = pair.Downstream.NewContext())
+            await db.Procurements.Where(p => p.OrderId == localId).ExecuteUpdateAsync(u => u.SetProperty(p => p.Status, ProcurementStatus.Submitted));
+        Assert.Contains("上游", await orders.CancelForBuyerAsync(localId, buyer, "买家取消"));
+        Assert.Equal(before - 210, await DockingPair.BalanceAsync(pair.Downstream));
+        await using (var db = pair.Downstream.NewContext())
+            await db.Procurements.Where(p => p.OrderId == localId).ExecuteUpdateAsync(u => u.SetProperty(p => p.Status, ProcurementStatus.Pending));
+
+        Assert.Null(await orders.CancelForBuyerAsync(localId, buyer, "买家取消"));
         Assert.Equal(before, await DockingPair.BalanceAsync(pair.Downstream));
         await pair.Downstream.Services.GetRequiredService<ProcurementProcessor>().ProcessDueAsync();
         await using (var db = pair.Downstream.NewContext())

@@ -75,6 +75,9 @@ public sealed class ProcurementProcessor(IDbContextFactory<KaMengDbContext> dbFa
             var endpoint = suppliers.Endpoint(supplier);
             if (p.Status == ProcurementStatus.Pending)
             {
+                // Claimed while the create is in flight, so a buyer's cancel (which needs Pending) cannot refund an order
+                // the upstream is filling; what this try decides is saved over the claim below.
+                if (!await ClaimAsync(p.Id, ct)) return;
                 var inputs = string.IsNullOrEmpty(order.InputsJson) ? null : JsonSerializer.Deserialize<Dictionary<string, string?>>(order.InputsJson);
                 result = await client.CreateOrderAsync(endpoint, new CreateOrderRequest(p.UpstreamProductId, order.Quantity, p.ClientOrderNo, inputs), ct);
             }
@@ -168,6 +171,13 @@ public sealed class ProcurementProcessor(IDbContextFactory<KaMengDbContext> dbFa
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         events.Publish(new OrderEvent(OrderEventKind.Delivered, order.Id, order.Number, order.StationId, order.ProductId, order.Total, order.Status, order.GuestMailAddress()));
+    }
+
+    async Task<bool> ClaimAsync(long id, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Procurements.Where(x => x.Id == id && x.Status == ProcurementStatus.Pending)
+            .ExecuteUpdateAsync(u => u.SetProperty(x => x.Status, ProcurementStatus.Submitted), ct) == 1;
     }
 
     async Task SaveAsync(Procurement p, CancellationToken ct)

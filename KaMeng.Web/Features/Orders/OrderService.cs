@@ -123,16 +123,14 @@ public sealed class OrderService(IDbContextFactory<KaMengDbContext> dbFactory, C
                     order.Cancel(now);
                     break;
                 case OrderStatus.Paid or OrderStatus.Processing:
-                    // Once the upstream has been asked, it may deliver (and charge us) whatever we decide here.
-                    var procurement = await db.Procurements.SingleOrDefaultAsync(p => p.OrderId == orderId, ct);
-                    if (procurement is not null)
-                    {
-                        if (procurement.Status != ProcurementStatus.Pending || procurement.Attempts > 0 || procurement.UpstreamOrderNo is not null)
-                            return "订单已向上游采购，不能取消：请等待发货，失败时会自动退款";
-                        procurement.Status = ProcurementStatus.Failed;
-                        procurement.LastError = "买家已取消";
-                        procurement.CompletedAt = now;
-                    }
+                    // Once the upstream has been asked, it may deliver (and charge us) whatever we decide here. The worker claims
+                    // a procurement (Pending → Submitted) before its first call, and this conditional update races that claim
+                    // row against row: exactly one of them wins.
+                    if (await db.Procurements.AnyAsync(p => p.OrderId == orderId, ct)
+                        && await db.Procurements.Where(p => p.OrderId == orderId && p.Status == ProcurementStatus.Pending && p.Attempts == 0 && p.UpstreamOrderNo == null)
+                            .ExecuteUpdateAsync(u => u.SetProperty(p => p.Status, ProcurementStatus.Failed).SetProperty(p => p.LastError, "买家已取消")
+                                .SetProperty(p => p.CompletedAt, now), ct) == 0)
+                        return "订单已向上游采购，不能取消：请等待发货，失败时会自动退款";
                     order.Refund(now);
                     break;
                 default:
