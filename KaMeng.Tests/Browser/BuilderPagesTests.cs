@@ -47,7 +47,7 @@ public class BuilderPagesTests(BrowserFixture fx) : IClassFixture<BrowserFixture
         var store = await fx.NewPageAsync(mobile: true);
         var response = await store.GotoAsync("/s/demo/p/about");
         Assert.Equal(404, response!.Status);
-        await Assertions.Expect(store.GetByText("页面不存在")).ToBeVisibleAsync();
+        await Assertions.Expect(store.GetByRole(AriaRole.Heading, new() { Name = "页面不存在" })).ToBeVisibleAsync();
 
         await builder.PublishAsync(1);
         await BrowserFixture.ScreenshotsAsync(page, "builder-custom-page");
@@ -61,7 +61,7 @@ public class BuilderPagesTests(BrowserFixture fx) : IClassFixture<BrowserFixture
         // A slug that has no page is a 404 with the storefront's message.
         response = await store.GotoAsync("/s/demo/p/no-such-page");
         Assert.Equal(404, response!.Status);
-        await Assertions.Expect(store.GetByText("页面不存在")).ToBeVisibleAsync();
+        await Assertions.Expect(store.GetByRole(AriaRole.Heading, new() { Name = "页面不存在" })).ToBeVisibleAsync();
         await BrowserFixture.ScreenshotsAsync(store, "custom-page-missing");
     }
 

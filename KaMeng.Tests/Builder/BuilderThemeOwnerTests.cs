@@ -67,7 +67,7 @@ public class BuilderThemeOwnerTests(KaMengApp app) : IClassFixture<KaMengApp>
         var platform = new AuditActor("admin-id", "admin", null);
         // A theme that is live but not in the draft (a station from before the builder owned themes).
         await SetLiveThemeAsync(Station.MainStationId, "fresh", """{"--km-font-scale":"1.2"}""");
-        Assert.Empty(await Layouts.SaveDraftAsync(Station.MainStationId, pageId, new PageLayout([new("faq01", BlockTypes.Faq, false, false, new FaqSettings())]).ToJson(), platform));
+        Assert.Empty(await Layouts.SaveDraftAsync(Station.MainStationId, pageId, new PageLayout([new("faq001", BlockTypes.Faq, false, false, new FaqSettings())]).ToJson(), platform));
 
         var opened = (await Layouts.OpenAsync(Station.MainStationId, pageId, platform))!.Value.Draft;
         Assert.Equal("fresh", opened.Theme);
