@@ -1,6 +1,10 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using KaMeng.Domain;
 using KaMeng.Tests.Infrastructure;
+using KaMeng.Web.Features.Orders;
+using KaMeng.Web.Features.Substations;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace KaMeng.Tests.Browser;
@@ -68,6 +72,9 @@ public class BuilderPagesTests(BrowserFixture fx) : IClassFixture<BrowserFixture
     [Fact]
     public async Task Uploaded_images_show_in_preview_and_store_bad_files_are_refused_and_duplicated_and_hidden_blocks_publish_as_shown()
     {
+        // The demo station sells at +50 %: the preview must show its prices, not the main station's.
+        Assert.Null(await fx.App.Services.GetRequiredService<PriceRuleService>().SaveAsync(2,
+            new PriceRuleInput(PriceRuleAudience.Selling, PriceRuleScope.All, null, null, PriceRuleKind.PlusPercent, "50", PriceRounding.Fen), new AuditActor("admin-id", "admin", null)));
         var (page, builder) = await OpenBuilderAsOwnerAsync();
         var png = await PngAsync(page);
         var start = await builder.OrderAsync();
@@ -119,6 +126,9 @@ public class BuilderPagesTests(BrowserFixture fx) : IClassFixture<BrowserFixture
         await Assertions.Expect(builder.Preview.Locator("[data-testid=block][data-block-type=image-text]")).ToHaveCountAsync(2, new() { Timeout = 20_000 });
         Assert.Equal(shown, await BuilderPage.StoreOrderAsync(builder.Preview.Locator("body")));
 
+        var previewPrices = await PricesAsync(builder.Preview.Locator("body"));
+        Assert.NotEmpty(previewPrices);
+
         await builder.PublishAsync(1);
         await BrowserFixture.ScreenshotsAsync(page, "builder-images");
         var store = await fx.NewPageAsync(mobile: true);
@@ -134,6 +144,20 @@ public class BuilderPagesTests(BrowserFixture fx) : IClassFixture<BrowserFixture
         Assert.Equal("image/png", image.Content.Headers.ContentType?.MediaType);
         Assert.Equal("nosniff", image.Headers.GetValues("X-Content-Type-Options").Single());
         await BrowserFixture.ScreenshotsAsync(store, "builder-images-published");
+
+        Assert.Equal(await PricesAsync(store.Locator("body")), previewPrices);
+        await store.GotoAsync("/");
+        var mainPrices = (await PricesAsync(store.Locator("body"))).ToDictionary(p => p.Name, p => p.Price);
+        var (name, price) = previewPrices[0];
+        Assert.NotEqual(mainPrices[name], price);
+    }
+
+    /// <summary>Name and price of every product card, in page order.</summary>
+    static async Task<List<(string Name, string Price)>> PricesAsync(ILocator scope)
+    {
+        var cards = await scope.Locator("[data-testid=product-card]").EvaluateAllAsync<string[][]>(
+            "els => els.map(e => [e.querySelector('.product-name').textContent.trim(), e.querySelector('.price').textContent.trim()])");
+        return cards.Select(c => (c[0], c[1])).DistinctBy(c => c.Item1).ToList();
     }
 
     /// <summary>A real PNG (600×200, drawn and encoded by the browser's canvas).</summary>
