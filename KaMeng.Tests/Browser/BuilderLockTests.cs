@@ -10,10 +10,7 @@ public class BuilderLockTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
     public async Task The_platform_locks_a_compliance_notice_and_the_demo_owner_sees_it_locked_on_canvas_and_store()
     {
         var admin = await fx.NewPageAsync();
-        await new LoginPage(admin).LoginAsAsync("admin", TestAccounts.AdminPassword, "/admin/builder");
-        var main = new BuilderPage(admin);
-        await new AdminPage(admin).WaitForCircuitAsync();
-        await Assertions.Expect(main.Blocks.First).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        var main = await BuilderPage.SignInAsync(admin, "admin", TestAccounts.AdminPassword);
         await admin.GetByTestId("palette-notice").DragToAsync(admin.GetByTestId("drop-slot-0"));
         await Assertions.Expect(main.Blocks.First).ToHaveAttributeAsync("data-block-type", "notice", new() { Timeout = 20_000 });
         await main.FillSettingAsync("setting-text", "合规提示：未成年人禁止购买");
@@ -23,9 +20,7 @@ public class BuilderLockTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
         await main.PublishAsync(1);
 
         var page = await fx.NewPageAsync();
-        await new LoginPage(page).LoginAsAsync("demo-owner", TestAccounts.DemoPassword, "/admin/builder");
-        var builder = new BuilderPage(page);
-        await new AdminPage(page).WaitForCircuitAsync();
+        var builder = await BuilderPage.SignInAsync(page, "demo-owner", TestAccounts.DemoPassword);
         var notice = builder.Block("notice");
         await Assertions.Expect(builder.Blocks.First).ToHaveAttributeAsync("data-block-type", "notice", new() { Timeout = 20_000 });
         await Assertions.Expect(notice.GetByTestId("locked-badge")).ToBeVisibleAsync();

@@ -17,11 +17,7 @@ public class BuilderPagesTests(BrowserFixture fx) : IClassFixture<BrowserFixture
     async Task<(IPage Page, BuilderPage Builder)> OpenBuilderAsOwnerAsync()
     {
         var page = await fx.NewPageAsync();
-        await new LoginPage(page).LoginAsAsync("demo-owner", TestAccounts.DemoPassword, "/admin/builder");
-        var builder = new BuilderPage(page);
-        await new AdminPage(page).WaitForCircuitAsync();
-        await Assertions.Expect(builder.Blocks.First).ToBeVisibleAsync(Visible);
-        return (page, builder);
+        return (page, await BuilderPage.SignInAsync(page, "demo-owner", TestAccounts.DemoPassword));
     }
 
     [Fact]

@@ -13,10 +13,7 @@ public class StoreBuilderTests(BrowserFixture fx) : IClassFixture<BrowserFixture
     public async Task The_demo_owner_drags_blocks_reorders_them_picks_the_dark_theme_publishes_and_rolls_back()
     {
         var page = await fx.NewPageAsync();
-        await new LoginPage(page).LoginAsAsync("demo-owner", TestAccounts.DemoPassword, "/admin/builder");
-        await new AdminPage(page).WaitForCircuitAsync();
-        var builder = new BuilderPage(page);
-        await Assertions.Expect(builder.Blocks.First).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        var builder = await BuilderPage.SignInAsync(page, "demo-owner", TestAccounts.DemoPassword);
         var before = await builder.OrderAsync();
         Assert.Equal(["category-nav", "product-grid"], before.Where(t => t != "announcement"));
 

@@ -7,10 +7,14 @@ public sealed class BuilderPage(IPage page)
 {
     static readonly LocatorAssertionsToHaveCountOptions Slow = new() { Timeout = 20_000 };
 
-    public async Task GotoAsync(string path = "/admin/builder")
+    /// <summary>Signs in and opens the builder once its canvas is interactive.</summary>
+    public static async Task<BuilderPage> SignInAsync(IPage page, string userName, string password)
     {
-        await new AdminPage(page).GotoAsync(path);
-        await Assertions.Expect(Blocks.First).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await new LoginPage(page).LoginAsAsync(userName, password, "/admin/builder");
+        await new AdminPage(page).WaitForCircuitAsync();
+        var builder = new BuilderPage(page);
+        await Assertions.Expect(builder.Blocks.First).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        return builder;
     }
 
     public ILocator Blocks => page.Locator("[data-testid=canvas-block]");
