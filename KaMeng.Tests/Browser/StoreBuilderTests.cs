@@ -7,27 +7,14 @@ public class StoreBuilderTests(BrowserFixture fx) : IClassFixture<BrowserFixture
 {
     static readonly LocatorAssertionsToHaveCountOptions Slow = new() { Timeout = 20_000 };
 
-    static Task<string[]> CanvasOrderAsync(IPage page) =>
-        page.Locator("[data-testid=canvas-block]").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.blockType)");
-
-    static Task<string[]> StoreOrderAsync(IPage page) =>
-        page.Locator("[data-testid=block]").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.blockType)");
-
-    static async Task WaitForOrderAsync(IPage page, params string[] expected)
-    {
-        await Assertions.Expect(page.Locator("[data-testid=canvas-block]")).ToHaveCountAsync(expected.Length, Slow);
-        for (var i = 0; i < expected.Length; i++)
-            await Assertions.Expect(page.Locator("[data-testid=canvas-block]").Nth(i)).ToHaveAttributeAsync("data-block-type", expected[i], new() { Timeout = 20_000 });
-    }
+    static Task<string[]> StoreOrderAsync(IPage page) => BuilderPage.StoreOrderAsync(page.Locator("body"));
 
     [Fact]
     public async Task The_demo_owner_drags_blocks_reorders_them_picks_the_dark_theme_publishes_and_rolls_back()
     {
         var page = await fx.NewPageAsync();
-        await new LoginPage(page).LoginAsAsync("demo-owner", TestAccounts.DemoPassword, "/admin/builder");
-        await new AdminPage(page).WaitForCircuitAsync();
-        await Assertions.Expect(page.GetByTestId("canvas-block").First).ToBeVisibleAsync(new() { Timeout = 20_000 });
-        var before = await CanvasOrderAsync(page);
+        var builder = await BuilderPage.SignInAsync(page, "demo-owner", TestAccounts.DemoPassword);
+        var before = await builder.OrderAsync();
         Assert.Equal(["category-nav", "product-grid"], before.Where(t => t != "announcement"));
 
         // Version 1: today's storefront, published as it is.
@@ -36,32 +23,32 @@ public class StoreBuilderTests(BrowserFixture fx) : IClassFixture<BrowserFixture
 
         // Drag a banner, then a product grid, from the palette to the top of the canvas.
         await page.GetByTestId("palette-banner").DragToAsync(page.GetByTestId("drop-slot-0"));
-        await WaitForOrderAsync(page, ["banner", .. before]);
+        await builder.WaitForOrderAsync(["banner", .. before]);
         await page.GetByTestId("palette-product-grid").DragToAsync(page.GetByTestId("drop-slot-0"));
-        await WaitForOrderAsync(page, ["product-grid", "banner", .. before]);
+        await builder.WaitForOrderAsync(["product-grid", "banner", .. before]);
 
         // Reorder by dragging the banner above the new grid …
         await page.Locator("[data-testid=canvas-block][data-block-type=banner]").DragToAsync(page.GetByTestId("drop-slot-0"));
-        await WaitForOrderAsync(page, ["banner", "product-grid", .. before]);
+        await builder.WaitForOrderAsync(["banner", "product-grid", .. before]);
 
         // … and with the keyboard: Alt+ArrowDown moves the focused block and keeps the focus on it.
         var banner = page.Locator("[data-testid=canvas-block][data-block-type=banner]");
         await banner.FocusAsync();
         await page.Keyboard.PressAsync("Alt+ArrowDown");
-        await WaitForOrderAsync(page, ["product-grid", "banner", .. before]);
+        await builder.WaitForOrderAsync(["product-grid", "banner", .. before]);
         await Assertions.Expect(banner).ToBeFocusedAsync(new() { Timeout = 20_000 });
         await page.Keyboard.PressAsync("Alt+ArrowUp");
-        await WaitForOrderAsync(page, ["banner", "product-grid", .. before]);
+        await builder.WaitForOrderAsync(["banner", "product-grid", .. before]);
 
         // Delete, then undo and redo the delete.
         await banner.GetByTestId("delete").ClickAsync();
-        await WaitForOrderAsync(page, ["product-grid", .. before]);
+        await builder.WaitForOrderAsync(["product-grid", .. before]);
         await page.GetByTestId("undo").ClickAsync();
-        await WaitForOrderAsync(page, ["banner", "product-grid", .. before]);
+        await builder.WaitForOrderAsync(["banner", "product-grid", .. before]);
         await page.GetByTestId("redo").ClickAsync();
-        await WaitForOrderAsync(page, ["product-grid", .. before]);
+        await builder.WaitForOrderAsync(["product-grid", .. before]);
         await page.GetByTestId("undo").ClickAsync();
-        await WaitForOrderAsync(page, ["banner", "product-grid", .. before]);
+        await builder.WaitForOrderAsync(["banner", "product-grid", .. before]);
 
         // Invalid settings are refused in Chinese and not stored.
         await page.Locator("[data-testid=canvas-block][data-block-type=product-grid]").First.ClickAsync();
@@ -106,7 +93,7 @@ public class StoreBuilderTests(BrowserFixture fx) : IClassFixture<BrowserFixture
         // Rolling back to version 1 restores the old order and theme.
         await page.GetByTestId("rollback-1").ClickAsync();
         await Assertions.Expect(page.GetByTestId("builder-message")).ToContainTextAsync("已回滚到版本 1", new() { Timeout = 20_000 });
-        await WaitForOrderAsync(page, before);
+        await builder.WaitForOrderAsync(before);
         await store.GotoAsync("/s/demo/");
         Assert.Equal(before, await StoreOrderAsync(store));
         await Assertions.Expect(store.Locator("link[href$='/themes/default/theme.css']")).ToHaveCountAsync(1);

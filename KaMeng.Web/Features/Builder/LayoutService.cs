@@ -74,6 +74,10 @@ public sealed class LayoutService(IDbContextFactory<KaMengDbContext> dbFactory, 
         if (page is null) return null;
         var locked = stationId == Station.MainStationId || !page.IsHome ? [] : await published.LockedByMainAsync();
         var draft = (PageLayout.Parse(page.DraftJson, Rules).Layout ?? PageLayout.Empty).WithLockedBlocks(locked);
+        // The home page's draft owns the theme; a draft without one starts from the station's live theme, so that
+        // publishing it never replaces that theme with the default (docs/decisions/0013-builder-theme-owner.md).
+        if (page.IsHome && draft.Theme is null && await db.Stations.AsNoTracking().SingleOrDefaultAsync(s => s.Id == stationId, ct) is { } station)
+            draft = draft with { Theme = station.Theme, ThemeTokens = themes.SafeOverrides(station.Theme, station.ThemeTokensJson) };
         // A block the main station has since unlocked becomes the substation's own.
         if (stationId != Station.MainStationId)
             draft = draft with { Blocks = draft.Blocks.Select(b => b.Locked && locked.All(l => l.Id != b.Id) ? b with { Locked = false } : b).ToList() };
@@ -124,10 +128,16 @@ public sealed class LayoutService(IDbContextFactory<KaMengDbContext> dbFactory, 
         if (layout is null) return "页面内容已失效，请重新编辑后发布";
         if (page.IsHome && stationId != Station.MainStationId && layout.CheckLocks(false, await published.LockedByMainAsync()) is { Count: > 0 } lockErrors)
             return lockErrors[0];
+        var detail = rollBackTo is null ? $"版本 {version.Number}" : $"版本 {version.Number}（回滚到版本 {rollBackTo}）";
+        // The builder is the only place that sets a station's theme: the home page's published layout carries it.
         if (page.IsHome && layout.Theme is not null)
-            Substations.ThemeService.Apply(await db.Stations.SingleAsync(s => s.Id == stationId, ct), layout.Theme, layout.ThemeTokens);
-        db.AuditEntries.Add(actor.Entry(rollBackTo is null ? "layout.publish" : "layout.rollback", page.IsHome ? "首页" : page.Slug,
-            rollBackTo is null ? $"版本 {version.Number}" : $"版本 {version.Number}（回滚到版本 {rollBackTo}）", now, stationId));
+        {
+            var station = await db.Stations.SingleAsync(s => s.Id == stationId, ct);
+            station.Theme = layout.Theme;
+            station.ThemeTokensJson = Themes.ThemeCatalog.StoredJson(layout.ThemeTokens);
+            detail += $"，主题 {layout.Theme} {station.ThemeTokensJson}".TrimEnd();
+        }
+        db.AuditEntries.Add(actor.Entry(rollBackTo is null ? "layout.publish" : "layout.rollback", page.IsHome ? "首页" : page.Slug, detail, now, stationId));
         await db.SaveChangesAsync(ct);
         published.Invalidate(stationId);
         directory.Invalidate();

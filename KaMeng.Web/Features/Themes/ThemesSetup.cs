@@ -1,15 +1,13 @@
-using KaMeng.Web.Features.Substations;
 using KaMeng.Web.Features.Themes;
 
 namespace KaMeng.Web.Infrastructure;
 
 public static class ThemesSetup
 {
-    /// <summary>The theme catalogue (read from wwwroot-themes/ once, at startup) and the station theme service.</summary>
+    /// <summary>The theme catalogue (read from wwwroot-themes/ once, at startup); a station's theme is set by the builder's publish (LayoutService).</summary>
     public static WebApplicationBuilder AddThemes(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton(sp => new ThemeCatalog(UiSetup.ThemesDirectory(sp.GetRequiredService<IWebHostEnvironment>()), sp.GetRequiredService<ILogger<ThemeCatalog>>()));
-        builder.Services.AddScoped<ThemeService>();
         return builder;
     }
 }

@@ -18,7 +18,12 @@ document.addEventListener('click', async (e) => {
 // Called by the admin layout once its circuit is interactive; browser tests wait for this mark.
 window.kameng = window.kameng || {};
 window.kameng.circuitReady = () => document.body.setAttribute('data-circuit', 'connected');
-window.kameng.isNarrow = () => window.innerWidth < 768;
+// The admin layout's phone mode (below 768px, as admin.css): reported now and on every crossing, e.g. a rotation.
+window.kameng.watchNarrow = (layout) => {
+  const query = window.matchMedia('(max-width: 767.98px)');
+  query.addEventListener('change', e => layout.invokeMethodAsync('SetNarrow', e.matches).catch(() => {}));
+  return query.matches;
+};
 
 // Forms marked data-once submit once: a double click cannot send a second request
 // (the server's idempotency key is the real guard).
