@@ -75,7 +75,7 @@ public sealed class LayoutService(IDbContextFactory<KaMengDbContext> dbFactory, 
         var locked = stationId == Station.MainStationId || !page.IsHome ? [] : await published.LockedByMainAsync();
         var draft = (PageLayout.Parse(page.DraftJson, Rules).Layout ?? PageLayout.Empty).WithLockedBlocks(locked);
         // The home page's draft owns the theme; a draft without one starts from the station's live theme, so that
-        // publishing it never replaces that theme with the default (docs/decisions/0013-builder-theme-owner.md).
+        // publishing it never replaces that theme with the default (docs/decisions/0014-builder-theme-owner.md).
         if (page.IsHome && draft.Theme is null && await db.Stations.AsNoTracking().SingleOrDefaultAsync(s => s.Id == stationId, ct) is { } station)
             draft = draft with { Theme = station.Theme, ThemeTokens = themes.SafeOverrides(station.Theme, station.ThemeTokensJson) };
         // A block the main station has since unlocked becomes the substation's own.
