@@ -115,8 +115,11 @@ public static class SqlitePrepared
         plan.SetKey(entity, key!);
     }
 
-    /// <summary>One command on the context's connection and transaction, parameters @p0, @p1, … (not SQLite: it is prepared there).</summary>
-    static async Task<object?> ScalarAsync(KaMengDbContext db, string sql, object?[] values, CancellationToken ct)
+    /// <summary>
+    /// One command on the context's connection and transaction, parameters @p0, @p1, … (for providers other than SQLite,
+    /// where statements are prepared instead): plain ADO.NET, without EF's per-call command building for raw SQL.
+    /// </summary>
+    public static async Task<TResult> RunAsync<TResult>(KaMengDbContext db, string sql, object?[] values, Func<DbCommand, Task<TResult>> run, CancellationToken ct)
     {
         await db.Database.OpenConnectionAsync(ct);
         try
@@ -131,13 +134,16 @@ public static class SqlitePrepared
                 parameter.Value = values[i] ?? DBNull.Value;
                 command.Parameters.Add(parameter);
             }
-            return await command.ExecuteScalarAsync(ct);
+            return await run(command);
         }
         finally
         {
             await db.Database.CloseConnectionAsync();
         }
     }
+
+    static Task<object?> ScalarAsync(KaMengDbContext db, string sql, object?[] values, CancellationToken ct) =>
+        RunAsync(db, sql, values, c => c.ExecuteScalarAsync(ct), ct);
 
     sealed class InsertPlan
     {

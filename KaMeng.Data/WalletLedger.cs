@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Data.Common;
 using KaMeng.Domain;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
@@ -111,35 +110,20 @@ static class PostgresLedgerInsert
     public static async Task<bool> RunAsync(KaMengDbContext db, bool byId, bool allowNegative, long fen, object walletKey, LedgerEntry entry, CancellationToken ct)
     {
         var plan = Plans.GetOrAdd((db.Model, byId, allowNegative), k => Build(k.Item1, k.ById, k.AllowNegative));
-        await db.Database.OpenConnectionAsync(ct);
-        try
+        var values = new object?[2 + plan.Parameters.Length];
+        values[0] = fen;
+        values[1] = walletKey;
+        for (var i = 0; i < plan.Parameters.Length; i++)
+            values[2 + i] = SqlitePrepared.ToProvider(plan.Parameters[i], plan.Parameters[i].GetGetter().GetClrValueUsingContainingEntity(entry));
+        return await SqlitePrepared.RunAsync(db, plan.Sql, values, async command =>
         {
-            await using var command = db.Database.GetDbConnection().CreateCommand();
-            command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-            command.CommandText = plan.Sql;
-            Add(command, fen);
-            Add(command, walletKey);
-            foreach (var property in plan.Parameters)
-                Add(command, SqlitePrepared.ToProvider(property, property.GetGetter().GetClrValueUsingContainingEntity(entry)));
             await using var reader = await command.ExecuteReaderAsync(ct);
             if (!await reader.ReadAsync(ct)) return false;
             entry.Id = reader.GetInt64(0);
             entry.WalletId = reader.GetInt32(1);
             entry.BalanceAfter = Money.FromFen(reader.GetInt64(2));
             return true;
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
-    }
-
-    static void Add(DbCommand command, object? value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = "p" + command.Parameters.Count;
-        parameter.Value = value ?? DBNull.Value;
-        command.Parameters.Add(parameter);
+        }, ct);
     }
 
     static Plan Build(IModel model, bool byId, bool allowNegative)
