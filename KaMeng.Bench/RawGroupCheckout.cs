@@ -7,7 +7,7 @@ namespace KaMeng.Bench;
 /// <summary>
 /// The fair raw baseline for SQLite since the service group-commits: the same purchase as plain ADO.NET, no EF Core,
 /// with the same writer structure (queued purchases run one after another on one connection, each in its own savepoint,
-/// one COMMIT per batch, results after it) and every statement prepared once: idempotency lookup, INSERT order (final
+/// one COMMIT per batch, results after it, checkpoints beside it) and every statement prepared once: INSERT order (final
 /// state), conditional debit, ledger entry, the claim of CardKeyClaim.
 /// </summary>
 public sealed class RawGroupCheckout(BenchDatabase database, Product product) : IAsyncDisposable
@@ -38,7 +38,8 @@ public sealed class RawGroupCheckout(BenchDatabase database, Product product) : 
         await conn.OpenAsync();
         using (var pragmas = conn.CreateCommand())
         {
-            pragmas.CommandText = "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000;";
+            // As the service's writer (decision record 0013): no checkpoint inside the writer's COMMIT.
+            pragmas.CommandText = "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000; PRAGMA wal_autocheckpoint = 0;";
             pragmas.ExecuteNonQuery();
         }
         var chain = JsonSerializer.Serialize(new[] { new { stationId = Station.MainStationId, price = product.BasePrice.Fen, cost = product.CostPrice.Fen } });
@@ -53,7 +54,6 @@ public sealed class RawGroupCheckout(BenchDatabase database, Product product) : 
         using var savepoint = Prepare("SAVEPOINT body");
         using var release = Prepare("RELEASE body");
         using var rollbackTo = Prepare("ROLLBACK TO body");
-        using var idem = Prepare("""SELECT "Number" FROM "Orders" WHERE "IdempotencyKey" = $idem""", "$idem");
         using var insertOrder = Prepare("""
             INSERT INTO "Orders" ("Number", "StationId", "BuyerUserId", "ProductId", "ProductName", "DeliveryType", "Quantity",
                 "UnitPrice", "Total", "PriceChainJson", "PaymentMethod", "Status", "IdempotencyKey", "CreatedAt", "ExpiresAt", "PaidAt", "DeliveredAt")
@@ -69,14 +69,37 @@ public sealed class RawGroupCheckout(BenchDatabase database, Product product) : 
             UPDATE "CardKeys" SET "Status" = 1, "OrderId" = $order, "SoldAt" = $now
             WHERE "Id" IN (SELECT "Id" FROM "CardKeys" WHERE "ProductId" = $product AND "Status" = 0 ORDER BY "Id" LIMIT $qty) AND "Status" = 0
             """, "$order", "$now", "$product", "$qty");
-        SqliteCommand[] all = [savepoint, release, rollbackTo, idem, insertOrder, debit, ledger, claim];
+        SqliteCommand[] all = [savepoint, release, rollbackTo, insertOrder, debit, ledger, claim];
+        // The service's checkpoint beside the writer: PASSIVE, on another connection, every 32 batches and at the end.
+        var batches = 0;
+        var checkpoint = Task.CompletedTask;
+        void Checkpoint()
+        {
+            if (!checkpoint.IsCompleted) return;
+            batches = 0;
+            checkpoint = Task.Run(() =>
+            {
+                using var c = new SqliteConnection(database.ConnectionString);
+                c.Open();
+                using var cmd = c.CreateCommand();
+                cmd.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+                cmd.ExecuteNonQuery();
+            });
+        }
 
         while (true)
         {
             List<(Buyer Buyer, TaskCompletionSource<RawOutcome> Done)> batch = [];
             lock (sync)
             {
-                if (queue.Count == 0) { running = false; return; }
+                if (queue.Count == 0)
+                {
+                    running = false;
+                    using var reset = Prepare("PRAGMA wal_autocheckpoint = 1000");
+                    reset.ExecuteNonQuery();
+                    Checkpoint();
+                    return;
+                }
                 while (batch.Count < MaxBatch && queue.TryDequeue(out var next)) batch.Add(next);
             }
             var outcomes = new RawOutcome[batch.Count];
@@ -90,8 +113,7 @@ public sealed class RawGroupCheckout(BenchDatabase database, Product product) : 
                     var now = BenchDatabase.SqliteTicks(DateTimeOffset.UtcNow);
                     var key = Guid.NewGuid().ToString("N");
                     savepoint.ExecuteNonQuery();
-                    idem.Parameters[0].Value = key;
-                    if (idem.ExecuteScalar() is not null) throw new InvalidOperationException("duplicate idempotency key");
+                    // Idempotency as in the service: the unique index on the key (no lookup per purchase).
                     var p = insertOrder.Parameters;
                     p[0].Value = OrderNumber.New(DateTimeOffset.UtcNow); p[1].Value = Station.MainStationId; p[2].Value = buyer.UserId; p[3].Value = product.Id;
                     p[4].Value = product.Name; p[5].Value = total; p[6].Value = chain; p[7].Value = key; p[8].Value = now;
@@ -110,6 +132,7 @@ public sealed class RawGroupCheckout(BenchDatabase database, Product product) : 
                     outcomes[i] = RawOutcome.Delivered;
                 }
                 tx.Commit();
+                if (++batches >= 32) Checkpoint();
             }
             catch (Exception e)
             {

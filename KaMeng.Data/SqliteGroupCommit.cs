@@ -21,8 +21,13 @@ public sealed class SqliteGroupCommit
     /// <summary>Bodies per transaction at most: bounds the latency a batch adds and the time others wait for the gate.</summary>
     const int MaxBatch = 64;
 
+    /// <summary>Batches committed between two checkpoints: ~1000 WAL pages, SQLite's own automatic checkpoint threshold.</summary>
+    const int BatchesPerCheckpoint = 32;
+
     readonly SemaphoreSlim gate;
     readonly object sync = new();
+    int batchesSinceCheckpoint;
+    Task checkpoint = Task.CompletedTask;
     readonly Queue<Item> queue = new();
     bool running;
     long batches, bodies, busyTicks;
@@ -65,6 +70,7 @@ public sealed class SqliteGroupCommit
                     if (queue.Count == 0)
                     {
                         running = false;
+                        if (writer is not null && batchesSinceCheckpoint > 0) StartCheckpoint(writer);
                         return;
                     }
                     batch = new List<Item>(Math.Min(queue.Count, MaxBatch));
@@ -78,6 +84,7 @@ public sealed class SqliteGroupCommit
                 {
                     writer ??= await OpenWriterAsync(options);
                     await RunBatchAsync(writer, batch);
+                    if (++batchesSinceCheckpoint >= BatchesPerCheckpoint) StartCheckpoint(writer);
                 }
                 catch (Exception e)
                 {
@@ -102,15 +109,48 @@ public sealed class SqliteGroupCommit
         }
     }
 
+    /// <summary>
+    /// The writer's connection never checkpoints on COMMIT (decision record 0013): a checkpoint copies the WAL into the
+    /// database and fsyncs both, and inside the writer it stalled every purchase queued behind it. Instead a PASSIVE
+    /// checkpoint runs on another connection, off the writer and without the gate, every <see cref="BatchesPerCheckpoint"/>
+    /// batches and when the writer goes idle; one at a time. PASSIVE never waits for readers or the writer: what it cannot
+    /// copy yet, the next one does.
+    /// </summary>
+    void StartCheckpoint(KaMengDbContext writer)
+    {
+        if (!checkpoint.IsCompleted) return;
+        batchesSinceCheckpoint = 0;
+        var connectionString = writer.Database.GetConnectionString()!;
+        checkpoint = Task.Run(() =>
+        {
+            try
+            {
+                using var connection = new Microsoft.Data.Sqlite.SqliteConnection(connectionString);
+                connection.Open();
+                using var command = connection.CreateCommand();
+                command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+                command.ExecuteNonQuery();
+            }
+            catch (Exception) { /* the next checkpoint (or any later connection's automatic one) copies what this one did not */ }
+        });
+    }
+
     static async Task DisposeQuietlyAsync(KaMengDbContext? writer)
     {
         if (writer is null) return;
+        var connection = (Microsoft.Data.Sqlite.SqliteConnection)writer.Database.GetDbConnection();
         try
         {
-            SqlitePrepared.Forget((Microsoft.Data.Sqlite.SqliteConnection)writer.Database.GetDbConnection());
+            SqlitePrepared.Forget(connection);
+            // The connection goes back to the pool: other users of it checkpoint on their commits again, as by default.
+            SqlitePrepared.NonQuery(writer, "PRAGMA wal_autocheckpoint = 1000");
             await writer.DisposeAsync();
         }
-        catch (Exception) { /* already failed; the batch's callers have the error */ }
+        catch (Exception)
+        {
+            // Already failed (the batch's callers have the error); never hand a connection without checkpoints to the pool.
+            Microsoft.Data.Sqlite.SqliteConnection.ClearPool(connection);
+        }
     }
 
     static async Task<KaMengDbContext> OpenWriterAsync(IDbContextOptions options)
@@ -120,6 +160,8 @@ public sealed class SqliteGroupCommit
         writer.Database.AutoSavepointsEnabled = false;
         await writer.Database.OpenConnectionAsync();
         SqlitePrepared.Keep((Microsoft.Data.Sqlite.SqliteConnection)writer.Database.GetDbConnection());
+        // Checkpoints run beside the writer, not inside its COMMIT (see StartCheckpoint).
+        SqlitePrepared.NonQuery(writer, "PRAGMA wal_autocheckpoint = 0");
         return writer;
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
@@ -8,7 +9,7 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace KaMeng.Data;
 
 /// <summary>
-/// Prepared, reused commands for the statements every purchase runs on SQLite. EF Core and a fresh SqliteCommand
+/// Prepared, reused commands for the statements every purchase runs on SQLite (and the model-built INSERT of both providers). EF Core and a fresh SqliteCommand
 /// both compile each statement anew (sqlite3_prepare) on every execution, and under the group-commit writer those
 /// statements are the serial section of the whole shop. On the writer's connection, which stays open while there is
 /// work, each statement is compiled once and reused with new parameter values. Values go through the model's converters.
@@ -85,31 +86,64 @@ public static class SqlitePrepared
         value is null ? null : property.GetTypeMapping().Converter is { } converter ? converter.ConvertToProvider(value) : value is Enum ? Convert.ToInt64(value) : value;
 
     /// <summary>
-    /// Inserts a new entity and sets its generated key, without tracking it. On SQLite this is one prepared INSERT built
-    /// from the EF model (every mapped column, so a column added to the model is written too); entity types the plain
-    /// INSERT cannot express (shadow or store-generated columns besides the key, owned or complex types) and other
-    /// providers go through SaveChanges. A unique violation surfaces as <see cref="DbUpdateException"/> either way.
+    /// Inserts a new entity and sets its generated key, without tracking it: one INSERT built from the EF model (every
+    /// mapped column, so a column added to the model is written too), prepared on SQLite, a plain command elsewhere (EF's
+    /// SaveChanges costs several times the statement for one row). Entity types the plain INSERT cannot express (shadow
+    /// or store-generated columns besides the key, owned or complex types) go through SaveChanges. A unique violation
+    /// surfaces as <see cref="DbUpdateException"/> either way.
     /// </summary>
     public static async Task InsertAsync<T>(this KaMengDbContext db, T entity, CancellationToken ct = default) where T : class
     {
-        if (db.Provider == DatabaseProvider.Sqlite && InsertPlan.For(db.Model, typeof(T)) is { } plan)
+        if (InsertPlan.For(db.Model, typeof(T)) is not { } plan)
         {
-            object? key;
-            try
-            {
-                key = Scalar(db, plan.Sql, plan.Values(entity));
-            }
-            catch (SqliteException e)
-            {
-                throw new DbUpdateException(e.Message, e);
-            }
-            plan.SetKey(entity, key!);
+            db.Add(entity);
+            await db.SaveChangesAsync(ct);
+            db.Entry(entity).State = EntityState.Detached;
             return;
         }
-        db.Add(entity);
-        await db.SaveChangesAsync(ct);
-        db.Entry(entity).State = EntityState.Detached;
+        object? key;
+        try
+        {
+            key = db.Provider == DatabaseProvider.Sqlite
+                ? Scalar(db, plan.Sql, plan.Values(entity))
+                : await ScalarAsync(db, plan.Sql.Replace("$p", "@p"), plan.Values(entity), ct);
+        }
+        catch (DbException e)
+        {
+            throw new DbUpdateException(e.Message, e);
+        }
+        plan.SetKey(entity, key!);
     }
+
+    /// <summary>
+    /// One command on the context's connection and transaction, parameters @p0, @p1, … (for providers other than SQLite,
+    /// where statements are prepared instead): plain ADO.NET, without EF's per-call command building for raw SQL.
+    /// </summary>
+    public static async Task<TResult> RunAsync<TResult>(KaMengDbContext db, string sql, object?[] values, Func<DbCommand, Task<TResult>> run, CancellationToken ct)
+    {
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            await using var command = db.Database.GetDbConnection().CreateCommand();
+            command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+            command.CommandText = sql;
+            for (var i = 0; i < values.Length; i++)
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = "p" + i;
+                parameter.Value = values[i] ?? DBNull.Value;
+                command.Parameters.Add(parameter);
+            }
+            return await run(command);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    static Task<object?> ScalarAsync(KaMengDbContext db, string sql, object?[] values, CancellationToken ct) =>
+        RunAsync(db, sql, values, c => c.ExecuteScalarAsync(ct), ct);
 
     sealed class InsertPlan
     {

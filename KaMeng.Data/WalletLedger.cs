@@ -1,5 +1,8 @@
+using System.Collections.Concurrent;
 using KaMeng.Domain;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace KaMeng.Data;
 
@@ -28,40 +31,126 @@ public static class WalletLedger
 
     /// <summary>Adds <paramref name="amount"/> (negative to debit) to the wallet. Returns null when a debit
     /// would take the balance below zero and <paramref name="allowNegative"/> is false; nothing is written then.</summary>
-    public static async Task<LedgerEntry?> PostAsync(this KaMengDbContext db, int walletId, LedgerEntryType type, Money amount,
+    public static Task<LedgerEntry?> PostAsync(this KaMengDbContext db, int walletId, LedgerEntryType type, Money amount,
+        DateTimeOffset now, long? orderId = null, int? stationId = null, string? reason = null, string? operatorUserId = null,
+        bool allowNegative = false, CancellationToken ct = default) =>
+        PostAsync(db, new WalletRef(walletId, null), new LedgerEntry
+        {
+            WalletId = walletId, Type = type, Amount = amount, OrderId = orderId, StationId = stationId, Reason = reason,
+            OperatorUserId = operatorUserId, CreatedAt = now,
+        }, allowNegative, ct);
+
+    /// <summary>
+    /// <see cref="PostAsync(KaMengDbContext, int, LedgerEntryType, Money, DateTimeOffset, long?, int?, string?, string?, bool, CancellationToken)"/>
+    /// to the wallet of a user, found by the update itself (no lookup first); a user without a wallet gets one.
+    /// </summary>
+    public static async Task<LedgerEntry?> PostToUserAsync(this KaMengDbContext db, string userId, LedgerEntryType type, Money amount,
         DateTimeOffset now, long? orderId = null, int? stationId = null, string? reason = null, string? operatorUserId = null,
         bool allowNegative = false, CancellationToken ct = default)
     {
-        var fen = amount.Fen;
-        // One statement: the check and the change cannot be separated by another writer. RETURNING hands back the new
-        // balance in the same round trip (SQLite 3.35+, PostgreSQL) instead of a second SELECT.
-        long? newBalance;
-        if (db.Provider == DatabaseProvider.Sqlite)
-        {
-            // A prepared statement: this runs in every purchase, inside the serial section of the SQLite writer.
-            var sql = allowNegative
-                ? """UPDATE "Wallets" SET "Balance" = "Balance" + $p0 WHERE "Id" = $p1 RETURNING "Balance" """
-                : """UPDATE "Wallets" SET "Balance" = "Balance" + $p0 WHERE "Id" = $p1 AND "Balance" + $p0 >= 0 RETURNING "Balance" """;
-            newBalance = SqlitePrepared.Scalar(db, sql, fen, walletId) is { } value ? Convert.ToInt64(value) : null;
-        }
-        else
-        {
-            var balances = allowNegative
-                ? await db.Database.SqlQuery<long>(
-                    $"""UPDATE "Wallets" SET "Balance" = "Balance" + {fen} WHERE "Id" = {walletId} RETURNING "Balance" AS "Value" """).ToListAsync(ct)
-                : await db.Database.SqlQuery<long>(
-                    $"""UPDATE "Wallets" SET "Balance" = "Balance" + {fen} WHERE "Id" = {walletId} AND "Balance" + {fen} >= 0 RETURNING "Balance" AS "Value" """).ToListAsync(ct);
-            newBalance = balances.Count == 0 ? null : balances[0];
-        }
-        if (newBalance is null) return null;
         var entry = new LedgerEntry
         {
-            WalletId = walletId, Type = type, Amount = amount, BalanceAfter = Money.FromFen(newBalance.Value), OrderId = orderId,
-            StationId = stationId, Reason = reason, OperatorUserId = operatorUserId, CreatedAt = now,
+            Type = type, Amount = amount, OrderId = orderId, StationId = stationId, Reason = reason, OperatorUserId = operatorUserId, CreatedAt = now,
         };
-        // Pending changes of the caller are saved with the entry, as before the entry had its own prepared INSERT.
+        if (await PostAsync(db, new WalletRef(null, userId), entry, allowNegative, ct) is { } posted) return posted;
+        // No row updated: too little balance, or no wallet yet (rare: then create it and post to it, as EnsureWallet + Post did).
+        if (await WalletOfUser(db, userId) is not null) return null;
+        var wallet = await db.EnsureWalletAsync(userId, ct);
+        return await db.PostAsync(wallet.Id, type, amount, now, orderId, stationId, reason, operatorUserId, allowNegative, ct);
+    }
+
+    readonly record struct WalletRef(int? Id, string? UserId);
+
+    static async Task<LedgerEntry?> PostAsync(KaMengDbContext db, WalletRef wallet, LedgerEntry entry, bool allowNegative, CancellationToken ct)
+    {
+        // Pending changes of the caller are saved before the entry, as they always were.
         if (db.ChangeTracker.HasChanges()) await db.SaveChangesAsync(ct);
-        await db.InsertAsync(entry, ct);
-        return entry;
+        var fen = entry.Amount.Fen;
+        object walletKey = wallet.Id is int id ? id : wallet.UserId!;
+        if (db.Provider == DatabaseProvider.Sqlite)
+        {
+            // The check and the change in one statement, so no other writer can come between them; RETURNING hands back the
+            // wallet and its new balance in the same step. Prepared: this runs in every purchase, inside the SQLite writer.
+            var sql = (wallet.Id is not null, allowNegative) switch
+            {
+                (true, true) => """UPDATE "Wallets" SET "Balance" = "Balance" + $p0 WHERE "Id" = $p1 RETURNING "Id", "Balance" """,
+                (true, false) => """UPDATE "Wallets" SET "Balance" = "Balance" + $p0 WHERE "Id" = $p1 AND "Balance" + $p0 >= 0 RETURNING "Id", "Balance" """,
+                (false, true) => """UPDATE "Wallets" SET "Balance" = "Balance" + $p0 WHERE "UserId" = $p1 RETURNING "Id", "Balance" """,
+                (false, false) => """UPDATE "Wallets" SET "Balance" = "Balance" + $p0 WHERE "UserId" = $p1 AND "Balance" + $p0 >= 0 RETURNING "Id", "Balance" """,
+            };
+            var updated = SqlitePrepared.Run(db, sql, [fen, walletKey], command =>
+            {
+                using var reader = command.ExecuteReader();
+                return reader.Read() ? (Id: reader.GetInt32(0), Balance: reader.GetInt64(1)) : ((int Id, long Balance)?)null;
+            });
+            if (updated is not { } row) return null;
+            entry.WalletId = row.Id;
+            entry.BalanceAfter = Money.FromFen(row.Balance);
+            await db.InsertAsync(entry, ct);
+            return entry;
+        }
+        // PostgreSQL: the debit and its ledger entry in one statement (one round trip); no row when the debit is refused.
+        var posted = await PostgresLedgerInsert.RunAsync(db, wallet.Id is not null, allowNegative, fen, walletKey, entry, ct);
+        return posted ? entry : null;
+    }
+}
+
+/// <summary>
+/// PostgreSQL: a balance change and its ledger entry as one statement (a data-modifying CTE), so a purchase pays one round
+/// trip for both. The INSERT is built from the EF model (every mapped column, values through the model's converters), so a
+/// column added to <see cref="LedgerEntry"/> is written without touching this code. The wallet's id and new balance come
+/// from the UPDATE; when it updates nothing (too little balance, no such wallet) nothing is inserted.
+/// </summary>
+static class PostgresLedgerInsert
+{
+    sealed record Plan(string Sql, IProperty[] Parameters);
+
+    static readonly ConcurrentDictionary<(IModel, bool ById, bool AllowNegative), Plan> Plans = new();
+
+    public static async Task<bool> RunAsync(KaMengDbContext db, bool byId, bool allowNegative, long fen, object walletKey, LedgerEntry entry, CancellationToken ct)
+    {
+        var plan = Plans.GetOrAdd((db.Model, byId, allowNegative), k => Build(k.Item1, k.ById, k.AllowNegative));
+        var values = new object?[2 + plan.Parameters.Length];
+        values[0] = fen;
+        values[1] = walletKey;
+        for (var i = 0; i < plan.Parameters.Length; i++)
+            values[2 + i] = SqlitePrepared.ToProvider(plan.Parameters[i], plan.Parameters[i].GetGetter().GetClrValueUsingContainingEntity(entry));
+        return await SqlitePrepared.RunAsync(db, plan.Sql, values, async command =>
+        {
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            if (!await reader.ReadAsync(ct)) return false;
+            entry.Id = reader.GetInt64(0);
+            entry.WalletId = reader.GetInt32(1);
+            entry.BalanceAfter = Money.FromFen(reader.GetInt64(2));
+            return true;
+        }, ct);
+    }
+
+    static Plan Build(IModel model, bool byId, bool allowNegative)
+    {
+        var type = model.FindEntityType(typeof(LedgerEntry))!;
+        var key = type.FindPrimaryKey()!.Properties.Single();
+        string Column(string name) => "\"" + type.FindProperty(name)!.GetColumnName() + "\"";
+        var columns = type.GetProperties().Where(p => p != key).ToArray();
+        if (columns.Any(p => p.IsShadowProperty() || p.ValueGenerated != ValueGenerated.Never))
+            throw new NotSupportedException("LedgerEntry has columns the ledger's INSERT cannot write; extend PostgresLedgerInsert.");
+        var walletId = type.FindProperty(nameof(LedgerEntry.WalletId))!;
+        var balanceAfter = type.FindProperty(nameof(LedgerEntry.BalanceAfter))!;
+        var parameters = columns.Where(p => p != walletId && p != balanceAfter).ToArray();
+        // @p0 the amount, @p1 the wallet's id or user id, then one parameter per remaining column, cast to its column type
+        // (a parameter in a SELECT list has no type of its own).
+        var values = columns.Select(p => p == walletId ? "d.\"Id\"" : p == balanceAfter ? "d.\"Balance\""
+            : $"CAST(@p{2 + Array.IndexOf(parameters, p)} AS {p.GetColumnType()})");
+        var wallets = "\"" + model.FindEntityType(typeof(Wallet))!.GetTableName() + "\"";
+        var sql = $"""
+            WITH d AS (
+                UPDATE {wallets} SET "Balance" = "Balance" + @p0
+                WHERE {(byId ? "\"Id\"" : "\"UserId\"")} = @p1{(allowNegative ? "" : " AND \"Balance\" + @p0 >= 0")}
+                RETURNING "Id", "Balance")
+            INSERT INTO "{type.GetTableName()}" ({string.Join(", ", columns.Select(p => "\"" + p.GetColumnName() + "\""))})
+            SELECT {string.Join(", ", values)} FROM d
+            RETURNING {Column(key.Name)}, {Column(walletId.Name)}, {Column(balanceAfter.Name)}
+            """;
+        return new Plan(sql, parameters);
     }
 }

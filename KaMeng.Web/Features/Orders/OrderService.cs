@@ -24,7 +24,7 @@ public sealed class OrderService(IDbContextFactory<KaMengDbContext> dbFactory, C
         if (!OrderNumber.LooksValid(number?.Trim()) || string.IsNullOrWhiteSpace(contact) || string.IsNullOrEmpty(password)) return null;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var order = await db.Orders.AsNoTracking().SingleOrDefaultAsync(o => o.Number == number!.Trim() && o.StationId == stationId, ct);
-        if (order is null || !string.Equals(order.Contact, contact.Trim(), StringComparison.Ordinal) || !CheckoutService.VerifyQueryPassword(order, password)) return null;
+        if (order is null || !string.Equals(order.Contact, contact.Trim(), StringComparison.Ordinal) || !OrderDraft.VerifyQueryPassword(order, password)) return null;
         return new OrderView(order, await KeysOfAsync(db, order, ct));
     }
 

@@ -1,9 +1,7 @@
-using System.Text.Json;
 using KaMeng.Data;
 using KaMeng.Domain;
 using KaMeng.Web.Features.Orders;
 using KaMeng.Web.Features.Stations;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -50,17 +48,13 @@ public sealed class EPayCheckout(
     TimeProvider clock,
     IOptions<KaMengOptions> options)
 {
-    static readonly PasswordHasher<Order> QueryPasswordHasher = new();
-
     public const long MinRechargeFen = 100, MaxRechargeFen = 5_000_000;
 
     public async Task<GatewayRedirect> StartOrderAsync(StationInfo station, GatewayCheckoutRequest request, SiteAddress site, CancellationToken ct = default)
     {
-        if (string.IsNullOrWhiteSpace(request.IdempotencyKey) || request.IdempotencyKey.Length > 64)
-            return GatewayRedirect.Refused("下单表单已失效，请刷新页面后重试");
-        if (request.Quantity <= 0) return GatewayRedirect.Refused("购买数量必须是大于 0 的整数");
         var now = clock.GetUtcNow();
-        if (!station.IsOpenForBusiness(now)) return GatewayRedirect.Refused("本站暂停营业，暂时不能下单");
+        var input = new PurchaseInput(request.ProductId, request.Quantity, request.IdempotencyKey, request.BuyerUserId, request.Contact, request.QueryPassword, request.Inputs);
+        if (OrderDraft.CheckForm(station, input, now) is { } formRefusal) return GatewayRedirect.Refused(formRefusal.Message);
         var gateway = await gateways.ForStationAsync(station.Id, ct);
         if (gateway is null) return GatewayRedirect.Refused("本站暂未开通在线支付");
         if (!gateway.ChannelList.Contains(request.Channel)) return GatewayRedirect.Refused("请选择可用的支付方式");
@@ -73,56 +67,20 @@ public sealed class EPayCheckout(
             if (string.IsNullOrEmpty(request.QueryPassword)) return GatewayRedirect.Refused("游客购买请设置查单密码（4–32 位）");
         }
         if (contact?.Length > 128) return GatewayRedirect.Refused("联系方式不能超过 128 个字符");
-        if (!string.IsNullOrEmpty(request.QueryPassword) && request.QueryPassword.Length is < 4 or > 32)
-            return GatewayRedirect.Refused("查单密码长度为 4–32 位");
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var product = await db.Products.AsNoTracking().SingleOrDefaultAsync(p => p.Id == request.ProductId && !p.Deleted, ct);
-        if (product is null || !PriceResolver.IsVisibleTo(station, product)) return GatewayRedirect.Refused("商品不存在");
-        if (!product.IsOnSale(now)) return GatewayRedirect.Refused("商品已下架，暂时不能购买");
-        if (request.Quantity < product.MinPerOrder) return GatewayRedirect.Refused($"每单至少购买 {product.MinPerOrder} 件");
-        if (request.Quantity > product.MaxPerOrder) return GatewayRedirect.Refused($"每单最多购买 {product.MaxPerOrder} 件");
+        var (draft, refusal) = await OrderDraft.PrepareAsync(db, prices, station, input, now, TimeSpan.FromMinutes(options.Value.PaymentWindowMinutes), ct);
+        if (refusal is not null) return GatewayRedirect.Refused(refusal.Message);
+        var (product, order) = draft!;
         if (request.BuyerUserId is null && product.PerBuyerLimit > 0) return GatewayRedirect.Refused("该商品限购，请登录后购买");
-
-        string? inputsJson = null;
-        if (product.DeliveryType == DeliveryType.DirectTopUp)
-        {
-            var values = new Dictionary<string, string>();
-            foreach (var field in product.InputFields)
-            {
-                var value = request.Inputs?.GetValueOrDefault(field.Key)?.Trim();
-                if (field.Validate(value) is { } problem) return GatewayRedirect.Refused(problem);
-                if (!string.IsNullOrEmpty(value)) values[field.Key] = value;
-            }
-            inputsJson = JsonSerializer.Serialize(values);
-        }
         if (product.DeliveryType == DeliveryType.CardKey)
         {
             // No reservation: a key is taken when the payment arrives. Refusing here spares buyers a payment for nothing.
             var stock = await db.CardKeys.CountAsync(k => k.ProductId == product.Id && k.Status == CardKeyStatus.Available, ct);
             if (stock == 0 || (!product.ReusableKey && stock < request.Quantity)) return GatewayRedirect.Refused("库存不足，请减少数量或稍后再试");
         }
-
-        var pricing = await prices.ForStationAsync(station.Id);
-        var memberDiscount = 0;
-        if (request.BuyerUserId is not null && pricing.MemberLevels.Count > 0)
-        {
-            var spent = (await db.Orders.Where(o => o.StationId == station.Id && o.BuyerUserId == request.BuyerUserId && o.Status == OrderStatus.Delivered)
-                .Select(o => o.Total).ToListAsync(ct)).Sum(t => t.Fen);
-            memberDiscount = pricing.MemberDiscountFor(Money.FromFen(spent));
-        }
-        var quote = pricing.Quote(product, memberDiscount);
-        var unitPrice = station.ParentId is not null && request.BuyerUserId is not null && pricing.Station.OwnerUserId == request.BuyerUserId ? quote.Cost : quote.Price;
-        if (unitPrice.Fen <= 0) return GatewayRedirect.Refused("该商品不能在线支付");
-
-        var order = Order.Place(OrderNumber.New(now), station.Id, product, request.Quantity, unitPrice, now, TimeSpan.FromMinutes(options.Value.PaymentWindowMinutes));
-        order.BuyerUserId = request.BuyerUserId;
-        order.IdempotencyKey = request.IdempotencyKey;
-        order.InputsJson = inputsJson;
-        order.Contact = string.IsNullOrEmpty(contact) ? null : contact;
+        if (order.UnitPrice.Fen <= 0) return GatewayRedirect.Refused("该商品不能在线支付");
         order.PaymentMethod = PaymentMethod.EPay;
-        if (!string.IsNullOrEmpty(request.QueryPassword)) order.QueryPasswordHash = QueryPasswordHasher.HashPassword(order, request.QueryPassword);
-        order.PriceChainJson = PriceResolver.Snapshot(quote);
 
         await using (var tx = await db.BeginBusinessTransactionAsync(ct))
         {

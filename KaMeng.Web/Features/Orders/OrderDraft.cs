@@ -1,0 +1,120 @@
+using System.Text.Json;
+using KaMeng.Data;
+using KaMeng.Domain;
+using KaMeng.Web.Features.Stations;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace KaMeng.Web.Features.Orders;
+
+/// <summary>What a buyer asks to buy, whatever pays for it (balance or a gateway). Never a price.</summary>
+public sealed record PurchaseInput(
+    int ProductId,
+    int Quantity,
+    string IdempotencyKey,
+    string? BuyerUserId,
+    string? Contact,
+    string? QueryPassword,
+    IReadOnlyDictionary<string, string?>? Inputs);
+
+/// <summary>A refusal of a purchase: a stable code for APIs and tests, a Chinese message for the buyer.</summary>
+public sealed record PurchaseRefusal(string Code, string Message);
+
+/// <summary>An order validated and priced, not written yet, with the product it was priced from.</summary>
+public sealed record PricedOrder(Product Product, Order Order);
+
+/// <summary>
+/// The one "validate and price" step of every checkout (balance and gateway): the form, the station, the product and its
+/// visibility, shelf and quantity limits, the top-up inputs, the query password, member pricing and self-dealing, and the
+/// order built from it (PendingPayment, price chain frozen). What a payment method adds (stock, gateway rules) is its own.
+/// </summary>
+public static class OrderDraft
+{
+    static readonly PasswordHasher<Order> QueryPasswordHasher = new();
+
+    // Every checkout reads its product; compiled once (one per provider: a compiled query binds to the first model it runs with).
+    static readonly Func<KaMengDbContext, int, Task<Product?>>[] ProductByIdByProvider =
+        [.. Enum.GetValues<DatabaseProvider>().Select(_ => EF.CompileAsyncQuery((KaMengDbContext db, int id) =>
+            db.Products.AsNoTracking().SingleOrDefault(p => p.Id == id && !p.Deleted)))];
+
+    static Task<Product?> ProductById(KaMengDbContext db, int id) => ProductByIdByProvider[(int)db.Provider](db, id);
+
+    /// <summary>The checks that need no database: a form that is no longer valid, a quantity, a closed station, a query password.</summary>
+    public static PurchaseRefusal? CheckForm(StationInfo station, PurchaseInput input, DateTimeOffset now)
+    {
+        if (string.IsNullOrWhiteSpace(input.IdempotencyKey) || input.IdempotencyKey.Length > 64)
+            return new("checkout.bad_form", "下单表单已失效，请刷新页面后重试");
+        if (input.Quantity <= 0)
+            return new("checkout.quantity", "购买数量必须是大于 0 的整数");
+        if (!station.IsOpenForBusiness(now))
+            return new("checkout.station_closed", "本站暂停营业，暂时不能下单");
+        if (!string.IsNullOrEmpty(input.QueryPassword) && input.QueryPassword.Length is < 4 or > 32)
+            return new("checkout.query_password", "查单密码长度为 4–32 位");
+        return null;
+    }
+
+    /// <summary>
+    /// Validates the purchase against its product and prices it for the buyer at <paramref name="station"/>. The order is
+    /// built but neither added to the context nor saved. Runs <see cref="CheckForm"/> first.
+    /// </summary>
+    public static async Task<(PricedOrder? Draft, PurchaseRefusal? Refusal)> PrepareAsync(KaMengDbContext db, PriceResolver prices,
+        StationInfo station, PurchaseInput input, DateTimeOffset now, TimeSpan paymentWindow, CancellationToken ct)
+    {
+        if (CheckForm(station, input, now) is { } formRefusal) return (null, formRefusal);
+
+        var product = await ProductById(db, input.ProductId);
+        if (product is null || !PriceResolver.IsVisibleTo(station, product))
+            return (null, new("checkout.no_product", "商品不存在"));
+        if (!product.IsOnSale(now))
+            return (null, new("checkout.off_shelf", "商品已下架，暂时不能购买"));
+        if (input.Quantity < product.MinPerOrder)
+            return (null, new("checkout.quantity_min", $"每单至少购买 {product.MinPerOrder} 件"));
+        if (input.Quantity > product.MaxPerOrder)
+            return (null, new("checkout.quantity_max", $"每单最多购买 {product.MaxPerOrder} 件"));
+
+        string? inputsJson = null;
+        if (product.DeliveryType == DeliveryType.DirectTopUp)
+        {
+            var values = new Dictionary<string, string>();
+            foreach (var field in product.InputFields)
+            {
+                var value = input.Inputs?.GetValueOrDefault(field.Key)?.Trim();
+                if (field.Validate(value) is { } problem) return (null, new("checkout.input", problem));
+                if (!string.IsNullOrEmpty(value)) values[field.Key] = value;
+            }
+            inputsJson = JsonSerializer.Serialize(values);
+        }
+
+        var pricing = await prices.ForStationAsync(station.Id);
+        var memberDiscount = input.BuyerUserId is null || pricing.MemberLevels.Count == 0
+            ? 0
+            : pricing.MemberDiscountFor(await SpendAsync(db, station.Id, input.BuyerUserId, ct));
+        var quote = pricing.Quote(product, memberDiscount);
+        // Self-dealing: an owner buying on their own substation pays its cost and earns no margin on themselves.
+        var unitPrice = station.ParentId is not null && input.BuyerUserId is not null && pricing.Station.OwnerUserId == input.BuyerUserId
+            ? quote.Cost : quote.Price;
+
+        var order = Order.Place(OrderNumber.New(now), station.Id, product, input.Quantity, unitPrice, now, paymentWindow);
+        order.BuyerUserId = input.BuyerUserId;
+        order.IdempotencyKey = input.IdempotencyKey;
+        order.InputsJson = inputsJson;
+        var contact = input.Contact?.Trim();
+        order.Contact = string.IsNullOrEmpty(contact) ? null : contact[..Math.Min(128, contact.Length)];
+        if (!string.IsNullOrEmpty(input.QueryPassword)) order.QueryPasswordHash = QueryPasswordHasher.HashPassword(order, input.QueryPassword);
+        order.PriceChainJson = PriceResolver.Snapshot(quote);
+        return (new PricedOrder(product, order), null);
+    }
+
+    /// <summary>A query password given at checkout, checked without revealing whether the order exists.</summary>
+    public static bool VerifyQueryPassword(Order order, string? password) =>
+        order.QueryPasswordHash is not null && !string.IsNullOrEmpty(password)
+        && QueryPasswordHasher.VerifyHashedPassword(order, order.QueryPasswordHash, password) != PasswordVerificationResult.Failed;
+
+    /// <summary>What a buyer has spent at a station (delivered orders), for member levels.</summary>
+    static async Task<Money> SpendAsync(KaMengDbContext db, int stationId, string buyerUserId, CancellationToken ct)
+    {
+        var totals = await db.Orders.Where(o => o.StationId == stationId && o.BuyerUserId == buyerUserId && o.Status == OrderStatus.Delivered)
+            .Select(o => o.Total).ToListAsync(ct);
+        return Money.FromFen(totals.Sum(t => t.Fen));
+    }
+}
