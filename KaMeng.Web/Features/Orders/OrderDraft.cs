@@ -86,13 +86,10 @@ public static class OrderDraft
         }
 
         var pricing = await prices.ForStationAsync(station.Id);
-        var memberDiscount = input.BuyerUserId is null || pricing.MemberLevels.Count == 0
-            ? 0
-            : pricing.MemberDiscountFor(await SpendAsync(db, station.Id, input.BuyerUserId, ct));
-        var quote = pricing.Quote(product, memberDiscount);
+        var terms = await prices.TermsForAsync(db, station, input.BuyerUserId, ct);
+        var quote = pricing.Quote(product, terms.MemberDiscountBasisPoints);
         // Self-dealing: an owner buying on their own substation pays its cost and earns no margin on themselves.
-        var unitPrice = station.ParentId is not null && input.BuyerUserId is not null && pricing.Station.OwnerUserId == input.BuyerUserId
-            ? quote.Cost : quote.Price;
+        var unitPrice = terms.UnitPrice(quote);
 
         var order = Order.Place(OrderNumber.New(now), station.Id, product, input.Quantity, unitPrice, now, paymentWindow);
         order.BuyerUserId = input.BuyerUserId;
@@ -109,12 +106,4 @@ public static class OrderDraft
     public static bool VerifyQueryPassword(Order order, string? password) =>
         order.QueryPasswordHash is not null && !string.IsNullOrEmpty(password)
         && QueryPasswordHasher.VerifyHashedPassword(order, order.QueryPasswordHash, password) != PasswordVerificationResult.Failed;
-
-    /// <summary>What a buyer has spent at a station (delivered orders), for member levels.</summary>
-    static async Task<Money> SpendAsync(KaMengDbContext db, int stationId, string buyerUserId, CancellationToken ct)
-    {
-        var totals = await db.Orders.Where(o => o.StationId == stationId && o.BuyerUserId == buyerUserId && o.Status == OrderStatus.Delivered)
-            .Select(o => o.Total).ToListAsync(ct);
-        return Money.FromFen(totals.Sum(t => t.Fen));
-    }
 }
