@@ -34,55 +34,9 @@ public class NotificationDeliveryTests : IAsyncLifetime
 
     T Get<T>() where T : notnull => db.Services.GetRequiredService<T>();
 
-    static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
+    static int FreePort() => SmtpTestServer.FreePort();
 
     static Task WaitForAsync(Func<bool> condition, string what) => Poll.UntilAsync(condition, what, 60);
-
-    /// <summary>aiosmtpd writing every message it accepts into a Maildir.</summary>
-    sealed class SmtpServer : IAsyncDisposable
-    {
-        public int Port { get; } = FreePort();
-        // Mailbox creates the Maildir (new/cur/tmp) only when the folder does not exist yet.
-        public string Maildir { get; } = Path.Combine(TestPaths.NewTempDir("smtp"), "maildir");
-        readonly Process process;
-
-        SmtpServer()
-        {
-            var python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-            process = Process.Start(new ProcessStartInfo(python, ["-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{Port}", "-c", "aiosmtpd.handlers.Mailbox", Maildir])
-            { RedirectStandardError = true, RedirectStandardOutput = true })!;
-        }
-
-        public static async Task<SmtpServer> StartAsync()
-        {
-            var s = new SmtpServer();
-            var until = DateTime.UtcNow.AddSeconds(60);
-            while (true)
-            {
-                try
-                {
-                    using var c = new TcpClient();
-                    await c.ConnectAsync(IPAddress.Loopback, s.Port);
-                    return s;
-                }
-                catch (SocketException) when (DateTime.UtcNow < until && !s.process.HasExited) { await Task.Delay(100); }
-            }
-        }
-
-        public string[] Messages() => Directory.Exists(Path.Combine(Maildir, "new")) ? Directory.GetFiles(Path.Combine(Maildir, "new")).Select(File.ReadAllText).ToArray() : [];
-
-        public async ValueTask DisposeAsync()
-        {
-            if (!process.HasExited) process.Kill();
-            await process.WaitForExitAsync();
-            process.Dispose();
-        }
-    }
 
     static string Subject(string message)
     {
@@ -96,7 +50,7 @@ public class NotificationDeliveryTests : IAsyncLifetime
     [Fact]
     public async Task Test_send_and_an_email_notification_reach_a_real_smtp_server()
     {
-        await using var smtp = await SmtpServer.StartAsync();
+        await using var smtp = await SmtpTestServer.StartAsync();
         await SaveSmtpAsync(smtp.Port);
         Assert.Null(await Get<NotificationSettingsService>().SendTestAsync("admin@example.test"));
         await WaitForAsync(() => smtp.Messages().Length == 1, "the test mail");

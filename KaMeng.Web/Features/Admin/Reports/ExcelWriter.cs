@@ -122,6 +122,20 @@ public sealed class ExcelWriter : IDisposable
     /// carry are dropped.</summary>
     public static string SafeText(string text)
     {
+        var s = WithoutInvalid(text);
+        return NeedsApostrophe(s) ? "'" + s : s;
+    }
+
+    static bool NeedsApostrophe(string s) => s.Length > 0 && s[0] is '=' or '+' or '-' or '@' or '\t' or '\r';
+
+    // Control characters other than tab/LF/CR, U+FFFE/U+FFFF and surrogates: only these need the slow check below.
+    static readonly SearchValues<char> Suspicious = SearchValues.Create(
+        [.. Enumerable.Range(0, 0x20).Where(c => c is not ('\t' or '\n' or '\r')).Select(c => (char)c), .. Enumerable.Range(0xD800, 0x800).Select(c => (char)c), '\uFFFE', '\uFFFF']);
+
+    /// <summary>The text without the characters XML cannot carry (the same instance when it has none, the usual case).</summary>
+    static string WithoutInvalid(string text)
+    {
+        if (!text.AsSpan().ContainsAny(Suspicious)) return text;
         StringBuilder? clean = null;
         for (var i = 0; i < text.Length; i++)
         {
@@ -132,8 +146,7 @@ public sealed class ExcelWriter : IDisposable
             if (!ok) clean ??= new StringBuilder(text, 0, i, text.Length);
             else clean?.Append(c);
         }
-        var s = clean?.ToString() ?? text;
-        return s.Length > 0 && s[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + s : s;
+        return clean?.ToString() ?? text;
     }
 
     /// <summary>Column letters of a zero-based column index: 0 → A, 26 → AA.</summary>
@@ -164,6 +177,8 @@ public sealed class ExcelWriter : IDisposable
         int length;
         int rowIndex;
         int cellIndex;
+        const long TicksPerQuarterHour = 15 * TimeSpan.TicksPerMinute;
+        long offsetQuarter = long.MinValue, localOffset;
         bool inRow, done;
 
         internal SheetWriter(Stream stream, IReadOnlyList<ExcelColumn> columns)
@@ -226,11 +241,14 @@ public sealed class ExcelWriter : IDisposable
                 return this;
             }
             StartCell(style);
-            var safe = SafeText(text);
+            // As SafeText, without allocating the apostrophed copy: the apostrophe is written before the text.
+            var clean = WithoutInvalid(text);
+            var apostrophe = NeedsApostrophe(clean);
             // xml:space only where whitespace at an end must survive: it is ~20% of a typical row's bytes to deflate.
-            Ascii(char.IsWhiteSpace(safe[0]) || char.IsWhiteSpace(safe[^1])
+            Ascii(clean.Length > 0 && ((!apostrophe && char.IsWhiteSpace(clean[0])) || char.IsWhiteSpace(clean[^1]))
                 ? " t=\"inlineStr\"><is><t xml:space=\"preserve\">" : " t=\"inlineStr\"><is><t>");
-            Escape(safe);
+            if (apostrophe) Ascii("'");
+            Escape(clean);
             Ascii("</t></is></c>");
             return this;
         }
@@ -270,7 +288,15 @@ public sealed class ExcelWriter : IDisposable
             StartCell(StyleDateTime);
             Ascii("><v>");
             Ensure(32);
-            value.Value.ToLocalTime().DateTime.ToOADate().TryFormat(buffer.AsSpan(length), out var n, "R", CultureInfo.InvariantCulture);
+            // ToLocalTime looks the offset up in the time zone rules per call; rows come in time order, so the offset of the
+            // last quarter hour is reused (zone offsets change only on quarter-hour boundaries).
+            var utc = value.Value.UtcTicks;
+            if (utc / TicksPerQuarterHour != offsetQuarter)
+            {
+                offsetQuarter = utc / TicksPerQuarterHour;
+                localOffset = TimeZoneInfo.Local.GetUtcOffset(new System.DateTime(utc, DateTimeKind.Utc)).Ticks;
+            }
+            new System.DateTime(utc + localOffset).ToOADate().TryFormat(buffer.AsSpan(length), out var n, "R", CultureInfo.InvariantCulture);
             length += n;
             Ascii("</v></c>");
             return this;
