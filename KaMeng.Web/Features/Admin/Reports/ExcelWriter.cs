@@ -178,12 +178,21 @@ public sealed class ExcelWriter : IDisposable
         int rowIndex;
         int cellIndex;
         const long TicksPerQuarterHour = 15 * TimeSpan.TicksPerMinute;
+        readonly byte[] rowDigits = new byte[20];
+        int rowDigitCount;
+        int flushCount;
+        readonly string?[] lastText;
+        readonly byte[]?[] lastMarkup;
+        readonly int[] lastMarkupLength;
         long offsetQuarter = long.MinValue, localOffset;
         bool inRow, done;
 
         internal SheetWriter(Stream stream, IReadOnlyList<ExcelColumn> columns)
         {
             columnCount = columns.Count;
+            lastText = new string?[columns.Count];
+            lastMarkup = new byte[]?[columns.Count];
+            lastMarkupLength = new int[columns.Count];
             columnNames = [.. Enumerable.Range(0, columns.Count).Select(i => Encoding.ASCII.GetBytes(ColumnName(i)))];
             this.stream = stream;
             var head = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>")
@@ -218,7 +227,9 @@ public sealed class ExcelWriter : IDisposable
             cellIndex = 0;
             inRow = true;
             Ascii("<row r=\"");
-            Number(rowIndex);
+            // The row number is formatted once and copied into every cell reference of the row.
+            Utf8Formatter.TryFormat(rowIndex, rowDigits, out rowDigitCount);
+            Ascii(rowDigits.AsSpan(0, rowDigitCount));
             Ascii("\">");
             return this;
         }
@@ -241,6 +252,15 @@ public sealed class ExcelWriter : IDisposable
                 return this;
             }
             StartCell(style);
+            // The same text as this column's previous cell (a station, a status, a product): its markup again.
+            var column = cellIndex - 1;
+            if (column < lastText.Length && style == StyleDefault && string.Equals(lastText[column], text, StringComparison.Ordinal))
+            {
+                Ascii(lastMarkup[column]!.AsSpan(0, lastMarkupLength[column]));
+                return this;
+            }
+            var start = length;
+            var flushes = flushCount;
             // As SafeText, without allocating the apostrophed copy: the apostrophe is written before the text.
             var clean = WithoutInvalid(text);
             var apostrophe = NeedsApostrophe(clean);
@@ -250,6 +270,14 @@ public sealed class ExcelWriter : IDisposable
             if (apostrophe) Ascii("'");
             Escape(clean);
             Ascii("</t></is></c>");
+            if (column < lastText.Length && style == StyleDefault && flushes == flushCount && length - start <= 512)
+            {
+                // Remembered only when the markup is still whole in the buffer (no flush in between) and short.
+                lastMarkup[column] ??= new byte[512];
+                buffer.AsSpan(start, length - start).CopyTo(lastMarkup[column]!);
+                lastMarkupLength[column] = length - start;
+                lastText[column] = text;
+            }
             return this;
         }
 
@@ -309,7 +337,7 @@ public sealed class ExcelWriter : IDisposable
             if (cellIndex < columnNames.Length) Ascii(columnNames[cellIndex]);
             else Ascii(ColumnName(cellIndex));
             cellIndex++;
-            Number(rowIndex);
+            Ascii(rowDigits.AsSpan(0, rowDigitCount));
             Ascii("\"");
             if (style != StyleDefault)
             {
@@ -368,6 +396,7 @@ public sealed class ExcelWriter : IDisposable
             pending?.GetAwaiter().GetResult();
             pending = null;
             if (length == 0) return;
+            flushCount++;
             var full = buffer;
             var count = length;
             (buffer, spare) = (spare ?? new byte[full.Length], full);

@@ -96,7 +96,7 @@ public sealed class OrderExport
         var readTime = TimeReader(db);
         var statusNames = Enum.GetValues<OrderStatus>().ToDictionary(s => (int)s, s => DisplayNames.Of(s));
         var paymentNames = Enum.GetValues<PaymentMethod>().ToDictionary(m => (int)m, m => PaymentName((PaymentMethod)m));
-        var byStatus = new SortedDictionary<OrderStatus, (long Count, long Fen)>();
+        var byStatus = new Dictionary<int, (long Count, long Fen)>();
         long count = 0, fen = 0;
         await db.Database.OpenConnectionAsync(ct);
         try
@@ -109,23 +109,23 @@ public sealed class OrderExport
                 while (await r.ReadAsync(ct))
                 {
                     var contact = r.IsDBNull(9) ? null : r.GetString(9);
-                    var status = r.GetFieldValue<int>(6);
+                    var status = r.GetInt32(6);
                     var total = r.GetInt64(5);
                     sheet.BeginRow()
-                        .Text(r.GetString(0)).Text(stationNames.GetValueOrDefault(r.GetFieldValue<int>(1))).Text(r.GetString(2)).Integer(r.GetFieldValue<int>(3))
+                        .Text(r.GetString(0)).Text(stationNames.GetValueOrDefault(r.GetInt32(1))).Text(r.GetString(2)).Integer(r.GetInt32(3))
                         .Money(r.GetInt64(4)).Money(total)
-                        .Text(statusNames.GetValueOrDefault(status) ?? status.ToString()).Text(paymentNames.GetValueOrDefault(r.GetFieldValue<int>(7)))
+                        .Text(statusNames.GetValueOrDefault(status) ?? status.ToString()).Text(paymentNames.GetValueOrDefault(r.GetInt32(7)))
                         .Text(r.IsDBNull(8) ? contact : r.GetString(8)).Text(contact)
                         .DateTime(readTime(r, 10)).DateTime(r.IsDBNull(11) ? null : readTime(r, 11))
                         .EndRow();
                     count++;
                     if (count % 1000 == 0) progress?.Report(count);
                     fen = checked(fen + total);
-                    var s = byStatus.GetValueOrDefault((OrderStatus)status);
-                    byStatus[(OrderStatus)status] = (s.Count + 1, checked(s.Fen + total));
+                    ref var s = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(byStatus, status, out _);
+                    s = (s.Count + 1, checked(s.Fen + total));
                 }
             }
-            ReportSummary.Write(excel, "订单数", byStatus.Select(b => (DisplayNames.Of(b.Key), b.Value.Count, b.Value.Fen)), count, fen,
+            ReportSummary.Write(excel, "订单数", byStatus.OrderBy(b => b.Key).Select(b => (DisplayNames.Of((OrderStatus)b.Key), b.Value.Count, b.Value.Fen)), count, fen,
                 filter.Describe(filter.StatusAs<OrderStatus>() is { } st ? DisplayNames.Of(st) : null));
         }
         finally
