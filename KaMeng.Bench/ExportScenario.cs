@@ -91,13 +91,6 @@ public static class ExportScenario
                     }
                     await RawAsync("");
                     Console.WriteLine(sql);
-                    if (o.Provider == DatabaseProvider.Sqlite)
-                    {
-                        // Would an index in the export's order let SQLite stream instead of sorting? Measured, then dropped.
-                        await db.Database.ExecuteSqlRawAsync("""CREATE INDEX "IX_bench_Orders_CreatedAt_Id" ON "Orders" ("CreatedAt", "Id")""");
-                        await RawAsync(" with an index on (CreatedAt, Id)");
-                        await db.Database.ExecuteSqlRawAsync("""DROP INDEX "IX_bench_Orders_CreatedAt_Id" """);
-                    }
                 }
                 Console.WriteLine($"profile: query alone {n} rows in {qsw.Elapsed.TotalSeconds:F1}s, cpu {(self.TotalProcessorTime - q0).TotalMilliseconds / n * 1000:F2} ms/1000 rows");
             }

@@ -202,4 +202,30 @@ public class SchedulerJobTests(KaMengApp app) : IClassFixture<KaMengApp>
         Assert.Matches(@"^(统计与订单一致|补记 \d+ 笔订单的统计)$", rows[JobCatalog.RollupCheck.Key].LastSummary);
         Assert.Equal("没有待核对的支付", rows[JobCatalog.EPayReconciliation.Key].LastSummary);
     }
+
+    [Fact]
+    public async Task A_missed_firing_runs_once_when_the_scheduler_notices_it_then_the_schedule_proceeds()
+    {
+        // As if the app had been down over a firing: the daily cleanup's next fire time ten minutes in the past.
+        var job = JobCatalog.ExportCleanup;
+        var before = await RunCountAsync(job);
+        async Task<object?> SqlAsync(string sql)
+        {
+            await using var db = app.NewContext();
+            var conn = db.Database.GetDbConnection();
+            await conn.OpenAsync();
+            await using var cmd = conn.CreateCommand();
+            cmd.CommandText = sql;
+            return await cmd.ExecuteScalarAsync();
+        }
+        Assert.Equal(1L, Convert.ToInt64(await SqlAsync("SELECT MISFIRE_INSTR FROM QRTZ_TRIGGERS WHERE TRIGGER_NAME = 'export-cleanup'"))); // FireAndProceed
+        var missed = DateTimeOffset.UtcNow.AddMinutes(-10).UtcTicks;
+        await SqlAsync($"UPDATE QRTZ_TRIGGERS SET NEXT_FIRE_TIME = {missed} WHERE TRIGGER_NAME = 'export-cleanup'");
+
+        // Quartz's misfire handler looks every threshold (a minute): allow for that on a loaded machine.
+        await Poll.UntilAsync(async () => await RunCountAsync(job) > before, "the missed firing to run", 240);
+        var next = Convert.ToInt64(await SqlAsync("SELECT NEXT_FIRE_TIME FROM QRTZ_TRIGGERS WHERE TRIGGER_NAME = 'export-cleanup'"));
+        Assert.True(next > DateTimeOffset.UtcNow.UtcTicks, "after the catch-up run the trigger waits for its next scheduled time");
+        Assert.Equal(before + 1, await RunCountAsync(job));
+    }
 }

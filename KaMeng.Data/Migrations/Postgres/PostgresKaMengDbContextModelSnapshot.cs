@@ -808,6 +808,8 @@ namespace KaMeng.Data.Migrations.Postgres
 
                     b.HasIndex("BuyerUserId", "CreatedAt");
 
+                    b.HasIndex("CreatedAt", "Id");
+
                     b.HasIndex("ProductId", "BuyerUserId");
 
                     b.HasIndex("StationId", "CreatedAt");

@@ -774,6 +774,8 @@ namespace KaMeng.Data.Migrations.Sqlite
 
                     b.HasIndex("BuyerUserId", "CreatedAt");
 
+                    b.HasIndex("CreatedAt", "Id");
+
                     b.HasIndex("ProductId", "BuyerUserId");
 
                     b.HasIndex("StationId", "CreatedAt");

@@ -35,6 +35,7 @@ public static class JobsSetup
 
         builder.Services.AddSingleton<JobAdminService>();
         builder.Services.AddSingleton<RestockService>();
+        builder.Services.AddSingleton<RestockAlertList>();
 
         builder.Services.AddQuartz(q =>
         {

@@ -51,12 +51,12 @@ public sealed class RestockService(IDbContextFactory<KaMengDbContext> dbFactory,
         return new Result(checkedCount, fired.Count);
     }
 
-    /// <summary>Holds back the alert of this product at this station for the configured hours.</summary>
-    public async Task SnoozeAsync(KaMengDbContext db, int stationId, int productId, CancellationToken ct = default)
+    /// <summary>Holds back the alert of this product at this station for <paramref name="duration"/> (default: the configured hours).</summary>
+    public async Task SnoozeAsync(KaMengDbContext db, int stationId, int productId, CancellationToken ct = default, TimeSpan? duration = null)
     {
         var alert = await db.RestockAlerts.FirstOrDefaultAsync(a => a.StationId == stationId && a.ProductId == productId, ct);
         if (alert is null) db.RestockAlerts.Add(alert = new RestockAlert { StationId = stationId, ProductId = productId });
-        alert.Snooze(clock.GetUtcNow().AddHours(options.Value.RestockSnoozeHours));
+        alert.Snooze(clock.GetUtcNow() + (duration ?? TimeSpan.FromHours(options.Value.RestockSnoozeHours)));
         await db.SaveChangesAsync(ct);
     }
 }

@@ -17,6 +17,7 @@ public sealed class NotificationSettingsService(IDbContextFactory<KaMengDbContex
     public async Task<string?> SaveSmtpAsync(SmtpSettings input, CancellationToken ct = default)
     {
         if (string.IsNullOrWhiteSpace(input.Host)) return "请填写 SMTP 服务器地址";
+        if (Uri.CheckHostName(input.Host.Trim()) == UriHostNameType.Unknown) return "SMTP 服务器地址无效：请填写域名或 IP，例如 smtp.example.com";
         if (input.Port is < 1 or > 65535) return "端口应在 1–65535 之间";
         if (!System.Net.Mail.MailAddress.TryCreate(input.From, out _)) return "发件人地址无效";
         await using var db = await dbFactory.CreateDbContextAsync(ct);

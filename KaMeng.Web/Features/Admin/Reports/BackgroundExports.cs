@@ -32,7 +32,7 @@ public sealed class ExportProgress
 /// shows; the file lands under data/exports (deleted after N days by the cleanup job), and the user is told in the
 /// notification centre with a download link that only they can open.
 /// </summary>
-public sealed class BackgroundExports(IDbContextFactory<KaMengDbContext> dbFactory, OrderExport orders, LedgerExport ledger, Notifier notifier,
+public sealed class BackgroundExports(IDbContextFactory<KaMengDbContext> dbFactory, Notifier notifier,
     IOptions<KaMengOptions> kameng, IOptions<JobsOptions> jobs, TimeProvider clock, ILogger<BackgroundExports> log)
 {
     readonly ConcurrentDictionary<string, ExportProgress> running = new();
@@ -43,30 +43,27 @@ public sealed class BackgroundExports(IDbContextFactory<KaMengDbContext> dbFacto
 
     public ExportProgress? Get(string id) => running.GetValueOrDefault(id);
 
-    /// <summary>Starts an export of "orders" or "ledger" for the user, scoped to their station (null = platform).</summary>
-    public ExportProgress Start(string userId, int? station, string kind, ReportFilter filter)
+    /// <summary>Starts one of <see cref="FinanceExports.All"/> for the user, scoped to their station (null = platform).</summary>
+    public ExportProgress Start(string userId, int? station, FinanceExports.Export export, ReportFilter filter)
     {
-        var report = kind == "ledger" ? "资金流水" : "订单";
-        var p = new ExportProgress { Id = Guid.NewGuid().ToString("N"), UserId = userId, Report = report };
+        var p = new ExportProgress { Id = Guid.NewGuid().ToString("N"), UserId = userId, Report = export.Name };
         running[p.Id] = p;
-        _ = Task.Run(() => RunAsync(p, station, kind, filter));
+        _ = Task.Run(() => RunAsync(p, station, export, filter));
         return p;
     }
 
-    async Task RunAsync(ExportProgress p, int? station, string kind, ReportFilter filter)
+    async Task RunAsync(ExportProgress p, int? station, FinanceExports.Export export, ReportFilter filter)
     {
         var path = Path.Combine(Dir, p.Id + ".xlsx");
         try
         {
             await using (var db = (await dbFactory.CreateDbContextAsync()).ScopedTo(station))
             {
-                p.Total = kind == "ledger" ? await LedgerExport.Query(db, filter).CountAsync() : await OrderExport.Query(db, filter).CountAsync();
+                p.Total = await export.CountAsync(db, filter, default);
                 // Synchronous: Progress<T> posts to the pool, and a late report could overwrite the final count.
                 var progress = new RowProgress(p);
                 await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16);
-                var totals = kind == "ledger"
-                    ? await ledger.WriteAsync(db, filter, file, default, progress)
-                    : await orders.WriteAsync(db, filter, file, default, progress);
+                var totals = await export.WriteAsync(db, filter, file, progress, default);
                 Interlocked.Exchange(ref p.Written, totals.Count);
             }
             p.FileName = ReportsSetup.FileName(p.Report, clock.GetUtcNow());

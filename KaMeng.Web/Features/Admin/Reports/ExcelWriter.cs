@@ -122,6 +122,20 @@ public sealed class ExcelWriter : IDisposable
     /// carry are dropped.</summary>
     public static string SafeText(string text)
     {
+        var s = WithoutInvalid(text);
+        return NeedsApostrophe(s) ? "'" + s : s;
+    }
+
+    static bool NeedsApostrophe(string s) => s.Length > 0 && s[0] is '=' or '+' or '-' or '@' or '\t' or '\r';
+
+    // Control characters other than tab/LF/CR, U+FFFE/U+FFFF and surrogates: only these need the slow check below.
+    static readonly SearchValues<char> Suspicious = SearchValues.Create(
+        [.. Enumerable.Range(0, 0x20).Where(c => c is not ('\t' or '\n' or '\r')).Select(c => (char)c), .. Enumerable.Range(0xD800, 0x800).Select(c => (char)c), '\uFFFE', '\uFFFF']);
+
+    /// <summary>The text without the characters XML cannot carry (the same instance when it has none, the usual case).</summary>
+    static string WithoutInvalid(string text)
+    {
+        if (!text.AsSpan().ContainsAny(Suspicious)) return text;
         StringBuilder? clean = null;
         for (var i = 0; i < text.Length; i++)
         {
@@ -132,8 +146,7 @@ public sealed class ExcelWriter : IDisposable
             if (!ok) clean ??= new StringBuilder(text, 0, i, text.Length);
             else clean?.Append(c);
         }
-        var s = clean?.ToString() ?? text;
-        return s.Length > 0 && s[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + s : s;
+        return clean?.ToString() ?? text;
     }
 
     /// <summary>Column letters of a zero-based column index: 0 → A, 26 → AA.</summary>
@@ -164,11 +177,22 @@ public sealed class ExcelWriter : IDisposable
         int length;
         int rowIndex;
         int cellIndex;
+        const long TicksPerQuarterHour = 15 * TimeSpan.TicksPerMinute;
+        readonly byte[] rowDigits = new byte[20];
+        int rowDigitCount;
+        int flushCount;
+        readonly string?[] lastText;
+        readonly byte[]?[] lastMarkup;
+        readonly int[] lastMarkupLength;
+        long offsetQuarter = long.MinValue, localOffset;
         bool inRow, done;
 
         internal SheetWriter(Stream stream, IReadOnlyList<ExcelColumn> columns)
         {
             columnCount = columns.Count;
+            lastText = new string?[columns.Count];
+            lastMarkup = new byte[]?[columns.Count];
+            lastMarkupLength = new int[columns.Count];
             columnNames = [.. Enumerable.Range(0, columns.Count).Select(i => Encoding.ASCII.GetBytes(ColumnName(i)))];
             this.stream = stream;
             var head = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>")
@@ -203,7 +227,9 @@ public sealed class ExcelWriter : IDisposable
             cellIndex = 0;
             inRow = true;
             Ascii("<row r=\"");
-            Number(rowIndex);
+            // The row number is formatted once and copied into every cell reference of the row.
+            Utf8Formatter.TryFormat(rowIndex, rowDigits, out rowDigitCount);
+            Ascii(rowDigits.AsSpan(0, rowDigitCount));
             Ascii("\">");
             return this;
         }
@@ -226,12 +252,32 @@ public sealed class ExcelWriter : IDisposable
                 return this;
             }
             StartCell(style);
-            var safe = SafeText(text);
+            // The same text as this column's previous cell (a station, a status, a product): its markup again.
+            var column = cellIndex - 1;
+            if (column < lastText.Length && style == StyleDefault && string.Equals(lastText[column], text, StringComparison.Ordinal))
+            {
+                Ascii(lastMarkup[column]!.AsSpan(0, lastMarkupLength[column]));
+                return this;
+            }
+            var start = length;
+            var flushes = flushCount;
+            // As SafeText, without allocating the apostrophed copy: the apostrophe is written before the text.
+            var clean = WithoutInvalid(text);
+            var apostrophe = NeedsApostrophe(clean);
             // xml:space only where whitespace at an end must survive: it is ~20% of a typical row's bytes to deflate.
-            Ascii(char.IsWhiteSpace(safe[0]) || char.IsWhiteSpace(safe[^1])
+            Ascii(clean.Length > 0 && ((!apostrophe && char.IsWhiteSpace(clean[0])) || char.IsWhiteSpace(clean[^1]))
                 ? " t=\"inlineStr\"><is><t xml:space=\"preserve\">" : " t=\"inlineStr\"><is><t>");
-            Escape(safe);
+            if (apostrophe) Ascii("'");
+            Escape(clean);
             Ascii("</t></is></c>");
+            if (column < lastText.Length && style == StyleDefault && flushes == flushCount && length - start <= 512)
+            {
+                // Remembered only when the markup is still whole in the buffer (no flush in between) and short.
+                lastMarkup[column] ??= new byte[512];
+                buffer.AsSpan(start, length - start).CopyTo(lastMarkup[column]!);
+                lastMarkupLength[column] = length - start;
+                lastText[column] = text;
+            }
             return this;
         }
 
@@ -270,7 +316,15 @@ public sealed class ExcelWriter : IDisposable
             StartCell(StyleDateTime);
             Ascii("><v>");
             Ensure(32);
-            value.Value.ToLocalTime().DateTime.ToOADate().TryFormat(buffer.AsSpan(length), out var n, "R", CultureInfo.InvariantCulture);
+            // ToLocalTime looks the offset up in the time zone rules per call; rows come in time order, so the offset of the
+            // last quarter hour is reused (zone offsets change only on quarter-hour boundaries).
+            var utc = value.Value.UtcTicks;
+            if (utc / TicksPerQuarterHour != offsetQuarter)
+            {
+                offsetQuarter = utc / TicksPerQuarterHour;
+                localOffset = TimeZoneInfo.Local.GetUtcOffset(new System.DateTime(utc, DateTimeKind.Utc)).Ticks;
+            }
+            new System.DateTime(utc + localOffset).ToOADate().TryFormat(buffer.AsSpan(length), out var n, "R", CultureInfo.InvariantCulture);
             length += n;
             Ascii("</v></c>");
             return this;
@@ -283,7 +337,7 @@ public sealed class ExcelWriter : IDisposable
             if (cellIndex < columnNames.Length) Ascii(columnNames[cellIndex]);
             else Ascii(ColumnName(cellIndex));
             cellIndex++;
-            Number(rowIndex);
+            Ascii(rowDigits.AsSpan(0, rowDigitCount));
             Ascii("\"");
             if (style != StyleDefault)
             {
@@ -342,6 +396,7 @@ public sealed class ExcelWriter : IDisposable
             pending?.GetAwaiter().GetResult();
             pending = null;
             if (length == 0) return;
+            flushCount++;
             var full = buffer;
             var count = length;
             (buffer, spare) = (spare ?? new byte[full.Length], full);

@@ -159,9 +159,11 @@ public static class MoreExports
         _ => await BuyerQuery(db, f).CountAsync(ct),
     };
 
-    public static async Task<ReportTotals> WriteAsync(KaMengDbContext db, Kind kind, ReportFilter f, Stream output, CancellationToken ct = default)
+    public static async Task<ReportTotals> WriteAsync(KaMengDbContext db, Kind kind, ReportFilter f, Stream output, CancellationToken ct = default, IProgress<long>? progress = null)
     {
         long count = 0, fen = 0;
+        // Rows so far, for a background export's progress bar.
+        void Counted() { if (++count % 1000 == 0) progress?.Report(count); }
         using var excel = ExcelWriter.Create(output);
         var summary = new List<(string Label, long Count, long Fen)>();
         switch (kind.Key)
@@ -174,7 +176,7 @@ public static class MoreExports
                     {
                         sheet.BeginRow().DateTime(w.CreatedAt).Text(w.UserName).Text(w.StationName).Money(w.Amount.Fen).Money(w.Fee.Fen).Text(w.PayoutAccount)
                             .Text(WithdrawalName(w.Status)).Text(w.Reference).Text(w.RejectReason).DateTime(w.DecidedAt).EndRow();
-                        count++; fen = checked(fen + w.Amount.Fen);
+                        Counted(); fen = checked(fen + w.Amount.Fen);
                         var t = by.GetValueOrDefault(w.Status); by[w.Status] = (t.Item1 + 1, t.Item2 + w.Amount.Fen);
                     }
                 summary.AddRange(by.Select(b => (WithdrawalName(b.Key), b.Value.Item1, b.Value.Item2)));
@@ -187,7 +189,7 @@ public static class MoreExports
                     await foreach (var e in EarningQuery(db, f).AsAsyncEnumerable().WithCancellation(ct))
                     {
                         sheet.BeginRow().DateTime(e.CreatedAt).Text(e.StationName).Text(e.OwnerName).Money(e.Amount.Fen).Text(e.OrderNumber).Text(e.Reason).EndRow();
-                        count++; fen = checked(fen + e.Amount.Fen);
+                        Counted(); fen = checked(fen + e.Amount.Fen);
                         var key = e.StationName ?? "—"; var t = by.GetValueOrDefault(key); by[key] = (t.Item1 + 1, t.Item2 + e.Amount.Fen);
                     }
                 summary.AddRange(by.Select(b => (b.Key, b.Value.Item1, b.Value.Item2)));
@@ -201,7 +203,7 @@ public static class MoreExports
                     {
                         sheet.BeginRow().Text(r.StationName).Text(r.ProductName).Integer(r.Available).Integer(r.Sold).Integer(r.Void).Integer(r.Threshold)
                             .Text(r.Available < r.Threshold ? "是" : "否").EndRow();
-                        count++; available += r.Available; sold += r.Sold; voided += r.Void;
+                        Counted(); available += r.Available; sold += r.Sold; voided += r.Void;
                     }
                 using (var s = excel.BeginSheet(ReportSummary.SheetName, [new("项目", 16), new("卡密数", 12)]))
                 {
@@ -229,7 +231,7 @@ public static class MoreExports
                     {
                         var (orders, spentFen) = spent.GetValueOrDefault(b.UserId);
                         sheet.BeginRow().Text(b.UserName).Text(b.Email).Text(b.StationName).DateTime(b.RegisteredAt).Money(b.Balance.Fen).Integer(orders).Money(spentFen).EndRow();
-                        count++; fen = checked(fen + spentFen); balance = checked(balance + b.Balance.Fen);
+                        Counted(); fen = checked(fen + spentFen); balance = checked(balance + b.Balance.Fen);
                     }
                 summary.Add(("余额合计", count, balance));
                 break;

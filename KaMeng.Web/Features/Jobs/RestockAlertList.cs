@@ -1,0 +1,39 @@
+using KaMeng.Data;
+using KaMeng.Domain;
+using Microsoft.EntityFrameworkCore;
+
+namespace KaMeng.Web.Features.Jobs;
+
+/// <summary>A product of a station that is under its threshold (alerted this crossing) or whose alert is snoozed.</summary>
+public sealed record RestockAlertRow(int StationId, int ProductId, string ProductName, int LastStock, int Threshold, bool Alerted, DateTimeOffset? SnoozedUntil);
+
+/// <summary>
+/// What the owner sees of 补货提醒 in the notification centre: the alert state the restock job recorded (never a stock
+/// query of its own), and a snooze through <see cref="RestockService.SnoozeAsync"/>.
+/// </summary>
+public sealed class RestockAlertList(RestockService restock, TimeProvider clock)
+{
+    /// <summary>The snooze lengths offered: 1 天 and 7 天.</summary>
+    public static readonly (string Text, TimeSpan Length)[] SnoozeChoices = [("1 天", TimeSpan.FromDays(1)), ("7 天", TimeSpan.FromDays(7))];
+
+    /// <summary>The station whose alerts this admin handles: a platform admin the main station's, an owner their own.</summary>
+    public static int? StationOf(System.Security.Claims.ClaimsPrincipal user, int? ownedStationId) =>
+        user.IsInRole(Roles.PlatformAdmin) ? Station.MainStationId : user.IsInRole(Roles.StationOwner) ? ownedStationId : null;
+
+    public async Task<List<RestockAlertRow>> ListAsync(KaMengDbContext db, int stationId, CancellationToken ct = default)
+    {
+        var now = clock.GetUtcNow();
+        return await (from a in db.RestockAlerts.AsNoTracking()
+                          join p in db.Products on a.ProductId equals p.Id
+                          where a.StationId == stationId && (a.Alerted || a.SnoozedUntil > now)
+                          orderby p.Name
+                          select new RestockAlertRow(a.StationId, a.ProductId, p.Name, a.LastStock, p.LowStockThreshold, a.Alerted, a.SnoozedUntil))
+            .ToListAsync(ct);
+    }
+
+    public Task SnoozeAsync(KaMengDbContext db, int stationId, int productId, TimeSpan length, CancellationToken ct = default)
+    {
+        if (!SnoozeChoices.Any(c => c.Length == length)) throw new ArgumentOutOfRangeException(nameof(length), "暂停时长只能是 1 天或 7 天。");
+        return restock.SnoozeAsync(db, stationId, productId, ct, length);
+    }
+}
