@@ -31,7 +31,8 @@ sealed class BuyerStatConfiguration : IEntityTypeConfiguration<BuyerStat>
     {
         b.HasKey(x => new { x.StationId, x.BuyerUserId });
         b.Property(x => x.BuyerUserId).HasMaxLength(450);
-        b.HasIndex(x => new { x.StationId, x.FirstPaidAt });
+        // Covers new buyers and the repurchase counts of a range (the flag is in the index, so no row is read).
+        b.HasIndex(x => new { x.StationId, x.FirstPaidAt, x.RepurchasedInWindow });
         b.HasIndex(x => new { x.StationId, x.LastPaidAt });
     }
 }

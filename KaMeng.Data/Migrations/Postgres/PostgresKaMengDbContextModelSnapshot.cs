@@ -257,6 +257,9 @@ namespace KaMeng.Data.Migrations.Postgres
                     b.Property<int>("PaidOrders")
                         .HasColumnType("integer");
 
+                    b.Property<bool>("RepurchasedInWindow")
+                        .HasColumnType("boolean");
+
                     b.Property<DateTimeOffset?>("SecondPaidAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -265,9 +268,9 @@ namespace KaMeng.Data.Migrations.Postgres
 
                     b.HasKey("StationId", "BuyerUserId");
 
-                    b.HasIndex("StationId", "FirstPaidAt");
-
                     b.HasIndex("StationId", "LastPaidAt");
+
+                    b.HasIndex("StationId", "FirstPaidAt", "RepurchasedInWindow");
 
                     b.ToTable("BuyerStats");
                 });

@@ -245,6 +245,9 @@ namespace KaMeng.Data.Migrations.Sqlite
                     b.Property<int>("PaidOrders")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("RepurchasedInWindow")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("SecondPaidAt")
                         .HasColumnType("INTEGER");
 
@@ -253,9 +256,9 @@ namespace KaMeng.Data.Migrations.Sqlite
 
                     b.HasKey("StationId", "BuyerUserId");
 
-                    b.HasIndex("StationId", "FirstPaidAt");
-
                     b.HasIndex("StationId", "LastPaidAt");
+
+                    b.HasIndex("StationId", "FirstPaidAt", "RepurchasedInWindow");
 
                     b.ToTable("BuyerStats");
                 });

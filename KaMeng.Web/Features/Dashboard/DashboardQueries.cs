@@ -58,10 +58,23 @@ public static class DashboardQueries
     {
         var rows = await db.StationDayStats.AsNoTracking().Where(x => x.StationId == station && x.Day >= r.FromDay && x.Day < r.ToDay).ToListAsync(ct);
         var counters = rows.Aggregate(default(StatCounters), (sum, row) => sum + row.Counters);
-        var paying = await db.BuyerDayStats.Where(x => x.StationId == station && x.Day >= r.FromDay && x.Day < r.ToDay).Select(x => x.BuyerUserId).Distinct().CountAsync(ct);
         DateTimeOffset from = r.From, to = r.To;
         var fresh = await db.BuyerStats.CountAsync(x => x.StationId == station && x.FirstPaidAt >= from && x.FirstPaidAt < to, ct);
-        return new DashboardSummary(counters, paying, fresh);
+        return new DashboardSummary(counters, await PayingBuyersAsync(db, station, r, ct), fresh);
+    }
+
+    /// <summary>
+    /// Distinct buyers who paid in the range. When nobody has paid at or after the range's end (every range that ends
+    /// today), they are exactly the buyers whose last payment is at or after its start: one index count over
+    /// <see cref="BuyerStat"/>, however long the range. A range wholly in the past counts distinct buyer-days.
+    /// </summary>
+    public static async Task<long> PayingBuyersAsync(KaMengDbContext db, int station, DashboardRange r, CancellationToken ct = default)
+    {
+        DateTimeOffset from = r.From, to = r.To;
+        var buyers = db.BuyerStats.Where(x => x.StationId == station);
+        if (!await buyers.AnyAsync(x => x.LastPaidAt >= to, ct))
+            return await buyers.LongCountAsync(x => x.LastPaidAt >= from, ct);
+        return await db.BuyerDayStats.Where(x => x.StationId == station && x.Day >= r.FromDay && x.Day < r.ToDay).Select(x => x.BuyerUserId).Distinct().LongCountAsync(ct);
     }
 
     public static async Task<IReadOnlyList<TrendPoint>> TrendAsync(KaMengDbContext db, int station, DashboardRange r, CancellationToken ct = default)
@@ -133,9 +146,12 @@ public static class DashboardQueries
     /// <summary>30-day repurchase of the buyers whose first paid order falls in the range (see <see cref="Repurchase"/>).</summary>
     public static async Task<(int Cohort, int Repurchased)> RepurchaseAsync(KaMengDbContext db, int station, DashboardRange r, DateTimeOffset now, CancellationToken ct = default)
     {
-        DateTimeOffset from = r.From, to = r.To;
-        var rows = await db.BuyerStats.AsNoTracking().Where(x => x.StationId == station && x.FirstPaidAt >= from && x.FirstPaidAt < to).ToListAsync(ct);
-        return Repurchase.Count(rows.Select(b => b.ToHistory()), from, to, now);
+        // Repurchase.Count as two index counts: the repurchased, and the others whose window has closed.
+        DateTimeOffset from = r.From, to = r.To, closed = Repurchase.WindowClosedBy(now);
+        var cohort = db.BuyerStats.Where(x => x.StationId == station && x.FirstPaidAt >= from && x.FirstPaidAt < to);
+        var again = await cohort.CountAsync(x => x.RepurchasedInWindow, ct);
+        var rest = await cohort.CountAsync(x => !x.RepurchasedInWindow && x.FirstPaidAt <= closed, ct);
+        return (again + rest, again);
     }
 
     static IQueryable<BuyerStat> InSegment(IQueryable<BuyerStat> q, BuyerSegment segment, DateTimeOffset now)
