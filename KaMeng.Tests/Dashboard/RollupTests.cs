@@ -144,6 +144,24 @@ public class RollupTests
                 foreach (var at in new[] { now, now.AddDays(-1), now.AddDays(40) })
                     Assert.Equal(Repurchase.Count(histories, r.From, r.To, at), await DashboardQueries.RepurchaseAsync(db, bucket, r, at));
             }
+            // Segments: the counts and the buyer lists against BuyerSegments.Classify of the same histories, at moments that
+            // put buyers on both sides of the new / dormant limits.
+            var spend = mine.GroupBy(o => o.BuyerUserId!).ToDictionary(g => g.Key, g => g.Where(o => o.Status != OrderStatus.Refunded).Sum(o => o.Total.Fen));
+            var all = mine.GroupBy(o => o.BuyerUserId!).Select(g =>
+            {
+                var times = g.Select(o => o.PaidAt!.Value).Order().ToList();
+                return new BuyerHistory(g.Key, times[0], times.Count > 1 ? times[1] : null, times[^1], times.Count, spend[g.Key]);
+            }).ToList();
+            foreach (var at in new[] { now, now.AddDays(29), now.AddDays(31), now.AddDays(59), now.AddDays(70) })
+            {
+                var counts = await DashboardQueries.SegmentsAsync(db, bucket, at);
+                foreach (var segment in Enum.GetValues<BuyerSegment>())
+                {
+                    var expected = all.Where(b => BuyerSegments.Classify(b, at) == segment).Select(b => b.BuyerUserId).Order().ToList();
+                    Assert.Equal(expected.Count, counts.Single(c => c.Segment == segment).Buyers);
+                    Assert.Equal(expected, (await DashboardQueries.SegmentBuyersAsync(db, bucket, segment, at, take: 1000)).Select(b => b.BuyerUserId).Order().ToList());
+                }
+            }
         }
     }
 

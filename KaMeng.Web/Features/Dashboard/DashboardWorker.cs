@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using KaMeng.Data;
 using KaMeng.Domain;
 using KaMeng.Web.Features.Orders;
+using KaMeng.Web.Features.Storefront;
 using Microsoft.EntityFrameworkCore;
 
 namespace KaMeng.Web.Features.Dashboard;
@@ -72,10 +73,7 @@ public sealed class DashboardWorker(OrderEvents orderEvents, DashboardRollup rol
         var products = batch.Where(e => e.Kind is OrderEventKind.Paid or OrderEventKind.Delivered).Select(e => e.ProductId).Distinct().ToList();
         if (products.Count == 0) return;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var low = await db.Products.AsNoTracking()
-            .Where(p => products.Contains(p.Id) && p.DeliveryType == DeliveryType.CardKey && !p.ReusableKey && p.LowStockThreshold > 0)
-            .Select(p => new { p.Id, p.Name, p.LowStockThreshold, Available = db.CardKeys.Count(k => k.ProductId == p.Id && k.Status == CardKeyStatus.Available) })
-            .Where(p => p.Available < p.LowStockThreshold).ToListAsync(ct);
+        var low = await StockLevels.LowAsync(db, p => products.Contains(p.Id), ct);
         foreach (var p in low)
             signals.Publish(new DashboardSignal(DashboardSignalKind.LowStock, OrderFacts.PlatformBucket, $"{p.Name} 库存仅剩 {p.Available}", now));
     }
