@@ -16,7 +16,9 @@ sealed class StationDayStatConfiguration : IEntityTypeConfiguration<StationDaySt
     public void Configure(EntityTypeBuilder<StationDayStat> b)
     {
         b.HasKey(x => new { x.StationId, x.Day });
-        b.HasIndex(x => new { x.Day, x.StationId }); // the leaderboard reads one range of days across stations
+        // The leaderboard reads one range of days across stations; with its sums in the index it reads no row (a year of
+        // 200 stations is 146,000 entries).
+        b.HasIndex(x => new { x.Day, x.StationId, x.GmvFen, x.ProfitFen, x.Paid });
     }
 }
 

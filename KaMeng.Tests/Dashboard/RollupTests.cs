@@ -165,6 +165,33 @@ public class RollupTests
         }
     }
 
+    [Fact]
+    public async Task Catch_up_at_start_rolls_up_orders_after_the_last_rolled_up_one_and_leaves_older_changes_to_the_sweep()
+    {
+        await using var h = await CommerceHarness.CreateAsync(DatabaseProvider.Sqlite, s => s.AddDashboardServices());
+        var rollup = h.Db.Services.GetRequiredService<DashboardRollup>();
+        var product = await h.AddCardKeyProductAsync(keys: 10);
+        var buyer = (await h.AddBuyersAsync(1, balanceFen: 100_000))[0];
+        var ids = new List<long>();
+        for (var i = 0; i < 3; i++)
+        {
+            var r = await h.Checkout.PlaceBalanceOrderAsync(CommerceHarness.Main, new CheckoutRequest(product.Id, 1, buyer, Guid.NewGuid().ToString("N")));
+            Assert.True(r.Succeeded, r.Error);
+            await using var db = h.Db.NewContext();
+            ids.Add(await db.Orders.MaxAsync(o => o.Id));
+        }
+        await rollup.ApplyAsync([ids[0]]); // the events of the last two orders were lost in a crash
+        Assert.Null(await h.Orders.RefundAsync(ids[0], "测试退款", Platform)); // and so was this refund's
+
+        Assert.Equal(2, await rollup.CatchUpAsync());
+        Assert.Equal(0, await rollup.CatchUpAsync());
+        Assert.Equal(1, await rollup.SweepAsync()); // the refund of the older order: the 统计核对 job's full sweep
+        await using var check = h.Db.NewContext();
+        var platform = await check.StationDayStats.Where(x => x.StationId == OrderFacts.PlatformBucket).ToListAsync();
+        Assert.Equal(3, platform.Sum(x => x.Paid));
+        Assert.Equal(1, platform.Sum(x => x.Refunds));
+    }
+
     static async Task<long?> AnyOrderAsync(CommerceHarness h, System.Linq.Expressions.Expression<Func<Order, bool>> filter, Random random)
     {
         await using var db = h.Db.NewContext();

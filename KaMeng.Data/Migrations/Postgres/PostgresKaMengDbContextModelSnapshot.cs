@@ -1408,7 +1408,7 @@ namespace KaMeng.Data.Migrations.Postgres
 
                     b.HasKey("StationId", "Day");
 
-                    b.HasIndex("Day", "StationId");
+                    b.HasIndex("Day", "StationId", "GmvFen", "ProfitFen", "Paid");
 
                     b.ToTable("StationDayStats");
                 });

@@ -1358,7 +1358,7 @@ namespace KaMeng.Data.Migrations.Sqlite
 
                     b.HasKey("StationId", "Day");
 
-                    b.HasIndex("Day", "StationId");
+                    b.HasIndex("Day", "StationId", "GmvFen", "ProfitFen", "Paid");
 
                     b.ToTable("StationDayStats");
                 });
