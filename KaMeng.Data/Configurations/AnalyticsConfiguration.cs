@@ -36,6 +36,8 @@ sealed class BuyerStatConfiguration : IEntityTypeConfiguration<BuyerStat>
         // Covers new buyers and the repurchase counts of a range (the flag is in the index, so no row is read).
         b.HasIndex(x => new { x.StationId, x.FirstPaidAt, x.RepurchasedInWindow });
         b.HasIndex(x => new { x.StationId, x.LastPaidAt });
+        // Segments: the counts read only this index, and a segment's buyer list walks it by spend and stops at its page.
+        b.HasIndex(x => new { x.StationId, x.SpendFen, x.LastPaidAt, x.FirstPaidAt, x.PaidOrders });
     }
 }
 

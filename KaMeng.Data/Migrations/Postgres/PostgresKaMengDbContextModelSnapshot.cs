@@ -272,6 +272,8 @@ namespace KaMeng.Data.Migrations.Postgres
 
                     b.HasIndex("StationId", "FirstPaidAt", "RepurchasedInWindow");
 
+                    b.HasIndex("StationId", "SpendFen", "LastPaidAt", "FirstPaidAt", "PaidOrders");
+
                     b.ToTable("BuyerStats");
                 });
 

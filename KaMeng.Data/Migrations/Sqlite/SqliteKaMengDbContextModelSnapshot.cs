@@ -260,6 +260,8 @@ namespace KaMeng.Data.Migrations.Sqlite
 
                     b.HasIndex("StationId", "FirstPaidAt", "RepurchasedInWindow");
 
+                    b.HasIndex("StationId", "SpendFen", "LastPaidAt", "FirstPaidAt", "PaidOrders");
+
                     b.ToTable("BuyerStats");
                 });
 
