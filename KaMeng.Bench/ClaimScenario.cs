@@ -241,7 +241,7 @@ public static class ClaimScenario
         return Convert.ToInt32(await cmd.ExecuteScalarAsync());
     }
 
-    static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+    internal static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
     static void Print(string title, RunResult r, Verification v)
     {

@@ -16,7 +16,9 @@ sealed class StationDayStatConfiguration : IEntityTypeConfiguration<StationDaySt
     public void Configure(EntityTypeBuilder<StationDayStat> b)
     {
         b.HasKey(x => new { x.StationId, x.Day });
-        b.HasIndex(x => new { x.Day, x.StationId }); // the leaderboard reads one range of days across stations
+        // The leaderboard reads one range of days across stations; with its sums in the index it reads no row (a year of
+        // 200 stations is 146,000 entries).
+        b.HasIndex(x => new { x.Day, x.StationId, x.GmvFen, x.ProfitFen, x.Paid });
     }
 }
 
@@ -31,8 +33,11 @@ sealed class BuyerStatConfiguration : IEntityTypeConfiguration<BuyerStat>
     {
         b.HasKey(x => new { x.StationId, x.BuyerUserId });
         b.Property(x => x.BuyerUserId).HasMaxLength(450);
-        b.HasIndex(x => new { x.StationId, x.FirstPaidAt });
+        // Covers new buyers and the repurchase counts of a range (the flag is in the index, so no row is read).
+        b.HasIndex(x => new { x.StationId, x.FirstPaidAt, x.RepurchasedInWindow });
         b.HasIndex(x => new { x.StationId, x.LastPaidAt });
+        // Segments: the counts read only this index, and a segment's buyer list walks it by spend and stops at its page.
+        b.HasIndex(x => new { x.StationId, x.SpendFen, x.LastPaidAt, x.FirstPaidAt, x.PaidOrders });
     }
 }
 

@@ -58,13 +58,19 @@ public static class Repurchase
         foreach (var b in buyers)
         {
             if (b.FirstPaidAt < from || b.FirstPaidAt >= to) continue;
-            var repurchased = b.SecondPaidAt is { } second && second < b.FirstPaidAt.AddDays(WindowDays);
-            if (!repurchased && b.FirstPaidAt.AddDays(WindowDays) > now) continue;
+            var repurchased = IsRepurchase(b.FirstPaidAt, b.SecondPaidAt);
+            if (!repurchased && b.FirstPaidAt > WindowClosedBy(now)) continue;
             cohort++;
             if (repurchased) again++;
         }
         return (cohort, again);
     }
+
+    /// <summary>The second payment came within the window of the first.</summary>
+    public static bool IsRepurchase(DateTimeOffset first, DateTimeOffset? second) => second is { } s && s < first.AddDays(WindowDays);
+
+    /// <summary>Buyers whose first payment is at or before this instant have had their whole window.</summary>
+    public static DateTimeOffset WindowClosedBy(DateTimeOffset now) => now.AddDays(-WindowDays);
 
     public static decimal Rate(int cohort, int repurchased) => cohort == 0 ? 0 : Math.Round((decimal)repurchased / cohort, 4);
 }

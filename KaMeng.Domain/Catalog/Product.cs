@@ -33,6 +33,15 @@ public class Product
     public bool Deleted { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
 
+    /// <summary>
+    /// 库存预警: a card-key product is low while its available keys are under this number. It is the threshold (0 turns
+    /// the warning off), except for a reusable key (循环卡密), which is sold again and again and so is low only when no
+    /// key is left. 0 for products whose stock is not counted in keys.
+    /// </summary>
+    public int LowStockBelow => DeliveryType != DeliveryType.CardKey || LowStockThreshold <= 0 ? 0 : ReusableKey ? 1 : LowStockThreshold;
+
+    public bool IsLowStock(int availableKeys) => availableKeys < LowStockBelow;
+
     public bool IsOnSale(DateTimeOffset now) =>
         OnShelf && !Deleted && (ShelfFrom is null || ShelfFrom <= now) && (ShelfUntil is null || now < ShelfUntil);
 

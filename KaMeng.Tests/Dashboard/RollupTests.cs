@@ -106,6 +106,7 @@ public class RollupTests
 
         var incremental = await SnapshotAsync(h);
         await AssertMatchesOrdersAsync(h, incremental);
+        await AssertBuyerQueriesMatchOrdersAsync(h, clock.Now);
 
         await rollup.RebuildAsync();
         var rebuilt = await SnapshotAsync(h);
@@ -114,6 +115,81 @@ public class RollupTests
         Assert.Equal(incremental.Products, rebuilt.Products);
         Assert.Equal(incremental.Buyers, rebuilt.Buyers);
         Assert.Equal(incremental.BuyerDays, rebuilt.BuyerDays);
+        await AssertBuyerQueriesMatchOrdersAsync(h, clock.Now);
+    }
+
+    /// <summary>Paying buyers and 30-day repurchase as the dashboard reads them (index counts over the buyer rollup) against
+    /// the orders themselves, for ranges that end today and ranges wholly in the past, per bucket.</summary>
+    static async Task AssertBuyerQueriesMatchOrdersAsync(CommerceHarness h, DateTimeOffset now)
+    {
+        await using var db = h.Db.NewContext();
+        var paid = (await db.Orders.AsNoTracking().Where(o => o.PaidAt != null && o.BuyerUserId != null).ToListAsync())
+            .Where(o => OrderFacts.IsPaidStatus(o.Status)).ToList();
+        var today = StatTime.DayOf(now);
+        var ranges = new[] { DashboardRange.LastDays(1, now), DashboardRange.LastDays(2, now), DashboardRange.LastDays(30, now),
+            new DashboardRange(today - 2, today), new DashboardRange(today - 3, today - 1), new DashboardRange(today - 1, today) };
+        foreach (var bucket in paid.Select(o => o.StationId).Distinct().Append(0))
+        {
+            var mine = paid.Where(o => bucket == 0 || o.StationId == bucket).ToList();
+            foreach (var r in ranges)
+            {
+                var expected = mine.Where(o => o.PaidAt >= r.From && o.PaidAt < r.To).Select(o => o.BuyerUserId).Distinct().Count();
+                Assert.Equal(expected, await DashboardQueries.PayingBuyersAsync(db, bucket, r));
+                // The cohort rule of the domain, on histories rebuilt here from the orders.
+                var histories = mine.GroupBy(o => o.BuyerUserId!).Select(g =>
+                {
+                    var times = g.Select(o => o.PaidAt!.Value).Order().ToList();
+                    return new BuyerHistory(g.Key, times[0], times.Count > 1 ? times[1] : null, times[^1], times.Count, 0);
+                });
+                foreach (var at in new[] { now, now.AddDays(-1), now.AddDays(40) })
+                    Assert.Equal(Repurchase.Count(histories, r.From, r.To, at), await DashboardQueries.RepurchaseAsync(db, bucket, r, at));
+            }
+            // Segments: the counts and the buyer lists against BuyerSegments.Classify of the same histories, at moments that
+            // put buyers on both sides of the new / dormant limits.
+            var spend = mine.GroupBy(o => o.BuyerUserId!).ToDictionary(g => g.Key, g => g.Where(o => o.Status != OrderStatus.Refunded).Sum(o => o.Total.Fen));
+            var all = mine.GroupBy(o => o.BuyerUserId!).Select(g =>
+            {
+                var times = g.Select(o => o.PaidAt!.Value).Order().ToList();
+                return new BuyerHistory(g.Key, times[0], times.Count > 1 ? times[1] : null, times[^1], times.Count, spend[g.Key]);
+            }).ToList();
+            foreach (var at in new[] { now, now.AddDays(29), now.AddDays(31), now.AddDays(59), now.AddDays(70) })
+            {
+                var counts = await DashboardQueries.SegmentsAsync(db, bucket, at);
+                foreach (var segment in Enum.GetValues<BuyerSegment>())
+                {
+                    var expected = all.Where(b => BuyerSegments.Classify(b, at) == segment).Select(b => b.BuyerUserId).Order().ToList();
+                    Assert.Equal(expected.Count, counts.Single(c => c.Segment == segment).Buyers);
+                    Assert.Equal(expected, (await DashboardQueries.SegmentBuyersAsync(db, bucket, segment, at, take: 1000)).Select(b => b.BuyerUserId).Order().ToList());
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Catch_up_at_start_rolls_up_orders_after_the_last_rolled_up_one_and_leaves_older_changes_to_the_sweep()
+    {
+        await using var h = await CommerceHarness.CreateAsync(DatabaseProvider.Sqlite, s => s.AddDashboardServices());
+        var rollup = h.Db.Services.GetRequiredService<DashboardRollup>();
+        var product = await h.AddCardKeyProductAsync(keys: 10);
+        var buyer = (await h.AddBuyersAsync(1, balanceFen: 100_000))[0];
+        var ids = new List<long>();
+        for (var i = 0; i < 3; i++)
+        {
+            var r = await h.Checkout.PlaceBalanceOrderAsync(CommerceHarness.Main, new CheckoutRequest(product.Id, 1, buyer, Guid.NewGuid().ToString("N")));
+            Assert.True(r.Succeeded, r.Error);
+            await using var db = h.Db.NewContext();
+            ids.Add(await db.Orders.MaxAsync(o => o.Id));
+        }
+        await rollup.ApplyAsync([ids[0]]); // the events of the last two orders were lost in a crash
+        Assert.Null(await h.Orders.RefundAsync(ids[0], "测试退款", Platform)); // and so was this refund's
+
+        Assert.Equal(2, await rollup.CatchUpAsync());
+        Assert.Equal(0, await rollup.CatchUpAsync());
+        Assert.Equal(1, await rollup.SweepAsync()); // the refund of the older order: the 统计核对 job's full sweep
+        await using var check = h.Db.NewContext();
+        var platform = await check.StationDayStats.Where(x => x.StationId == OrderFacts.PlatformBucket).ToListAsync();
+        Assert.Equal(3, platform.Sum(x => x.Paid));
+        Assert.Equal(1, platform.Sum(x => x.Refunds));
     }
 
     static async Task<long?> AnyOrderAsync(CommerceHarness h, System.Linq.Expressions.Expression<Func<Order, bool>> filter, Random random)
@@ -132,7 +208,7 @@ public class RollupTests
             (await db.StationHourStats.AsNoTracking().ToListAsync()).Where(r => !r.Counters.IsZero).OrderBy(r => (r.StationId, r.Hour)).Select(r => $"{r.StationId}/{r.Hour}: {r.Counters}").ToList(),
             (await db.StationDayStats.AsNoTracking().ToListAsync()).Where(r => !r.Counters.IsZero).OrderBy(r => (r.StationId, r.Day)).Select(r => $"{r.StationId}/{r.Day}: {r.Counters}").ToList(),
             (await db.ProductDayStats.AsNoTracking().ToListAsync()).OrderBy(r => (r.StationId, r.Day, r.ProductId)).Select(r => $"{r.StationId}/{r.Day}/{r.ProductId}: {r.Paid} {r.Quantity} {r.GmvFen}").ToList(),
-            (await db.BuyerStats.AsNoTracking().ToListAsync()).OrderBy(r => (r.StationId, r.BuyerUserId)).Select(r => $"{r.StationId}/{r.BuyerUserId}: {r.FirstPaidAt.UtcTicks} {r.SecondPaidAt?.UtcTicks} {r.LastPaidAt.UtcTicks} {r.PaidOrders} {r.SpendFen}").ToList(),
+            (await db.BuyerStats.AsNoTracking().ToListAsync()).OrderBy(r => (r.StationId, r.BuyerUserId)).Select(r => $"{r.StationId}/{r.BuyerUserId}: {r.FirstPaidAt.UtcTicks} {r.SecondPaidAt?.UtcTicks} {r.LastPaidAt.UtcTicks} {r.PaidOrders} {r.SpendFen} {r.RepurchasedInWindow}").ToList(),
             (await db.BuyerDayStats.AsNoTracking().ToListAsync()).OrderBy(r => (r.StationId, r.Day, r.BuyerUserId)).Select(r => $"{r.StationId}/{r.Day}/{r.BuyerUserId}: {r.Paid}").ToList());
     }
 

@@ -49,6 +49,24 @@ public class DashboardMetricsTests
     }
 
     [Fact]
+    public void A_buyer_is_flagged_repurchased_when_a_second_payment_falls_within_30_days_of_the_first_in_any_order_of_arrival()
+    {
+        var late = new BuyerStat { BuyerUserId = "late" };
+        late.AddPayment(Now.AddDays(-10), 100);
+        Assert.False(late.RepurchasedInWindow); // one payment
+        late.AddPayment(Now.AddDays(-45), 100); // an older order caught up later: now 35 days before the second
+        Assert.False(late.RepurchasedInWindow);
+        late.AddPayment(Now.AddDays(-20), 100); // 25 days after the first
+        Assert.True(late.RepurchasedInWindow);
+
+        var edge = new BuyerStat { BuyerUserId = "edge" };
+        edge.AddPayment(Now.AddDays(-30), 100);
+        edge.AddPayment(Now, 100); // exactly 30 days later: outside the window
+        Assert.False(edge.RepurchasedInWindow);
+        Assert.Equal(Repurchase.IsRepurchase(edge.FirstPaidAt, edge.SecondPaidAt), edge.RepurchasedInWindow);
+    }
+
+    [Fact]
     public void Rating_adds_growth_repurchase_refund_and_compliance_parts()
     {
         // GMV +20 %: 15 + 0.2×30 = 21; repurchase 20 % of 40 % → 12.5 → 13; refunds 2 of 100 → (1 − 0.2)×25 = 20; one suspension → 10.

@@ -257,6 +257,9 @@ namespace KaMeng.Data.Migrations.Postgres
                     b.Property<int>("PaidOrders")
                         .HasColumnType("integer");
 
+                    b.Property<bool>("RepurchasedInWindow")
+                        .HasColumnType("boolean");
+
                     b.Property<DateTimeOffset?>("SecondPaidAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -265,9 +268,11 @@ namespace KaMeng.Data.Migrations.Postgres
 
                     b.HasKey("StationId", "BuyerUserId");
 
-                    b.HasIndex("StationId", "FirstPaidAt");
-
                     b.HasIndex("StationId", "LastPaidAt");
+
+                    b.HasIndex("StationId", "FirstPaidAt", "RepurchasedInWindow");
+
+                    b.HasIndex("StationId", "SpendFen", "LastPaidAt", "FirstPaidAt", "PaidOrders");
 
                     b.ToTable("BuyerStats");
                 });
@@ -1413,7 +1418,7 @@ namespace KaMeng.Data.Migrations.Postgres
 
                     b.HasKey("StationId", "Day");
 
-                    b.HasIndex("Day", "StationId");
+                    b.HasIndex("Day", "StationId", "GmvFen", "ProfitFen", "Paid");
 
                     b.ToTable("StationDayStats");
                 });

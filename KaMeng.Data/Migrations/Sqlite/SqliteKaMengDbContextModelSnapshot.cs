@@ -245,6 +245,9 @@ namespace KaMeng.Data.Migrations.Sqlite
                     b.Property<int>("PaidOrders")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("RepurchasedInWindow")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("SecondPaidAt")
                         .HasColumnType("INTEGER");
 
@@ -253,9 +256,11 @@ namespace KaMeng.Data.Migrations.Sqlite
 
                     b.HasKey("StationId", "BuyerUserId");
 
-                    b.HasIndex("StationId", "FirstPaidAt");
-
                     b.HasIndex("StationId", "LastPaidAt");
+
+                    b.HasIndex("StationId", "FirstPaidAt", "RepurchasedInWindow");
+
+                    b.HasIndex("StationId", "SpendFen", "LastPaidAt", "FirstPaidAt", "PaidOrders");
 
                     b.ToTable("BuyerStats");
                 });
@@ -1363,7 +1368,7 @@ namespace KaMeng.Data.Migrations.Sqlite
 
                     b.HasKey("StationId", "Day");
 
-                    b.HasIndex("Day", "StationId");
+                    b.HasIndex("Day", "StationId", "GmvFen", "ProfitFen", "Paid");
 
                     b.ToTable("StationDayStats");
                 });

@@ -24,13 +24,13 @@ public sealed class DashboardRollup(IDbContextFactory<KaMengDbContext> dbFactory
 {
     readonly SemaphoreSlim gate = new(1, 1);
 
-    sealed record OrderRow(long Id, int StationId, int ProductId, string? BuyerUserId, OrderStatus Status, PaymentMethod PaymentMethod,
+    internal sealed record OrderRow(long Id, int StationId, int ProductId, string? BuyerUserId, OrderStatus Status, PaymentMethod PaymentMethod,
         Money Total, Money UnitPrice, int Quantity, string? PriceChainJson, DateTimeOffset CreatedAt, DateTimeOffset? PaidAt, DateTimeOffset? ClosedAt);
 
-    static IQueryable<OrderRow> Rows(IQueryable<Order> orders) => orders.AsNoTracking().Select(o => new OrderRow(o.Id, o.StationId, o.ProductId, o.BuyerUserId,
+    internal static IQueryable<OrderRow> Rows(IQueryable<Order> orders) => orders.AsNoTracking().Select(o => new OrderRow(o.Id, o.StationId, o.ProductId, o.BuyerUserId,
         o.Status, o.PaymentMethod, o.Total, o.UnitPrice, o.Quantity, o.PriceChainJson, o.CreatedAt, o.PaidAt, o.ClosedAt));
 
-    static OrderFacts Facts(OrderRow o)
+    internal static OrderFacts Facts(OrderRow o)
     {
         var costs = PriceResolver.ReadSnapshot(o.PriceChainJson).Select(s => s.CostFen).ToList();
         var (station, platform) = OrderMargins.Of(costs, o.UnitPrice.Fen, o.Quantity);
@@ -94,16 +94,28 @@ public sealed class DashboardRollup(IDbContextFactory<KaMengDbContext> dbFactory
         return applied;
     }
 
-    /// <summary>Applies every order whose status is not the rolled-up one. Reads the orders in id ranges so that each query
-    /// stays short on a large history. Returns how many orders it repaired.</summary>
-    public async Task<int> SweepAsync(CancellationToken ct = default)
+    /// <summary>Applies every order whose status is not the rolled-up one (the 统计核对 job). Reads the orders in id ranges so
+    /// that each query stays short on a large history. Returns how many orders it repaired.</summary>
+    public Task<int> SweepAsync(CancellationToken ct = default) => SweepFromAsync(0, ct);
+
+    /// <summary>Applies the orders committed after the last rolled-up one: what a crash between commit and rollup most
+    /// likely left behind, found by an index range instead of a pass over every order (the worker runs it at start).</summary>
+    public async Task<int> CatchUpAsync(CancellationToken ct = default)
+    {
+        long last;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+            last = await db.OrderRollupStates.MaxAsync(s => (long?)s.OrderId, ct) ?? 0;
+        return await SweepFromAsync(last, ct);
+    }
+
+    async Task<int> SweepFromAsync(long afterId, CancellationToken ct)
     {
         var repaired = 0;
         long maxId;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
             maxId = await db.Orders.MaxAsync(o => (long?)o.Id, ct) ?? 0;
         const int Range = 50_000;
-        for (long start = 0; start < maxId; start += Range)
+        for (var start = afterId; start < maxId; start += Range)
         {
             List<long> stale;
             await using (var db = await dbFactory.CreateDbContextAsync(ct))
@@ -123,54 +135,15 @@ public sealed class DashboardRollup(IDbContextFactory<KaMengDbContext> dbFactory
         return repaired;
     }
 
-    /// <summary>Throws the rollups away and recomputes them from the orders, in id order and in chunks (bounded memory).
-    /// Buyer histories are kept in memory until the end (one small row per buyer and station).</summary>
+    /// <summary>Throws the rollups away and recomputes them from the orders, set-based (see <see cref="RollupRebuild"/>).
+    /// Orders that change meanwhile wait for the gate and are then applied against the rebuilt state.</summary>
     public async Task<int> RebuildAsync(CancellationToken ct = default)
     {
         await gate.WaitAsync(ct);
         try
         {
-            await using (var db = await dbFactory.CreateDbContextAsync(ct))
-            {
-                await db.OrderRollupStates.ExecuteDeleteAsync(ct);
-                await db.StationHourStats.ExecuteDeleteAsync(ct);
-                await db.StationDayStats.ExecuteDeleteAsync(ct);
-                await db.ProductDayStats.ExecuteDeleteAsync(ct);
-                await db.BuyerStats.ExecuteDeleteAsync(ct);
-                await db.BuyerDayStats.ExecuteDeleteAsync(ct);
-            }
-            var buyers = new Dictionary<(int, string), BuyerStat>();
-            long last = 0;
-            var total = 0;
-            while (true)
-            {
-                await using var db = await dbFactory.CreateDbContextAsync(ct);
-                await db.Database.OpenConnectionAsync(ct);
-                var chunk = await Rows(db.Orders.Where(o => o.Id > last).OrderBy(o => o.Id).Take(50_000)).ToListAsync(ct);
-                if (chunk.Count == 0) break;
-                last = chunk[^1].Id;
-                total += chunk.Count;
-                var delta = new RollupDelta();
-                foreach (var o in chunk) delta.Add(Facts(o), null);
-                await using var tx = await db.BeginBusinessTransactionAsync(ct);
-                await WriteCountersAsync(db, delta, ct);
-                await UpsertAsync(db, "OrderRollupStates", ["OrderId", "StationId", "Status"], [],
-                    chunk.Select(o => new object[] { o.Id, o.StationId, (int)o.Status }), ct);
-                await tx.CommitAsync(ct);
-                foreach (var (station, buyer, paidAt, fen) in delta.BuyerPayments)
-                {
-                    if (!buyers.TryGetValue((station, buyer), out var b)) buyers[(station, buyer)] = b = new BuyerStat { StationId = station, BuyerUserId = buyer };
-                    b.AddPayment(paidAt, fen);
-                }
-                foreach (var (station, buyer, fen) in delta.BuyerRefunds) buyers[(station, buyer)].SpendFen -= fen;
-            }
-            foreach (var chunk in buyers.Values.Chunk(5_000))
-            {
-                await using var db = await dbFactory.CreateDbContextAsync(ct);
-                db.ChangeTracker.AutoDetectChangesEnabled = false;
-                db.BuyerStats.AddRange(chunk);
-                await db.SaveChangesAsync(ct);
-            }
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var total = await RollupRebuild.RunAsync(db, ct);
             log.LogInformation("Dashboard rollups rebuilt from {Count} orders", total);
             return total;
         }

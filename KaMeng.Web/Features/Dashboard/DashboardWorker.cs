@@ -2,26 +2,28 @@ using System.Threading.Channels;
 using KaMeng.Data;
 using KaMeng.Domain;
 using KaMeng.Web.Features.Orders;
+using KaMeng.Web.Features.Storefront;
 using Microsoft.EntityFrameworkCore;
 
 namespace KaMeng.Web.Features.Dashboard;
 
 /// <summary>
 /// Rolls orders up right after their commit, outside the order's transaction: order events (published after commit)
-/// are queued here, applied in batches, and then signalled to the open dashboards. A catch-up sweep runs at start and
-/// every <see cref="SweepInterval"/>, so an event lost to a crash is repaired.
+/// are queued here, applied in batches, and then signalled to the open dashboards. At start it catches up only the
+/// orders committed after the last rolled-up one (an index range, cheap whatever the history); the full sweep of every
+/// order runs once, cluster-wide, in the scheduled 统计核对 job, so two app instances never both sweep.
 /// </summary>
 public sealed class DashboardWorker(OrderEvents orderEvents, DashboardRollup rollup, DashboardSignals signals,
     IDbContextFactory<KaMengDbContext> dbFactory, TimeProvider clock, ILogger<DashboardWorker> log) : BackgroundService
 {
-    public static TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(5);
-
     readonly Channel<OrderEvent> queue = Channel.CreateUnbounded<OrderEvent>(new() { SingleReader = true });
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var subscription = orderEvents.Subscribe(e => queue.Writer.TryWrite(e));
-        var sweeper = SweepLoopAsync(stoppingToken);
+        try { await rollup.CatchUpAsync(stoppingToken); }
+        catch (Exception ex) when (ex is not OperationCanceledException) { log.LogWarning(ex, "Dashboard catch-up at start failed"); }
+        catch (OperationCanceledException) { return; }
         var batch = new List<OrderEvent>();
         try
         {
@@ -36,24 +38,9 @@ public sealed class DashboardWorker(OrderEvents orderEvents, DashboardRollup rol
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    // The sweep will pick these orders up again.
+                    // The 统计核对 job's sweep will pick these orders up again.
                     log.LogWarning(ex, "Rolling up {Count} order events failed", batch.Count);
                 }
-            }
-        }
-        catch (OperationCanceledException) { }
-        await sweeper;
-    }
-
-    async Task SweepLoopAsync(CancellationToken ct)
-    {
-        try
-        {
-            while (!ct.IsCancellationRequested)
-            {
-                try { await rollup.SweepAsync(ct); }
-                catch (Exception ex) when (ex is not OperationCanceledException) { log.LogWarning(ex, "Dashboard sweep failed"); }
-                await Task.Delay(SweepInterval, clock, ct);
             }
         }
         catch (OperationCanceledException) { }
@@ -72,10 +59,7 @@ public sealed class DashboardWorker(OrderEvents orderEvents, DashboardRollup rol
         var products = batch.Where(e => e.Kind is OrderEventKind.Paid or OrderEventKind.Delivered).Select(e => e.ProductId).Distinct().ToList();
         if (products.Count == 0) return;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var low = await db.Products.AsNoTracking()
-            .Where(p => products.Contains(p.Id) && p.DeliveryType == DeliveryType.CardKey && !p.ReusableKey && p.LowStockThreshold > 0)
-            .Select(p => new { p.Id, p.Name, p.LowStockThreshold, Available = db.CardKeys.Count(k => k.ProductId == p.Id && k.Status == CardKeyStatus.Available) })
-            .Where(p => p.Available < p.LowStockThreshold).ToListAsync(ct);
+        var low = await StockLevels.LowAsync(db, p => products.Contains(p.Id), ct);
         foreach (var p in low)
             signals.Publish(new DashboardSignal(DashboardSignalKind.LowStock, OrderFacts.PlatformBucket, $"{p.Name} 库存仅剩 {p.Available}", now));
     }

@@ -43,7 +43,7 @@ public sealed class StorefrontCatalog(IDbContextFactory<KaMengDbContext> dbFacto
         var products = (await query.ToListAsync(ct))
             .Where(p => p.IsOnSale(now) && !(overrides.GetValueOrDefault(p.Id)?.Hidden ?? false))
             .OrderBy(p => overrides.GetValueOrDefault(p.Id)?.SortOrder ?? p.SortOrder).ThenBy(p => p.Id).ToList();
-        var stock = await StockAsync(db, products.Where(p => p.DeliveryType == DeliveryType.CardKey).Select(p => p.Id).ToList(), ct);
+        var stock = await StockLevels.AvailableAsync(db, products.Where(p => p.DeliveryType == DeliveryType.CardKey).Select(p => p.Id).ToList(), ct);
         var pricing = await prices.ForStationAsync(station.Id);
         var terms = await prices.TermsForAsync(db, station, buyerUserId, ct);
         return products.Select(p =>
@@ -62,7 +62,7 @@ public sealed class StorefrontCatalog(IDbContextFactory<KaMengDbContext> dbFacto
         if (product is null || !PriceResolver.IsVisibleTo(station, product)) return null;
         var o = await db.StationProducts.AsNoTracking().SingleOrDefaultAsync(x => x.StationId == station.Id && x.ProductId == id, ct);
         if (o?.Hidden == true) return null;
-        var stock = product.DeliveryType == DeliveryType.CardKey ? await StockAsync(db, [product.Id], ct) : [];
+        var stock = product.DeliveryType == DeliveryType.CardKey ? await StockLevels.AvailableAsync(db, [product.Id], ct) : [];
         var terms = await prices.TermsForAsync(db, station, buyerUserId, ct);
         var quote = (await prices.ForStationAsync(station.Id)).Quote(product, terms.MemberDiscountBasisPoints);
         return new ProductDetail(product, o?.Name ?? product.Name, o?.DescriptionMarkdown ?? product.DescriptionMarkdown, quote, StockOf(product, stock), terms);
@@ -75,9 +75,4 @@ public sealed class StorefrontCatalog(IDbContextFactory<KaMengDbContext> dbFacto
         p.DeliveryType != DeliveryType.CardKey ? null
         : p.ReusableKey ? (stock.GetValueOrDefault(p.Id) > 0 ? null : 0)
         : stock.GetValueOrDefault(p.Id);
-
-    /// <summary>Available keys per product, counted from the keys themselves (never a stored counter).</summary>
-    static async Task<Dictionary<int, int>> StockAsync(KaMengDbContext db, List<int> productIds, CancellationToken ct) =>
-        productIds.Count == 0 ? [] : await db.CardKeys.Where(k => productIds.Contains(k.ProductId) && k.Status == CardKeyStatus.Available)
-            .GroupBy(k => k.ProductId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(x => x.Key, x => x.Count, ct);
 }
