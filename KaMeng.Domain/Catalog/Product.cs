@@ -38,7 +38,12 @@ public class Product
     /// the warning off), except for a reusable key (循环卡密), which is sold again and again and so is low only when no
     /// key is left. 0 for products whose stock is not counted in keys.
     /// </summary>
-    public int LowStockBelow => DeliveryType != DeliveryType.CardKey || LowStockThreshold <= 0 ? 0 : ReusableKey ? 1 : LowStockThreshold;
+    public int LowStockBelow => LowStockLine(DeliveryType, ReusableKey, LowStockThreshold);
+
+    /// <summary>Stock below this is low: the threshold for card keys, 1 for a reusable key (low only when none is left),
+    /// 0 (never low) for other delivery types or a threshold of 0.</summary>
+    public static int LowStockLine(DeliveryType type, bool reusableKey, int threshold) =>
+        type != DeliveryType.CardKey || threshold <= 0 ? 0 : reusableKey ? 1 : threshold;
 
     public bool IsLowStock(int availableKeys) => availableKeys < LowStockBelow;
 

@@ -37,7 +37,7 @@ public sealed class ProductRow
         _ => "—",
     };
 
-    public bool LowStock => DeliveryType == DeliveryType.CardKey && (ReusableKey ? AvailableKeys == 0 : AvailableKeys <= LowStockThreshold);
+    public bool LowStock => AvailableKeys < Product.LowStockLine(DeliveryType, ReusableKey, LowStockThreshold);
 
     public string DeliveryTypeName => CatalogText.Name(DeliveryType);
 
