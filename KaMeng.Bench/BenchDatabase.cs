@@ -238,6 +238,26 @@ public sealed class BenchDatabase : IAsyncDisposable
         return conn;
     }
 
+    /// <summary>Before a timed run, on PostgreSQL: fresh planner statistics for the tables the warm-up filled, and a
+    /// checkpoint, so that neither autoanalyze nor a checkpoint of the set-up's writes lands inside one run and not the
+    /// other (both the service and the raw baseline get the same). Needs a superuser or pg_checkpoint; skipped otherwise.</summary>
+    public async Task SettleAsync()
+    {
+        if (Provider != DatabaseProvider.Postgres) return;
+        await using var conn = new NpgsqlConnection(ConnectionString);
+        await conn.OpenAsync();
+        await using (var analyze = new NpgsqlCommand("ANALYZE", conn)) await analyze.ExecuteNonQueryAsync();
+        try
+        {
+            await using var checkpoint = new NpgsqlCommand("CHECKPOINT", conn);
+            await checkpoint.ExecuteNonQueryAsync();
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        {
+            Console.WriteLine("  (no CHECKPOINT before the timed run: the bench's role may not run it)");
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Services.DisposeAsync();

@@ -53,6 +53,7 @@ public static class ClaimScenario
                 return r.Succeeded ? null : r.ErrorCode ?? "unknown";
             };
             await RunWorkersAsync(buyers, b => place(b, warm.Id));
+            await db.SettleAsync();
             var groupCommit = await GroupCommitCountsAsync(db);
             using (var profiler = o.Profile ? new EfProfiler() : null)
             {
@@ -92,6 +93,7 @@ public static class ClaimScenario
             var warmRaw = create(db, warm);
             await RunWorkersAsync(buyers, async b => Code(await place(warmRaw, b)));
             await dispose(warmRaw);
+            await db.SettleAsync();
             var checkout = create(db, product);
             var run = await RunWorkersAsync(buyers, async b => Code(await place(checkout, b)));
             await dispose(checkout);
