@@ -1,14 +1,14 @@
 using KaMeng.Bench;
 using KaMeng.Data;
 
-// dotnet run -c Release --project KaMeng.Bench -- claim --provider sqlite|postgres --buyers 32 --keys 20000 [--connection "..."] [--profile] [--no-raw]
+// dotnet run -c Release --project KaMeng.Bench -- claim --provider sqlite|postgres --buyers 32 --keys 20000 [--connection "..."] [--profile] [--no-raw] [--rounds N]
 // dotnet run -c Release --project KaMeng.Bench -- dashboard --provider sqlite|postgres --orders 1000000
 // dotnet run -c Release --project KaMeng.Bench -- live --subscribers 1000
 // dotnet run -c Release --project KaMeng.Bench -- export --rows 1000000 [--provider sqlite|postgres] [--connection "..."]
 // dotnet run -c Release --project KaMeng.Bench -- render [--seconds 20] [--workers 16] [--products 60]
 if (args.Length == 0 || args[0] is not ("claim" or "export" or "dashboard" or "live" or "render"))
 {
-    Console.Error.WriteLine("usage: KaMeng.Bench claim --provider sqlite|postgres [--buyers 32] [--keys 20000] [--connection \"Host=…;Username=…\"] [--profile] [--no-raw]");
+    Console.Error.WriteLine("usage: KaMeng.Bench claim --provider sqlite|postgres [--buyers 32] [--keys 20000] [--connection \"Host=…;Username=…\"] [--profile] [--no-raw] [--rounds N]");
     Console.Error.WriteLine("       KaMeng.Bench dashboard --provider sqlite|postgres [--orders 1000000] [--connection \"…\"]");
     Console.Error.WriteLine("       KaMeng.Bench live [--subscribers 1000] [--orders 200] [--provider sqlite|postgres]");
     Console.Error.WriteLine("       KaMeng.Bench export --rows 1000000 [--provider sqlite|postgres] [--connection \"Host=…;Username=…\"]");
@@ -42,5 +42,6 @@ var options = new ClaimOptions(
     int.Parse(Option("--keys") ?? "20000"),
     pgAdmin,
     args.Contains("--profile"),
-    args.Contains("--no-raw"));
+    args.Contains("--no-raw"),
+    int.Parse(Option("--rounds") ?? "1"));
 return await ClaimScenario.RunAsync(options);
