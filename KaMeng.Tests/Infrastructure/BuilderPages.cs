@@ -13,8 +13,15 @@ public sealed class BuilderPage(IPage page)
         await new LoginPage(page).LoginAsAsync(userName, password, "/admin/builder");
         await new AdminPage(page).WaitForCircuitAsync();
         var builder = new BuilderPage(page);
-        await Assertions.Expect(builder.Blocks.First).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await builder.WaitUntilReadyAsync();
         return builder;
+    }
+
+    /// <summary>The canvas is shown and the drag-and-drop script is wired (a drop before that is lost).</summary>
+    public async Task WaitUntilReadyAsync()
+    {
+        await Assertions.Expect(Blocks.First).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await Assertions.Expect(page.Locator("body[data-builder-ready]")).ToHaveCountAsync(1, new() { Timeout = 20_000 });
     }
 
     public ILocator Blocks => page.Locator("[data-testid=canvas-block]");

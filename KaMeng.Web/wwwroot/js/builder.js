@@ -6,6 +6,8 @@ export function focusBlock(id) {
 
 // Chromium starts a native drag only with something in the drag data: give palette items and blocks a payload.
 export function init() {
+    // Drops before this runs are lost (nothing cancels dragover yet); tests wait for this mark.
+    document.body.setAttribute('data-builder-ready', '1');
     if (window.__kmBuilderDrag) return;
     window.__kmBuilderDrag = true;
     document.addEventListener('dragstart', e => {
