@@ -11,8 +11,15 @@ public class BuilderLockTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
     {
         var admin = await fx.NewPageAsync();
         var main = await BuilderPage.SignInAsync(admin, "admin", TestAccounts.AdminPassword);
-        await admin.GetByTestId("palette-notice").DragToAsync(admin.GetByTestId("drop-slot-0"));
-        await Assertions.Expect(main.Blocks.First).ToHaveAttributeAsync("data-block-type", "notice", new() { Timeout = 20_000 });
+        // Dragging is StoreBuilderTests' subject; here the palette's 添加 button and 上移 (the keyboard-free alternatives) put
+        // the notice on top, which does not depend on the browser's drag events reaching the circuit in time.
+        await admin.GetByTestId("palette-notice").GetByRole(AriaRole.Button).ClickAsync();
+        await Assertions.Expect(main.Block("notice")).ToHaveCountAsync(1, new() { Timeout = 20_000 });
+        for (var position = (await main.OrderAsync()).ToList().IndexOf("notice"); position > 0; position--)
+        {
+            await main.Block("notice").GetByTestId("move-up").ClickAsync();
+            await Assertions.Expect(main.Blocks.Nth(position - 1)).ToHaveAttributeAsync("data-block-type", "notice", new() { Timeout = 20_000 });
+        }
         await main.FillSettingAsync("setting-text", "合规提示：未成年人禁止购买");
         await main.ApplySettingsAsync();
         await main.Block("notice").GetByTestId("toggle-lock").ClickAsync();
