@@ -49,11 +49,11 @@ public static class ClaimScenario
             if (o.SkipRaw) continue;
             // As before: one transaction per order, a new command per statement.
             rawRuns.Add(await RunRawAsync("raw ADO.NET, one transaction per order (same steps, no EF Core)",
-                (db, p) => new RawCheckout(db, p), (c, b) => c.PlaceAsync(b), c => c.DisposeAsync()));
+                (db, p) => new RawCheckout(db, p)));
             // The service group-commits on SQLite: the fair baseline does the same with plain prepared SQL.
             if (o.Provider == DatabaseProvider.Sqlite)
                 rawGroupRuns.Add(await RunRawAsync("raw ADO.NET, group commit and prepared statements (same steps, no EF Core)",
-                    (db, p) => new RawGroupCheckout(db, p), (c, b) => c.PlaceAsync(b), c => c.DisposeAsync()));
+                    (db, p) => new RawGroupCheckout(db, p)));
         }
         var (ef, efCheck) = efRuns.MaxBy(r => r.Run.OrdersPerS);
         var (raw, rawCheck) = rawRuns.Count == 0 ? (null, null) : rawRuns.MaxBy(r => r.Run.OrdersPerS);
@@ -99,20 +99,18 @@ public static class ClaimScenario
         }
 
         // A raw baseline on its own fresh database: the warm-up product bought out, then the measured one, then verified.
-        async Task<(RunResult Run, Verification Check)> RunRawAsync<T>(string label, Func<BenchDatabase, Product, T> create,
-            Func<T, Buyer, Task<RawOutcome>> place, Func<T, ValueTask> dispose)
+        async Task<(RunResult Run, Verification Check)> RunRawAsync(string label, Func<BenchDatabase, Product, IRawCheckout> create)
         {
             await using var db = await BenchDatabase.CreateAsync(o.Provider, o.PgAdmin);
             var buyers = await db.AddBuyersAsync(o.Buyers, balance);
             var warm = await db.AddCardKeyProductAsync("预热卡", warmKeys, PriceFen);
             var product = await db.AddCardKeyProductAsync("基准卡", o.Keys, PriceFen);
-            var warmRaw = create(db, warm);
-            await RunWorkersAsync(buyers, async b => Code(await place(warmRaw, b)));
-            await dispose(warmRaw);
+            await using (var warmRaw = create(db, warm))
+                await RunWorkersAsync(buyers, async b => Code(await warmRaw.PlaceAsync(b)));
             await db.SettleAsync();
-            var checkout = create(db, product);
-            var run = await RunWorkersAsync(buyers, async b => Code(await place(checkout, b)));
-            await dispose(checkout);
+            RunResult run;
+            await using (var checkout = create(db, product))
+                run = await RunWorkersAsync(buyers, async b => Code(await checkout.PlaceAsync(b)));
             var check = await VerifyAsync(db, product, o.Keys);
             Print(label, run, check);
             return (run, check);

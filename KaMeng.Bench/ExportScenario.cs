@@ -78,18 +78,14 @@ public static class ExportScenario
                         cmd.Parameters.Add(new SqliteParameter(p[2], value == "NULL" ? DBNull.Value : value.Trim('\'')));
                     }
                     cmd.CommandText = string.Join('\n', lines.Where(l => !l.StartsWith(".param set ")));
-                    async Task RawAsync(string label)
-                    {
-                        self.Refresh();
-                        var r0 = self.TotalProcessorTime;
-                        var rsw = Stopwatch.StartNew();
-                        long m = 0;
-                        await using (var reader = await cmd.ExecuteReaderAsync())
-                            while (await reader.ReadAsync()) { for (var c = 0; c < reader.FieldCount; c++) _ = reader.GetValue(c); m++; }
-                        self.Refresh();
-                        Console.WriteLine($"profile: raw reader{label} {m} rows in {rsw.Elapsed.TotalSeconds:F1}s, cpu {(self.TotalProcessorTime - r0).TotalMilliseconds / m * 1000:F2} ms/1000 rows");
-                    }
-                    await RawAsync("");
+                    self.Refresh();
+                    var r0 = self.TotalProcessorTime;
+                    var rsw = Stopwatch.StartNew();
+                    long m = 0;
+                    await using (var reader = await cmd.ExecuteReaderAsync())
+                        while (await reader.ReadAsync()) { for (var c = 0; c < reader.FieldCount; c++) _ = reader.GetValue(c); m++; }
+                    self.Refresh();
+                    Console.WriteLine($"profile: raw reader {m} rows in {rsw.Elapsed.TotalSeconds:F1}s, cpu {(self.TotalProcessorTime - r0).TotalMilliseconds / m * 1000:F2} ms/1000 rows");
                     Console.WriteLine(sql);
                 }
                 Console.WriteLine($"profile: query alone {n} rows in {qsw.Elapsed.TotalSeconds:F1}s, cpu {(self.TotalProcessorTime - q0).TotalMilliseconds / n * 1000:F2} ms/1000 rows");

@@ -10,13 +10,19 @@ namespace KaMeng.Bench;
 
 public enum RawOutcome { Delivered, OutOfStock, NoBalance }
 
+/// <summary>A hand-written baseline purchase of one key (<see cref="RawCheckout"/>, <see cref="RawGroupCheckout"/>).</summary>
+public interface IRawCheckout : IAsyncDisposable
+{
+    Task<RawOutcome> PlaceAsync(Buyer buyer);
+}
+
 /// <summary>
 /// The balance purchase of one card key written by hand with ADO.NET, no EF Core: the baseline the service is compared to.
 /// Per order: begin, insert the order, conditional wallet debit, ledger entry, claim one key with the same SQL as
 /// <c>CardKeyClaim</c> (SKIP LOCKED on PostgreSQL), mark the order delivered, commit. SQLite writers queue on an
 /// in-process gate like BusinessTransaction does; each order opens a pooled connection like a request would.
 /// </summary>
-public sealed class RawCheckout(BenchDatabase database, Product product)
+public sealed class RawCheckout(BenchDatabase database, Product product) : IRawCheckout
 {
     readonly bool sqlite = database.Provider == DatabaseProvider.Sqlite;
     readonly SemaphoreSlim gate = new(1, 1);

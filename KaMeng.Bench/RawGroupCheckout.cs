@@ -10,7 +10,7 @@ namespace KaMeng.Bench;
 /// one COMMIT per batch, results after it, checkpoints beside it) and every statement prepared once: INSERT order (final
 /// state), conditional debit, ledger entry, the claim of CardKeyClaim.
 /// </summary>
-public sealed class RawGroupCheckout(BenchDatabase database, Product product) : IAsyncDisposable
+public sealed class RawGroupCheckout(BenchDatabase database, Product product) : IRawCheckout
 {
     const int MaxBatch = 64;
     readonly object sync = new();

@@ -21,8 +21,12 @@ public static class WalletLedger
     public static async Task<Wallet> EnsureWalletAsync(this KaMengDbContext db, string userId, CancellationToken ct = default)
     {
         var wallet = await WalletOfUser(db, userId);
-        if (wallet is not null) return wallet;
-        wallet = new Wallet { UserId = userId };
+        return wallet ?? await AddWalletAsync(db, userId, ct);
+    }
+
+    static async Task<Wallet> AddWalletAsync(KaMengDbContext db, string userId, CancellationToken ct)
+    {
+        var wallet = new Wallet { UserId = userId };
         db.Wallets.Add(wallet);
         await db.SaveChangesAsync(ct);
         db.Entry(wallet).State = EntityState.Detached;
@@ -34,11 +38,7 @@ public static class WalletLedger
     public static Task<LedgerEntry?> PostAsync(this KaMengDbContext db, int walletId, LedgerEntryType type, Money amount,
         DateTimeOffset now, long? orderId = null, int? stationId = null, string? reason = null, string? operatorUserId = null,
         bool allowNegative = false, CancellationToken ct = default) =>
-        PostAsync(db, new WalletRef(walletId, null), new LedgerEntry
-        {
-            WalletId = walletId, Type = type, Amount = amount, OrderId = orderId, StationId = stationId, Reason = reason,
-            OperatorUserId = operatorUserId, CreatedAt = now,
-        }, allowNegative, ct);
+        PostAsync(db, new WalletRef(walletId, null), NewEntry(type, amount, now, orderId, stationId, reason, operatorUserId), allowNegative, ct);
 
     /// <summary>
     /// <see cref="PostAsync(KaMengDbContext, int, LedgerEntryType, Money, DateTimeOffset, long?, int?, string?, string?, bool, CancellationToken)"/>
@@ -48,16 +48,17 @@ public static class WalletLedger
         DateTimeOffset now, long? orderId = null, int? stationId = null, string? reason = null, string? operatorUserId = null,
         bool allowNegative = false, CancellationToken ct = default)
     {
-        var entry = new LedgerEntry
-        {
-            Type = type, Amount = amount, OrderId = orderId, StationId = stationId, Reason = reason, OperatorUserId = operatorUserId, CreatedAt = now,
-        };
+        var entry = NewEntry(type, amount, now, orderId, stationId, reason, operatorUserId);
         if (await PostAsync(db, new WalletRef(null, userId), entry, allowNegative, ct) is { } posted) return posted;
         // No row updated: too little balance, or no wallet yet (rare: then create it and post to it, as EnsureWallet + Post did).
         if (await WalletOfUser(db, userId) is not null) return null;
-        var wallet = await db.EnsureWalletAsync(userId, ct);
-        return await db.PostAsync(wallet.Id, type, amount, now, orderId, stationId, reason, operatorUserId, allowNegative, ct);
+        var wallet = await AddWalletAsync(db, userId, ct);
+        return await PostAsync(db, new WalletRef(wallet.Id, null), entry, allowNegative, ct);
     }
+
+    /// <summary>The entry of a posting; its wallet and balance after are set by the update.</summary>
+    static LedgerEntry NewEntry(LedgerEntryType type, Money amount, DateTimeOffset now, long? orderId, int? stationId, string? reason, string? operatorUserId) =>
+        new() { Type = type, Amount = amount, OrderId = orderId, StationId = stationId, Reason = reason, OperatorUserId = operatorUserId, CreatedAt = now };
 
     readonly record struct WalletRef(int? Id, string? UserId);
 
@@ -114,8 +115,8 @@ static class PostgresLedgerInsert
         values[0] = fen;
         values[1] = walletKey;
         for (var i = 0; i < plan.Parameters.Length; i++)
-            values[2 + i] = SqlitePrepared.ToProvider(plan.Parameters[i], plan.Parameters[i].GetGetter().GetClrValueUsingContainingEntity(entry));
-        return await SqlitePrepared.RunAsync(db, plan.Sql, values, async command =>
+            values[2 + i] = RawCommands.ColumnValue(plan.Parameters[i], entry);
+        return await RawCommands.RunAsync(db, plan.Sql, values, async command =>
         {
             await using var reader = await command.ExecuteReaderAsync(ct);
             if (!await reader.ReadAsync(ct)) return false;

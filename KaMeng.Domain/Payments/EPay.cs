@@ -19,22 +19,25 @@ public static class EPaySignature
         return Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(text)));
     }
 
-    /// <summary>The parameters with their sign and sign_type=MD5, as a query string (without '?'): sorted by name, values URL-encoded.
-    /// What goes to submit.php and what a gateway sends to the notify URL.</summary>
-    public static string SignedQuery(IEnumerable<KeyValuePair<string, string?>> parameters, string key)
+    /// <summary>The parameters with their sign and sign_type=MD5 added, sorted by name.</summary>
+    public static SortedDictionary<string, string?> Signed(IEnumerable<KeyValuePair<string, string?>> parameters, string key)
     {
         var p = new SortedDictionary<string, string?>(parameters.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal), StringComparer.Ordinal);
         p["sign"] = Sign(p, key);
         p["sign_type"] = "MD5";
-        return string.Join("&", p.Select(kv => kv.Key + "=" + Uri.EscapeDataString(kv.Value ?? "")));
+        return p;
     }
+
+    /// <summary><see cref="Signed"/> as a query string (without '?'), values URL-encoded.
+    /// What goes to submit.php and what a gateway sends to the notify URL.</summary>
+    public static string SignedQuery(IEnumerable<KeyValuePair<string, string?>> parameters, string key) =>
+        string.Join("&", Signed(parameters, key).Select(kv => kv.Key + "=" + Uri.EscapeDataString(kv.Value ?? "")));
 
     /// <summary>Constant-time comparison against the expected signature; anything not 32 hex characters is refused.</summary>
     public static bool Verify(IEnumerable<KeyValuePair<string, string?>> parameters, string? sign, string key)
     {
         if (sign is not { Length: 32 } || !sign.All(char.IsAsciiHexDigit)) return false;
-        var expected = Encoding.ASCII.GetBytes(Sign(parameters, key));
-        return CryptographicOperations.FixedTimeEquals(expected, Encoding.ASCII.GetBytes(sign.ToLowerInvariant()));
+        return HmacHex.Matches(Sign(parameters, key), sign);
     }
 }
 

@@ -17,13 +17,12 @@ public class BannerCarouselTests(BrowserFixture fx) : IClassFixture<BrowserFixtu
     {
         var layouts = fx.App.Services.GetRequiredService<LayoutService>();
         var home = (await layouts.PagesAsync(Station.MainStationId, Platform)).Single(p => p.IsHome);
-        var banner = BlockTypes.All.Single(t => t.SettingsType == typeof(BannerSettings)).Key;
         JsonObject Slide(char c, string alt) => new() { ["image"] = $"/uploads/layout/{new string(c, 32)}.png", ["link"] = "/", ["alt"] = alt };
         var json = new JsonObject
         {
             ["blocks"] = new JsonArray(new JsonObject
             {
-                ["id"] = "carousel01", ["type"] = banner,
+                ["id"] = "carousel01", ["type"] = BlockTypes.Banner,
                 ["settings"] = new JsonObject { ["slides"] = new JsonArray(Slide('a', "第一张"), Slide('b', "第二张")), ["intervalSeconds"] = 1 },
             }),
         }.ToJsonString();

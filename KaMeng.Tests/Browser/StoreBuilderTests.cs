@@ -5,8 +5,6 @@ namespace KaMeng.Tests.Browser;
 
 public class StoreBuilderTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
 {
-    static readonly LocatorAssertionsToHaveCountOptions Slow = new() { Timeout = 20_000 };
-
     static Task<string[]> StoreOrderAsync(IPage page) => BuilderPage.StoreOrderAsync(page.Locator("body"));
 
     [Fact]
@@ -18,8 +16,7 @@ public class StoreBuilderTests(BrowserFixture fx) : IClassFixture<BrowserFixture
         Assert.Equal(["category-nav", "product-grid"], before.Where(t => t != "announcement"));
 
         // Version 1: today's storefront, published as it is.
-        await page.GetByTestId("publish").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("builder-message")).ToContainTextAsync("已发布版本 1", new() { Timeout = 20_000 });
+        await builder.PublishAsync(1);
 
         // Drag a banner, then a product grid, from the palette to the top of the canvas.
         await page.GetByTestId("palette-banner").DragToAsync(page.GetByTestId("drop-slot-0"));
@@ -28,11 +25,11 @@ public class StoreBuilderTests(BrowserFixture fx) : IClassFixture<BrowserFixture
         await builder.WaitForOrderAsync(["product-grid", "banner", .. before]);
 
         // Reorder by dragging the banner above the new grid …
-        await page.Locator("[data-testid=canvas-block][data-block-type=banner]").DragToAsync(page.GetByTestId("drop-slot-0"));
+        await builder.Block("banner").DragToAsync(page.GetByTestId("drop-slot-0"));
         await builder.WaitForOrderAsync(["banner", "product-grid", .. before]);
 
         // … and with the keyboard: Alt+ArrowDown moves the focused block and keeps the focus on it.
-        var banner = page.Locator("[data-testid=canvas-block][data-block-type=banner]");
+        var banner = builder.Block("banner");
         await banner.FocusAsync();
         await page.Keyboard.PressAsync("Alt+ArrowDown");
         await builder.WaitForOrderAsync(["product-grid", "banner", .. before]);
@@ -51,22 +48,20 @@ public class StoreBuilderTests(BrowserFixture fx) : IClassFixture<BrowserFixture
         await builder.WaitForOrderAsync(["banner", "product-grid", .. before]);
 
         // Invalid settings are refused in Chinese and not stored.
-        await page.Locator("[data-testid=canvas-block][data-block-type=product-grid]").First.ClickAsync();
-        await page.GetByTestId("setting-columns").FillAsync("9");
-        await page.GetByTestId("setting-columns").BlurAsync();
+        await builder.Block("product-grid").First.ClickAsync();
+        await builder.FillSettingAsync("setting-columns", "9");
         await page.GetByTestId("apply-settings").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("builder-errors")).ToContainTextAsync("每行列数须在 1–6 之间", new() { Timeout = 20_000 });
+        await builder.ExpectErrorAsync("每行列数须在 1–6 之间");
         await page.GetByTestId("setting-columns").FillAsync("3");
-        await page.GetByTestId("setting-title").FillAsync("本周热卖");
-        await page.GetByTestId("setting-title").BlurAsync();
-        await page.GetByTestId("apply-settings").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("builder-message")).ToContainTextAsync("设置已保存到草稿", new() { Timeout = 20_000 });
+        await builder.FillSettingAsync("setting-title", "本周热卖");
+        await builder.ApplySettingsAsync();
 
         // Theme 暗夜: chosen in the draft, visible in the preview before publishing.
         await page.GetByTestId("deselect").ClickAsync();
-        await SelectThemeAsync(page, "dark");
-        var preview = page.FrameLocator("[data-testid=preview]");
-        await Assertions.Expect(preview.Locator("link[href$='/themes/dark/theme.css']")).ToHaveCountAsync(1, Slow);
+        await page.GetByTestId("theme-select").SelectOptionAsync("dark");
+        await builder.ExpectMessageAsync("主题已改为");
+        var preview = builder.Preview;
+        await Assertions.Expect(preview.Locator("link[href$='/themes/dark/theme.css']")).ToHaveCountAsync(1, new() { Timeout = 20_000 });
         await Assertions.Expect(preview.Locator("[data-testid=block]").First).ToHaveAttributeAsync("data-block-type", "banner", new() { Timeout = 20_000 });
         await Assertions.Expect(preview.GetByTestId("product-card").First).ToBeVisibleAsync(new() { Timeout = 20_000 });
 
@@ -76,8 +71,7 @@ public class StoreBuilderTests(BrowserFixture fx) : IClassFixture<BrowserFixture
         Assert.Equal(before, await StoreOrderAsync(store));
         await Assertions.Expect(store.Locator("link[href$='/themes/dark/theme.css']")).ToHaveCountAsync(0);
 
-        await page.GetByTestId("publish").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("builder-message")).ToContainTextAsync("已发布版本 2", new() { Timeout = 20_000 });
+        await builder.PublishAsync(2);
         await BrowserFixture.ScreenshotsAsync(page, "builder");
         await page.GetByTestId("preview-phone").ClickAsync();
         await page.ScreenshotAsync(new() { Path = Path.Combine(TestPaths.TestResults, "builder-phone-preview.png"), FullPage = true });
@@ -92,17 +86,11 @@ public class StoreBuilderTests(BrowserFixture fx) : IClassFixture<BrowserFixture
 
         // Rolling back to version 1 restores the old order and theme.
         await page.GetByTestId("rollback-1").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("builder-message")).ToContainTextAsync("已回滚到版本 1", new() { Timeout = 20_000 });
+        await builder.ExpectMessageAsync("已回滚到版本 1");
         await builder.WaitForOrderAsync(before);
         await store.GotoAsync("/s/demo/");
         Assert.Equal(before, await StoreOrderAsync(store));
         await Assertions.Expect(store.Locator("link[href$='/themes/default/theme.css']")).ToHaveCountAsync(1);
         await BrowserFixture.ScreenshotsAsync(store, "builder-rolled-back");
-    }
-
-    static async Task SelectThemeAsync(IPage page, string theme)
-    {
-        await page.GetByTestId("theme-select").SelectOptionAsync(theme);
-        await Assertions.Expect(page.GetByTestId("builder-message")).ToContainTextAsync("主题已改为", new() { Timeout = 20_000 });
     }
 }

@@ -24,7 +24,7 @@ public class ThemeTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
         await page.GetByTestId("edit-theme-in-builder").ClickAsync();
         await page.WaitForURLAsync("**/admin/builder");
         var builder = new BuilderPage(page);
-        await Assertions.Expect(builder.Blocks.First).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await builder.WaitUntilReadyAsync();
         await Assertions.Expect(page.GetByTestId("theme-live")).ToContainTextAsync("线上主题：经典");
 
         await page.GetByTestId("theme-select").SelectOptionAsync("dark");

@@ -54,7 +54,8 @@ public class BuilderThemeOwnerTests(KaMengApp app) : IClassFixture<KaMengApp>
         var fresh = dark with { Theme = "fresh", ThemeTokens = null };
         Assert.Empty(await Layouts.SaveDraftAsync(2, pageId, fresh.ToJson(), Owner));
         Assert.Null(await Layouts.PublishAsync(2, pageId, Owner));
-        Assert.Equal(("fresh", (string?)null), ((await StationAsync(2)).Theme, (await StationAsync(2)).ThemeTokensJson));
+        var freshLive = await StationAsync(2);
+        Assert.Equal(("fresh", (string?)null), (freshLive.Theme, freshLive.ThemeTokensJson));
         var darkVersion = (await Layouts.OpenAsync(2, pageId, Owner))!.Value.Page.Versions.Max(v => v.Number) - 1;
         Assert.Null(await Layouts.RollBackAsync(2, pageId, darkVersion, Owner));
         Assert.Equal("dark", (await StationAsync(2)).Theme);
@@ -63,8 +64,8 @@ public class BuilderThemeOwnerTests(KaMengApp app) : IClassFixture<KaMengApp>
     [Fact]
     public async Task A_draft_without_a_theme_starts_from_the_stations_live_theme_so_publishing_never_resets_it()
     {
-        var (pageId, _) = await HomeDraftAsync(Station.MainStationId, new AuditActor("admin-id", "admin", null));
         var platform = new AuditActor("admin-id", "admin", null);
+        var (pageId, _) = await HomeDraftAsync(Station.MainStationId, platform);
         // A theme that is live but not in the draft (a station from before the builder owned themes).
         await SetLiveThemeAsync(Station.MainStationId, "fresh", """{"--km-font-scale":"1.2"}""");
         Assert.Empty(await Layouts.SaveDraftAsync(Station.MainStationId, pageId, new PageLayout([new("faq001", BlockTypes.Faq, false, false, new FaqSettings())]).ToJson(), platform));
@@ -98,6 +99,7 @@ public class BuilderThemeOwnerTests(KaMengApp app) : IClassFixture<KaMengApp>
         var (about, _) = await Layouts.CreatePageAsync(2, "theme-free", "说明", Owner);
         Assert.Equal(["主题只能在首页设置"], await Layouts.SaveDraftAsync(2, about!.Id, new PageLayout([], "dark").ToJson(), Owner));
         Assert.Equal(["分站不存在"], await Layouts.SaveDraftAsync(Station.MainStationId, 1, new PageLayout([], "dark").ToJson(), Owner));
-        Assert.Equal((live.Theme, live.ThemeTokensJson), ((await StationAsync(2)).Theme, (await StationAsync(2)).ThemeTokensJson));
+        var after = await StationAsync(2);
+        Assert.Equal((live.Theme, live.ThemeTokensJson), (after.Theme, after.ThemeTokensJson));
     }
 }

@@ -46,7 +46,7 @@ public abstract class EPayNotifyTests(DatabaseProvider provider) : IAsyncLifetim
 
     static Dictionary<string, StringValues> Notify(string outTradeNo, string money, string key, string tradeNo = "2026112200000001",
         string type = "alipay", string pid = "1001", string status = "TRADE_SUCCESS") =>
-        SignedNotify.Parameters(outTradeNo, money, key, tradeNo, type, pid, status).ToDictionary(kv => kv.Key, kv => new StringValues(kv.Value));
+        SignedNotify.Parameters(outTradeNo, money, key, tradeNo, type, pid, status);
 
     async Task<Order> ReloadAsync(Order order)
     {

@@ -47,6 +47,10 @@ public class EPayWebTests : IClassFixture<BrowserFixture>
         return await db.Orders.Where(o => o.Id == order.Id).Select(o => o.Status).SingleAsync();
     }
 
+    /// <summary>The cookie the checkout sets in the guest's browser (PaymentResults.RememberGuestPayment), as a Cookie header.</summary>
+    string GuestCookie(Order order) =>
+        $"km_pay_{order.Number}=" + fx.App.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("KaMeng.Payments.GuestAccess.v1").Protect(order.Number);
+
     [Fact]
     public async Task A_guest_buys_with_the_sandbox_gateway_and_sees_the_key()
     {
@@ -99,14 +103,13 @@ public class EPayWebTests : IClassFixture<BrowserFixture>
     public async Task The_return_url_without_a_notify_shows_the_real_status_and_polls()
     {
         var (redirect, order) = await GuestOrderAsync();
-        var protector = fx.App.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("KaMeng.Payments.GuestAccess.v1");
         using var client = fx.App.NewHttpClient();
         // What a forger's browser would bring back: a "successful" query string.
         var url = $"/pay/result/{order.Number}?" + SignedNotify.Query(order.Number, "6.00", "FORGED", "guess");
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(url)).StatusCode);
 
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
-        request.Headers.Add("Cookie", $"km_pay_{order.Number}={protector.Protect(order.Number)}");
+        request.Headers.Add("Cookie", GuestCookie(order));
         using var response = await client.SendAsync(request);
         var html = await response.Content.ReadAsStringAsync();
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -122,9 +125,8 @@ public class EPayWebTests : IClassFixture<BrowserFixture>
         var (_, order) = await GuestOrderAsync("13800138000");
         using var client = fx.App.NewHttpClient();
         Assert.Equal("success", await client.GetStringAsync("/pay/epay/notify?" + SignedNotify.Query(order.Number, "6.00", "GW-PHONE-" + order.Number, Key)));
-        var protector = fx.App.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("KaMeng.Payments.GuestAccess.v1");
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/pay/result/{order.Number}");
-        request.Headers.Add("Cookie", $"km_pay_{order.Number}={protector.Protect(order.Number)}");
+        request.Headers.Add("Cookie", GuestCookie(order));
         var html = await (await client.SendAsync(request)).Content.ReadAsStringAsync();
         Assert.Contains("购买成功", html);
         Assert.Contains("卡密只在本页显示", html);

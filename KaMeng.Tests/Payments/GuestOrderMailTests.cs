@@ -5,7 +5,6 @@ using KaMeng.Web.Features.Notifications;
 using KaMeng.Web.Features.Orders;
 using KaMeng.Web.Features.Payments;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Primitives;
 
 namespace KaMeng.Tests.Payments;
 
@@ -46,7 +45,7 @@ public sealed class GuestOrderMailTests : IAsyncLifetime
             new GatewayCheckoutRequest(product.Id, quantity, "alipay", Guid.NewGuid().ToString("N"), null, contact, "6688"), new SiteAddress("http://shop.test", ""));
         Assert.Null(redirect.Error);
         var money = (product.BasePrice * quantity).ToDecimalString();
-        var notify = SignedNotify.Parameters(redirect.OutTradeNo!, money, Key, "GW-" + redirect.OutTradeNo).ToDictionary(kv => kv.Key, kv => new StringValues(kv.Value));
+        var notify = SignedNotify.Parameters(redirect.OutTradeNo!, money, Key, "GW-" + redirect.OutTradeNo);
         Assert.Equal(PaymentOutcome.Accepted, await h.Get<EPayNotifications>().HandleAsync(notify));
         await using var db = h.Db.NewContext();
         return await db.Orders.AsNoTracking().SingleAsync(o => o.Number == redirect.OutTradeNo);

@@ -1,18 +1,16 @@
 using KaMeng.Domain;
+using KaMeng.Web.Features.Payments;
+using Microsoft.Extensions.Primitives;
 
 namespace KaMeng.Tests.Payments;
 
 /// <summary>What a gateway sends to the notify URL: the parameters of a successful payment, signed with the merchant key.</summary>
 static class SignedNotify
 {
-    public static Dictionary<string, string?> Parameters(string outTradeNo, string money, string key, string tradeNo = "2026112200000001",
-        string type = "alipay", string pid = "1001", string status = "TRADE_SUCCESS")
-    {
-        var p = Unsigned(outTradeNo, money, tradeNo, type, pid, status);
-        p["sign"] = EPaySignature.Sign(p, key);
-        p["sign_type"] = "MD5";
-        return p;
-    }
+    /// <summary>As <see cref="EPayNotifications.HandleAsync"/> receives them.</summary>
+    public static Dictionary<string, StringValues> Parameters(string outTradeNo, string money, string key, string tradeNo = "2026112200000001",
+        string type = "alipay", string pid = "1001", string status = "TRADE_SUCCESS") =>
+        EPaySignature.Signed(Unsigned(outTradeNo, money, tradeNo, type, pid, status), key).ToDictionary(kv => kv.Key, kv => new StringValues(kv.Value));
 
     /// <summary>The same as a query string (without the leading '?').</summary>
     public static string Query(string outTradeNo, string money, string tradeNo, string key) =>

@@ -47,8 +47,12 @@ public sealed class LayoutService(IDbContextFactory<KaMengDbContext> dbFactory, 
             blocks.Add(new(NewBlockId(), BlockTypes.Announcement, false, false, new AnnouncementSettings { Text = station.Announcement }));
         blocks.Add(new(NewBlockId(), BlockTypes.CategoryNav, false, false, new CategoryNavSettings()));
         blocks.Add(new(NewBlockId(), BlockTypes.ProductGrid, false, false, new ProductGridSettings { Count = 60 }));
-        return new PageLayout(blocks, station.Theme, themes.SafeOverrides(station.Theme, station.ThemeTokensJson));
+        return WithLiveTheme(new PageLayout(blocks), station);
     }
+
+    /// <summary>The layout with the station's live theme and its still-valid token overrides.</summary>
+    PageLayout WithLiveTheme(PageLayout layout, Station station) =>
+        layout with { Theme = station.Theme, ThemeTokens = themes.SafeOverrides(station.Theme, station.ThemeTokensJson) };
 
     public async Task<(StorePage? Page, string? Error)> CreatePageAsync(int stationId, string? slug, string? title, AuditActor actor, CancellationToken ct = default)
     {
@@ -77,7 +81,7 @@ public sealed class LayoutService(IDbContextFactory<KaMengDbContext> dbFactory, 
         // The home page's draft owns the theme; a draft without one starts from the station's live theme, so that
         // publishing it never replaces that theme with the default (docs/decisions/0014-builder-theme-owner.md).
         if (page.IsHome && draft.Theme is null && await db.Stations.AsNoTracking().SingleOrDefaultAsync(s => s.Id == stationId, ct) is { } station)
-            draft = draft with { Theme = station.Theme, ThemeTokens = themes.SafeOverrides(station.Theme, station.ThemeTokensJson) };
+            draft = WithLiveTheme(draft, station);
         // A block the main station has since unlocked becomes the substation's own.
         if (stationId != Station.MainStationId)
             draft = draft with { Blocks = draft.Blocks.Select(b => b.Locked && locked.All(l => l.Id != b.Id) ? b with { Locked = false } : b).ToList() };

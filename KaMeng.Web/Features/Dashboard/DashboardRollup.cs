@@ -1,4 +1,3 @@
-using System.Data.Common;
 using KaMeng.Data;
 using KaMeng.Domain;
 using KaMeng.Web.Features.Orders;
@@ -191,13 +190,13 @@ public sealed class DashboardRollup(IDbContextFactory<KaMengDbContext> dbFactory
             delta.BuyerDays.Select(x => new object[] { x.Key.Station, x.Key.Day, x.Key.Buyer, x.Value }), ct);
     }
 
-    /// <summary>INSERT … VALUES (…), (…) ON CONFLICT (keys) DO UPDATE SET sum = sum + excluded.sum; a plain insert without sums.
+    /// <summary>INSERT … VALUES (…), (…) ON CONFLICT (keys) DO UPDATE SET sum = sum + excluded.sum.
     /// Each statement carries at most ~2,000 parameters (SQLite's and PostgreSQL's limits are far above).</summary>
     static async Task UpsertAsync(KaMengDbContext db, string table, string[] keys, string[] sums, IEnumerable<object[]> rows, CancellationToken ct)
     {
         var width = keys.Length + sums.Length;
         var columns = string.Join(", ", keys.Concat(sums).Select(c => $"\"{c}\""));
-        var conflict = sums.Length == 0 ? "" : $" ON CONFLICT ({string.Join(", ", keys.Select(c => $"\"{c}\""))}) DO UPDATE SET "
+        var conflict = $" ON CONFLICT ({string.Join(", ", keys.Select(c => $"\"{c}\""))}) DO UPDATE SET "
             + string.Join(", ", sums.Select(c => $"\"{c}\" = \"{table}\".\"{c}\" + excluded.\"{c}\""));
         foreach (var chunk in rows.Chunk(Math.Max(1, 2000 / width)))
         {

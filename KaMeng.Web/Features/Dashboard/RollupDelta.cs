@@ -4,8 +4,8 @@ namespace KaMeng.Web.Features.Dashboard;
 
 /// <summary>
 /// The change to the rollups that an order's state change makes: its new contribution minus the one already rolled up
-/// (nothing when it was never rolled up). The incremental path writes one order's delta; the full rebuild accumulates
-/// every order's into one and writes it once. Both buckets are touched: the selling station's and the platform's (0).
+/// (nothing when it was never rolled up). The incremental path (apply, sweep) writes a batch's deltas; the full rebuild
+/// does not use it (<see cref="RollupRebuild"/> recomputes set-based). Both buckets are touched: the selling station's and the platform's (0).
 /// </summary>
 public sealed class RollupDelta
 {

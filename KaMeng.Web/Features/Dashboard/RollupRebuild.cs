@@ -1,4 +1,3 @@
-using System.Data.Common;
 using KaMeng.Data;
 using KaMeng.Domain;
 using Microsoft.Data.Sqlite;
@@ -24,7 +23,7 @@ static class RollupRebuild
     /// <summary>Each order once per bucket: the selling station's (its margin) and the platform's (the main station's margin).</summary>
     static readonly string Buckets = $"""
         WITH f AS (
-            SELECT CASE WHEN k."P" = 1 THEN 0 ELSE r."StationId" END AS "B",
+            SELECT CASE WHEN k."P" = 1 THEN {OrderFacts.PlatformBucket} ELSE r."StationId" END AS "B",
                    CASE WHEN k."P" = 1 THEN r."PlatformMargin" ELSE r."StationMargin" END AS "Margin",
                    r."ProductId", r."BuyerUserId", r."Status", r."IsPaid", r."IsBalance", r."IsEPay", r."TotalFen", r."Quantity",
                    r."CreatedHour", r."PaidHour", r."PaidDay", r."PaidAt", r."PaidTicks", r."RefundHour"

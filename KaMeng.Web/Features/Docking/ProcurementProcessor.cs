@@ -170,7 +170,7 @@ public sealed class ProcurementProcessor(IDbContextFactory<KaMengDbContext> dbFa
         await Earnings.PostAsync(db, order, now, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-        events.Publish(new OrderEvent(OrderEventKind.Delivered, order.Id, order.Number, order.StationId, order.ProductId, order.Total, order.Status, order.GuestMailAddress()));
+        events.Publish(OrderEvent.Of(OrderEventKind.Delivered, order));
     }
 
     async Task<bool> ClaimAsync(long id, CancellationToken ct)

@@ -1,5 +1,6 @@
 using KaMeng.Data;
 using KaMeng.Domain;
+using KaMeng.Web.Features.Admin.Catalog;
 using KaMeng.Web.Features.OpenApi;
 using KaMeng.Web.Features.Orders;
 using Microsoft.AspNetCore.DataProtection;
@@ -127,23 +128,19 @@ public sealed class SupplierService(IDbContextFactory<KaMengDbContext> dbFactory
 
     /// <summary>
     /// The upstream's top-up fields as local ones: same keys (the upstream validates what is forwarded under them), labels
-    /// and types; a pattern that does not compile is dropped (the upstream still checks its own). False when there are none
+    /// and types; a pattern the product form would refuse (<see cref="CatalogText.CheckPattern"/>) is dropped (the upstream
+    /// still checks its own). False when there are none
     /// or one is unusable: such a product cannot be ordered correctly from here.
     /// </summary>
     internal static bool TryMapInputFields(IReadOnlyList<InputFieldData>? upstream, out List<InputField> fields)
     {
         fields = [];
-        if (upstream is not { Count: > 0 and <= 10 }) return false;
+        if (upstream is not { Count: > 0 } || upstream.Count > CatalogText.MaxInputFields) return false;
         foreach (var f in upstream)
         {
             if (f.Key is not { Length: > 0 and <= 32 } || !f.Key.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-')) return false;
             if (string.IsNullOrWhiteSpace(f.Label) || f.Label.Length > 32 || fields.Any(x => x.Key == f.Key)) return false;
-            string? pattern = null;
-            if (f.Pattern is { Length: > 0 and <= 200 })
-            {
-                try { _ = new System.Text.RegularExpressions.Regex(f.Pattern, System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromMilliseconds(100)); pattern = f.Pattern; }
-                catch (ArgumentException) { }
-            }
+            var pattern = f.Pattern is { Length: > 0 } && CatalogText.CheckPattern(f.Pattern, f.Label) is null ? f.Pattern : null;
             fields.Add(new InputField
             {
                 Key = f.Key, Label = f.Label.Trim(), Required = f.Required, Pattern = pattern,

@@ -12,8 +12,6 @@ public sealed class JobsOptions
     public bool? Clustered { get; set; }
     /// <summary>Days a generated export file is kept before the cleanup job deletes it.</summary>
     public int ExportRetentionDays { get; set; } = 7;
-    /// <summary>Snooze length offered for a restock alert.</summary>
-    public int RestockSnoozeHours { get; set; } = 24;
 }
 
 public static class JobsSetup

@@ -9,9 +9,9 @@ public sealed record RestockAlertRow(int StationId, int ProductId, string Produc
 
 /// <summary>
 /// What the owner sees of 补货提醒 in the notification centre: the alert state the restock job recorded (never a stock
-/// query of its own), and a snooze through <see cref="RestockService.SnoozeAsync"/>.
+/// query of its own), and 暂停提醒 (a snooze the restock job honours, <see cref="RestockAlert.Snooze"/>).
 /// </summary>
-public sealed class RestockAlertList(RestockService restock, TimeProvider clock)
+public sealed class RestockAlertList(TimeProvider clock)
 {
     /// <summary>The snooze lengths offered: 1 天 and 7 天.</summary>
     public static readonly (string Text, TimeSpan Length)[] SnoozeChoices = [("1 天", TimeSpan.FromDays(1)), ("7 天", TimeSpan.FromDays(7))];
@@ -31,9 +31,13 @@ public sealed class RestockAlertList(RestockService restock, TimeProvider clock)
             .ToListAsync(ct);
     }
 
-    public Task SnoozeAsync(KaMengDbContext db, int stationId, int productId, TimeSpan length, CancellationToken ct = default)
+    /// <summary>Holds back the alert of this product at this station for <paramref name="length"/> (one of <see cref="SnoozeChoices"/>).</summary>
+    public async Task SnoozeAsync(KaMengDbContext db, int stationId, int productId, TimeSpan length, CancellationToken ct = default)
     {
         if (!SnoozeChoices.Any(c => c.Length == length)) throw new ArgumentOutOfRangeException(nameof(length), "暂停时长只能是 1 天或 7 天。");
-        return restock.SnoozeAsync(db, stationId, productId, ct, length);
+        var alert = await db.RestockAlerts.FirstOrDefaultAsync(a => a.StationId == stationId && a.ProductId == productId, ct);
+        if (alert is null) db.RestockAlerts.Add(alert = new RestockAlert { StationId = stationId, ProductId = productId });
+        alert.Snooze(clock.GetUtcNow() + length);
+        await db.SaveChangesAsync(ct);
     }
 }

@@ -3,13 +3,12 @@ using KaMeng.Domain;
 using KaMeng.Web.Features.Notifications;
 using KaMeng.Web.Features.Storefront;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 
 namespace KaMeng.Web.Features.Jobs;
 
 /// <summary>补货提醒: reads the available card keys of every card-key product per station that holds them (and the
 /// product's own station), and alerts the station's owner once per crossing under the product's threshold.</summary>
-public sealed class RestockService(IDbContextFactory<KaMengDbContext> dbFactory, Notifier notifier, TimeProvider clock, IOptions<JobsOptions> options)
+public sealed class RestockService(IDbContextFactory<KaMengDbContext> dbFactory, Notifier notifier, TimeProvider clock)
 {
     public sealed record Result(int Checked, int Alerted);
 
@@ -38,14 +37,5 @@ public sealed class RestockService(IDbContextFactory<KaMengDbContext> dbFactory,
                 $"商品「{f.Name}」可用卡密 {f.Available} 张，低于提醒阈值 {f.Threshold} 张，请及时补货。", "/admin/card-keys",
                 StationId: f.StationId, Data: new { productId = f.ProductId, stock = f.Available, threshold = f.Threshold }));
         return new Result(levels.Count, fired.Count);
-    }
-
-    /// <summary>Holds back the alert of this product at this station for <paramref name="duration"/> (default: the configured hours).</summary>
-    public async Task SnoozeAsync(KaMengDbContext db, int stationId, int productId, CancellationToken ct = default, TimeSpan? duration = null)
-    {
-        var alert = await db.RestockAlerts.FirstOrDefaultAsync(a => a.StationId == stationId && a.ProductId == productId, ct);
-        if (alert is null) db.RestockAlerts.Add(alert = new RestockAlert { StationId = stationId, ProductId = productId });
-        alert.Snooze(clock.GetUtcNow() + (duration ?? TimeSpan.FromHours(options.Value.RestockSnoozeHours)));
-        await db.SaveChangesAsync(ct);
     }
 }

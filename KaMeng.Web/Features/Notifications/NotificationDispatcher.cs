@@ -64,14 +64,12 @@ public sealed class NotificationDispatcher(
         {
             try
             {
-                if (d.Channel == NotificationChannels.Email && d.OrderId is { } orderId)
+                if (d.Channel == NotificationChannels.Email)
                 {
-                    // A guest's order mail: composed now, so its keys exist in clear only in the message sent.
-                    var (subject, body) = await guestMail.ComposeAsync(orderId, ct);
+                    // A guest's order mail is composed now, so its keys exist in clear only in the message sent.
+                    var (subject, body) = d.OrderId is { } orderId ? await guestMail.ComposeAsync(orderId, ct) : ("[KaMeng] " + d.Title, d.Payload);
                     await email.SendAsync(smtp, d.Target, subject, body, ct);
                 }
-                else if (d.Channel == NotificationChannels.Email)
-                    await email.SendAsync(smtp, d.Target, "[KaMeng] " + d.Title, d.Payload, ct);
                 else
                 {
                     var secret = d.UserId is not null && hooks.TryGetValue(d.UserId, out var h) ? h.Secret : throw new InvalidOperationException("webhook 已删除");

@@ -72,8 +72,11 @@ public static class OpenApiEndpoints
 
         // Prices are the caller's own (member discount, self-dealing at cost): what an order by this caller is charged.
         api.MapGet("/products", async (HttpContext http, StorefrontCatalog catalog, int? categoryId, CancellationToken ct) =>
-            TypedResults.Ok(Wrap((await catalog.ProductsAsync(Caller(http).Station, categoryId, ct, Caller(http).Credential.UserId))
-                .Select(p => new ProductData(p.Id, p.Name, p.CategoryId, p.Price.ToDecimalString(), p.Price.Fen, p.Stock, p.Type.ToString())).ToList())));
+        {
+            var caller = Caller(http);
+            return TypedResults.Ok(Wrap((await catalog.ProductsAsync(caller.Station, categoryId, ct, caller.Credential.UserId))
+                .Select(p => new ProductData(p.Id, p.Name, p.CategoryId, p.Price.ToDecimalString(), p.Price.Fen, p.Stock, p.Type.ToString())).ToList()));
+        });
 
         api.MapGet("/products/{id:int}", async Task<Results<Ok<OpenApiResponse<ProductData>>, ProblemHttpResult>> (HttpContext http, StorefrontCatalog catalog, int id, CancellationToken ct) =>
         {

@@ -21,7 +21,7 @@ public static class CardKeyClaim
         {
             // The locking CTE runs once. (Written as `WHERE "Id" IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)` the planner
             // may re-run the subquery per row and sell more keys than ordered — a test caught exactly that.)
-            return await SqlitePrepared.RunAsync(db, """
+            return await RawCommands.RunAsync(db, """
                 WITH picked AS (
                     SELECT "Id" FROM "CardKeys"
                     WHERE "ProductId" = @p0 AND "Status" = @p1
@@ -29,13 +29,13 @@ public static class CardKeyClaim
                     FOR UPDATE SKIP LOCKED)
                 UPDATE "CardKeys" AS k SET "Status" = @p3, "OrderId" = @p4, "SoldAt" = @p5
                 FROM picked WHERE k."Id" = picked."Id" AND k."Status" = @p1
-                """, [productId, (int)CardKeyStatus.Available, quantity, (int)CardKeyStatus.Sold, orderId, SqlitePrepared.ToProvider(SoldAtProperty(db), now)],
+                """, [productId, (int)CardKeyStatus.Available, quantity, (int)CardKeyStatus.Sold, orderId, RawCommands.ToProvider(SoldAtProperty(db), now)],
                 c => c.ExecuteNonQueryAsync(ct), ct);
         }
         // SQLite has one writer at a time (the business transaction's gate). The same UPDATE EF's ExecuteUpdate generated,
         // as a prepared statement (it runs in every purchase, inside the writer's serial section); SoldAt goes through the
         // model's own converter.
-        var soldAt = SqlitePrepared.ToProvider(SoldAtProperty(db), now);
+        var soldAt = RawCommands.ToProvider(SoldAtProperty(db), now);
         return SqlitePrepared.NonQuery(db, """
             UPDATE "CardKeys" SET "Status" = $p0, "OrderId" = $p1, "SoldAt" = $p2
             WHERE "Id" IN (

@@ -74,7 +74,7 @@ public sealed class CheckoutService(
             return FirstOrderStands(await OrderByIdempotencyKeyByProvider[(int)db.Provider](db, request.IdempotencyKey), request.BuyerUserId);
         }
         if (result.OrderNumber == order.Number)
-            events.Publish(new OrderEvent(OrderEventKind.Paid, order.Id, order.Number, station.Id, order.ProductId, order.Total, order.Status));
+            events.Publish(OrderEvent.Of(OrderEventKind.Paid, order));
         return result;
     }
 

@@ -55,13 +55,12 @@ public static class OrderDraft
 
     /// <summary>
     /// Validates the purchase against its product and prices it for the buyer at <paramref name="station"/>. The order is
-    /// built but neither added to the context nor saved. Runs <see cref="CheckForm"/> first.
+    /// built but neither added to the context nor saved. The caller has run <see cref="CheckForm"/> already (before opening
+    /// a context: a stale form costs no database work).
     /// </summary>
     public static async Task<(PricedOrder? Draft, PurchaseRefusal? Refusal)> PrepareAsync(KaMengDbContext db, PriceResolver prices,
         StationInfo station, PurchaseInput input, DateTimeOffset now, TimeSpan paymentWindow, CancellationToken ct)
     {
-        if (CheckForm(station, input, now) is { } formRefusal) return (null, formRefusal);
-
         var product = await ProductById(db, input.ProductId);
         if (product is null || !PriceResolver.IsVisibleTo(station, product))
             return (null, new("checkout.no_product", "商品不存在"));

@@ -63,7 +63,7 @@ public sealed class OrderService(IDbContextFactory<KaMengDbContext> dbFactory, C
             await tx.CommitAsync(ct);
         }
         // Published after commit, with the SQLite writer gate released (as checkout does).
-        events.Publish(new OrderEvent(OrderEventKind.Delivered, order.Id, order.Number, order.StationId, order.ProductId, order.Total, order.Status, order.GuestMailAddress()));
+        events.Publish(OrderEvent.Of(OrderEventKind.Delivered, order));
         return null;
     }
 
@@ -87,7 +87,7 @@ public sealed class OrderService(IDbContextFactory<KaMengDbContext> dbFactory, C
             await tx.CommitAsync(ct);
         }
         // Published after commit, with the SQLite writer gate released (as checkout does).
-        events.Publish(new OrderEvent(OrderEventKind.Refunded, order.Id, order.Number, order.StationId, order.ProductId, order.Total, order.Status));
+        events.Publish(OrderEvent.Of(OrderEventKind.Refunded, order));
         return null;
     }
 
@@ -143,8 +143,7 @@ public sealed class OrderService(IDbContextFactory<KaMengDbContext> dbFactory, C
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
         }
-        events.Publish(new OrderEvent(order.Status == OrderStatus.Refunded ? OrderEventKind.Refunded : OrderEventKind.Cancelled,
-            order.Id, order.Number, order.StationId, order.ProductId, order.Total, order.Status));
+        events.Publish(OrderEvent.Of(order.Status == OrderStatus.Refunded ? OrderEventKind.Refunded : OrderEventKind.Cancelled, order));
         return null;
     }
 
@@ -162,7 +161,7 @@ public sealed class OrderService(IDbContextFactory<KaMengDbContext> dbFactory, C
             await tx.CommitAsync(ct);
         }
         foreach (var order in expired)
-            events.Publish(new OrderEvent(OrderEventKind.Cancelled, order.Id, order.Number, order.StationId, order.ProductId, order.Total, order.Status));
+            events.Publish(OrderEvent.Of(OrderEventKind.Cancelled, order));
         return expired.Count;
     }
 }

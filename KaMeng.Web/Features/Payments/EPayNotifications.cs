@@ -120,8 +120,7 @@ public sealed class EPayNotifications(
             else
             {
                 payment.Accept(tradeNo, now, late: false);
-                var wallet = await db.EnsureWalletAsync(payment.UserId!, ct);
-                await db.PostAsync(wallet.Id, LedgerEntryType.Recharge, payment.Amount, now, stationId: payment.StationId,
+                await db.PostToUserAsync(payment.UserId!, LedgerEntryType.Recharge, payment.Amount, now, stationId: payment.StationId,
                     reason: $"在线充值 {payment.OutTradeNo}（{EPayChannels.DisplayName(payment.Channel)}，交易号 {tradeNo}）", ct: ct);
             }
             await db.SaveChangesAsync(ct);
@@ -129,7 +128,7 @@ public sealed class EPayNotifications(
             outcome = PaymentOutcome.Accepted;
         }
         if (order is not null)
-            events.Publish(new OrderEvent(OrderEventKind.Paid, order.Id, order.Number, order.StationId, order.ProductId, order.Total, order.Status, order.GuestMailAddress()));
+            events.Publish(OrderEvent.Of(OrderEventKind.Paid, order));
         return outcome;
     }
 

@@ -19,14 +19,22 @@ public static class StockLevels
 {
     /// <summary>Available keys per product, all stations' keys together.</summary>
     public static async Task<Dictionary<int, int>> AvailableAsync(KaMengDbContext db, IReadOnlyCollection<int> productIds, CancellationToken ct = default) =>
-        productIds.Count == 0 ? [] : await db.CardKeys.IgnoreQueryFilters().Where(k => productIds.Contains(k.ProductId) && k.Status == CardKeyStatus.Available)
+        productIds.Count == 0 ? [] : await AvailableKeys(db, productIds)
             .GroupBy(k => k.ProductId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(x => x.Key, x => x.Count, ct);
 
-    /// <summary>Card-key products whose low-stock warning is on (not deleted), narrowed by <paramref name="filter"/>.</summary>
-    static async Task<List<Product>> WatchedAsync(KaMengDbContext db, Expression<Func<Product, bool>>? filter, CancellationToken ct)
+    static IQueryable<CardKey> AvailableKeys(KaMengDbContext db, IReadOnlyCollection<int> productIds) =>
+        db.CardKeys.IgnoreQueryFilters().Where(k => productIds.Contains(k.ProductId) && k.Status == CardKeyStatus.Available);
+
+    /// <summary>What the levels need of a watched product: its station, name and low-stock line.</summary>
+    sealed record Watched(int Id, int StationId, string Name, int LowStockBelow);
+
+    /// <summary>Card-key products whose low-stock warning is on (not deleted), narrowed by <paramref name="filter"/>. Only
+    /// the columns of <see cref="Watched"/> are read (not descriptions, input fields and the rest of the product).</summary>
+    static async Task<List<Watched>> WatchedAsync(KaMengDbContext db, Expression<Func<Product, bool>>? filter, CancellationToken ct)
     {
         var q = db.Products.AsNoTracking().Where(p => !p.Deleted && p.DeliveryType == DeliveryType.CardKey && p.LowStockThreshold > 0);
-        return await (filter is null ? q : q.Where(filter)).ToListAsync(ct);
+        return await (filter is null ? q : q.Where(filter))
+            .Select(p => new Watched(p.Id, p.StationId, p.Name, Product.LowStockLine(p.DeliveryType, p.ReusableKey, p.LowStockThreshold))).ToListAsync(ct);
     }
 
     /// <summary>Watched products whose keys, all stations together, are under their line, lowest first.</summary>
@@ -44,10 +52,10 @@ public static class StockLevels
     {
         var products = await WatchedAsync(db, filter, ct);
         var ids = products.Select(p => p.Id).ToList();
-        var stock = ids.Count == 0 ? [] : await db.CardKeys.IgnoreQueryFilters().Where(k => ids.Contains(k.ProductId) && k.Status == CardKeyStatus.Available)
+        var stock = ids.Count == 0 ? [] : await AvailableKeys(db, ids)
             .GroupBy(k => new { k.StationId, k.ProductId }).Select(g => new { g.Key.StationId, g.Key.ProductId, Count = g.Count() }).ToListAsync(ct);
-        var byKey = stock.ToDictionary(s => (s.StationId, s.ProductId), s => s.Count);
-        return products.SelectMany(p => stock.Where(s => s.ProductId == p.Id).Select(s => s.StationId).Append(p.StationId).Distinct()
-            .Select(station => new StockLevel(station, p.Id, p.Name, byKey.GetValueOrDefault((station, p.Id)), p.LowStockBelow))).ToList();
+        var held = stock.ToLookup(s => s.ProductId, s => (s.StationId, Available: s.Count));
+        return products.SelectMany(p => held[p.Id].Append((p.StationId, Available: 0)).DistinctBy(x => x.StationId)
+            .Select(x => new StockLevel(x.StationId, p.Id, p.Name, x.Available, p.LowStockBelow))).ToList();
     }
 }

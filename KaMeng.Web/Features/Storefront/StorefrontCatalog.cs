@@ -13,10 +13,10 @@ public sealed record ProductCard(int Id, string Name, int CategoryId, Money Pric
 }
 
 /// <summary>A product page: the product as this station presents it, its quote along the chain and its stock.</summary>
-public sealed record ProductDetail(Product Product, string Name, string? DescriptionMarkdown, PriceQuote Quote, int? Stock, BuyerTerms? Terms = null)
+public sealed record ProductDetail(Product Product, string Name, string? DescriptionMarkdown, PriceQuote Quote, int? Stock, BuyerTerms Terms)
 {
-    /// <summary>The unit price of the buyer it was quoted for (the chain price for anyone else).</summary>
-    public Money Price => (Terms ?? BuyerTerms.Anonymous).UnitPrice(Quote);
+    /// <summary>The unit price of the buyer it was quoted for (<see cref="BuyerTerms.Anonymous"/>: the chain price).</summary>
+    public Money Price => Terms.UnitPrice(Quote);
 }
 
 /// <summary>What buyers see of a station's catalogue: on-sale products not hidden by the station, with the station's

@@ -12,6 +12,9 @@ public sealed record ThemeToken(string Name, string Label, string Type, string D
 public sealed record ThemeDefinition(string Name, string DisplayName, string Description, string? Preview, string Layout, IReadOnlyList<ThemeToken> Tokens)
 {
     public ThemeToken? Token(string name) => Tokens.FirstOrDefault(t => t.Name == name);
+
+    /// <summary>The preview image, relative to the app's base, or null when the theme has none.</summary>
+    public string? PreviewPath => Preview is null ? null : $"themes/{Name}/{Preview}";
 }
 
 /// <summary>The themes found in wwwroot-themes/ at startup, and the only gate through which a station's token

@@ -13,10 +13,10 @@ namespace KaMeng.Web.Features.Admin.Reports;
 public sealed record ExcelColumn(string Header, double Width);
 
 /// <summary>
-/// A small streaming .xlsx writer on the Open XML SDK's SAX <see cref="OpenXmlWriter"/>: rows go to the package as
-/// they are written, so memory does not grow with the row count. Money is written as a number (yuan, computed exactly
-/// from integer fen through decimal) with a ¥ format; dates as OADate numbers with a date-time format. Text that Excel
-/// could evaluate as a formula is prefixed with an apostrophe.
+/// A small streaming .xlsx writer: rows go to the package as they are written (sheet markup by hand, see
+/// <see cref="SheetWriter"/>; the small fixed parts through the Open XML SDK), so memory does not grow with the row count.
+/// Money is written as a number (yuan, formatted exactly from integer fen) with a ¥ format; dates as OADate numbers with
+/// a date-time format. Text that Excel could evaluate as a formula is prefixed with an apostrophe.
 /// </summary>
 public sealed class ExcelWriter : IDisposable
 {
@@ -170,7 +170,6 @@ public sealed class ExcelWriter : IDisposable
 
         readonly Stream stream;
         readonly byte[][] columnNames;
-        readonly int columnCount;
         byte[] buffer = new byte[1 << 17];
         byte[]? spare;
         Task? pending;
@@ -189,7 +188,6 @@ public sealed class ExcelWriter : IDisposable
 
         internal SheetWriter(Stream stream, IReadOnlyList<ExcelColumn> columns)
         {
-            columnCount = columns.Count;
             lastText = new string?[columns.Count];
             lastMarkup = new byte[]?[columns.Count];
             lastMarkupLength = new int[columns.Count];
@@ -410,9 +408,9 @@ public sealed class ExcelWriter : IDisposable
             done = true;
             EndRow();
             Ascii("</sheetData>");
-            if (columnCount > 0)
+            if (columnNames.Length > 0)
             {
-                var last = ColumnName(columnCount - 1);
+                var last = ColumnName(columnNames.Length - 1);
                 var rows = Math.Max(rowIndex, 1);
                 FilterRange = $"A1:{last}{rows}";
                 AbsoluteFilterRange = $"$A$1:${last}${rows}";

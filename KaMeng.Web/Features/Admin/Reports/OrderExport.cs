@@ -51,14 +51,14 @@ public sealed class OrderExport
         {
             Id = x.O.Id, Number = x.O.Number, StationName = s != null ? s.Name : null, ProductName = x.O.ProductName, Quantity = x.O.Quantity,
             UnitPrice = x.O.UnitPrice, Total = x.O.Total, Status = x.O.Status, PaymentMethod = x.O.PaymentMethod,
-            BuyerName = x.UserName ?? x.O.Contact, Contact = x.O.Contact, CreatedAt = x.O.CreatedAt, PaidAt = x.O.PaidAt,
+            BuyerName = x.BuyerName, Contact = x.O.Contact, CreatedAt = x.O.CreatedAt, PaidAt = x.O.PaidAt,
         };
 
-    /// <summary>An order with its buyer's user name (null for guests), for the filter's search.</summary>
+    /// <summary>An order with its buyer's name: the user name, or the contact for a guest (what the filter searches).</summary>
     sealed class Joined
     {
         public Order O { get; init; } = default!;
-        public string? UserName { get; init; }
+        public string? BuyerName { get; init; }
     }
 
     /// <summary>The orders the filter selects (the one place the filter is applied: the page's count, the download and the
@@ -68,13 +68,13 @@ public sealed class OrderExport
         var query = from o in db.Orders.AsNoTracking()
                     join u in db.Users on o.BuyerUserId equals u.Id into buyers
                     from u in buyers.DefaultIfEmpty()
-                    select new Joined { O = o, UserName = u != null ? u.UserName : null };
+                    select new Joined { O = o, BuyerName = u != null && u.UserName != null ? u.UserName : o.Contact };
         if (filter.Start is { } start) query = query.Where(x => x.O.CreatedAt >= start);
         if (filter.End is { } end) query = query.Where(x => x.O.CreatedAt < end);
         if (filter.StatusAs<OrderStatus>() is { } status) query = query.Where(x => x.O.Status == status);
         if (filter.Search is { Length: > 0 } q)
             query = query.Where(x => x.O.Number.Contains(q) || x.O.ProductName.Contains(q)
-                                     || (x.UserName != null ? x.UserName.Contains(q) : x.O.Contact != null && x.O.Contact.Contains(q)));
+                                     || (x.BuyerName != null && x.BuyerName.Contains(q)));
         return query;
     }
 
@@ -91,11 +91,11 @@ public sealed class OrderExport
                       select new
                       {
                           x.O.Number, x.O.StationId, x.O.ProductName, x.O.Quantity, x.O.UnitPrice, x.O.Total, x.O.Status, x.O.PaymentMethod,
-                          x.UserName, x.O.Contact, x.O.CreatedAt, x.O.PaidAt,
+                          x.BuyerName, x.O.Contact, x.O.CreatedAt, x.O.PaidAt,
                       };
         var readTime = TimeReader(db);
         var statusNames = Enum.GetValues<OrderStatus>().ToDictionary(s => (int)s, s => DisplayNames.Of(s));
-        var paymentNames = Enum.GetValues<PaymentMethod>().ToDictionary(m => (int)m, m => PaymentName((PaymentMethod)m));
+        var paymentNames = Enum.GetValues<PaymentMethod>().ToDictionary(m => (int)m, PaymentName);
         var byStatus = new Dictionary<int, (long Count, long Fen)>();
         long count = 0, fen = 0;
         await db.Database.OpenConnectionAsync(ct);
@@ -108,14 +108,13 @@ public sealed class OrderExport
             {
                 while (await r.ReadAsync(ct))
                 {
-                    var contact = r.IsDBNull(9) ? null : r.GetString(9);
                     var status = r.GetInt32(6);
                     var total = r.GetInt64(5);
                     sheet.BeginRow()
                         .Text(r.GetString(0)).Text(stationNames.GetValueOrDefault(r.GetInt32(1))).Text(r.GetString(2)).Integer(r.GetInt32(3))
                         .Money(r.GetInt64(4)).Money(total)
                         .Text(statusNames.GetValueOrDefault(status) ?? status.ToString()).Text(paymentNames.GetValueOrDefault(r.GetInt32(7)))
-                        .Text(r.IsDBNull(8) ? contact : r.GetString(8)).Text(contact)
+                        .Text(r.IsDBNull(8) ? null : r.GetString(8)).Text(r.IsDBNull(9) ? null : r.GetString(9))
                         .DateTime(readTime(r, 10)).DateTime(r.IsDBNull(11) ? null : readTime(r, 11))
                         .EndRow();
                     count++;

@@ -13,8 +13,6 @@ public static class ReportsSetup
 
     public static WebApplicationBuilder AddReports(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<OrderExport>();
-        builder.Services.AddSingleton<LedgerExport>();
         builder.Services.AddSingleton<BackgroundExports>();
         return builder;
     }
@@ -26,15 +24,15 @@ public static class ReportsSetup
         var group = app.MapGroup("/admin/finance/reports")
             .RequireAuthorization(p => p.RequireRole(Roles.PlatformAdmin, Roles.Finance, Roles.StationOwner));
         group.MapGet("/orders.xlsx", (string? from, string? to, string? status, string? q, ClaimsPrincipal user,
-                IDbContextFactory<KaMengDbContext> dbFactory, OrderExport export, TimeProvider clock, CancellationToken ct) =>
-            ExportAsync("订单", user, dbFactory, clock, (db, file) => export.WriteAsync(db, ReportFilter.Parse(from, to, status, q), file, ct), ct));
+                IDbContextFactory<KaMengDbContext> dbFactory, TimeProvider clock, CancellationToken ct) =>
+            ExportAsync(FinanceExports.Orders, ReportFilter.Parse(from, to, status, q), user, dbFactory, clock, ct));
         group.MapGet("/ledger.xlsx", (string? from, string? to, string? status, string? q, ClaimsPrincipal user,
-                IDbContextFactory<KaMengDbContext> dbFactory, LedgerExport export, TimeProvider clock, CancellationToken ct) =>
-            ExportAsync("资金流水", user, dbFactory, clock, (db, file) => export.WriteAsync(db, ReportFilter.Parse(from, to, status, q), file, ct), ct));
+                IDbContextFactory<KaMengDbContext> dbFactory, TimeProvider clock, CancellationToken ct) =>
+            ExportAsync(FinanceExports.Ledger, ReportFilter.Parse(from, to, status, q), user, dbFactory, clock, ct));
         group.MapGet("/more/{kind}.xlsx", (string kind, string? from, string? to, string? status, string? q, ClaimsPrincipal user,
                 IDbContextFactory<KaMengDbContext> dbFactory, TimeProvider clock, CancellationToken ct) =>
-            MoreExports.Find(kind) is { } k
-                ? ExportAsync(k.Name, user, dbFactory, clock, (db, file) => MoreExports.WriteAsync(db, k, ReportFilter.Parse(from, to, status, q), file, ct), ct)
+            MoreExports.Find(kind) is not null && FinanceExports.Find(kind) is { } export
+                ? ExportAsync(export, ReportFilter.Parse(from, to, status, q), user, dbFactory, clock, ct)
                 : Task.FromResult(Results.NotFound()));
         // A finished background export, for the user who made it only.
         app.MapGet("/admin/exports/{id}", (string id, ClaimsPrincipal user, BackgroundExports exports) =>
@@ -47,8 +45,8 @@ public static class ReportsSetup
     public static string FileName(string report, DateTimeOffset now) =>
         $"{report}_{now.ToLocalTime().ToString("yyyyMMdd", CultureInfo.InvariantCulture)}.xlsx";
 
-    static async Task<IResult> ExportAsync(string report, ClaimsPrincipal user, IDbContextFactory<KaMengDbContext> dbFactory, TimeProvider clock,
-        Func<KaMengDbContext, Stream, Task<ReportTotals>> write, CancellationToken ct)
+    static async Task<IResult> ExportAsync(FinanceExports.Export export, ReportFilter filter, ClaimsPrincipal user, IDbContextFactory<KaMengDbContext> dbFactory,
+        TimeProvider clock, CancellationToken ct)
     {
         var station = await ReportScope.StationOfAsync(dbFactory, user, ct);
         // The workbook goes to a temp file first, so a failure mid-export is an error response rather than a truncated
@@ -58,10 +56,10 @@ public static class ReportsSetup
         try
         {
             await using (var db = (await dbFactory.CreateDbContextAsync(ct)).ScopedTo(station))
-                await write(db, file);
+                await export.WriteAsync(db, filter, file, null, ct);
             file.Position = 0;
             // Results.File writes Content-Disposition with both filename and filename* (UTF-8) for the Chinese name.
-            return Results.File(file, XlsxContentType, FileName(report, clock.GetUtcNow()));
+            return Results.File(file, XlsxContentType, FileName(export.Name, clock.GetUtcNow()));
         }
         catch
         {
