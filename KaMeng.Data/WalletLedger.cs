@@ -67,12 +67,15 @@ public static class WalletLedger
         // Pending changes of the caller are saved before the entry, as they always were.
         if (db.ChangeTracker.HasChanges()) await db.SaveChangesAsync(ct);
         var fen = entry.Amount.Fen;
+        // Only a debit can be refused: a credit to a wallet that is below zero (an owner's earnings taken back on a refund)
+        // must still land, or a recharge or an earning would be lost.
+        var noFloor = allowNegative || fen >= 0;
         object walletKey = wallet.Id is int id ? id : wallet.UserId!;
         if (db.Provider == DatabaseProvider.Sqlite)
         {
             // The check and the change in one statement, so no other writer can come between them; RETURNING hands back the
             // wallet and its new balance in the same step. Prepared: this runs in every purchase, inside the SQLite writer.
-            var sql = (wallet.Id is not null, allowNegative) switch
+            var sql = (wallet.Id is not null, noFloor) switch
             {
                 (true, true) => """UPDATE "Wallets" SET "Balance" = "Balance" + $p0 WHERE "Id" = $p1 RETURNING "Id", "Balance" """,
                 (true, false) => """UPDATE "Wallets" SET "Balance" = "Balance" + $p0 WHERE "Id" = $p1 AND "Balance" + $p0 >= 0 RETURNING "Id", "Balance" """,
@@ -91,7 +94,7 @@ public static class WalletLedger
             return entry;
         }
         // PostgreSQL: the debit and its ledger entry in one statement (one round trip); no row when the debit is refused.
-        var posted = await PostgresLedgerInsert.RunAsync(db, wallet.Id is not null, allowNegative, fen, walletKey, entry, ct);
+        var posted = await PostgresLedgerInsert.RunAsync(db, wallet.Id is not null, noFloor, fen, walletKey, entry, ct);
         return posted ? entry : null;
     }
 }

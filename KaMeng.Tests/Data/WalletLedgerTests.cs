@@ -52,4 +52,28 @@ public class WalletLedgerTests
         Assert.Equal(10000 - 14 * 700, wallet.Balance.Fen);
         Assert.Equal(wallet.Balance.Fen, (await check.LedgerEntries.Where(e => e.WalletId == walletId).Select(e => e.Amount).ToListAsync()).Sum(m => m.Fen));
     }
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task A_credit_lands_on_a_wallet_below_zero(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        await using var ctx = db.NewContext();
+        var owner = await ctx.Users.SingleAsync(u => u.UserName == "demo-buyer");
+        var wallet = await ctx.EnsureWalletAsync(owner.Id);
+        // An earning taken back on a refund may take a wallet below zero ...
+        Assert.NotNull(await ctx.PostAsync(wallet.Id, LedgerEntryType.Refund, Money.FromFen(-15000), DateTimeOffset.UtcNow, allowNegative: true));
+
+        // ... and the next recharge or earning must still be credited, by wallet and by user.
+        var byWallet = await ctx.PostAsync(wallet.Id, LedgerEntryType.Earning, Money.FromFen(1000), DateTimeOffset.UtcNow);
+        var byUser = await ctx.PostToUserAsync(owner.Id, LedgerEntryType.Recharge, Money.FromFen(1500), DateTimeOffset.UtcNow);
+
+        Assert.Equal(-4000, byWallet?.BalanceAfter.Fen);
+        Assert.Equal(-2500, byUser?.BalanceAfter.Fen);
+        // A debit is still refused below zero.
+        Assert.Null(await ctx.PostAsync(wallet.Id, LedgerEntryType.Purchase, Money.FromFen(-1), DateTimeOffset.UtcNow));
+        var balance = (await ctx.Wallets.AsNoTracking().SingleAsync(w => w.Id == wallet.Id)).Balance.Fen;
+        Assert.Equal(-2500, balance);
+        Assert.Equal(balance, (await ctx.LedgerEntries.Where(e => e.WalletId == wallet.Id).Select(e => e.Amount).ToListAsync()).Sum(m => m.Fen));
+    }
 }
