@@ -11,10 +11,12 @@ namespace KaMeng.Bench;
 public sealed record ClaimOptions(DatabaseProvider Provider, int Buyers, int Keys, string? PgAdmin, bool Profile, bool SkipRaw, int Rounds = 1);
 
 /// <summary>One measured run: completion timestamps and latencies of the delivered orders.</summary>
-public sealed record RunResult(int Orders, double Seconds, double P50Ms, double P99Ms, double FirstTenthPerS, double LastTenthPerS,
-    IReadOnlyDictionary<string, int> Refusals, int Errors, string? FirstError, double CpuSeconds)
+public sealed record RunResult(int Orders, double Seconds, double P50Ms, double P99Ms, double[] TenthsPerS,
+    IReadOnlyDictionary<string, int> Refusals, int Errors, string? FirstError, double CpuSeconds, int[] Collections)
 {
     public double OrdersPerS => Orders / Seconds;
+    public double FirstTenthPerS => TenthsPerS.Length == 0 ? 0 : TenthsPerS[0];
+    public double LastTenthPerS => TenthsPerS.Length == 0 ? 0 : TenthsPerS[^1];
     public double TailRatio => FirstTenthPerS == 0 ? 0 : LastTenthPerS / FirstTenthPerS;
 }
 
@@ -78,7 +80,7 @@ public static class ClaimScenario
                 var checkout = db.Checkout;
                 Func<Buyer, int, Task<string?>> place = async (buyer, productId) =>
                 {
-                    var r = await checkout.PlaceBalanceOrderAsync(Main, new CheckoutRequest(productId, 1, buyer.UserId, Guid.NewGuid().ToString("N")));
+                    var r = await checkout.PlaceBalanceOrderAsync(Main, new CheckoutRequest(productId, 1, buyer.UserId, CheckoutRequest.NewIdempotencyKey()));
                     return r.Succeeded ? null : r.ErrorCode ?? "unknown";
                 };
                 await RunWorkersAsync(buyers, b => place(b, warm.Id));
@@ -202,19 +204,28 @@ public static class ClaimScenario
         })).ToList();
         await Task.Delay(50); // let every worker reach the start line
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        var gc0 = Enumerable.Range(0, 3).Select(GC.CollectionCount).ToArray();
         var begin = Stopwatch.GetTimestamp();
         start.SetResult();
         await Task.WhenAll(tasks);
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+        var collections = Enumerable.Range(0, 3).Select(g => GC.CollectionCount(g) - gc0[g]).ToArray();
 
         var all = samples.SelectMany(s => s).OrderBy(s => s.Done).ToArray();
-        if (all.Length == 0) return new RunResult(0, 1, 0, 0, 0, 0, refusals, errors, firstError, cpu);
+        if (all.Length == 0) return new RunResult(0, 1, 0, 0, [], refusals, errors, firstError, cpu, collections);
         var seconds = Stopwatch.GetElapsedTime(begin, all[^1].Done).TotalSeconds;
         var latencies = all.Select(s => Stopwatch.GetElapsedTime(0, s.Ticks).TotalMilliseconds).Order().ToArray();
+        // Each tenth of the orders, by completion: the first from the start line, the last ending at the last delivery.
         var tenth = Math.Max(1, all.Length / 10);
-        var first = tenth / Stopwatch.GetElapsedTime(begin, all[tenth - 1].Done).TotalSeconds;
-        var last = all.Length > tenth ? tenth / Stopwatch.GetElapsedTime(all[^(tenth + 1)].Done, all[^1].Done).TotalSeconds : first;
-        return new RunResult(all.Length, seconds, Percentile(latencies, 0.50), Percentile(latencies, 0.99), first, last, refusals, errors, firstError, cpu);
+        var tenths = all.Length < 10
+            ? [all.Length / seconds]
+            : Enumerable.Range(0, 10).Select(i =>
+            {
+                var from = i == 0 ? begin : all[i == 9 ? ^(tenth + 1) : i * tenth - 1].Done;
+                var to = all[i == 9 ? ^1 : (i + 1) * tenth - 1].Done;
+                return tenth / Stopwatch.GetElapsedTime(from, to).TotalSeconds;
+            }).ToArray();
+        return new RunResult(all.Length, seconds, Percentile(latencies, 0.50), Percentile(latencies, 0.99), tenths, refusals, errors, firstError, cpu, collections);
     }
 
     static double Percentile(double[] sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
@@ -266,6 +277,7 @@ public static class ClaimScenario
         Console.WriteLine($"    cpu         {r.CpuSeconds:F2}s of this process = {r.CpuSeconds * 1e6 / Math.Max(1, r.Orders):F0} µs per order ({r.CpuSeconds / r.Seconds * 100:F0}% of one core; load average {LoadAverage()})");
         Console.WriteLine($"    latency     p50 {r.P50Ms:F2} ms, p99 {r.P99Ms:F2} ms");
         Console.WriteLine($"    first tenth {r.FirstTenthPerS:F0}/s, last tenth {r.LastTenthPerS:F0}/s, tail ratio {r.TailRatio:F3}");
+        Console.WriteLine($"    tenths      {string.Join(" ", r.TenthsPerS.Select(t => t.ToString("F0")))} orders/s; GC gen0/1/2 {string.Join("/", r.Collections)}");
         Console.WriteLine($"    refusals    {string.Join(", ", r.Refusals.Select(kv => $"{kv.Key}×{kv.Value}"))}; errors {r.Errors}");
         if (r.FirstError is not null) Console.WriteLine($"    first error {r.FirstError}");
         Console.WriteLine($"    verify      sold {v.SoldKeys}, unsold {v.UnsoldKeys}, delivered orders {v.DeliveredOrders}, oversold {v.Oversold}, duplicates {v.Duplicates}, wallets match ledger: {v.WalletsMatch}");

@@ -73,7 +73,7 @@ public static class LiveScenario
                 latencies.Clear();
                 Interlocked.Exchange(ref received, 0);
             }
-            var r = await bench.Checkout.PlaceBalanceOrderAsync(station!, new CheckoutRequest(product.Id, 1, buyers[i % buyers.Count], Guid.NewGuid().ToString("N")));
+            var r = await bench.Checkout.PlaceBalanceOrderAsync(station!, new CheckoutRequest(product.Id, 1, buyers[i % buyers.Count], CheckoutRequest.NewIdempotencyKey()));
             if (!r.Succeeded) throw new InvalidOperationException(r.Error);
             await Task.Delay(20); // orders arrive one by one, as on a busy station
         }

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using KaMeng.Data;
 using KaMeng.Domain;
+using KaMeng.Web.Features.Orders;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
@@ -53,7 +54,7 @@ public sealed class RawCheckout(BenchDatabase database, Product product) : IRawC
                 RETURNING "Id"
                 """,
                 ("number", number), ("station", Station.MainStationId), ("buyer", buyer.UserId), ("product", product.Id), ("name", product.Name),
-                ("price", total), ("chain", chain), ("idem", Guid.NewGuid().ToString("N")), ("now", ts(now)), ("expires", ts(now.AddMinutes(15)))))
+                ("price", total), ("chain", chain), ("idem", CheckoutRequest.NewIdempotencyKey()), ("now", ts(now)), ("expires", ts(now.AddMinutes(15)))))
                 orderId = (long)(await cmd.ExecuteScalarAsync())!;
 
             // The conditional debit: check and change in one statement.

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using KaMeng.Domain;
+using KaMeng.Web.Features.Orders;
 using Microsoft.Data.Sqlite;
 
 namespace KaMeng.Bench;
@@ -111,7 +112,7 @@ public sealed class RawGroupCheckout(BenchDatabase database, Product product) : 
                 {
                     var buyer = batch[i].Buyer;
                     var now = BenchDatabase.SqliteTicks(DateTimeOffset.UtcNow);
-                    var key = Guid.NewGuid().ToString("N");
+                    var key = CheckoutRequest.NewIdempotencyKey();
                     savepoint.ExecuteNonQuery();
                     // Idempotency as in the service: the unique index on the key (no lookup per purchase).
                     var p = insertOrder.Parameters;
