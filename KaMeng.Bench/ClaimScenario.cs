@@ -65,6 +65,16 @@ public static class ClaimScenario
                 $"raw {string.Join(" / ", rawRuns.Select(r => r.Run.OrdersPerS.ToString("F0")))}" +
                 (rawGroupRuns.Count > 0 ? $", raw group commit {string.Join(" / ", rawGroupRuns.Select(r => r.Run.OrdersPerS.ToString("F0")))}" : "") + " orders/s; best of each reported");
 
+        // The tail is judged over every round, not the best one: a tenth is ~0.6 s, and on this 2-core VM one tenth moves by
+        // ±10% from run to run on its own (the raw baselines' tenths as much as the service's). The first tenths and the last
+        // tenths of all rounds are averaged, so N rounds are N times the sample under the same rule.
+        var firstTenth = efRuns.Average(r => r.Run.FirstTenthPerS);
+        var lastTenth = efRuns.Average(r => r.Run.LastTenthPerS);
+        var tailRatio = firstTenth == 0 ? 0 : lastTenth / firstTenth;
+        if (o.Rounds > 1)
+            Console.WriteLine($"tail ratio: rounds {string.Join(" / ", efRuns.Select(r => r.Run.TailRatio.ToString("F3")))}; " +
+                $"all rounds (mean last tenth {lastTenth:F0} / mean first tenth {firstTenth:F0}) {tailRatio:F3}");
+
         async Task<(RunResult Run, Verification Check)> RunServiceAsync()
         {
             RunResult run;
@@ -139,9 +149,10 @@ public static class ClaimScenario
             ["orders_per_s"] = Math.Round(ef.OrdersPerS, 1),
             ["p50_ms"] = Math.Round(ef.P50Ms, 3),
             ["p99_ms"] = Math.Round(ef.P99Ms, 3),
-            ["first_tenth_per_s"] = Math.Round(ef.FirstTenthPerS, 1),
-            ["last_tenth_per_s"] = Math.Round(ef.LastTenthPerS, 1),
-            ["tail_ratio"] = Math.Round(ef.TailRatio, 3),
+            ["first_tenth_per_s"] = Math.Round(firstTenth, 1),
+            ["last_tenth_per_s"] = Math.Round(lastTenth, 1),
+            ["tail_ratio"] = Math.Round(tailRatio, 3),
+            ["tail_ratio_rounds"] = efRuns.Select(r => Math.Round(r.Run.TailRatio, 3)).ToArray(),
             ["oversold"] = efCheck.Oversold,
             ["duplicates"] = efCheck.Duplicates,
             ["wallets_match"] = efCheck.WalletsMatch,
