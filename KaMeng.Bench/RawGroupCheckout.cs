@@ -39,7 +39,7 @@ public sealed class RawGroupCheckout(BenchDatabase database, Product product) : 
         await conn.OpenAsync();
         using (var pragmas = conn.CreateCommand())
         {
-            // As the service's writer (decision record 0013): no checkpoint inside the writer's COMMIT.
+            // As the service's writer (decision record 0015): no checkpoint inside the writer's COMMIT.
             pragmas.CommandText = "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000; PRAGMA wal_autocheckpoint = 0;";
             pragmas.ExecuteNonQuery();
         }

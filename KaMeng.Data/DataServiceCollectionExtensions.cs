@@ -102,7 +102,7 @@ public static class DataServiceCollectionExtensions
             var handle = (connection as SqliteConnection)?.Handle;
             if (handle is not null && Applied.TryGetValue(handle, out _)) return;
             using var cmd = connection.CreateCommand();
-            cmd.CommandText = "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000;";
+            cmd.CommandText = $"PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000; PRAGMA journal_size_limit = {SqliteGroupCommit.WalLimitBytes};";
             cmd.ExecuteNonQuery();
             if (handle is not null) Applied.AddOrUpdate(handle, handle);
         }
