@@ -1,4 +1,5 @@
 using System.Text.Json;
+using KaMeng.Data;
 using KaMeng.Domain;
 using KaMeng.Web.Features.Orders;
 using Microsoft.Data.Sqlite;
@@ -40,7 +41,7 @@ public sealed class RawGroupCheckout(BenchDatabase database, Product product) : 
         using (var pragmas = conn.CreateCommand())
         {
             // As the service's writer (decision record 0015): no checkpoint inside the writer's COMMIT.
-            pragmas.CommandText = "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000; PRAGMA wal_autocheckpoint = 0;";
+            pragmas.CommandText = $"PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000; PRAGMA journal_size_limit = {SqliteGroupCommit.WalLimitBytes}; PRAGMA wal_autocheckpoint = 0;";
             pragmas.ExecuteNonQuery();
         }
         var chain = JsonSerializer.Serialize(new[] { new { stationId = Station.MainStationId, price = product.BasePrice.Fen, cost = product.CostPrice.Fen } });
@@ -71,9 +72,12 @@ public sealed class RawGroupCheckout(BenchDatabase database, Product product) : 
             WHERE "Id" IN (SELECT "Id" FROM "CardKeys" WHERE "ProductId" = $product AND "Status" = 0 ORDER BY "Id" LIMIT $qty) AND "Status" = 0
             """, "$order", "$now", "$product", "$qty");
         SqliteCommand[] all = [savepoint, release, rollbackTo, insertOrder, debit, ledger, claim];
-        // The service's checkpoint beside the writer: PASSIVE, on another connection, every 32 batches and at the end.
+        // The service's checkpoint beside the writer: PASSIVE, on another connection, every 32 batches and at the end; and
+        // its catch-up in the writer once the WAL passes the limit, so the WAL starts over as the service's does.
         var batches = 0;
         var checkpoint = Task.CompletedTask;
+        var walOverLimit = false;
+        using var catchUp = Prepare("PRAGMA wal_checkpoint(PASSIVE)");
         void Checkpoint()
         {
             if (!checkpoint.IsCompleted) return;
@@ -84,7 +88,9 @@ public sealed class RawGroupCheckout(BenchDatabase database, Product product) : 
                 c.Open();
                 using var cmd = c.CreateCommand();
                 cmd.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
-                cmd.ExecuteNonQuery();
+                long frames;
+                using (var reader = cmd.ExecuteReader()) frames = reader.Read() ? reader.GetInt64(1) : 0;
+                if (frames >= SqliteGroupCommit.WalLimitBytes / 4096) Volatile.Write(ref walOverLimit, true);
             });
         }
 
@@ -133,6 +139,12 @@ public sealed class RawGroupCheckout(BenchDatabase database, Product product) : 
                     outcomes[i] = RawOutcome.Delivered;
                 }
                 tx.Commit();
+                if (Volatile.Read(ref walOverLimit))
+                {
+                    walOverLimit = false;
+                    catchUp.Transaction = null;
+                    catchUp.ExecuteNonQuery();
+                }
                 if (++batches >= 32) Checkpoint();
             }
             catch (Exception e)
