@@ -41,7 +41,7 @@ public sealed class RawGroupCheckout(BenchDatabase database, Product product) : 
         using (var pragmas = conn.CreateCommand())
         {
             // As the service's writer (decision record 0015): no checkpoint inside the writer's COMMIT.
-            pragmas.CommandText = $"PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000; PRAGMA journal_size_limit = {SqliteGroupCommit.WalLimitBytes}; PRAGMA wal_autocheckpoint = 0;";
+            pragmas.CommandText = DataServiceCollectionExtensions.SqliteConnectionPragmas + " PRAGMA wal_autocheckpoint = 0;";
             pragmas.ExecuteNonQuery();
         }
         var chain = JsonSerializer.Serialize(new[] { new { stationId = Station.MainStationId, price = product.BasePrice.Fen, cost = product.CostPrice.Fen } });
@@ -84,13 +84,7 @@ public sealed class RawGroupCheckout(BenchDatabase database, Product product) : 
             batches = 0;
             checkpoint = Task.Run(() =>
             {
-                using var c = new SqliteConnection(database.ConnectionString);
-                c.Open();
-                using var cmd = c.CreateCommand();
-                cmd.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
-                long frames;
-                using (var reader = cmd.ExecuteReader()) frames = reader.Read() ? reader.GetInt64(1) : 0;
-                if (frames >= SqliteGroupCommit.WalLimitBytes / 4096) Volatile.Write(ref walOverLimit, true);
+                if (SqliteGroupCommit.CheckpointBeside(database.ConnectionString)) Volatile.Write(ref walOverLimit, true);
             });
         }
 

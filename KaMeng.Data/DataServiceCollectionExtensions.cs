@@ -60,6 +60,10 @@ public static class DataServiceCollectionExtensions
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<KaMengDbContext>>().CreateDbContext());
     }
 
+    /// <summary>Per-connection SQLite settings (SQLite does not keep them in the file); the claim bench's raw writer sets them too.</summary>
+    public static readonly string SqliteConnectionPragmas =
+        $"PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000; PRAGMA journal_size_limit = {SqliteGroupCommit.WalLimitBytes};";
+
     public static DbContextOptionsBuilder ConfigureSqlite(DbContextOptionsBuilder o, string connectionString) =>
         o.UseSqlite(connectionString).AddInterceptors(SqlitePragmas.Instance);
 
@@ -102,7 +106,7 @@ public static class DataServiceCollectionExtensions
             var handle = (connection as SqliteConnection)?.Handle;
             if (handle is not null && Applied.TryGetValue(handle, out _)) return;
             using var cmd = connection.CreateCommand();
-            cmd.CommandText = $"PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000; PRAGMA journal_size_limit = {SqliteGroupCommit.WalLimitBytes};";
+            cmd.CommandText = SqliteConnectionPragmas;
             cmd.ExecuteNonQuery();
             if (handle is not null) Applied.AddOrUpdate(handle, handle);
         }

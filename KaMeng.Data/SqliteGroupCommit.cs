@@ -136,17 +136,23 @@ public sealed class SqliteGroupCommit
         {
             try
             {
-                using var connection = new Microsoft.Data.Sqlite.SqliteConnection(connectionString);
-                connection.Open();
-                using var command = connection.CreateCommand();
-                command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
-                long frames;
-                // Its row: busy, frames in the WAL, frames copied.
-                using (var reader = command.ExecuteReader()) frames = reader.Read() ? reader.GetInt64(1) : 0;
-                if (frames >= WalLimitFrames) walOverLimit = true;
+                if (CheckpointBeside(connectionString)) walOverLimit = true;
             }
             catch (Exception) { /* the next checkpoint (or any later connection's automatic one) copies what this one did not */ }
         });
+    }
+
+    /// <summary>A PASSIVE checkpoint on a connection of its own; true when the WAL has passed <see cref="WalLimitBytes"/>,
+    /// so the writer is to catch up (<see cref="CatchUpCheckpoint"/>). The claim bench's raw writer uses it too.</summary>
+    public static bool CheckpointBeside(string connectionString)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection(connectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+        // Its row: busy, frames in the WAL, frames copied.
+        using var reader = command.ExecuteReader();
+        return reader.Read() && reader.GetInt64(1) >= WalLimitFrames;
     }
 
     /// <summary>

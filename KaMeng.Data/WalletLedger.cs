@@ -109,11 +109,11 @@ static class PostgresLedgerInsert
 {
     sealed record Plan(string Sql, IProperty[] Parameters);
 
-    static readonly ConcurrentDictionary<(IModel, bool ById, bool AllowNegative), Plan> Plans = new();
+    static readonly ConcurrentDictionary<(IModel, bool ById, bool NoFloor), Plan> Plans = new();
 
-    public static async Task<bool> RunAsync(KaMengDbContext db, bool byId, bool allowNegative, long fen, object walletKey, LedgerEntry entry, CancellationToken ct)
+    public static async Task<bool> RunAsync(KaMengDbContext db, bool byId, bool noFloor, long fen, object walletKey, LedgerEntry entry, CancellationToken ct)
     {
-        var plan = Plans.GetOrAdd((db.Model, byId, allowNegative), k => Build(k.Item1, k.ById, k.AllowNegative));
+        var plan = Plans.GetOrAdd((db.Model, byId, noFloor), k => Build(k.Item1, k.ById, k.NoFloor));
         var values = new object?[2 + plan.Parameters.Length];
         values[0] = fen;
         values[1] = walletKey;
@@ -130,7 +130,7 @@ static class PostgresLedgerInsert
         }, ct);
     }
 
-    static Plan Build(IModel model, bool byId, bool allowNegative)
+    static Plan Build(IModel model, bool byId, bool noFloor)
     {
         var type = model.FindEntityType(typeof(LedgerEntry))!;
         var key = type.FindPrimaryKey()!.Properties.Single();
@@ -149,7 +149,7 @@ static class PostgresLedgerInsert
         var sql = $"""
             WITH d AS (
                 UPDATE {wallets} SET "Balance" = "Balance" + @p0
-                WHERE {(byId ? "\"Id\"" : "\"UserId\"")} = @p1{(allowNegative ? "" : " AND \"Balance\" + @p0 >= 0")}
+                WHERE {(byId ? "\"Id\"" : "\"UserId\"")} = @p1{(noFloor ? "" : " AND \"Balance\" + @p0 >= 0")}
                 RETURNING "Id", "Balance")
             INSERT INTO "{type.GetTableName()}" ({string.Join(", ", columns.Select(p => "\"" + p.GetColumnName() + "\""))})
             SELECT {string.Join(", ", values)} FROM d

@@ -27,6 +27,7 @@ public class SqliteWalBoundTests
         var rows = (int)(3 * SqliteGroupCommit.WalLimitBytes / rowBytes);
         var walPath = Path.Combine(db.DataDir, "kameng.db-wal");
         var largest = 0L;
+        var largestLock = new object();
         var next = 0;
         // Buyers read while others write (a product page, a draft's checks): some snapshot is always open.
         var readers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
@@ -46,7 +47,7 @@ public class SqliteWalBoundTests
                     return BusinessOutcome.Commit(true);
                 });
                 var size = new FileInfo(walPath) is { Exists: true } f ? f.Length : 0;
-                lock (walPath) largest = Math.Max(largest, size);
+                lock (largestLock) largest = Math.Max(largest, size);
             }
         })));
         await Task.WhenAll(readers);

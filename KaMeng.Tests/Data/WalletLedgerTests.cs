@@ -7,6 +7,13 @@ namespace KaMeng.Tests.Data;
 
 public class WalletLedgerTests
 {
+    /// <summary>The seeded demo buyer (¥100.00) and their wallet.</summary>
+    static async Task<(string UserId, Wallet Wallet)> DemoBuyerWalletAsync(KaMengDbContext ctx)
+    {
+        var buyer = await ctx.Users.SingleAsync(u => u.UserName == "demo-buyer");
+        return (buyer.Id, await ctx.EnsureWalletAsync(buyer.Id));
+    }
+
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
@@ -14,8 +21,7 @@ public class WalletLedgerTests
     {
         await using var db = await TestDatabase.CreateAsync(provider);
         await using var ctx = db.NewContext();
-        var buyer = await ctx.Users.SingleAsync(u => u.UserName == "demo-buyer");
-        var wallet = await ctx.EnsureWalletAsync(buyer.Id);
+        var (_, wallet) = await DemoBuyerWalletAsync(ctx);
         var before = await ctx.LedgerEntries.CountAsync();
 
         var entry = await ctx.PostAsync(wallet.Id, LedgerEntryType.Purchase, Money.FromFen(-10001), DateTimeOffset.UtcNow);
@@ -33,10 +39,7 @@ public class WalletLedgerTests
         await using var db = await TestDatabase.CreateAsync(provider);
         int walletId;
         await using (var ctx = db.NewContext())
-        {
-            var buyer = await ctx.Users.SingleAsync(u => u.UserName == "demo-buyer");
-            walletId = (await ctx.EnsureWalletAsync(buyer.Id)).Id;
-        }
+            walletId = (await DemoBuyerWalletAsync(ctx)).Wallet.Id;
         // ¥100.00 and 30 debits of ¥7.00: exactly 14 can succeed.
         var results = await Task.WhenAll(Enumerable.Range(0, 30).Select(async _ =>
         {
@@ -59,14 +62,13 @@ public class WalletLedgerTests
     {
         await using var db = await TestDatabase.CreateAsync(provider);
         await using var ctx = db.NewContext();
-        var owner = await ctx.Users.SingleAsync(u => u.UserName == "demo-buyer");
-        var wallet = await ctx.EnsureWalletAsync(owner.Id);
+        var (ownerId, wallet) = await DemoBuyerWalletAsync(ctx);
         // An earning taken back on a refund may take a wallet below zero ...
         Assert.NotNull(await ctx.PostAsync(wallet.Id, LedgerEntryType.Refund, Money.FromFen(-15000), DateTimeOffset.UtcNow, allowNegative: true));
 
         // ... and the next recharge or earning must still be credited, by wallet and by user.
         var byWallet = await ctx.PostAsync(wallet.Id, LedgerEntryType.Earning, Money.FromFen(1000), DateTimeOffset.UtcNow);
-        var byUser = await ctx.PostToUserAsync(owner.Id, LedgerEntryType.Recharge, Money.FromFen(1500), DateTimeOffset.UtcNow);
+        var byUser = await ctx.PostToUserAsync(ownerId, LedgerEntryType.Recharge, Money.FromFen(1500), DateTimeOffset.UtcNow);
 
         Assert.Equal(-4000, byWallet?.BalanceAfter.Fen);
         Assert.Equal(-2500, byUser?.BalanceAfter.Fen);
