@@ -238,9 +238,9 @@ public sealed class BenchDatabase : IAsyncDisposable
         return conn;
     }
 
-    /// <summary>Before a timed run, on PostgreSQL: fresh planner statistics for the tables the warm-up filled, and a
-    /// checkpoint, so that neither autoanalyze nor a checkpoint of the set-up's writes lands inside one run and not the
-    /// other (both the service and the raw baseline get the same). Needs a superuser or pg_checkpoint; skipped otherwise.</summary>
+    /// <summary>Before a run, on PostgreSQL: fresh planner statistics for the keys the set-up loaded, and a checkpoint,
+    /// so that neither autoanalyze nor a checkpoint of the set-up's writes lands inside one run and not the other (both
+    /// the service and the raw baseline get the same). Needs a superuser or pg_checkpoint; skipped otherwise.</summary>
     public async Task SettleAsync()
     {
         if (Provider != DatabaseProvider.Postgres) return;
