@@ -27,6 +27,7 @@ public sealed class RawCheckout(BenchDatabase database, Product product) : IRawC
 {
     readonly bool sqlite = database.Provider == DatabaseProvider.Sqlite;
     readonly SemaphoreSlim gate = new(1, 1);
+    readonly string floorKey = database.ConnectionString;
     readonly NpgsqlDataSource? pg = database.Provider == DatabaseProvider.Postgres ? NpgsqlDataSource.Create(database.ConnectionString) : null;
     static readonly ConditionalWeakTable<object, object> PreparedHandles = new();
 
@@ -76,24 +77,33 @@ public sealed class RawCheckout(BenchDatabase database, Product product) : IRawC
                 ("reason", $"购买 {product.Name} ×1"), ("now", ts(now))))
                 await cmd.ExecuteNonQueryAsync();
 
-            // The claim, exactly the SQL of CardKeyClaim per provider; the affected-row count decides.
-            var claimSql = sqlite
-                ? """
-                  UPDATE "CardKeys" SET "Status" = 1, "OrderId" = @order, "SoldAt" = @now
-                  WHERE "Id" IN (SELECT "Id" FROM "CardKeys" WHERE "ProductId" = @product AND "Status" = 0 ORDER BY "Id" LIMIT @qty) AND "Status" = 0
-                  """
-                : """
-                  WITH picked AS (
-                      SELECT "Id" FROM "CardKeys"
-                      WHERE "ProductId" = @product AND "Status" = 0
-                      ORDER BY "Id" LIMIT @qty
-                      FOR UPDATE SKIP LOCKED)
-                  UPDATE "CardKeys" AS k SET "Status" = 1, "OrderId" = @order, "SoldAt" = @now
-                  FROM picked WHERE k."Id" = picked."Id" AND k."Status" = 0
-                  """;
+            // The claim, exactly the SQL of CardKeyClaim per provider (on PostgreSQL from the product's floor, as there);
+            // the count taken decides.
             int taken;
-            await using (var cmd = Command(conn, tx, claimSql, ("order", orderId), ("now", ts(now)), ("product", product.Id), ("qty", 1)))
+            if (sqlite)
+            {
+                await using var cmd = Command(conn, tx, """
+                    UPDATE "CardKeys" SET "Status" = 1, "OrderId" = @order, "SoldAt" = @now
+                    WHERE "Id" IN (SELECT "Id" FROM "CardKeys" WHERE "ProductId" = @product AND "Status" = 0 ORDER BY "Id" LIMIT @qty) AND "Status" = 0
+                    """, ("order", orderId), ("now", ts(now)), ("product", product.Id), ("qty", 1));
                 taken = await cmd.ExecuteNonQueryAsync();
+            }
+            else
+            {
+                var floor = ClaimFloor.Of(floorKey, product.Id);
+                long lowest;
+                (taken, lowest) = await PgClaimAsync(floor);
+                if (taken > 0) ClaimFloor.Raise(floorKey, product.Id, lowest);
+                if (taken == 0 && floor > 0) (taken, _) = await PgClaimAsync(0);
+            }
+            async Task<(int, long)> PgClaimAsync(long fromId)
+            {
+                await using var cmd = Command(conn, tx, CardKeyClaim.PostgresClaimSql, ("p0", product.Id), ("p1", 0), ("p2", 1), ("p3", 1),
+                    ("p4", orderId), ("p5", ts(now)), ("p6", fromId));
+                await using var reader = await cmd.ExecuteReaderAsync();
+                await reader.ReadAsync();
+                return (reader.GetInt32(0), reader.GetInt64(1));
+            }
             if (taken != 1)
             {
                 await tx.RollbackAsync();
