@@ -27,7 +27,6 @@ public sealed class RawCheckout(BenchDatabase database, Product product) : IRawC
 {
     readonly bool sqlite = database.Provider == DatabaseProvider.Sqlite;
     readonly SemaphoreSlim gate = new(1, 1);
-    readonly string floorKey = database.ConnectionString;
     readonly NpgsqlDataSource? pg = database.Provider == DatabaseProvider.Postgres ? NpgsqlDataSource.Create(database.ConnectionString) : null;
     static readonly ConditionalWeakTable<object, object> PreparedHandles = new();
 
@@ -90,19 +89,14 @@ public sealed class RawCheckout(BenchDatabase database, Product product) : IRawC
             }
             else
             {
-                var floor = ClaimFloor.Of(floorKey, product.Id);
-                long lowest;
-                (taken, lowest) = await PgClaimAsync(floor);
-                if (taken > 0) ClaimFloor.Raise(floorKey, product.Id, lowest);
-                if (taken == 0 && floor > 0) (taken, _) = await PgClaimAsync(0);
-            }
-            async Task<(int, long)> PgClaimAsync(long fromId)
-            {
-                await using var cmd = Command(conn, tx, CardKeyClaim.PostgresClaimSql, ("p0", product.Id), ("p1", 0), ("p2", 1), ("p3", 1),
-                    ("p4", orderId), ("p5", ts(now)), ("p6", fromId));
-                await using var reader = await cmd.ExecuteReaderAsync();
-                await reader.ReadAsync();
-                return (reader.GetInt32(0), reader.GetInt64(1));
+                taken = await ClaimFloor.ClaimAsync(database.ConnectionString, product.Id, 1, async (fromId, count) =>
+                {
+                    await using var cmd = Command(conn, tx, CardKeyClaim.PostgresClaimSql, ("p0", product.Id), ("p1", 0), ("p2", count), ("p3", 1),
+                        ("p4", orderId), ("p5", ts(now)), ("p6", fromId));
+                    await using var reader = await cmd.ExecuteReaderAsync();
+                    await reader.ReadAsync();
+                    return (reader.GetInt32(0), reader.GetInt64(1));
+                });
             }
             if (taken != 1)
             {
@@ -139,14 +133,14 @@ public sealed class RawCheckout(BenchDatabase database, Product product) : IRawC
         return cmd;
     }
 
-    /// <summary>The same per-connection settings as the app (foreign keys, synchronous=NORMAL, busy timeout),
+    /// <summary>The same per-connection settings as the app (<see cref="DataServiceCollectionExtensions.SqliteConnectionPragmas"/>),
     /// applied once per physical connection: they survive in the pool.</summary>
     static void ApplySqlitePragmasOnce(SqliteConnection conn)
     {
         var handle = conn.Handle!;
         if (PreparedHandles.TryGetValue(handle, out _)) return;
         using var cmd = conn.CreateCommand();
-        cmd.CommandText = "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000;";
+        cmd.CommandText = DataServiceCollectionExtensions.SqliteConnectionPragmas;
         cmd.ExecuteNonQuery();
         PreparedHandles.AddOrUpdate(handle, handle);
     }

@@ -55,6 +55,7 @@ public class WalletLedgerTests
         Assert.Equal(10000 - 14 * 700, wallet.Balance.Fen);
         Assert.Equal(wallet.Balance.Fen, (await check.LedgerEntries.Where(e => e.WalletId == walletId).Select(e => e.Amount).ToListAsync()).Sum(m => m.Fen));
     }
+
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]

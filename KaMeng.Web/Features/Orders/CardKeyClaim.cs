@@ -48,18 +48,10 @@ public static class CardKeyClaim
     {
         if (db.Provider == DatabaseProvider.Postgres)
         {
-            // Start at the product's floor: below it every key is sold or was taken by a transaction still running. A
-            // sold key's old row version keeps its entry in the available-keys range of the index until VACUUM, so a scan
-            // from the start steps over every key sold since (30,000 of them: 117 index pages instead of 5 per claim).
-            var database = db.Database.GetConnectionString() ?? "";
-            var floor = ClaimFloor.Of(database, productId);
-            var (taken, lowest) = await ClaimFromAsync(db, productId, orderId, quantity, floor, now, ct);
-            if (taken > 0) ClaimFloor.Raise(database, productId, lowest);
-            // A key below the floor is available again only when the transaction that took it rolled back: the floor
-            // is a hint, so a short claim looks again from the start before it tells the buyer there is no stock.
-            if (taken < quantity && floor > 0)
-                taken += (await ClaimFromAsync(db, productId, orderId, quantity - taken, 0, now, ct)).Taken;
-            return taken;
+            // From the product's floor: a sold key's old row version keeps its entry in the available-keys range of the
+            // index until VACUUM, so a scan from the start steps over every key sold since (30,000: 117 index pages, not 5).
+            return await ClaimFloor.ClaimAsync(db.Database.GetConnectionString() ?? "", productId, quantity,
+                (fromId, count) => ClaimFromAsync(db, productId, orderId, count, fromId, now, ct));
         }
         // SQLite has one writer at a time (the business transaction's gate). The same UPDATE EF's ExecuteUpdate generated,
         // as a prepared statement (it runs in every purchase, inside the writer's serial section); SoldAt goes through the
@@ -77,16 +69,28 @@ public static class CardKeyClaim
 }
 
 /// <summary>
-/// PostgreSQL: per database and product, the lowest key id the latest claim took. Only a hint where the next claim
-/// starts (decision record 0018): each process keeps its own, and a claim that comes up short looks again from the start.
+/// PostgreSQL: per database and product, the lowest key id the latest claim took, where the next claim starts
+/// (decision record 0018). Claims go in id order, so below it every key is sold, held by a transaction still running, or
+/// given back by one that rolled back. Only a hint: each process keeps its own, and a claim that comes up short looks
+/// again from the start before the buyer is told there is no stock.
 /// </summary>
 public static class ClaimFloor
 {
     static readonly ConcurrentDictionary<(string Database, int ProductId), long> Floors = new();
 
-    public static long Of(string database, int productId) => Floors.GetValueOrDefault((database, productId));
-
-    /// <summary>Claims go in id order, so the floor only rises.</summary>
-    public static void Raise(string database, int productId, long lowestTaken) =>
-        Floors.AddOrUpdate((database, productId), lowestTaken, (_, old) => Math.Max(old, lowestTaken));
+    /// <summary>
+    /// Takes <paramref name="quantity"/> keys through <paramref name="claimFrom"/> (from id, how many → taken, lowest id
+    /// taken), from the floor first; how many were taken. The claim bench's raw baseline runs its own SQL through it too.
+    /// </summary>
+    public static async Task<int> ClaimAsync(string database, int productId, int quantity, Func<long, int, Task<(int Taken, long Lowest)>> claimFrom)
+    {
+        var key = (database, productId);
+        var floor = Floors.GetValueOrDefault(key);
+        var (taken, lowest) = await claimFrom(floor, quantity);
+        // The floor only rises: claims go in id order.
+        if (taken > 0) Floors.AddOrUpdate(key, lowest, (_, old) => Math.Max(old, lowest));
+        if (taken < quantity && floor > 0)
+            taken += (await claimFrom(0, quantity - taken)).Taken;
+        return taken;
+    }
 }
