@@ -54,7 +54,14 @@ set -e
 python3 - "$ROOT/TestResults/results.trx" <<'PY' || true
 import sys, xml.etree.ElementTree as ET
 try:
-    c = ET.parse(sys.argv[1]).getroot().find('.//{*}Counters')
+    root = ET.parse(sys.argv[1]).getroot()
+    # Failed tests are named again here, at the very end, so a CI that keeps only the tail still shows them.
+    for r in root.findall('.//{*}UnitTestResult'):
+        if r.get('outcome') == 'Failed':
+            message = r.find('.//{*}ErrorInfo/{*}Message')
+            text = ' '.join((message.text or '').split())[:600] if message is not None else ''
+            print(f"FAILED {r.get('testName')} [{r.get('duration')}]: {text}")
+    c = root.find('.//{*}Counters')
     print(f"{c.get('passed')} passed, {c.get('failed')} failed, {int(c.get('total')) - int(c.get('executed'))} skipped")
 except Exception as e:
     print(f"test.sh: could not read results: {e}")
