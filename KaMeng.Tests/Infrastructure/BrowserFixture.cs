@@ -12,6 +12,13 @@ public sealed class BrowserFixture : IAsyncLifetime
     public static string ChromiumPath =>
         Environment.GetEnvironmentVariable("KAMENG_CHROMIUM") is { Length: > 0 } p ? p : "/usr/bin/chromium";
 
+    static BrowserFixture()
+    {
+        // Web-first assertions wait 5 s by default; a Blazor round trip on a loaded 2-core CI machine can take longer.
+        // The same 15 s as the context's action timeout below, so a slow render is waited for, not failed.
+        Assertions.SetDefaultExpectTimeout(15_000);
+    }
+
     public async Task InitializeAsync()
     {
         if (!File.Exists(ChromiumPath))
