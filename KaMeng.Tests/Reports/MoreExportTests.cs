@@ -93,4 +93,19 @@ public class MoreExportTests : IAsyncLifetime
         var earned = (await db.LedgerEntries.Where(e => e.Type == LedgerEntryType.Earning).Select(e => e.Amount).ToListAsync()).Sum(m => m.Fen);
         Assert.Equal(earned / 100m, Workbook.Number(Total(earnings)[2]));
     }
+
+    [Fact]
+    public async Task Inventory_marks_low_stock_at_the_line_the_restock_alert_uses()
+    {
+        await h.AddCardKeyProductAsync(3, configure: p => { p.Name = "共享链接"; p.ReusableKey = true; p.LowStockThreshold = 10; });
+        await h.AddCardKeyProductAsync(3, configure: p => { p.Name = "点卡"; p.LowStockThreshold = 10; });
+
+        using var book = await ExportAsync(MoreExports.Inventory, new ReportFilter());
+        var rows = book.Rows("卡密库存").Skip(1).ToDictionary(r => Workbook.Text(At(r, "B")));
+        // A reusable key is sold again and again: it is low only when none is left, as its restock alert is.
+        Assert.Equal(1m, Workbook.Number(At(rows["共享链接"], "F")));
+        Assert.Equal("否", Workbook.Text(At(rows["共享链接"], "G")));
+        Assert.Equal(10m, Workbook.Number(At(rows["点卡"], "F")));
+        Assert.Equal("是", Workbook.Text(At(rows["点卡"], "G")));
+    }
 }

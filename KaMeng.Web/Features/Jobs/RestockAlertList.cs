@@ -4,8 +4,9 @@ using Microsoft.EntityFrameworkCore;
 
 namespace KaMeng.Web.Features.Jobs;
 
-/// <summary>A product of a station that is under its threshold (alerted this crossing) or whose alert is snoozed.</summary>
-public sealed record RestockAlertRow(int StationId, int ProductId, string ProductName, int LastStock, int Threshold, bool Alerted, DateTimeOffset? SnoozedUntil);
+/// <summary>A product of a station that is under its low-stock line (alerted this crossing) or whose alert is snoozed.
+/// <paramref name="LowStockBelow"/> is the line the restock job alerts at (<see cref="Product.LowStockLine"/>).</summary>
+public sealed record RestockAlertRow(int StationId, int ProductId, string ProductName, int LastStock, int LowStockBelow, bool Alerted, DateTimeOffset? SnoozedUntil);
 
 /// <summary>
 /// What the owner sees of 补货提醒 in the notification centre: the alert state the restock job recorded (never a stock
@@ -27,7 +28,8 @@ public sealed class RestockAlertList(TimeProvider clock)
                           join p in db.Products on a.ProductId equals p.Id
                           where a.StationId == stationId && (a.Alerted || a.SnoozedUntil > now)
                           orderby p.Name
-                          select new RestockAlertRow(a.StationId, a.ProductId, p.Name, a.LastStock, p.LowStockThreshold, a.Alerted, a.SnoozedUntil))
+                          select new RestockAlertRow(a.StationId, a.ProductId, p.Name, a.LastStock,
+                              Product.LowStockLine(p.DeliveryType, p.ReusableKey, p.LowStockThreshold), a.Alerted, a.SnoozedUntil))
             .ToListAsync(ct);
     }
 

@@ -97,6 +97,9 @@ public static class MoreExports
         public int Sold { get; init; }
         public int Void { get; init; }
         public int Threshold { get; init; }
+        public bool ReusableKey { get; init; }
+        /// <summary>The line the restock alert uses (<see cref="Product.LowStockLine"/>): 1 for a reusable key, so the report and the alert agree.</summary>
+        public int LowStockBelow => Product.LowStockLine(DeliveryType.CardKey, ReusableKey, Threshold);
     }
 
     /// <summary>卡密库存汇总: per station and product, the keys by status (the date filter applies to when keys were imported).</summary>
@@ -116,7 +119,7 @@ public static class MoreExports
                 join p in db.Products on g.ProductId equals p.Id
                 join s in db.Stations on g.StationId equals s.Id into ss
                 from s in ss.DefaultIfEmpty()
-                select new InventoryRow { StationId = g.StationId, StationName = s != null ? s.Name : null, ProductId = g.ProductId, ProductName = p.Name, Available = g.Available, Sold = g.Sold, Void = g.Void, Threshold = p.LowStockThreshold };
+                select new InventoryRow { StationId = g.StationId, StationName = s != null ? s.Name : null, ProductId = g.ProductId, ProductName = p.Name, Available = g.Available, Sold = g.Sold, Void = g.Void, Threshold = p.LowStockThreshold, ReusableKey = p.ReusableKey };
         if (f.Search is { Length: > 0 } s1) q = q.Where(x => x.ProductName.Contains(s1));
         return q.OrderBy(x => x.StationId).ThenBy(x => x.ProductId);
     }
@@ -201,8 +204,8 @@ public static class MoreExports
                 using (var sheet = excel.BeginSheet("卡密库存", [new("分站", 16), new("商品", 30), new("可用", 10), new("已售", 10), new("作废", 10), new("提醒阈值", 10), new("低库存", 8)]))
                     await foreach (var r in InventoryQuery(db, f).AsAsyncEnumerable().WithCancellation(ct))
                     {
-                        sheet.BeginRow().Text(r.StationName).Text(r.ProductName).Integer(r.Available).Integer(r.Sold).Integer(r.Void).Integer(r.Threshold)
-                            .Text(r.Available < r.Threshold ? "是" : "否").EndRow();
+                        sheet.BeginRow().Text(r.StationName).Text(r.ProductName).Integer(r.Available).Integer(r.Sold).Integer(r.Void).Integer(r.LowStockBelow)
+                            .Text(r.Available < r.LowStockBelow ? "是" : "否").EndRow();
                         Counted(); available += r.Available; sold += r.Sold; voided += r.Void;
                     }
                 using (var s = excel.BeginSheet(ReportSummary.SheetName, [new("项目", 16), new("卡密数", 12)]))
