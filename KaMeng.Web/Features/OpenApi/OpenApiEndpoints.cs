@@ -6,7 +6,6 @@ using KaMeng.Web.Features.Stations;
 using KaMeng.Web.Features.Storefront;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace KaMeng.Web.Features.OpenApi;
 
@@ -193,7 +192,7 @@ public sealed class OpenApiSignatureFilter(IDbContextFactory<KaMengDbContext> db
         // Expired nonces are dropped by a scheduled job (ApiCredentialService.DeleteExpiredNoncesAsync), not per request.
         db.ApiNonces.Add(new ApiNonce { CredentialId = credential.Id, Nonce = nonce, CreatedAt = now });
         try { await db.SaveChangesAsync(http.RequestAborted); }
-        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } or Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 19 })
+        catch (DbUpdateException e) when (e.IsUniqueViolation())
         {
             return Unauthorized("auth.replay", "nonce 已使用过：重放的请求被拒绝");
         }

@@ -3,7 +3,6 @@ using KaMeng.Domain;
 using KaMeng.Web.Features.Stations;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace KaMeng.Web.Features.Orders;
 
@@ -122,7 +121,7 @@ public sealed class CheckoutService(
         {
             await db.InsertAsync(order, ct);
         }
-        catch (DbUpdateException e) when (IsUniqueViolation(e))
+        catch (DbUpdateException e) when (e.IsUniqueViolation())
         {
             return BusinessOutcome.Rollback<CheckoutResult?>(null);
         }
@@ -146,8 +145,4 @@ public sealed class CheckoutService(
         }
         return BusinessOutcome.Commit<CheckoutResult?>(CheckoutResult.Ok(order.Number));
     }
-
-    static bool IsUniqueViolation(DbUpdateException e) =>
-        e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation }
-        || e.InnerException is Microsoft.Data.Sqlite.SqliteException { SqliteExtendedErrorCode: 2067 }; // SQLITE_CONSTRAINT_UNIQUE
 }

@@ -1,9 +1,7 @@
 using System.Security.Cryptography;
 using KaMeng.Data;
 using KaMeng.Domain;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace KaMeng.Web.Features.Admin.CardKeys;
 
@@ -71,7 +69,7 @@ public sealed class CardKeyImportService(IDbContextFactory<KaMengDbContext> dbFa
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
         }
-        catch (DbUpdateException e) when (IsUniqueViolation(e))
+        catch (DbUpdateException e) when (e.IsUniqueViolation())
         {
             await tx.RollbackAsync(CancellationToken.None);
             log.LogWarning(e, "Card-key import into product {ProductId} refused by a unique index; rolled back", product.Id);
@@ -105,11 +103,4 @@ public sealed class CardKeyImportService(IDbContextFactory<KaMengDbContext> dbFa
     public static string NewBatchNumber(DateTimeOffset now) =>
         "B" + now.ToOffset(TimeSpan.FromHours(8)).ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture)
         + RandomNumberGenerator.GetString("ABCDEFGHJKLMNPQRSTUVWXYZ23456789", 6);
-
-    static bool IsUniqueViolation(DbUpdateException e) => e.InnerException switch
-    {
-        PostgresException pg => pg.SqlState == PostgresErrorCodes.UniqueViolation,
-        SqliteException sqlite => sqlite.SqliteErrorCode == 19 && sqlite.SqliteExtendedErrorCode == 2067, // SQLITE_CONSTRAINT_UNIQUE
-        _ => false,
-    };
 }
