@@ -218,10 +218,9 @@ public sealed class BenchDatabase : IAsyncDisposable
         foreach (var user in users)
         {
             await using var tx = await db.Database.BeginTransactionAsync();
-            var wallet = await db.EnsureWalletAsync(user.Id);
-            await db.PostAsync(wallet.Id, LedgerEntryType.Recharge, Money.FromFen(balanceFen), DateTimeOffset.UtcNow, reason: "基准测试充值");
+            var recharge = await db.PostToUserAsync(user.Id, LedgerEntryType.Recharge, Money.FromFen(balanceFen), DateTimeOffset.UtcNow, reason: "基准测试充值");
             await tx.CommitAsync();
-            buyers.Add(new Buyer(user.Id, wallet.Id));
+            buyers.Add(new Buyer(user.Id, recharge!.WalletId));
         }
         return buyers;
     }

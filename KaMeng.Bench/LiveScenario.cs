@@ -35,8 +35,7 @@ public static class LiveScenario
             await db.SaveChangesAsync();
             foreach (var id in buyers)
             {
-                var wallet = await db.EnsureWalletAsync(id);
-                await db.PostAsync(wallet.Id, KaMeng.Domain.LedgerEntryType.Recharge, KaMeng.Domain.Money.FromFen(10_000_000), DateTimeOffset.UtcNow);
+                await db.PostToUserAsync(id, KaMeng.Domain.LedgerEntryType.Recharge, KaMeng.Domain.Money.FromFen(10_000_000), DateTimeOffset.UtcNow);
             }
         }
 

@@ -134,8 +134,7 @@ public sealed class DatabaseInitializer(
         }
         await db.SaveChangesAsync(ct);
 
-        var wallet = await db.EnsureWalletAsync(buyer.Id, ct);
-        await db.PostAsync(wallet.Id, LedgerEntryType.Recharge, Money.FromYuan(100), now, reason: "演示账户初始余额", ct: ct);
+        await db.PostToUserAsync(buyer.Id, LedgerEntryType.Recharge, Money.FromYuan(100), now, reason: "演示账户初始余额", ct: ct);
         await tx.CommitAsync(ct);
         Console.WriteLine($"[KaMeng] 演示数据已生成：分站 demo、{n} 张卡密、买家 demo-buyer 余额 ¥100.00");
     }

@@ -130,8 +130,7 @@ public class PurchaseTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
         {
             buyerId = (await db.Users.SingleAsync(u => u.UserName == "demo-buyer")).Id;
             // The class's tests share the demo buyer's ¥100: top up so their order does not matter.
-            var wallet = await db.EnsureWalletAsync(buyerId);
-            await db.PostAsync(wallet.Id, LedgerEntryType.Recharge, Money.FromYuan(100), DateTimeOffset.UtcNow, reason: "测试充值");
+            await db.PostToUserAsync(buyerId, LedgerEntryType.Recharge, Money.FromYuan(100), DateTimeOffset.UtcNow, reason: "测试充值");
             balanceBefore = (await db.Wallets.SingleAsync(w => w.UserId == buyerId)).Balance.Fen;
         }
         // A forged form: extra price fields, and the once-guard removed so both clicks reach the server.

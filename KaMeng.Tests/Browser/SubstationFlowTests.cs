@@ -24,8 +24,7 @@ public class SubstationFlowTests(BrowserFixture fx) : IClassFixture<BrowserFixtu
         await using (var db = fx.App.NewContext())
         {
             var id = (await db.Users.SingleAsync(u => u.UserName == "owner-x")).Id;
-            var wallet = await db.EnsureWalletAsync(id);
-            await db.PostAsync(wallet.Id, LedgerEntryType.Recharge, Money.FromYuan(100), DateTimeOffset.UtcNow, reason: "测试充值");
+            await db.PostToUserAsync(id, LedgerEntryType.Recharge, Money.FromYuan(100), DateTimeOffset.UtcNow, reason: "测试充值");
         }
 
         // 开通分站 at the 普通 level (¥50).

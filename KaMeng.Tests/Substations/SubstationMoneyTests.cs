@@ -194,8 +194,7 @@ public class SubstationMoneyTests
         Assert.Equal("余额不足：升级需要 ¥600.00", await service.UpgradeAsync(w.Shop.Id, flagship, w.Owner));
         await using (var db = w.H.Db.NewContext())
         {
-            var wallet = await db.EnsureWalletAsync(w.Owner);
-            await db.PostAsync(wallet.Id, LedgerEntryType.Recharge, Money.FromYuan(600), DateTimeOffset.UtcNow, reason: "测试充值");
+            await db.PostToUserAsync(w.Owner, LedgerEntryType.Recharge, Money.FromYuan(600), DateTimeOffset.UtcNow, reason: "测试充值");
         }
         Assert.Null(await service.UpgradeAsync(w.Shop.Id, flagship, w.Owner));
         Assert.Equal(30000, await w.H.BalanceAsync(w.Owner));
@@ -208,8 +207,7 @@ public class SubstationMoneyTests
         Assert.Equal("余额不足：续费需要 ¥800.00", await service.RenewAsync(w.Shop.Id, w.Owner));
         await using (var db = w.H.Db.NewContext())
         {
-            var wallet = await db.EnsureWalletAsync(w.Owner);
-            await db.PostAsync(wallet.Id, LedgerEntryType.Recharge, Money.FromYuan(800), DateTimeOffset.UtcNow, reason: "测试充值");
+            await db.PostToUserAsync(w.Owner, LedgerEntryType.Recharge, Money.FromYuan(800), DateTimeOffset.UtcNow, reason: "测试充值");
         }
         Assert.Null(await service.RenewAsync(w.Shop.Id, w.Owner));
         await using (var db = w.H.Db.NewContext())

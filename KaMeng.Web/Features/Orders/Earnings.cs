@@ -20,8 +20,7 @@ public static class Earnings
             var sellsAt = i == steps.Count - 1 ? order.UnitPrice.Fen : steps[i + 1].CostFen;
             var earning = Money.FromFen((sellsAt - step.CostFen) * order.Quantity);
             if (earning.Fen <= 0 || step.OwnerUserId is null) continue;
-            var wallet = await db.EnsureWalletAsync(step.OwnerUserId, ct);
-            await db.PostAsync(wallet.Id, LedgerEntryType.Earning, earning, now, orderId: order.Id, stationId: step.StationId,
+            await db.PostToUserAsync(step.OwnerUserId, LedgerEntryType.Earning, earning, now, orderId: order.Id, stationId: step.StationId,
                 reason: $"订单 {order.Number} 收益", allowNegative: true, ct: ct);
         }
     }

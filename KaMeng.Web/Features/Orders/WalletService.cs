@@ -27,8 +27,7 @@ public sealed class WalletService(IDbContextFactory<KaMengDbContext> dbFactory, 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         if (!await db.Users.AnyAsync(u => u.Id == userId, ct)) return "用户不存在";
         await using var tx = await db.BeginBusinessTransactionAsync(ct);
-        var wallet = await db.EnsureWalletAsync(userId, ct);
-        var entry = await db.PostAsync(wallet.Id, LedgerEntryType.Adjustment, amount, now, reason: reason.Trim(), operatorUserId: actor.UserId, ct: ct);
+        var entry = await db.PostToUserAsync(userId, LedgerEntryType.Adjustment, amount, now, reason: reason.Trim(), operatorUserId: actor.UserId, ct: ct);
         if (entry is null) return "余额不足，调整后余额不能为负";
         db.AuditEntries.Add(actor.Entry("wallet.adjust", userId, $"{amount} {reason.Trim()}", now, null));
         await db.SaveChangesAsync(ct);

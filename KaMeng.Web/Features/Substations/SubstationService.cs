@@ -55,8 +55,7 @@ public sealed class SubstationService(
 
         if (price.Fen > 0)
         {
-            var wallet = await db.EnsureWalletAsync(buyerUserId, ct);
-            var paid = await db.PostAsync(wallet.Id, LedgerEntryType.Purchase, -price, now, stationId: parent.Id, reason: $"开通分站 {code}（{level.Name}）", ct: ct);
+            var paid = await db.PostToUserAsync(buyerUserId, LedgerEntryType.Purchase, -price, now, stationId: parent.Id, reason: $"开通分站 {code}（{level.Name}）", ct: ct);
             if (paid is null)
             {
                 await tx.RollbackAsync(ct);
@@ -119,8 +118,7 @@ public sealed class SubstationService(
         if (station is null || target is null) return "分站或等级不存在";
         if (station.Level is { } current && target.OpenPrice <= current.OpenPrice) return "只能升级到更高的等级";
         var price = station.Level?.UpgradePriceTo(target) ?? target.OpenPrice;
-        var wallet = await db.EnsureWalletAsync(ownerUserId, ct);
-        if (price.Fen > 0 && await db.PostAsync(wallet.Id, LedgerEntryType.Purchase, -price, now, stationId: Station.MainStationId, reason: $"分站升级为{target.Name}", ct: ct) is null)
+        if (price.Fen > 0 && await db.PostToUserAsync(ownerUserId, LedgerEntryType.Purchase, -price, now, stationId: Station.MainStationId, reason: $"分站升级为{target.Name}", ct: ct) is null)
             return $"余额不足：升级需要 {price}";
         station.LevelId = target.Id;
         db.AuditEntries.Add(new AuditEntry { Action = "station.upgrade", StationId = station.Id, UserId = ownerUserId, Target = station.Code, Detail = target.Name, CreatedAt = now });
@@ -140,9 +138,8 @@ public sealed class SubstationService(
         var station = await db.Stations.Include(s => s.Level).SingleOrDefaultAsync(s => s.Id == stationId && s.OwnerUserId == ownerUserId, ct);
         if (station?.Level is null) return "分站不存在";
         if (station.Level.RenewalDays is not int days) return "当前等级永久有效，无需续费";
-        var wallet = await db.EnsureWalletAsync(ownerUserId, ct);
         if (station.Level.OpenPrice.Fen > 0
-            && await db.PostAsync(wallet.Id, LedgerEntryType.Purchase, -station.Level.OpenPrice, now, stationId: Station.MainStationId, reason: $"分站续费 {days} 天", ct: ct) is null)
+            && await db.PostToUserAsync(ownerUserId, LedgerEntryType.Purchase, -station.Level.OpenPrice, now, stationId: Station.MainStationId, reason: $"分站续费 {days} 天", ct: ct) is null)
             return $"余额不足：续费需要 {station.Level.OpenPrice}";
         var from = station.ExpiresAt is { } e && e > now ? e : now;
         station.ExpiresAt = from.AddDays(days);
@@ -253,7 +250,6 @@ public sealed class SubstationService(
 
     static async Task CreditAsync(KaMengDbContext db, string userId, Money amount, DateTimeOffset now, int stationId, string reason, CancellationToken ct)
     {
-        var wallet = await db.EnsureWalletAsync(userId, ct);
-        await db.PostAsync(wallet.Id, LedgerEntryType.Earning, amount, now, stationId: stationId, reason: reason, ct: ct);
+        await db.PostToUserAsync(userId, LedgerEntryType.Earning, amount, now, stationId: stationId, reason: reason, ct: ct);
     }
 }

@@ -27,9 +27,8 @@ public sealed class WithdrawalService(IDbContextFactory<KaMengDbContext> dbFacto
         if (amount < settings.WithdrawalMinimum) return (null, $"最低提现金额为 {settings.WithdrawalMinimum}");
         var fee = settings.FeeFor(amount);
         await using var tx = await db.BeginBusinessTransactionAsync(ct);
-        var wallet = await db.EnsureWalletAsync(userId, ct);
         // A wallet made negative by refunds blocks withdrawals: the conditional debit refuses it too.
-        var held = await db.PostAsync(wallet.Id, LedgerEntryType.Withdrawal, -(amount + fee), now, stationId: stationId, reason: $"提现 {amount}（手续费 {fee}）", ct: ct);
+        var held = await db.PostToUserAsync(userId, LedgerEntryType.Withdrawal, -(amount + fee), now, stationId: stationId, reason: $"提现 {amount}（手续费 {fee}）", ct: ct);
         if (held is null) return (null, $"余额不足：提现 {amount} 需要 {amount + fee}（含手续费 {fee}）");
         var withdrawal = new Withdrawal { UserId = userId, StationId = stationId, Amount = amount, Fee = fee, PayoutAccount = payoutAccount.Trim(), CreatedAt = now };
         db.Withdrawals.Add(withdrawal);
@@ -75,8 +74,7 @@ public sealed class WithdrawalService(IDbContextFactory<KaMengDbContext> dbFacto
         w.Reject(reason, finance.UserId, now);
         try { await db.SaveChangesAsync(ct); }
         catch (DbUpdateConcurrencyException) { return "该提现已处理"; }
-        var wallet = await db.EnsureWalletAsync(w.UserId, ct);
-        await db.PostAsync(wallet.Id, LedgerEntryType.Withdrawal, w.Amount + w.Fee, now, stationId: w.StationId, reason: $"提现驳回退回：{reason.Trim()}", operatorUserId: finance.UserId, ct: ct);
+        await db.PostToUserAsync(w.UserId, LedgerEntryType.Withdrawal, w.Amount + w.Fee, now, stationId: w.StationId, reason: $"提现驳回退回：{reason.Trim()}", operatorUserId: finance.UserId, ct: ct);
         db.AuditEntries.Add(finance.Entry("withdrawal.reject", w.Id.ToString(), reason.Trim(), now, w.StationId));
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
