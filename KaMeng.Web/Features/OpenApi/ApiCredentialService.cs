@@ -1,6 +1,7 @@
 using KaMeng.Data;
 using KaMeng.Domain;
 using KaMeng.Web.Features.Orders;
+using KaMeng.Web.Features.Shared;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 

@@ -1,6 +1,6 @@
 using KaMeng.Data;
 using KaMeng.Domain;
-using KaMeng.Web.Features.OpenApi;
+using KaMeng.Web.Features.Shared;
 using KaMeng.Web.Features.Orders;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;

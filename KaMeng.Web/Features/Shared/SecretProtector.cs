@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.DataProtection;
 
-namespace KaMeng.Web.Features.OpenApi;
+namespace KaMeng.Web.Features.Shared;
 
 /// <summary>
 /// A secret the app must read back (a gateway's merchant key, an Open API secret, an upstream supplier's secret), encrypted
