@@ -29,19 +29,13 @@ public class PostgresSchedulerTests(KaMengPostgresApp app) : IClassFixture<KaMen
         }
         await app.Services.GetRequiredService<JobAdminService>().RunNowAsync(JobCatalog.ExpireUnpaidOrders.Key);
 
-        var until = DateTime.UtcNow.AddSeconds(90);
-        while (true)
+        async Task<List<OrderStatus>> StatusesAsync()
         {
             await using var db = app.NewContext();
-            var statuses = await db.Orders.Where(o => o.Number.StartsWith(tag)).OrderBy(o => o.Number).Select(o => o.Status).ToListAsync();
-            if (statuses[0] == OrderStatus.Cancelled)
-            {
-                Assert.Equal(OrderStatus.PendingPayment, statuses[1]);
-                break;
-            }
-            if (DateTime.UtcNow > until) throw new TimeoutException("the expiry job did not run");
-            await Task.Delay(200);
+            return await db.Orders.Where(o => o.Number.StartsWith(tag)).OrderBy(o => o.Number).Select(o => o.Status).ToListAsync();
         }
+        await Poll.UntilAsync(async () => (await StatusesAsync())[0] == OrderStatus.Cancelled, "the expiry job to cancel the expired order", 90);
+        Assert.Equal(OrderStatus.PendingPayment, (await StatusesAsync())[1]);
         await using (var db = app.NewContext())
         {
             var conn = db.Database.GetDbConnection();
