@@ -40,14 +40,14 @@ public class ExportServiceTests
     static async Task<byte[]> ExportOrdersAsync(CommerceHarness h, ReportFilter filter, int? station = null)
     {
         using var ms = new MemoryStream();
-        await using (var db = h.Db.NewContext().ScopedTo(station)) await new OrderExport().WriteAsync(db, filter, ms);
+        await using (var db = h.Db.NewContext().ScopedTo(station)) await OrderExport.WriteAsync(db, filter, ms);
         return ms.ToArray();
     }
 
     static async Task<byte[]> ExportLedgerAsync(CommerceHarness h, ReportFilter filter, int? station = null)
     {
         using var ms = new MemoryStream();
-        await using (var db = h.Db.NewContext().ScopedTo(station)) await new LedgerExport().WriteAsync(db, filter, ms);
+        await using (var db = h.Db.NewContext().ScopedTo(station)) await LedgerExport.WriteAsync(db, filter, ms);
         return ms.ToArray();
     }
 

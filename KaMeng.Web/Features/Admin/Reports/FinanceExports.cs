@@ -15,10 +15,10 @@ public static class FinanceExports
         Func<KaMengDbContext, ReportFilter, Stream, IProgress<long>?, CancellationToken, Task<ReportTotals>> WriteAsync);
 
     public static readonly Export Orders = new("orders", "订单", (db, f, ct) => OrderExport.Query(db, f).CountAsync(ct),
-        (db, f, s, p, ct) => new OrderExport().WriteAsync(db, f, s, ct, p));
+        (db, f, s, p, ct) => OrderExport.WriteAsync(db, f, s, ct, p));
 
     public static readonly Export Ledger = new("ledger", "资金流水", (db, f, ct) => LedgerExport.Query(db, f).CountAsync(ct),
-        (db, f, s, p, ct) => new LedgerExport().WriteAsync(db, f, s, ct, p));
+        (db, f, s, p, ct) => LedgerExport.WriteAsync(db, f, s, ct, p));
 
     public static readonly Export[] All =
     [

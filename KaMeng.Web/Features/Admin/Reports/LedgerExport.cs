@@ -20,7 +20,7 @@ public sealed record LedgerExportRow
 
 /// <summary>资金流水导出: the ledger entries the finance page's filter shows, streamed into an .xlsx. A station owner's
 /// export holds the entries of their station only.</summary>
-public sealed class LedgerExport
+public static class LedgerExport
 {
     public const string SheetName = "资金流水";
     public const string SummarySheetName = ReportSummary.SheetName;
@@ -58,7 +58,7 @@ public sealed class LedgerExport
         return query.OrderBy(e => e.CreatedAt).ThenBy(e => e.Id);
     }
 
-    public async Task<ReportTotals> WriteAsync(KaMengDbContext db, ReportFilter filter, Stream output, CancellationToken ct = default, IProgress<long>? progress = null)
+    public static async Task<ReportTotals> WriteAsync(KaMengDbContext db, ReportFilter filter, Stream output, CancellationToken ct = default, IProgress<long>? progress = null)
     {
         var byType = new SortedDictionary<LedgerEntryType, (long Count, long Fen)>();
         long count = 0, fen = 0;

@@ -23,7 +23,7 @@ public sealed record OrderExportRow
 }
 
 /// <summary>订单导出: the orders the finance page's filter shows, streamed row by row into an .xlsx.</summary>
-public sealed class OrderExport
+public static class OrderExport
 {
     public const string SheetName = "订单";
     public const string SummarySheetName = ReportSummary.SheetName;
@@ -83,7 +83,7 @@ public sealed class OrderExport
     /// reader from the command EF builds for the filtered query (plain columns, station names from a dictionary instead of
     /// a join): a million-row export is mostly the database read, and EF's per-row materialisation was a visible share of it.
     /// </summary>
-    public async Task<ReportTotals> WriteAsync(KaMengDbContext db, ReportFilter filter, Stream output, CancellationToken ct = default, IProgress<long>? progress = null)
+    public static async Task<ReportTotals> WriteAsync(KaMengDbContext db, ReportFilter filter, Stream output, CancellationToken ct = default, IProgress<long>? progress = null)
     {
         var stationNames = await db.Stations.AsNoTracking().Select(s => new { s.Id, s.Name }).ToDictionaryAsync(s => s.Id, s => s.Name, ct);
         var columns = from x in Filtered(db, filter)
