@@ -33,7 +33,7 @@ public sealed class LayoutService(IDbContextFactory<KaMengDbContext> dbFactory, 
             var home = new StorePage { StationId = stationId, Slug = StorePage.HomeSlug, Title = "首页", DraftJson = StarterLayout(station).ToJson(), DraftSavedAt = clock.GetUtcNow(), DraftSavedBy = actor.UserName };
             db.StorePages.Add(home);
             try { await db.SaveChangesAsync(ct); }
-            catch (DbUpdateException) { db.ChangeTracker.Clear(); } // created meanwhile by another tab
+            catch (DbUpdateException e) when (e.IsUniqueViolation()) { db.ChangeTracker.Clear(); } // created meanwhile by another tab
             return await db.StorePages.AsNoTracking().Where(p => p.StationId == stationId).OrderBy(p => p.Slug).ToListAsync(ct);
         }
         return pages;

@@ -51,7 +51,7 @@ public sealed class SubstationService(
         };
         db.Stations.Add(station);
         try { await db.SaveChangesAsync(ct); }
-        catch (DbUpdateException) { return (null, $"站点编号 {code} 已被使用"); }
+        catch (DbUpdateException e) when (e.IsUniqueViolation()) { return (null, $"站点编号 {code} 已被使用"); }
 
         if (price.Fen > 0)
         {
@@ -229,7 +229,7 @@ public sealed class SubstationService(
         db.StationHosts.Add(new StationHost { StationId = stationId, Host = host });
         db.AuditEntries.Add(actor.Entry("station.host", host, null, clock.GetUtcNow(), stationId));
         try { await db.SaveChangesAsync(ct); }
-        catch (DbUpdateException) { return "该域名已被绑定"; }
+        catch (DbUpdateException e) when (e.IsUniqueViolation()) { return "该域名已被绑定"; }
         directory.Invalidate();
         return null;
     }
