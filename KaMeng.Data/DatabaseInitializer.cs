@@ -37,8 +37,8 @@ public sealed class DatabaseInitializer(
         {
             db.StationLevels.AddRange(
                 new StationLevel { Name = "普通", OpenPrice = Money.FromYuan(50), CostRateBasisPoints = 9500, MayOpenChildren = false, SortOrder = 1 },
-                new StationLevel { Name = "高级", OpenPrice = Money.FromYuan(200), CostRateBasisPoints = 9000, MayOpenChildren = true, MaxChildren = 20, SortOrder = 2 },
-                new StationLevel { Name = "旗舰", OpenPrice = Money.FromYuan(800), CostRateBasisPoints = 8500, MayOpenChildren = true, MaxChildren = 200, SortOrder = 3 });
+                new StationLevel { Name = "高级", OpenPrice = Money.FromYuan(200), CostRateBasisPoints = 9000, MayOpenChildren = true, MaxChildren = 20, SortOrder = 2, AllowOwnGateway = true },
+                new StationLevel { Name = "旗舰", OpenPrice = Money.FromYuan(800), CostRateBasisPoints = 8500, MayOpenChildren = true, MaxChildren = 200, SortOrder = 3, AllowOwnGateway = true });
         }
         await db.SaveChangesAsync(ct);
     }

@@ -12,6 +12,8 @@ public enum NotificationEvent
     SupplyProblem = 7,
     /// <summary>A guest's gateway-paid order was delivered: the mail with its keys goes to the contact address (no user).</summary>
     GuestOrderDelivered = 8,
+    /// <summary>An order paid to the owner's own gateway waits: the owner's 预存款 does not cover the platform's share.</summary>
+    DepositShort = 9,
 }
 
 [Flags]
@@ -34,11 +36,12 @@ public static class NotificationEventNames
         NotificationEvent.SubstationOpened => "新开下级分站",
         NotificationEvent.SupplyProblem => "上游供货异常",
         NotificationEvent.GuestOrderDelivered => "游客订单发货邮件",
+        NotificationEvent.DepositShort => "预存款不足",
         _ => "系统通知",
     };
 
     public static readonly NotificationEvent[] Choosable =
-        [NotificationEvent.LowStock, NotificationEvent.OrderFailed, NotificationEvent.WithdrawalDecided, NotificationEvent.ReportReady, NotificationEvent.SubstationOpened, NotificationEvent.SupplyProblem];
+        [NotificationEvent.LowStock, NotificationEvent.OrderFailed, NotificationEvent.WithdrawalDecided, NotificationEvent.ReportReady, NotificationEvent.SubstationOpened, NotificationEvent.SupplyProblem, NotificationEvent.DepositShort];
 }
 
 /// <summary>站内信: one message in one user's notification centre.</summary>

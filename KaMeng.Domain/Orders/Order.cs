@@ -29,6 +29,12 @@ public class Order
     public string? DeliveryNote { get; set; }
     public string? IdempotencyKey { get; set; }
     public string? GatewayTradeNo { get; set; }
+    /// <summary>Paid into the selling station's own gateway (分站独立收款): the money is the owner's, and the platform's share
+    /// (the station's chain cost) is settled from the owner's 预存款 before anything is delivered.</summary>
+    public bool OwnerCollected { get; set; }
+    /// <summary>Paid, but held: the owner's 预存款 did not cover the platform's share. Nothing is delivered on credit; a top-up
+    /// releases waiting orders oldest first.</summary>
+    public bool AwaitingDeposit { get; set; }
     /// <summary>For a 循环卡密 product: the one reusable key every order of it delivers.</summary>
     public long? ReusableKeyId { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
@@ -83,6 +89,13 @@ public class Order
         DeliveryNote = reason;
         ClosedAt = now;
     }
+
+    /// <summary>The status as the buyer reads it: an order held for the owner's 预存款 is simply being processed.</summary>
+    public string BuyerStatusText => AwaitingDeposit && Status == OrderStatus.Paid ? "处理中" : DisplayNames.Of(Status);
+
+    /// <summary>The status as staff read it: the hold is named.</summary>
+    public static string StaffStatusText(OrderStatus status, bool awaitingDeposit) =>
+        awaitingDeposit && status == OrderStatus.Paid ? "站长预存款不足" : DisplayNames.Of(status);
 
     public bool CanRefund => Status is OrderStatus.Paid or OrderStatus.Processing or OrderStatus.Delivered or OrderStatus.Failed;
 

@@ -1,6 +1,6 @@
 namespace KaMeng.Domain;
 
-public enum LedgerEntryType { Recharge = 0, Purchase = 1, Refund = 2, Earning = 3, Withdrawal = 4, Adjustment = 5 }
+public enum LedgerEntryType { Recharge = 0, Purchase = 1, Refund = 2, Earning = 3, Withdrawal = 4, Adjustment = 5, Settlement = 6 }
 
 /// <summary>余额 of a user. <see cref="Balance"/> is a cache of the ledger sum, updated in the same transaction.</summary>
 public class Wallet
@@ -32,6 +32,7 @@ public class LedgerEntry
         LedgerEntryType.Earning => "分站收益",
         LedgerEntryType.Withdrawal => "提现",
         LedgerEntryType.Adjustment => "调整",
+        LedgerEntryType.Settlement => "预存款结算",
         _ => type.ToString(),
     };
 }

@@ -105,5 +105,14 @@ public sealed class CommerceHarness : IAsyncDisposable
         }
     }
 
+    /// <summary>The books after a money test: every wallet equals its ledger (<see cref="AssertEveryWalletEqualsItsLedgerAsync"/>),
+    /// and every delivered order's ledger entries are exactly its share of the frozen chain (<see cref="LedgerBooks"/>).</summary>
+    public async Task AssertBooksAsync()
+    {
+        await AssertEveryWalletEqualsItsLedgerAsync();
+        await using var db = Db.NewContext();
+        await LedgerBooks.AssertDeliveredOrdersBalanceAsync(db);
+    }
+
     public ValueTask DisposeAsync() => Db.DisposeAsync();
 }

@@ -718,6 +718,9 @@ namespace KaMeng.Data.Migrations.Postgres
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
+                    b.Property<bool>("AwaitingDeposit")
+                        .HasColumnType("boolean");
+
                     b.Property<string>("BuyerUserId")
                         .HasColumnType("text");
 
@@ -760,6 +763,9 @@ namespace KaMeng.Data.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
+
+                    b.Property<bool>("OwnerCollected")
+                        .HasColumnType("boolean");
 
                     b.Property<DateTimeOffset?>("PaidAt")
                         .HasColumnType("timestamp with time zone");
@@ -1511,6 +1517,9 @@ namespace KaMeng.Data.Migrations.Postgres
                         .HasColumnType("integer");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<bool>("AllowOwnGateway")
+                        .HasColumnType("boolean");
 
                     b.Property<int>("CostRateBasisPoints")
                         .HasColumnType("integer");

@@ -684,6 +684,9 @@ namespace KaMeng.Data.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("AwaitingDeposit")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("BuyerUserId")
                         .HasColumnType("TEXT");
 
@@ -726,6 +729,9 @@ namespace KaMeng.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("OwnerCollected")
+                        .HasColumnType("INTEGER");
 
                     b.Property<long?>("PaidAt")
                         .HasColumnType("INTEGER");
@@ -1456,6 +1462,9 @@ namespace KaMeng.Data.Migrations.Sqlite
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("AllowOwnGateway")
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("CostRateBasisPoints")

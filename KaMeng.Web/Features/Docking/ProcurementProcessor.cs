@@ -161,13 +161,11 @@ public sealed class ProcurementProcessor(IDbContextFactory<KaMengDbContext> dbFa
             // Shown to the buyer like the station's own keys.
             order.DeliveryType = DeliveryType.CardKey;
         }
-        order.Deliver(now, result.CardKeys.Count > 0 ? null : result.DeliveryNote ?? "上游已发货");
         procurement.UpstreamOrderNo = result.OrderNo;
         procurement.Status = ProcurementStatus.Delivered;
         procurement.CompletedAt = now;
         procurement.LastError = null;
-        await db.SaveChangesAsync(ct);
-        await Earnings.PostAsync(db, order, now, ct);
+        await Fulfilment.DeliverAsync(db, order, now, result.CardKeys.Count > 0 ? null : result.DeliveryNote ?? "上游已发货", ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         events.Publish(OrderEvent.Of(OrderEventKind.Delivered, order));

@@ -40,6 +40,13 @@ sealed class OrderNotices(OrderEvents events, Notifier notifier, GuestOrderMail 
         subscription = events.Subscribe(e =>
         {
             guestMail.QueueIfDue(e);
+            if (e.AwaitingDeposit)
+            {
+                notifier.Publish(new NotificationRequest(NotificationEvent.DepositShort, $"预存款不足：订单 {e.OrderNumber} 待发货",
+                    $"买家已通过本站收款通道支付订单 {e.OrderNumber}（{e.Total}），但您的预存款不足以支付平台结算款，订单暂未发货。请充值预存款，充值后将按下单先后自动发货。",
+                    "/admin/orders", StationId: e.StationId, Data: new { orderNumber = e.OrderNumber, total = e.Total.Fen }));
+                return;
+            }
             if (e.Kind != OrderEventKind.Failed) return;
             notifier.Publish(new NotificationRequest(NotificationEvent.OrderFailed, $"订单失败：{e.OrderNumber}",
                 $"订单 {e.OrderNumber}（{e.Total}）处理失败，请查看并退款或重试。", "/admin/orders", StationId: e.StationId,

@@ -135,7 +135,7 @@ public sealed class CheckoutService(
         {
             if (!product.ReusableKey && await CardKeyClaim.ClaimAsync(db, product.Id, order.Id, order.Quantity, now, ct) != order.Quantity)
                 return Refuse("checkout.stock", stockRefusal);
-            await Earnings.PostAsync(db, order, now, ct);
+            await Fulfilment.BookMarginsAsync(db, order, now, ct);
         }
         else
         {

@@ -7,11 +7,12 @@ public enum OrderEventKind { Paid, Delivered, Refunded, Cancelled, Failed }
 
 /// <param name="GuestEmail">Set when the order is a gateway-paid guest's with an email contact (<see cref="Order.GuestMailAddress"/>):
 /// on delivery, that guest is mailed the keys.</param>
-public sealed record OrderEvent(OrderEventKind Kind, long OrderId, string OrderNumber, int StationId, int ProductId, Money Total, OrderStatus Status, string? GuestEmail = null)
+/// <param name="AwaitingDeposit">Paid into the owner's own gateway and held: the owner's 预存款 does not cover the platform's share.</param>
+public sealed record OrderEvent(OrderEventKind Kind, long OrderId, string OrderNumber, int StationId, int ProductId, Money Total, OrderStatus Status, string? GuestEmail = null, bool AwaitingDeposit = false)
 {
     /// <summary>The event of <paramref name="order"/> as it stands now (publish after commit).</summary>
     public static OrderEvent Of(OrderEventKind kind, Order order) =>
-        new(kind, order.Id, order.Number, order.StationId, order.ProductId, order.Total, order.Status, order.GuestMailAddress());
+        new(kind, order.Id, order.Number, order.StationId, order.ProductId, order.Total, order.Status, order.GuestMailAddress(), order.AwaitingDeposit);
 }
 
 /// <summary>

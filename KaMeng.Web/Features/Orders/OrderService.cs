@@ -55,11 +55,9 @@ public sealed class OrderService(IDbContextFactory<KaMengDbContext> dbFactory, C
             order = await db.Orders.SingleOrDefaultAsync(o => o.Id == orderId, ct);
             if (order is null) return "订单不存在";
             if (order.Status != OrderStatus.Processing) return "订单不在处理中，不能发货";
-            order.Deliver(now, deliveryNote.Trim());
             db.AuditEntries.Add(actor.Entry("order.complete", order.Number, null, now, order.StationId));
-            try { await db.SaveChangesAsync(ct); }
+            try { await Fulfilment.DeliverAsync(db, order, now, deliveryNote.Trim(), ct); }
             catch (DbUpdateConcurrencyException) { return "订单状态已被他人修改，请刷新"; }
-            await Earnings.PostAsync(db, order, now, ct);
             await tx.CommitAsync(ct);
         }
         // Published after commit, with the SQLite writer gate released (as checkout does).

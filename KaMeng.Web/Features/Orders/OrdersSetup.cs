@@ -22,6 +22,7 @@ public static class OrdersSetup
         services.AddSingleton<CheckoutService>();
         services.AddSingleton<OrderService>();
         services.AddSingleton<WalletService>();
+        services.AddSingleton<DepositReleases>();
         services.AddScoped<SubstationService>();
         services.AddSingleton<PriceRuleService>();
         services.AddSingleton<WithdrawalService>();

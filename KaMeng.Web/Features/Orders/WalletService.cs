@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore;
 namespace KaMeng.Web.Features.Orders;
 
 /// <summary>Balances and their ledger, and staff adjustments (调整) with reason and operator.</summary>
-public sealed class WalletService(IDbContextFactory<KaMengDbContext> dbFactory, TimeProvider clock)
+public sealed class WalletService(IDbContextFactory<KaMengDbContext> dbFactory, TimeProvider clock, DepositReleases releases)
 {
     public async Task<(Money Balance, List<LedgerEntry> Entries)> LedgerOfAsync(string userId, int take = 200, CancellationToken ct = default)
     {
@@ -32,6 +32,8 @@ public sealed class WalletService(IDbContextFactory<KaMengDbContext> dbFactory, 
         db.AuditEntries.Add(actor.Entry("wallet.adjust", userId, $"{amount} {reason.Trim()}", now, null));
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
+        // A credited owner's held orders go on (their 预存款 may now cover them).
+        if (amount.Fen > 0) await releases.ReleaseForOwnerAsync(userId, ct);
         return null;
     }
 }

@@ -115,7 +115,8 @@ public sealed class EPayCheckout(
     {
         if (!Money.TryParseYuan(amountText, out var amount) || amount.Fen < MinRechargeFen || amount.Fen > MaxRechargeFen)
             return GatewayRedirect.Refused($"充值金额应为 {Money.FromFen(MinRechargeFen)}–{Money.FromFen(MaxRechargeFen)}，最多两位小数");
-        var gateway = await gateways.ForStationAsync(station.Id, ct);
+        // Balance is platform money: it is only ever paid to the platform's merchant account, on every station (decision 0019).
+        var gateway = await gateways.PlatformAsync(ct);
         if (gateway is null) return GatewayRedirect.Refused("本站暂未开通在线支付");
         if (!gateway.ChannelList.Contains(channel)) return GatewayRedirect.Refused("请选择可用的支付方式");
         var now = clock.GetUtcNow();

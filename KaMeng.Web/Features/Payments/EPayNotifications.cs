@@ -30,6 +30,7 @@ public sealed class EPayNotifications(
     GatewayKeys keys,
     TimeProvider clock,
     OrderEvents events,
+    DepositReleases releases,
     ILogger<EPayNotifications> log)
 {
     static readonly string[] Required = ["pid", "trade_no", "out_trade_no", "type", "money", "trade_status", "sign"];
@@ -60,7 +61,7 @@ public sealed class EPayNotifications(
         if (parameters["trade_status"] != "TRADE_SUCCESS") return Reject("trade_status {Status}", parameters["trade_status"]);
         if (parameters["pid"] != gateway.Pid) return Reject("pid mismatch for {No}", outTradeNo);
         if (parameters["type"] != payment.Channel) return Reject("type mismatch for {No}", outTradeNo);
-        if (!EPayAmount.TryParse(parameters["money"], out var money) || money != payment.Amount) return Reject("money {Money} does not match {No}", parameters["money"]);
+        if (!EPayAmount.TryParse(parameters["money"], out var money) || money != payment.Amount) return Reject("money {Money} does not match the payment", parameters["money"]);
         var tradeNo = parameters["trade_no"]!;
         if (tradeNo.Length > 64) return Reject("trade_no too long", tradeNo);
 
@@ -78,6 +79,7 @@ public sealed class EPayNotifications(
     {
         var now = clock.GetUtcNow();
         Order? order;
+        string? rechargedUserId = null;
         PaymentOutcome outcome;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
@@ -86,6 +88,8 @@ public sealed class EPayNotifications(
             if (db.Provider == DatabaseProvider.Postgres)
                 await db.Database.ExecuteSqlInterpolatedAsync($"""SELECT 1 FROM "GatewayPayments" WHERE "Id" = {paymentId} FOR UPDATE""", ct);
             var payment = await db.GatewayPayments.SingleAsync(p => p.Id == paymentId, ct);
+            // Whose money this is: a station's own merchant account collects for its owner, never for the platform.
+            var collectedByStation = await db.PaymentGateways.Where(g => g.Id == payment.GatewayId).Select(g => g.StationId).SingleAsync(ct) != Station.MainStationId;
             order = null;
             if (payment.Status != GatewayPaymentStatus.Pending)
             {
@@ -114,12 +118,22 @@ public sealed class EPayNotifications(
                 payment.Accept(tradeNo, now, late: false);
                 order.MarkPaid(PaymentMethod.EPay, now);
                 order.GatewayTradeNo = tradeNo;
+                order.OwnerCollected = collectedByStation;
                 await db.SaveChangesAsync(ct);
-                await DeliverAsync(db, order, payment, tradeNo, now, ct);
+                if (await Fulfilment.ReleaseAsync(db, order, now, ct) == ReleaseOutcome.OutOfStock)
+                    await AddIssueOnceAsync(db, payment, PaymentIssueKind.PaidOutOfStock, tradeNo, "已支付但库存不足，订单已进入待处理队列", now, ct);
+            }
+            else if (collectedByStation)
+            {
+                // Recharges go through the platform's gateway only (decision 0019): money paid to an owner's merchant account
+                // never becomes platform-wide balance, whoever signed the notify.
+                log.LogWarning("EPay: recharge {No} was paid to station gateway {Gateway}; not credited", payment.OutTradeNo, payment.GatewayId);
+                return PaymentOutcome.Rejected;
             }
             else
             {
                 payment.Accept(tradeNo, now, late: false);
+                rechargedUserId = payment.UserId;
                 await db.PostToUserAsync(payment.UserId!, LedgerEntryType.Recharge, payment.Amount, now, stationId: payment.StationId,
                     reason: $"在线充值 {payment.OutTradeNo}（{EPayChannels.DisplayName(payment.Channel)}，交易号 {tradeNo}）", ct: ct);
             }
@@ -129,48 +143,9 @@ public sealed class EPayNotifications(
         }
         if (order is not null)
             events.Publish(OrderEvent.Of(OrderEventKind.Paid, order));
+        else if (rechargedUserId is not null)
+            await releases.ReleaseForOwnerAsync(rechargedUserId, ct); // a recharged owner's held orders go on
         return outcome;
-    }
-
-    /// <summary>As a balance purchase delivers: card keys through <see cref="CardKeyClaim"/> and margins through <see cref="Earnings"/>;
-    /// other delivery types go to the processing queue (an imported product's procurement is queued in this transaction, as
-    /// checkout does). A paid order whose keys ran out waits there too, flagged for finance.</summary>
-    static async Task DeliverAsync(KaMengDbContext db, Order order, GatewayPayment payment, string tradeNo, DateTimeOffset now, CancellationToken ct)
-    {
-        if (order.DeliveryType != DeliveryType.CardKey)
-        {
-            order.StartProcessing();
-            await Docking.ProcurementProcessor.EnqueueIfSuppliedAsync(db, order, now, ct);
-            return;
-        }
-        var reusable = await db.Products.Where(p => p.Id == order.ProductId).Select(p => p.ReusableKey).SingleAsync(ct);
-        var delivered = false;
-        if (reusable)
-        {
-            order.ReusableKeyId = await db.CardKeys.Where(k => k.ProductId == order.ProductId && k.Status == CardKeyStatus.Available)
-                .OrderBy(k => k.Id).Select(k => (long?)k.Id).FirstOrDefaultAsync(ct);
-            delivered = order.ReusableKeyId is not null;
-        }
-        else
-        {
-            var taken = await CardKeyClaim.ClaimAsync(db, order.ProductId, order.Id, order.Quantity, now, ct);
-            delivered = taken == order.Quantity;
-            if (!delivered && taken > 0)
-            {
-                // All or nothing: give back the keys of a partial claim so staff deliver the order as a whole.
-                await db.CardKeys.Where(k => k.OrderId == order.Id).ExecuteUpdateAsync(s => s
-                    .SetProperty(k => k.Status, CardKeyStatus.Available).SetProperty(k => k.OrderId, (long?)null).SetProperty(k => k.SoldAt, (DateTimeOffset?)null), ct);
-            }
-        }
-        if (delivered)
-        {
-            order.Deliver(now);
-            await Earnings.PostAsync(db, order, now, ct);
-            return;
-        }
-        order.StartProcessing();
-        order.DeliveryNote = "已支付，库存不足，等待补货后发货";
-        await AddIssueOnceAsync(db, payment, PaymentIssueKind.PaidOutOfStock, tradeNo, "已支付但库存不足，订单已进入待处理队列", now, ct);
     }
 
     static async Task AddIssueOnceAsync(KaMengDbContext db, GatewayPayment payment, PaymentIssueKind kind, string tradeNo, string detail, DateTimeOffset now, CancellationToken ct)

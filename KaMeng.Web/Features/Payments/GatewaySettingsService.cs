@@ -47,6 +47,7 @@ public sealed class GatewaySettingsService(IDbContextFactory<KaMengDbContext> db
         var now = clock.GetUtcNow();
         await using var db = await actor.ScopedAsync(dbFactory, ct);
         if (!await db.Stations.AnyAsync(s => s.Id == stationId, ct)) return "站点不存在";
+        if (stationId != Station.MainStationId && !await OwnGatewayAllowedAsync(db, stationId, ct)) return "当前分站等级不支持独立收款，买家将通过平台收款";
         var gateway = await db.PaymentGateways.SingleOrDefaultAsync(g => g.StationId == stationId, ct);
         if (gateway is null)
         {
@@ -66,12 +67,29 @@ public sealed class GatewaySettingsService(IDbContextFactory<KaMengDbContext> db
         return null;
     }
 
-    /// <summary>The gateway a station's buyers pay through: its own enabled one, else the platform's (unscoped on purpose).</summary>
+    /// <summary>The gateway a station's buyers pay for orders through: its own enabled one when its level allows 独立收款, else the
+    /// platform's (unscoped on purpose).</summary>
     public async Task<PaymentGateway?> ForStationAsync(int stationId, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var candidates = await db.PaymentGateways.AsNoTracking()
             .Where(g => g.Enabled && (g.StationId == stationId || g.StationId == Station.MainStationId)).ToListAsync(ct);
-        return candidates.FirstOrDefault(g => g.StationId == stationId) ?? candidates.FirstOrDefault(g => g.StationId == Station.MainStationId);
+        var own = candidates.FirstOrDefault(g => g.StationId == stationId && stationId != Station.MainStationId);
+        if (own is not null && await OwnGatewayAllowedAsync(db, stationId, ct)) return own;
+        return candidates.FirstOrDefault(g => g.StationId == Station.MainStationId);
     }
+
+    /// <summary>The platform's own enabled gateway: the only one balance recharges go through (decision 0019).</summary>
+    public async Task<PaymentGateway?> PlatformAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.PaymentGateways.AsNoTracking().SingleOrDefaultAsync(g => g.Enabled && g.StationId == Station.MainStationId, ct);
+    }
+
+    /// <summary>Whether the station's level lets it collect through its own merchant account (the platform's choice per level).</summary>
+    public static Task<bool> OwnGatewayAllowedAsync(KaMengDbContext db, int stationId, CancellationToken ct) =>
+        (from s in db.Stations.IgnoreQueryFilters()
+         join l in db.StationLevels on s.LevelId equals l.Id
+         where s.Id == stationId
+         select l.AllowOwnGateway).AnyAsync(allowed => allowed, ct);
 }

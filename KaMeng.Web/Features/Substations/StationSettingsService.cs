@@ -84,7 +84,7 @@ public sealed class StationSettingsService(IDbContextFactory<KaMengDbContext> db
         return null;
     }
 
-    public async Task<string?> SaveLevelAsync(int? id, string? name, string? openPrice, string? costRatePercent, bool mayOpenChildren, int maxChildren, int? renewalDays, AuditActor actor, CancellationToken ct = default)
+    public async Task<string?> SaveLevelAsync(int? id, string? name, string? openPrice, string? costRatePercent, bool mayOpenChildren, int maxChildren, int? renewalDays, AuditActor actor, bool allowOwnGateway = false, CancellationToken ct = default)
     {
         if (actor.StationId is not null) return "只有平台管理员可以配置分站等级";
         if (string.IsNullOrWhiteSpace(name) || name.Trim().Length > 32) return "请填写等级名称（最多 32 字）";
@@ -103,7 +103,8 @@ public sealed class StationSettingsService(IDbContextFactory<KaMengDbContext> db
         level.MayOpenChildren = mayOpenChildren;
         level.MaxChildren = mayOpenChildren ? maxChildren : 0;
         level.RenewalDays = renewalDays;
-        db.AuditEntries.Add(actor.Entry("platform.level", level.Name, $"{price} {Percent.Format(rateBp)}%", clock.GetUtcNow(), null));
+        level.AllowOwnGateway = allowOwnGateway;
+        db.AuditEntries.Add(actor.Entry("platform.level", level.Name, $"{price} {Percent.Format(rateBp)}% 独立收款={(allowOwnGateway ? "允许" : "不允许")}", clock.GetUtcNow(), null));
         await db.SaveChangesAsync(ct);
         prices.Invalidate();
         return null;

@@ -14,6 +14,9 @@ public sealed record OrderRow
     public int Quantity { get; init; }
     public Money Total { get; init; }
     public OrderStatus Status { get; init; }
+    /// <summary>Held for the owner's 预存款 (<see cref="Order.AwaitingDeposit"/>).</summary>
+    public bool AwaitingDeposit { get; init; }
+    public string StatusText => Order.StaffStatusText(Status, AwaitingDeposit);
     public DeliveryType DeliveryType { get; init; }
     public string? BuyerName { get; init; }
     public string? InputsJson { get; init; }
@@ -33,7 +36,7 @@ public static class AdminOrderQueries
                {
                    Id = o.Id, Number = o.Number, StationId = o.StationId, ProductName = o.ProductName, Quantity = o.Quantity, Total = o.Total,
                    Status = o.Status, DeliveryType = o.DeliveryType, BuyerName = u != null ? u.UserName : o.Contact, InputsJson = o.InputsJson,
-                   DeliveryNote = o.DeliveryNote, CreatedAt = o.CreatedAt,
+                   DeliveryNote = o.DeliveryNote, CreatedAt = o.CreatedAt, AwaitingDeposit = o.AwaitingDeposit,
                };
     }
 }

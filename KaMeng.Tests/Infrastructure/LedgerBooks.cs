@@ -1,0 +1,47 @@
+using KaMeng.Data;
+using KaMeng.Domain;
+using KaMeng.Web.Features.Orders;
+using Microsoft.EntityFrameworkCore;
+
+namespace KaMeng.Tests.Infrastructure;
+
+/// <summary>
+/// The platform's books, order by order: what the buyer paid equals what the stations earned, plus what an owner kept from
+/// their own gateway, plus the platform's margin and the product's cost — with the earnings and the settlement read from the
+/// ledger, so a margin booked twice (or not at all) or a share not settled breaks it.
+/// </summary>
+public static class LedgerBooks
+{
+    public static async Task AssertDeliveredOrdersBalanceAsync(KaMengDbContext db)
+    {
+        var orders = await db.Orders.IgnoreQueryFilters().AsNoTracking().Where(o => o.Status == OrderStatus.Delivered).ToListAsync();
+        var entries = (await db.LedgerEntries.AsNoTracking().Where(e => e.OrderId != null).ToListAsync()).ToLookup(e => e.OrderId!.Value);
+        foreach (var order in orders)
+        {
+            var steps = PriceResolver.ReadSnapshot(order.PriceChainJson);
+            var mine = entries[order.Id].ToList();
+            var earned = mine.Where(e => e.Type == LedgerEntryType.Earning).Sum(e => e.Amount.Fen);
+            var settled = -mine.Where(e => e.Type == LedgerEntryType.Settlement).Sum(e => e.Amount.Fen);
+            var paidFromBalance = -mine.Where(e => e.Type == LedgerEntryType.Purchase).Sum(e => e.Amount.Fen);
+            var seller = steps[^1];
+            // The platform's own share (no wallet, decision 0004): the top substation's cost (or the price, at the main station) minus the product cost.
+            var platformSells = steps.Count > 1 ? steps[1].CostFen : order.UnitPrice.Fen;
+            var platformMargin = (platformSells - steps[0].CostFen) * order.Quantity;
+            var productCost = steps[0].CostFen * order.Quantity;
+            var ownerKept = order.OwnerCollected ? (order.UnitPrice.Fen - seller.CostFen) * order.Quantity : 0;
+            Assert.True(order.Total.Fen == earned + ownerKept + platformMargin + productCost,
+                $"order {order.Number}: paid {order.Total.Fen} ≠ earned {earned} + kept by owner {ownerKept} + platform {platformMargin} + cost {productCost}");
+            if (order.OwnerCollected)
+            {
+                Assert.True(settled == seller.CostFen * order.Quantity, $"order {order.Number}: settled {settled} from the owner's deposit, expected {seller.CostFen * order.Quantity}");
+                Assert.True(paidFromBalance == 0, $"order {order.Number} was paid to the owner's gateway but debited a balance");
+            }
+            else
+            {
+                Assert.True(settled == 0, $"order {order.Number}: a settlement on an order the platform collected");
+                if (order.PaymentMethod == PaymentMethod.Balance)
+                    Assert.True(paidFromBalance == order.Total.Fen, $"order {order.Number}: balance debited {paidFromBalance}, total {order.Total.Fen}");
+            }
+        }
+    }
+}
