@@ -99,6 +99,26 @@ public abstract class ApiKeyOwnershipTests<TApp>(TApp app) where TApp : KaMengAp
     }
 
     [Fact]
+    public async Task A_bad_request_on_the_page_is_refused_in_chinese_and_writes_nothing()
+    {
+        using (var anonymous = app.NewHttpClient())
+        {
+            var response = await anonymous.GetAsync(DemoApi);
+            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+            Assert.Contains("/account/login", response.Headers.Location!.ToString());
+        }
+        var buyerId = await UserIdAsync("demo-buyer");
+        var before = await CountsAsync(buyerId);
+        using var buyer = await SignedInHttp.SignInAsync(app, "demo-buyer", TestAccounts.DemoPassword, "/s/demo");
+        var refused = await buyer.PostFormAsync(DemoApi, "api-request", new() { ["Request.Note"] = new string('长', 201) });
+        var html = await refused.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        Assert.Contains("备注不能超过 200 字", TestIdText(html, "api-error"));
+        Assert.DoesNotContain("data-testid=\"api-secret\"", html);
+        Assert.Equal(before, await CountsAsync(buyerId));
+    }
+
+    [Fact]
     public async Task A_key_is_shown_once_to_the_user_who_requested_it()
     {
         using var buyer = await SignedInHttp.SignInAsync(app, "demo-buyer", TestAccounts.DemoPassword, "/s/demo");
