@@ -100,11 +100,11 @@ public class DockingPair : IAsyncLifetime
         await db.Products.Where(p => p.Id == productId).ExecuteUpdateAsync(u => u.SetProperty(p => p.BasePrice, Money.FromFen(fen)));
     }
 
-    /// <summary>A credential for demo-buyer on the upstream, approved, and the downstream's supplier using it.</summary>
+    /// <summary>A credential demo-buyer requested on the upstream, approved there, and the downstream's supplier using it.</summary>
     public async Task<(Supplier Supplier, SupplierEndpoint Endpoint)> AddSupplierAsync(string name = "上游一号")
     {
         var credentials = Upstream.Services.GetRequiredService<ApiCredentialService>();
-        var (issued, error) = await credentials.IssueAsync(Platform, Station.MainStationId, "demo-buyer", "下游站");
+        var (issued, error) = await credentials.RequestAsync(await BuyerIdAsync(Upstream), Station.MainStationId, "下游站");
         Assert.Null(error);
         Assert.Null(await credentials.ApproveAsync(Platform, issued!.Id));
         var (supplier, addError) = await Suppliers.AddAsync(Platform, Station.MainStationId, name, Upstream.BaseUrl + "/", issued.KeyId, issued.Secret);

@@ -16,7 +16,9 @@ public sealed class SupplierPageBrowserTests(BrowserFixture fx, DockingApp upstr
     {
         var credentials = upstream.Services.GetRequiredService<ApiCredentialService>();
         var actor = new AuditActor("test", "test", null);
-        var (issued, _) = await credentials.IssueAsync(actor, Station.MainStationId, "demo-buyer", "浏览器测试");
+        // demo-buyer asks the upstream for a key (their own wallet there pays); the upstream approves it.
+        var buyerId = await DockingPair.BuyerIdAsync(upstream);
+        var (issued, _) = await credentials.RequestAsync(buyerId, Station.MainStationId, "浏览器测试");
         Assert.Null(await credentials.ApproveAsync(actor, issued!.Id));
 
         var page = await fx.NewPageAsync();
@@ -53,7 +55,7 @@ public sealed class SupplierPageBrowserTests(BrowserFixture fx, DockingApp upstr
         await Assertions.Expect(item).ToContainTextAsync("已导入");
 
         // A second supplier becomes the product's backup, then one click swaps them.
-        var (second, _) = await credentials.IssueAsync(actor, Station.MainStationId, "demo-buyer", "备用");
+        var (second, _) = await credentials.RequestAsync(buyerId, Station.MainStationId, "备用");
         Assert.Null(await credentials.ApproveAsync(actor, second!.Id));
         await page.Locator("input[name=supplier-name]").FillAsync("备用站");
         await page.Locator("input[name=supplier-url]").FillAsync(upstream.BaseUrl + "/");

@@ -50,3 +50,18 @@ public sealed class AdminPage(IPage page)
         return await n.InnerTextAsync();
     }
 }
+
+/// <summary>Page object: /admin/api-credentials, where a station approves or revokes the keys its buyers requested.</summary>
+public sealed class ApiCredentialsAdminPage(IPage page)
+{
+    public async Task GotoAsync() => await new AdminPage(page).GotoAsync("/admin/api-credentials");
+
+    public ILocator Row(string keyId) => page.GetByTestId("api-grid").Locator("tbody tr").Filter(new() { HasText = keyId });
+
+    public Task ApproveAsync(string keyId) => Row(keyId).GetByRole(AriaRole.Button, new() { Name = "批准" }).ClickAsync();
+
+    public Task RevokeAsync(string keyId) => Row(keyId).GetByRole(AriaRole.Button, new() { Name = "吊销" }).ClickAsync();
+
+    /// <summary>Any field that would name another user to create a key for (there must be none).</summary>
+    public ILocator IssueForUserField => page.Locator("input[name=api-user]");
+}

@@ -41,3 +41,22 @@ public sealed class StorefrontPage(IPage page, string basePath = "")
         await page.ClickAsync("button[type=submit]");
     }
 }
+
+/// <summary>Page object: a buyer's 对接 / API page (their Open API keys at one station).</summary>
+public sealed class MyApiKeysPage(IPage page, string basePath = "")
+{
+    public Task GotoAsync() => page.GotoAsync(basePath + "/my/api");
+
+    public async Task RequestAsync(string note)
+    {
+        await page.FillAsync("#api-note", note);
+        await page.GetByTestId("api-request").ClickAsync();
+    }
+
+    public ILocator KeyId => page.GetByTestId("api-key-id");
+    public ILocator Secret => page.GetByTestId("api-secret");
+    public ILocator Error => page.GetByTestId("api-error");
+    public ILocator Row(string keyId) => page.GetByTestId("api-keys").Locator("tbody tr").Filter(new() { HasText = keyId });
+
+    public Task RevokeAsync(string keyId) => Row(keyId).GetByTestId("api-revoke").ClickAsync();
+}

@@ -17,10 +17,14 @@ public abstract class OpenApiTests<TApp>(TApp app) where TApp : KaMengApp
     static readonly AuditActor Platform = new("test", "test", null);
     const string Product = "王者荣耀 60 点券";
 
-    async Task<IssuedCredential> IssueAsync(bool approve = true, int stationId = Station.MainStationId, string user = "demo-buyer")
+    async Task<IssuedCredential> KeyAsync(bool approve = true, int stationId = Station.MainStationId, string user = "demo-buyer")
     {
         var service = app.Services.GetRequiredService<ApiCredentialService>();
-        var (issued, error) = await service.IssueAsync(Platform, stationId, user, "测试对接");
+        string userId;
+        await using (var db = app.NewContext())
+            userId = await db.Users.Where(u => u.UserName == user).Select(u => u.Id).SingleAsync();
+        // The user asks for the key themselves; the platform approves it.
+        var (issued, error) = await service.RequestAsync(userId, stationId, "测试对接");
         Assert.Null(error);
         if (approve) Assert.Null(await service.ApproveAsync(Platform, issued!.Id));
         return issued!;
@@ -64,7 +68,7 @@ public abstract class OpenApiTests<TApp>(TApp app) where TApp : KaMengApp
     [Fact]
     public async Task Ping_answers_with_the_protocol_version()
     {
-        var c = await IssueAsync();
+        var c = await KeyAsync();
         var response = await SendAsync(c, HttpMethod.Get, "/api/open/v1/ping");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var json = await JsonAsync(response);
@@ -75,7 +79,7 @@ public abstract class OpenApiTests<TApp>(TApp app) where TApp : KaMengApp
     [Fact]
     public async Task Unsigned_forged_stale_replayed_unapproved_and_revoked_requests_are_refused()
     {
-        var c = await IssueAsync();
+        var c = await KeyAsync();
         using (var client = app.NewHttpClient())
             await AssertProblemAsync(await client.GetAsync("/api/open/v1/ping"), HttpStatusCode.Unauthorized, "auth.missing");
         await AssertProblemAsync(await SendAsync(c, HttpMethod.Get, "/api/open/v1/ping", secret: "not-the-secret"), HttpStatusCode.Unauthorized, "auth.signature");
@@ -85,7 +89,7 @@ public abstract class OpenApiTests<TApp>(TApp app) where TApp : KaMengApp
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(c, HttpMethod.Get, "/api/open/v1/ping", nonce: nonce)).StatusCode);
         await AssertProblemAsync(await SendAsync(c, HttpMethod.Get, "/api/open/v1/ping", nonce: nonce), HttpStatusCode.Unauthorized, "auth.replay");
 
-        var pending = await IssueAsync(approve: false);
+        var pending = await KeyAsync(approve: false);
         await AssertProblemAsync(await SendAsync(pending, HttpMethod.Get, "/api/open/v1/ping"), HttpStatusCode.Unauthorized, "auth.key");
         Assert.Null(await app.Services.GetRequiredService<ApiCredentialService>().RevokeAsync(Platform, c.Id));
         await AssertProblemAsync(await SendAsync(c, HttpMethod.Get, "/api/open/v1/ping"), HttpStatusCode.Unauthorized, "auth.key");
@@ -94,7 +98,7 @@ public abstract class OpenApiTests<TApp>(TApp app) where TApp : KaMengApp
     [Fact]
     public async Task The_secret_is_stored_encrypted()
     {
-        var c = await IssueAsync();
+        var c = await KeyAsync();
         await using var db = app.NewContext();
         var stored = await db.ApiCredentials.SingleAsync(x => x.Id == c.Id);
         Assert.DoesNotContain(c.Secret, stored.SecretCipher);
@@ -103,7 +107,7 @@ public abstract class OpenApiTests<TApp>(TApp app) where TApp : KaMengApp
     [Fact]
     public async Task Products_and_an_idempotent_order_paid_from_the_callers_balance()
     {
-        var c = await IssueAsync();
+        var c = await KeyAsync();
         var categories = await JsonAsync(await SendAsync(c, HttpMethod.Get, "/api/open/v1/categories"));
         Assert.True(categories.GetProperty("data").GetArrayLength() > 0);
         var products = (await JsonAsync(await SendAsync(c, HttpMethod.Get, "/api/open/v1/products"))).GetProperty("data").EnumerateArray().ToList();
@@ -156,7 +160,7 @@ public abstract class OpenApiTests<TApp>(TApp app) where TApp : KaMengApp
         // demo's buyers get 10 % off from the first yuan spent.
         Assert.Null(await app.Services.GetRequiredService<KaMeng.Web.Features.Substations.StationSettingsService>().SaveMemberLevelAsync(demoId, null, "银卡", "10", "0", Platform));
 
-        var buyer = await IssueAsync(stationId: demoId);
+        var buyer = await KeyAsync(stationId: demoId);
         var listed = PriceFen(await JsonAsync(await SendAsync(buyer, HttpMethod.Get, "/api/open/v1/products")), Product);
         Assert.True(listed < anonymous, $"member price {listed} below the public {anonymous}");
         var id = (await JsonAsync(await SendAsync(buyer, HttpMethod.Get, "/api/open/v1/products"))).GetProperty("data").EnumerateArray()
@@ -168,7 +172,7 @@ public abstract class OpenApiTests<TApp>(TApp app) where TApp : KaMengApp
         Assert.Equal(before - listed, await BalanceAsync("demo-buyer"));
 
         // The substation's owner buying on it pays its cost (self-dealing), and is quoted that.
-        var owner = await IssueAsync(stationId: demoId, user: "demo-owner");
+        var owner = await KeyAsync(stationId: demoId, user: "demo-owner");
         var ownerListed = PriceFen(await JsonAsync(await SendAsync(owner, HttpMethod.Get, "/api/open/v1/products")), Product);
         await using (var db = app.NewContext())
         {
@@ -191,7 +195,7 @@ public abstract class OpenApiTests<TApp>(TApp app) where TApp : KaMengApp
             await db.SaveChangesAsync();
             productId = manual.Id;
         }
-        var c = await IssueAsync();
+        var c = await KeyAsync();
         var before = await BalanceAsync("demo-buyer");
         var clientNo = "CX-" + Guid.NewGuid().ToString("N")[..12];
         var placed = await JsonAsync(await SendAsync(c, HttpMethod.Post, "/api/open/v1/orders", new { product_id = productId, quantity = 1, client_order_no = clientNo }));
@@ -222,7 +226,7 @@ public abstract class OpenApiTests<TApp>(TApp app) where TApp : KaMengApp
     [Fact]
     public async Task Expired_nonces_are_dropped_by_the_scheduled_job_and_fresh_ones_kept()
     {
-        var c = await IssueAsync();
+        var c = await KeyAsync();
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(c, HttpMethod.Get, "/api/open/v1/ping", nonce: "fresh-" + Guid.NewGuid().ToString("N"))).StatusCode);
         await using (var db = app.NewContext())
         {
@@ -258,41 +262,50 @@ public sealed class PostgresOpenApiTests(KaMengPostgresApp app) : OpenApiTests<K
 public class OpenApiCredentialBrowserTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
 {
     [Fact]
-    public async Task An_owner_issues_approves_and_revokes_a_key_and_the_secret_is_shown_once()
+    public async Task A_buyer_requests_a_key_sees_the_secret_once_and_the_owner_approves_it()
     {
-        var page = await fx.NewPageAsync();
-        await new LoginPage(page).LoginAsAsync("demo-owner", TestAccounts.DemoPassword, "/admin/api-credentials");
-        var admin = new AdminPage(page);
-        await admin.WaitForCircuitAsync();
-        await page.Locator("input[name=api-user]").FillAsync("no-such-user");
-        await page.GetByTestId("api-issue").ClickAsync();
-        await Assertions.Expect(admin.Notification("用户不存在")).ToBeVisibleAsync();
-
-        await page.Locator("input[name=api-user]").FillAsync("demo-buyer");
-        await page.Locator("input[name=api-note]").FillAsync("下游站点 A");
-        await page.GetByTestId("api-issue").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("api-secret")).ToBeVisibleAsync();
-        var keyId = (await page.GetByTestId("api-key-id").InnerTextAsync()).Trim();
-        var secret = (await page.GetByTestId("api-secret").InnerTextAsync()).Trim();
-        var row = page.GetByTestId("api-grid").Locator("tbody tr").Filter(new() { HasText = keyId });
-        await Assertions.Expect(row).ToContainTextAsync("待批准");
-        await row.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "批准" }).ClickAsync();
-        await Assertions.Expect(row).ToContainTextAsync("已启用");
-        await BrowserFixture.ScreenshotsAsync(page, "openapi-credentials");
+        // The buyer, signed in on demo's storefront, asks for a key in their account.
+        var buyerPage = await fx.NewPageAsync();
+        await new LoginPage(buyerPage, "/s/demo").LoginAsAsync("demo-buyer", TestAccounts.DemoPassword, "/s/demo/my/api");
+        var mine = new MyApiKeysPage(buyerPage, "/s/demo");
+        await mine.GotoAsync();
+        await mine.RequestAsync("下游站点 A");
+        await Assertions.Expect(mine.Secret).ToBeVisibleAsync();
+        var keyId = (await mine.KeyId.InnerTextAsync()).Trim();
+        var secret = (await mine.Secret.InnerTextAsync()).Trim();
+        await Assertions.Expect(mine.Row(keyId)).ToContainTextAsync("待批准");
+        await BrowserFixture.ScreenshotsAsync(buyerPage, "openapi-buyer-request");
 
         await using (var db = fx.App.NewContext())
         {
             var stored = await db.ApiCredentials.SingleAsync(c => c.KeyId == keyId);
             Assert.Equal(await db.Stations.Where(s => s.Code == "demo").Select(s => s.Id).SingleAsync(), stored.StationId);
+            Assert.Equal(await db.Users.Where(u => u.UserName == "demo-buyer").Select(u => u.Id).SingleAsync(), stored.UserId);
             Assert.Equal(secret, fx.App.Services.GetRequiredService<ApiCredentialService>().Unprotect(stored.SecretCipher));
         }
-        // Reloaded, the page no longer shows the secret anywhere.
-        await page.ReloadAsync();
-        await admin.WaitForCircuitAsync();
-        await Assertions.Expect(page.GetByTestId("api-grid")).ToContainTextAsync(keyId);
-        Assert.DoesNotContain(secret, await page.ContentAsync());
-        row = page.GetByTestId("api-grid").Locator("tbody tr").Filter(new() { HasText = keyId });
-        await row.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "吊销" }).ClickAsync();
-        await Assertions.Expect(row).ToContainTextAsync("已吊销");
+        // Opened again, the page lists the key by id and status only.
+        await mine.GotoAsync();
+        await Assertions.Expect(mine.Row(keyId)).ToContainTextAsync("待批准");
+        Assert.DoesNotContain(secret, await buyerPage.ContentAsync());
+
+        // demo's owner approves it on the admin page, which offers no way to create a key for anyone.
+        var ownerPage = await fx.NewPageAsync();
+        await new LoginPage(ownerPage).LoginAsAsync("demo-owner", TestAccounts.DemoPassword, "/admin/api-credentials");
+        var admin = new ApiCredentialsAdminPage(ownerPage);
+        await new AdminPage(ownerPage).WaitForCircuitAsync();
+        await Assertions.Expect(admin.Row(keyId)).ToContainTextAsync("demo-buyer");
+        await Assertions.Expect(admin.IssueForUserField).ToHaveCountAsync(0);
+        Assert.DoesNotContain(secret, await ownerPage.ContentAsync());
+        await admin.ApproveAsync(keyId);
+        await Assertions.Expect(admin.Row(keyId)).ToContainTextAsync("已启用");
+        await BrowserFixture.ScreenshotsAsync(ownerPage, "openapi-owner-approves");
+
+        // The buyer sees it enabled, then revokes it themselves.
+        await mine.GotoAsync();
+        await Assertions.Expect(mine.Row(keyId)).ToContainTextAsync("已启用");
+        await mine.RevokeAsync(keyId);
+        await Assertions.Expect(mine.Row(keyId)).ToContainTextAsync("已吊销");
+        await Assertions.Expect(mine.Row(keyId).GetByTestId("api-revoke")).ToHaveCountAsync(0);
+        await BrowserFixture.ScreenshotsAsync(buyerPage, "openapi-buyer-keys");
     }
 }

@@ -1,0 +1,24 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace KaMeng.Data.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class RevokeKeysMadeForOthers : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            // Data only: revoke the Open API keys somebody made for another user (decision record 0020).
+            foreach (var sql in RevokeKeysMadeForOthersSql.Statements(RevokeKeysMadeForOthersSql.PostgresNow))
+                migrationBuilder.Sql(sql);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            // Nothing: a key revoked because somebody else made it is not handed back into use.
+        }
+    }
+}
