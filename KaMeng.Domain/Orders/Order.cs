@@ -1,6 +1,8 @@
 namespace KaMeng.Domain;
 
-public enum OrderStatus { PendingPayment = 0, Paid = 1, Processing = 2, Delivered = 3, Failed = 4, Refunded = 5, Cancelled = 6 }
+public enum OrderStatus { PendingPayment = 0, Paid = 1, Processing = 2, Delivered = 3, Failed = 4, Refunded = 5, Cancelled = 6,
+    /// <summary>退款中: the whole amount is booked as refunded but a gateway refund has not reached the buyer yet.</summary>
+    Refunding = 7 }
 
 public enum PaymentMethod { Balance = 0, EPay = 1 }
 
