@@ -95,6 +95,21 @@ public class Order
         ClosedAt = now;
     }
 
+    /// <summary>The whole amount is booked as refunded but a gateway or manual refund has not reached the buyer yet.</summary>
+    public void StartRefunding()
+    {
+        if (!CanRefund) throw new DomainException("order.cannot_refund", "当前订单状态不能退款");
+        Status = OrderStatus.Refunding;
+    }
+
+    /// <summary>退款中 → 已退款, when the last pending refund reached the buyer.</summary>
+    public void FinishRefunding(DateTimeOffset now)
+    {
+        if (Status != OrderStatus.Refunding) throw new DomainException("order.not_refunding", "订单不在退款中");
+        Status = OrderStatus.Refunded;
+        ClosedAt = now;
+    }
+
     public void Cancel(DateTimeOffset now)
     {
         if (Status != OrderStatus.PendingPayment) throw new DomainException("order.cannot_cancel", "只有待支付订单可以取消");

@@ -66,3 +66,22 @@ public class Refund
 
     public static string NewNumber(string orderNumber, int sequence) => $"{orderNumber}R{sequence}";
 }
+
+/// <summary>
+/// The rounding rule of proportional refunds: a share S of an order paid P, after chain-funded refunds totalling C,
+/// gives back floor(S·(C+r)/P) − floor(S·C/P) for a refund r. Cumulative, so refunds in any number of pieces that add
+/// up to P give back exactly S (never a fen more or less); each piece rounds down in the station's favour and the
+/// platform's margin, which is in no wallet, carries the fraction.
+/// </summary>
+public static class RefundShares
+{
+    public static long Reversal(long shareFen, long paidFen, long chainRefundedBeforeFen, long refundFen)
+    {
+        if (paidFen <= 0 || shareFen == 0) return 0;
+        if (chainRefundedBeforeFen < 0 || refundFen < 0 || chainRefundedBeforeFen + refundFen > paidFen)
+            throw new ArgumentOutOfRangeException(nameof(refundFen), "refunds exceed what was paid");
+        return FloorDiv(checked(shareFen * (chainRefundedBeforeFen + refundFen)), paidFen) - FloorDiv(checked(shareFen * chainRefundedBeforeFen), paidFen);
+    }
+
+    static long FloorDiv(long a, long b) => a / b - (a % b != 0 && (a < 0) != (b < 0) ? 1 : 0);
+}
