@@ -47,6 +47,7 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
     public DbSet<Supplier> Suppliers => Set<Supplier>();
     public DbSet<SupplierProduct> SupplierProducts => Set<SupplierProduct>();
     public DbSet<Procurement> Procurements => Set<Procurement>();
+    public DbSet<Refund> Refunds => Set<Refund>();
 
     public abstract DatabaseProvider Provider { get; }
 
@@ -85,6 +86,7 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
         builder.Entity<Supplier>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<SupplierProduct>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<Procurement>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<Refund>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<Category>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId || x.StationId == Station.MainStationId);
         builder.Entity<Product>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId || x.StationId == Station.MainStationId);
         // Dashboard rollups: an owner reads only their station's rows, never the platform's bucket (StationId 0).

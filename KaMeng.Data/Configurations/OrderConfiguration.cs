@@ -33,6 +33,31 @@ sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
     }
 }
 
+sealed class RefundConfiguration : IEntityTypeConfiguration<Refund>
+{
+    public void Configure(EntityTypeBuilder<Refund> b)
+    {
+        // The refund's id at the gateway (out_refund_no): unique, so a retry is the same refund.
+        b.Property(x => x.Number).HasMaxLength(40);
+        b.HasIndex(x => x.Number).IsUnique();
+        b.Property(x => x.Reason).HasMaxLength(200);
+        b.Property(x => x.GatewayReference).HasMaxLength(64);
+        b.Property(x => x.LastError).HasMaxLength(500);
+        b.Property(x => x.Note).HasMaxLength(200);
+        b.Property(x => x.RequestedByUserId).HasMaxLength(450);
+        b.Property(x => x.RequestedByName).HasMaxLength(256);
+        b.Property(x => x.DecidedByUserId).HasMaxLength(450);
+        b.Property(x => x.DecidedByName).HasMaxLength(256);
+        b.HasOne<Order>().WithMany().HasForeignKey(x => x.OrderId).OnDelete(DeleteBehavior.Restrict);
+        b.HasOne<Station>().WithMany().HasForeignKey(x => x.StationId).OnDelete(DeleteBehavior.Restrict);
+        b.HasIndex(x => x.OrderId);
+        // The retry job and the finance page read refunds by status.
+        b.HasIndex(x => new { x.Status, x.Method, x.Id });
+        // Two staff deciding the same request (or completing the same task) cannot both win.
+        b.Property(x => x.Status).IsConcurrencyToken();
+    }
+}
+
 sealed class WalletConfiguration : IEntityTypeConfiguration<Wallet>
 {
     public void Configure(EntityTypeBuilder<Wallet> b)

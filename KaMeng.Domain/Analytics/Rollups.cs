@@ -84,7 +84,7 @@ public sealed record OrderFacts(
     /// <summary>The platform's own bucket in the rollups: every station's orders together.</summary>
     public const int PlatformBucket = 0;
 
-    public static bool IsPaidStatus(OrderStatus s) => s is OrderStatus.Paid or OrderStatus.Processing or OrderStatus.Delivered or OrderStatus.Failed or OrderStatus.Refunded;
+    public static bool IsPaidStatus(OrderStatus s) => s is OrderStatus.Paid or OrderStatus.Processing or OrderStatus.Delivered or OrderStatus.Failed or OrderStatus.Refunded or OrderStatus.Refunding;
 
     public bool IsPaid => IsPaidStatus(Status) && PaidAt is not null;
 

@@ -1,6 +1,7 @@
 namespace KaMeng.Domain;
 
-public enum CardKeyStatus { Available = 0, Sold = 1, Void = 2 }
+/// <summary>Refunded: sold, then the order was refunded; the buyer has seen it, so it is never sold again.</summary>
+public enum CardKeyStatus { Available = 0, Sold = 1, Void = 2, Refunded = 3 }
 
 /// <summary>卡密. The secret is stored encrypted; <see cref="SecretHash"/> finds duplicates without decrypting.</summary>
 public class CardKey

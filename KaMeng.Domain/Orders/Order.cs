@@ -1,6 +1,8 @@
 namespace KaMeng.Domain;
 
-public enum OrderStatus { PendingPayment = 0, Paid = 1, Processing = 2, Delivered = 3, Failed = 4, Refunded = 5, Cancelled = 6 }
+public enum OrderStatus { PendingPayment = 0, Paid = 1, Processing = 2, Delivered = 3, Failed = 4, Refunded = 5, Cancelled = 6,
+    /// <summary>退款中: the whole amount is booked as refunded but a gateway refund has not reached the buyer yet.</summary>
+    Refunding = 7 }
 
 public enum PaymentMethod { Balance = 0, EPay = 1 }
 
@@ -102,6 +104,21 @@ public class Order
     public void Refund(DateTimeOffset now)
     {
         if (!CanRefund) throw new DomainException("order.cannot_refund", "当前订单状态不能退款");
+        Status = OrderStatus.Refunded;
+        ClosedAt = now;
+    }
+
+    /// <summary>The whole amount is booked as refunded but a gateway or manual refund has not reached the buyer yet.</summary>
+    public void StartRefunding()
+    {
+        if (!CanRefund) throw new DomainException("order.cannot_refund", "当前订单状态不能退款");
+        Status = OrderStatus.Refunding;
+    }
+
+    /// <summary>退款中 → 已退款, when the last pending refund reached the buyer.</summary>
+    public void FinishRefunding(DateTimeOffset now)
+    {
+        if (Status != OrderStatus.Refunding) throw new DomainException("order.not_refunding", "订单不在退款中");
         Status = OrderStatus.Refunded;
         ClosedAt = now;
     }

@@ -11,6 +11,7 @@ public static class DisplayNames
         OrderStatus.Failed => "失败",
         OrderStatus.Refunded => "已退款",
         OrderStatus.Cancelled => "已取消",
+        OrderStatus.Refunding => "退款中",
         _ => status.ToString(),
     };
 
@@ -27,5 +28,22 @@ public static class DisplayNames
         PaymentMethod.Balance => "余额",
         PaymentMethod.EPay => "易支付",
         _ => method.ToString(),
+    };
+
+    public static string Of(RefundMethod method) => method switch
+    {
+        RefundMethod.Balance => "退回余额",
+        RefundMethod.Gateway => "原路退回",
+        RefundMethod.Manual => "人工退款",
+        _ => method.ToString(),
+    };
+
+    public static string Of(RefundStatus status) => status switch
+    {
+        RefundStatus.Requested => "待上级审核",
+        RefundStatus.Rejected => "已驳回",
+        RefundStatus.Pending => "退款中",
+        RefundStatus.Completed => "已退款",
+        _ => status.ToString(),
     };
 }

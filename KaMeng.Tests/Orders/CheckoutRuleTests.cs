@@ -140,7 +140,7 @@ public class CheckoutRuleTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_refund_reverses_the_ledger_and_keys_stay_sold()
+    public async Task A_refund_reverses_the_ledger_and_marks_the_keys_refunded()
     {
         var result = await Buy(2);
         long orderId;
@@ -153,7 +153,7 @@ public class CheckoutRuleTests : IAsyncLifetime
         Assert.Equal(10000, await h.BalanceAsync(buyer));
 
         await using var check = h.Db.NewContext();
-        Assert.Equal(2, await check.CardKeys.CountAsync(k => k.OrderId == orderId && k.Status == CardKeyStatus.Sold));
+        Assert.Equal(2, await check.CardKeys.CountAsync(k => k.OrderId == orderId && k.Status == CardKeyStatus.Refunded));
         Assert.Equal(1, await check.AuditEntries.CountAsync(a => a.Action == "order.refund"));
         await h.AssertEveryWalletEqualsItsLedgerAsync();
     }

@@ -225,6 +225,56 @@ public class EPayWebTests : IClassFixture<BrowserFixture>
     }
 
     [Fact]
+    public async Task Finance_sees_a_manual_refund_task_for_a_guest_order_and_completes_it()
+    {
+        var (_, order) = await GuestOrderAsync("guest-refund@example.cn");
+        using (var client = fx.App.NewHttpClient())
+            Assert.Equal("success", await client.GetStringAsync("/pay/epay/notify?" + SignedNotify.Query(order.Number, "6.00", "GW-MANUAL-" + order.Number, Key)));
+        var staff = new AuditActor("test", "admin", null);
+        var refunds = fx.App.Services.GetRequiredService<RefundService>();
+        var outcome = await refunds.RefundAsync(new RefundRequest(order.Id, "游客要求退款，网关退款不可用", Method: RefundMethod.Manual), staff);
+        Assert.Null(outcome.Error);
+        Assert.Equal(OrderStatus.Refunding, await StatusAsync(order));
+
+        var page = await fx.NewPageAsync();
+        await new LoginPage(page).LoginAsAsync("admin", TestAccounts.AdminPassword, "/admin/finance/payments");
+        var admin = new AdminPage(page);
+        await admin.WaitForCircuitAsync();
+        var row = page.GetByTestId("manual-refund-grid").Locator("tbody tr").Filter(new() { HasText = order.Number });
+        await Assertions.Expect(row).ToContainTextAsync("guest-refund@example.cn");
+        await Assertions.Expect(row).ToContainTextAsync("¥6.00");
+        await BrowserFixture.ScreenshotsAsync(page, "refund-manual-task"); // 1280 and 390 px
+        await row.GetByRole(AriaRole.Button, new() { Name = "已退款" }).ClickAsync();
+        await Assertions.Expect(admin.Notification("退款方式和流水号")).ToBeVisibleAsync();
+        await row.GetByLabel("退款方式与流水号").FillAsync("支付宝转账 20261203001");
+        await row.GetByRole(AriaRole.Button, new() { Name = "已退款" }).ClickAsync();
+        await Assertions.Expect(row).ToHaveCountAsync(0);
+        await BrowserFixture.ScreenshotsAsync(page, "refund-manual-done");
+        Assert.Equal(OrderStatus.Refunded, await StatusAsync(order));
+        await using var db = fx.App.NewContext();
+        var refund = await db.Refunds.SingleAsync(r => r.OrderId == order.Id);
+        Assert.Equal((RefundStatus.Completed, "支付宝转账 20261203001"), (refund.Status, refund.Note));
+    }
+
+    [Fact]
+    public async Task The_sandbox_refunds_a_guest_order_through_the_gateway_once()
+    {
+        var (_, order) = await GuestOrderAsync();
+        using (var client = fx.App.NewHttpClient())
+            Assert.Equal("success", await client.GetStringAsync("/pay/epay/notify?" + SignedNotify.Query(order.Number, "6.00", "GW-REFUND-" + order.Number, Key)));
+        var refunds = fx.App.Services.GetRequiredService<RefundService>();
+        var outcome = await refunds.RefundAsync(new RefundRequest(order.Id, "缺货退款", "2.50"), new AuditActor("test", "admin", null));
+        Assert.Null(outcome.Error);
+        Assert.Equal(RefundStatus.Completed, outcome.Status);
+        // The same refund asked again is answered again, never paid twice; more than what remains is refused by the sandbox.
+        Assert.Null(await refunds.TryGatewayAsync(outcome.RefundId!.Value));
+        await using var db = fx.App.NewContext();
+        var refund = await db.Refunds.SingleAsync(r => r.OrderId == order.Id);
+        Assert.StartsWith("SBXR", refund.GatewayReference);
+        Assert.Equal(OrderStatus.Delivered, await StatusAsync(order)); // a partial refund leaves the order delivered
+    }
+
+    [Fact]
     public async Task The_sandbox_refuses_a_redirect_whose_amount_was_tampered_with()
     {
         var (redirect, _) = await GuestOrderAsync();

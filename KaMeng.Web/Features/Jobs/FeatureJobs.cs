@@ -39,9 +39,10 @@ public sealed class EPayReconciliationJob(EPayReconciliation reconciliation) : I
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken ct = default)
     {
         var r = await reconciliation.ReconcileAsync(ct: ct);
-        context.Result = r.Checked == 0
+        var refunds = r.RefundsRetried == 0 ? "" : $"，重试退款 {r.RefundsRetried} 笔（成功 {r.RefundsCompleted} 笔）";
+        context.Result = r.Checked == 0 && r.RefundsRetried == 0
             ? JobRunReport.Skipped("没有待核对的支付")
-            : JobRunReport.Succeeded($"核对 {r.Checked} 笔，补单 {r.Completed} 笔，异常 {r.Mismatches} 笔，查询失败 {r.Errors} 笔");
+            : JobRunReport.Succeeded($"核对 {r.Checked} 笔，补单 {r.Completed} 笔，异常 {r.Mismatches} 笔，查询失败 {r.Errors} 笔{refunds}");
     }
 }
 

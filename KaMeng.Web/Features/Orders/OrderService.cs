@@ -8,7 +8,7 @@ namespace KaMeng.Web.Features.Orders;
 public sealed record OrderView(Order Order, IReadOnlyList<string> Keys);
 
 /// <summary>Reading orders for buyers and staff, and the staff operations after payment: complete, refund, expire.</summary>
-public sealed class OrderService(IDbContextFactory<KaMengDbContext> dbFactory, CardKeyVault vault, TimeProvider clock, OrderEvents events)
+public sealed class OrderService(IDbContextFactory<KaMengDbContext> dbFactory, CardKeyVault vault, TimeProvider clock, OrderEvents events, RefundService refunds)
 {
     /// <summary>The buyer's own order, or null (another buyer's order is as good as absent).</summary>
     public async Task<OrderView?> GetForBuyerAsync(string number, string buyerUserId, CancellationToken ct = default)
@@ -65,39 +65,10 @@ public sealed class OrderService(IDbContextFactory<KaMengDbContext> dbFactory, C
         return null;
     }
 
-    /// <summary>Refund: reverses every ledger entry of the order in one transaction. Delivered keys stay sold (they were seen).</summary>
-    public async Task<string?> RefundAsync(long orderId, string? reason, AuditActor actor, CancellationToken ct = default)
-    {
-        if (string.IsNullOrWhiteSpace(reason)) return "请填写退款原因";
-        var now = clock.GetUtcNow();
-        await using var db = await actor.ScopedAsync(dbFactory, ct);
-        Order? order;
-        await using (var tx = await db.BeginBusinessTransactionAsync(ct))
-        {
-            order = await db.Orders.SingleOrDefaultAsync(o => o.Id == orderId, ct);
-            if (order is null) return "订单不存在";
-            if (!order.CanRefund) return $"订单状态为「{DisplayNames.Of(order.Status)}」，不能退款";
-            order.Refund(now);
-            await db.SaveChangesAsync(ct); // the status is a concurrency token: a second refund fails here
-            await ReverseLedgerAsync(db, order, reason.Trim(), actor.UserId, now, ct);
-            db.AuditEntries.Add(actor.Entry("order.refund", order.Number, reason.Trim(), now, order.StationId));
-            await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
-        }
-        // Published after commit, with the SQLite writer gate released (as checkout does).
-        events.Publish(OrderEvent.Of(OrderEventKind.Refunded, order));
-        return null;
-    }
-
-    /// <summary>Reverses every ledger entry of a refunded order: purchases come back to the buyer; earnings are taken back
-    /// from owners even into the negative.</summary>
-    static async Task ReverseLedgerAsync(KaMengDbContext db, Order order, string reason, string? operatorUserId, DateTimeOffset now, CancellationToken ct)
-    {
-        var entries = await db.LedgerEntries.AsNoTracking().Where(e => e.OrderId == order.Id && e.Type != LedgerEntryType.Refund).ToListAsync(ct);
-        foreach (var entry in entries)
-            await db.PostAsync(entry.WalletId, LedgerEntryType.Refund, -entry.Amount, now, orderId: order.Id, stationId: entry.StationId,
-                reason: $"订单 {order.Number} 退款：{reason}", operatorUserId: operatorUserId, allowNegative: true, ct: ct);
-    }
+    /// <summary>Refunds what remains of the order, the money going back the way it was paid (see <see cref="RefundService"/>):
+    /// platform staff and the system reverse every share in proportion, a station owner pays it from their own wallet.</summary>
+    public async Task<string?> RefundAsync(long orderId, string? reason, AuditActor actor, CancellationToken ct = default) =>
+        (await refunds.RefundAsync(new RefundRequest(orderId, reason), actor, ct)).Error;
 
     /// <summary>
     /// The buyer cancels their own order (the Open API's cancel): unpaid → Cancelled; paid but not yet delivered (waiting for
@@ -115,7 +86,7 @@ public sealed class OrderService(IDbContextFactory<KaMengDbContext> dbFactory, C
             if (order is null) return "订单不存在";
             switch (order.Status)
             {
-                case OrderStatus.Cancelled or OrderStatus.Refunded:
+                case OrderStatus.Cancelled or OrderStatus.Refunded or OrderStatus.Refunding:
                     return null;
                 case OrderStatus.PendingPayment:
                     order.Cancel(now);
@@ -129,19 +100,28 @@ public sealed class OrderService(IDbContextFactory<KaMengDbContext> dbFactory, C
                             .ExecuteUpdateAsync(u => u.SetProperty(p => p.Status, ProcurementStatus.Failed).SetProperty(p => p.LastError, "买家已取消")
                                 .SetProperty(p => p.CompletedAt, now), ct) == 0)
                         return "订单已向上游采购，不能取消：请等待发货，失败时会自动退款";
-                    order.Refund(now);
                     break;
                 default:
                     return $"订单状态为「{DisplayNames.Of(order.Status)}」，{(order.Status == OrderStatus.Delivered ? "已发货的订单不能取消" : "请联系站点处理")}";
             }
             try { await db.SaveChangesAsync(ct); }
             catch (DbUpdateConcurrencyException) { return "订单状态刚刚发生变化（可能已发货），请重新查询"; }
-            if (order.Status == OrderStatus.Refunded) await ReverseLedgerAsync(db, order, reason, null, now, ct);
+            if (order.Status == OrderStatus.Paid || order.Status == OrderStatus.Processing)
+            {
+                // The same refund as every other path: the money goes back the way it was paid. The order's status is the
+                // concurrency token: a delivery racing this cancel makes one of them fail.
+                try
+                {
+                    if (await refunds.BookWholeAsync(db, order, reason, buyerUserId, "买家", now, ct) is { } refused) return refused;
+                }
+                catch (DbUpdateConcurrencyException) { return "订单状态刚刚发生变化（可能已发货），请重新查询"; }
+            }
             db.AuditEntries.Add(new AuditEntry { Action = "order.cancel", Target = order.Number, Detail = reason, UserId = buyerUserId, UserName = "买家", CreatedAt = now, StationId = order.StationId });
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
         }
-        events.Publish(OrderEvent.Of(order.Status == OrderStatus.Refunded ? OrderEventKind.Refunded : OrderEventKind.Cancelled, order));
+        if (order.Status != OrderStatus.Cancelled) await refunds.AfterBookedAsync(order.Id, ct);
+        events.Publish(OrderEvent.Of(order.Status == OrderStatus.Cancelled ? OrderEventKind.Cancelled : OrderEventKind.Refunded, order));
         return null;
     }
 

@@ -20,6 +20,7 @@ public static class OrdersSetup
         services.AddSingleton<PriceResolver>();
         services.AddSingleton<OrderEvents>();
         services.AddSingleton<CheckoutService>();
+        services.AddSingleton<RefundService>();
         services.AddSingleton<OrderService>();
         services.AddSingleton<WalletService>();
         services.AddSingleton<DepositReleases>();

@@ -5,7 +5,12 @@ using Microsoft.EntityFrameworkCore;
 
 namespace KaMeng.Web.Features.Payments;
 
-public sealed record ReconciliationResult(int Checked, int Completed, int Recorded, int Mismatches, int Errors);
+public sealed record ReconciliationResult(int Checked, int Completed, int Recorded, int Mismatches, int Errors)
+{
+    /// <summary>Pending gateway refunds tried again, and how many of them the gateway confirmed.</summary>
+    public int RefundsRetried { get; init; }
+    public int RefundsCompleted { get; init; }
+}
 
 /// <summary>
 /// 补单: asks the gateway (api.php?act=order) about recent unpaid payments and completes those it reports paid, through the
@@ -17,6 +22,7 @@ public sealed class EPayReconciliation(
     IHttpClientFactory http,
     GatewayKeys keys,
     EPayNotifications notifications,
+    Orders.RefundService refunds,
     TimeProvider clock,
     ILogger<EPayReconciliation> log)
 {
@@ -66,7 +72,9 @@ public sealed class EPayReconciliation(
             }
         }
         if (pending.Count > 0) log.LogInformation("EPay reconciliation: {Checked} checked, {Completed} completed", pending.Count, completed);
-        return new ReconciliationResult(pending.Count, completed, recorded, mismatches, errors);
+        // Gateway refunds that failed are retried here, with the same refund number (idempotent at the gateway).
+        var (retried, refunded) = await refunds.RetryGatewayRefundsAsync(ct);
+        return new ReconciliationResult(pending.Count, completed, recorded, mismatches, errors) { RefundsRetried = retried, RefundsCompleted = refunded };
     }
 
     async Task RecordMismatchAsync(GatewayPayment payment, GatewayOrder reported, CancellationToken ct)

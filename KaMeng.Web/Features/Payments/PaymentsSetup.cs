@@ -20,6 +20,7 @@ public static class PaymentsSetup
         services.AddSingleton<EPayReconciliation>();
         services.AddSingleton<PaymentResults>();
         services.AddSingleton<PaymentIssueService>();
+        services.AddSingleton<KaMeng.Web.Features.Orders.IRefundGateway, EPayRefunds>();
         return services;
     }
 

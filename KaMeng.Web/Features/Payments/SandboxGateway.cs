@@ -22,6 +22,12 @@ public sealed class SandboxGateway(IDbContextFactory<KaMengDbContext> dbFactory,
     /// <summary>What the sandbox "gateway" has been paid, for api.php?act=order.</summary>
     readonly ConcurrentDictionary<(string Pid, string OutTradeNo), Trade> trades = new();
 
+    /// <summary>Refunds made, by out_refund_no: the same refund asked again is answered again, never paid twice.</summary>
+    readonly ConcurrentDictionary<string, (string TradeNo, string Money, string RefundNo)> refunds = new();
+
+    /// <summary>Refunds made so far (for tests and the demo).</summary>
+    public int RefundCount => refunds.Count;
+
     static readonly string[] SubmitFields = ["pid", "type", "out_trade_no", "notify_url", "return_url", "name", "money", "sign", "sign_type"];
 
     public static void Map(IEndpointRouteBuilder app)
@@ -30,6 +36,7 @@ public sealed class SandboxGateway(IDbContextFactory<KaMengDbContext> dbFactory,
         group.MapGet("/submit.php", (HttpRequest request, SandboxGateway sandbox, CancellationToken ct) => sandbox.ShowAsync(request, ct));
         group.MapPost("/submit.php", (HttpRequest request, SandboxGateway sandbox, CancellationToken ct) => sandbox.ActAsync(request, ct)).DisableAntiforgery();
         group.MapGet("/api.php", (HttpRequest request, SandboxGateway sandbox, CancellationToken ct) => sandbox.QueryAsync(request, ct));
+        group.MapPost("/api.php", (HttpRequest request, SandboxGateway sandbox, CancellationToken ct) => sandbox.RefundAsync(request, ct)).DisableAntiforgery();
     }
 
     /// <summary>The key of the sandbox-pointed gateway with this pid whose key verifies the signature, or null.</summary>
@@ -111,6 +118,37 @@ public sealed class SandboxGateway(IDbContextFactory<KaMengDbContext> dbFactory,
         if (request.Query["act"] != "order" || !known) return Results.Json(new { code = -1, msg = "KEY校验失败" });
         if (!trades.TryGetValue((pid, request.Query["out_trade_no"].ToString()), out var trade)) return Results.Json(new { code = -1, msg = "订单号不存在" });
         return Results.Json(new { code = 1, msg = "查询订单号成功！", trade_no = trade.TradeNo, out_trade_no = trade.OutTradeNo, type = trade.Type, pid = trade.Pid, name = trade.Name, money = trade.Money, status = 1 });
+    }
+
+    /// <summary>api.php?act=refund (POST form: pid, key, trade_no, money, out_refund_no). Refuses an unknown trade, a refund
+    /// above what was paid minus earlier refunds, and a wrong key; the same out_refund_no again is answered as before.</summary>
+    async Task<IResult> RefundAsync(HttpRequest request, CancellationToken ct)
+    {
+        if (request.Query["act"] != "refund") return Results.Json(new { code = -1, msg = "不支持的操作" });
+        var form = await request.ReadFormAsync(ct);
+        var pid = form["pid"].ToString();
+        var key = form["key"].ToString();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var known = (await db.PaymentGateways.AsNoTracking().Where(g => g.Pid == pid).ToListAsync(ct)).Any(g => keys.Unprotect(g.KeyCipher) == key);
+        if (!known) return Results.Json(new { code = -1, msg = "KEY校验失败" });
+        var tradeNo = form["trade_no"].ToString();
+        var refundNo = form["out_refund_no"].ToString();
+        if (string.IsNullOrEmpty(refundNo)) return Results.Json(new { code = -1, msg = "缺少退款单号" });
+        if (refunds.TryGetValue(refundNo, out var done))
+            return done.TradeNo == tradeNo && done.Money == form["money"].ToString()
+                ? Results.Json(new { code = 1, msg = "退款成功", refund_no = done.RefundNo })
+                : Results.Json(new { code = -1, msg = "退款单号已用于另一笔退款" });
+        var trade = trades.Values.FirstOrDefault(t => t.Pid == pid && t.TradeNo == tradeNo);
+        // A payment completed by a hand-made notify (tests) is not in the sandbox's memory: the database's record stands in.
+        var paid = trade?.Money ?? (await db.GatewayPayments.AsNoTracking().Where(p => p.TradeNo == tradeNo && p.Status != GatewayPaymentStatus.Pending)
+            .Select(p => (Money?)p.Amount).FirstOrDefaultAsync(ct))?.ToDecimalString();
+        if (paid is null) return Results.Json(new { code = -1, msg = "交易不存在" });
+        if (!EPayAmount.TryParse(form["money"].ToString(), out var money) || !EPayAmount.TryParse(paid, out var total)) return Results.Json(new { code = -1, msg = "金额格式错误" });
+        var before = refunds.Values.Where(r => r.TradeNo == tradeNo).Sum(r => EPayAmount.TryParse(r.Money, out var m) ? m.Fen : 0);
+        if (money.Fen <= 0 || before + money.Fen > total.Fen) return Results.Json(new { code = -1, msg = "退款金额超出可退金额" });
+        var made = refunds.GetOrAdd(refundNo, _ => (tradeNo, form["money"].ToString(), "SBXR" + DateTime.UtcNow.ToString("yyyyMMddHHmmss") + RandomNumberGenerator.GetInt32(100000, 999999)));
+        log.LogInformation("Sandbox refund {RefundNo} of {Money} on {TradeNo}", refundNo, made.Money, tradeNo);
+        return Results.Json(new { code = 1, msg = "退款成功", refund_no = made.RefundNo });
     }
 
     static IResult Page(string title, string body, int status) => Results.Content($$"""

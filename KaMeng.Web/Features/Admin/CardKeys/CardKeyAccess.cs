@@ -49,6 +49,7 @@ public static class CardKeyAccess
         CardKeyStatus.Available => "可售",
         CardKeyStatus.Sold => "已售",
         CardKeyStatus.Void => "作废",
+        CardKeyStatus.Refunded => "已退款",
         _ => status.ToString(),
     };
 

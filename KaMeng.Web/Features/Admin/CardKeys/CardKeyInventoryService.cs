@@ -89,6 +89,7 @@ public sealed class CardKeyInventoryService(IDbContextFactory<KaMengDbContext> d
             {
                 null => new DomainException("cardkey.not-found", "卡密不存在"),
                 CardKeyStatus.Sold => new DomainException("cardkey.sold", "已售出的卡密不能作废"),
+                CardKeyStatus.Refunded => new DomainException("cardkey.refunded", "该卡密所在订单已退款，卡密已停用"),
                 _ => new DomainException("cardkey.already-void", "该卡密已作废"),
             };
         }

@@ -19,6 +19,7 @@ public sealed record OrderRow
     public string StatusText => Order.StaffStatusText(Status, AwaitingDeposit);
     public DeliveryType DeliveryType { get; init; }
     public string? BuyerName { get; init; }
+    public string? Contact { get; init; }
     public string? InputsJson { get; init; }
     public string? DeliveryNote { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
@@ -35,7 +36,7 @@ public static class AdminOrderQueries
                select new OrderRow
                {
                    Id = o.Id, Number = o.Number, StationId = o.StationId, ProductName = o.ProductName, Quantity = o.Quantity, Total = o.Total,
-                   Status = o.Status, DeliveryType = o.DeliveryType, BuyerName = u != null ? u.UserName : o.Contact, InputsJson = o.InputsJson,
+                   Status = o.Status, DeliveryType = o.DeliveryType, BuyerName = u != null ? u.UserName : o.Contact, Contact = o.Contact, InputsJson = o.InputsJson,
                    DeliveryNote = o.DeliveryNote, CreatedAt = o.CreatedAt, AwaitingDeposit = o.AwaitingDeposit,
                };
     }
