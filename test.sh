@@ -45,7 +45,9 @@ echo "test.sh: PostgreSQL $(basename "$(dirname "$PGBIN")") on 127.0.0.1:$PGPORT
 mkdir -p "$ROOT/TestResults"
 dotnet build KaMeng.sln -c Release -nologo -v q
 set +e
+# A hung test is killed after 8 minutes and named (the blame collector), so CI never waits out its whole budget.
 dotnet test KaMeng.Tests/KaMeng.Tests.csproj -c Release --no-build -nologo \
+  --blame-hang-timeout 8m --blame-hang-dump-type none \
   --logger "console;verbosity=normal" --logger "trx;LogFileName=results.trx" --results-directory "$ROOT/TestResults" 2>&1 | tee "$ROOT/TestResults/test-output.txt"
 status=${PIPESTATUS[0]}
 set -e
@@ -62,6 +64,10 @@ try:
             text = ' '.join((message.text or '').split())[:600] if message is not None else ''
             print(f"FAILED {r.get('testName')} [{r.get('duration')}]: {text}")
     c = root.find('.//{*}Counters')
+    summary = root.find('.//{*}ResultSummary')
+    if summary is not None and summary.get('outcome') != 'Completed' and c.get('failed') == '0':
+        # An aborted run (a crash, or the blame collector killing a hung test) names the test it was running above.
+        print("TEST RUN ABORTED: see 'The test running when the crash occurred' above")
     print(f"{c.get('passed')} passed, {c.get('failed')} failed, {int(c.get('total')) - int(c.get('executed'))} skipped")
 except Exception as e:
     print(f"test.sh: could not read results: {e}")

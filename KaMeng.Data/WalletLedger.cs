@@ -33,22 +33,23 @@ public static class WalletLedger
         return wallet;
     }
 
-    /// <summary>Adds <paramref name="amount"/> (negative to debit) to the wallet. Returns null when a debit
-    /// would take the balance below zero and <paramref name="allowNegative"/> is false; nothing is written then.</summary>
+    /// <summary>Adds <paramref name="amount"/> (negative to debit) to a bucket of the wallet (余额 unless said otherwise). Returns
+    /// null when a debit would take that bucket below zero and <paramref name="allowNegative"/> is false; nothing is written then.
+    /// An earning on hold carries <paramref name="availableAt"/>: it counts as 待结算 until then.</summary>
     public static Task<LedgerEntry?> PostAsync(this KaMengDbContext db, int walletId, LedgerEntryType type, Money amount,
         DateTimeOffset now, long? orderId = null, int? stationId = null, string? reason = null, string? operatorUserId = null,
-        bool allowNegative = false, CancellationToken ct = default) =>
-        PostAsync(db, new WalletRef(walletId, null), NewEntry(type, amount, now, orderId, stationId, reason, operatorUserId), allowNegative, ct);
+        bool allowNegative = false, WalletBucket bucket = WalletBucket.Balance, DateTimeOffset? availableAt = null, CancellationToken ct = default) =>
+        PostAsync(db, new WalletRef(walletId, null), NewEntry(type, amount, now, orderId, stationId, reason, operatorUserId, bucket, availableAt), allowNegative, ct);
 
     /// <summary>
-    /// <see cref="PostAsync(KaMengDbContext, int, LedgerEntryType, Money, DateTimeOffset, long?, int?, string?, string?, bool, CancellationToken)"/>
+    /// <see cref="PostAsync(KaMengDbContext, int, LedgerEntryType, Money, DateTimeOffset, long?, int?, string?, string?, bool, WalletBucket, DateTimeOffset?, CancellationToken)"/>
     /// to the wallet of a user, found by the update itself (no lookup first); a user without a wallet gets one.
     /// </summary>
     public static async Task<LedgerEntry?> PostToUserAsync(this KaMengDbContext db, string userId, LedgerEntryType type, Money amount,
         DateTimeOffset now, long? orderId = null, int? stationId = null, string? reason = null, string? operatorUserId = null,
-        bool allowNegative = false, CancellationToken ct = default)
+        bool allowNegative = false, WalletBucket bucket = WalletBucket.Balance, DateTimeOffset? availableAt = null, CancellationToken ct = default)
     {
-        var entry = NewEntry(type, amount, now, orderId, stationId, reason, operatorUserId);
+        var entry = NewEntry(type, amount, now, orderId, stationId, reason, operatorUserId, bucket, availableAt);
         if (await PostAsync(db, new WalletRef(null, userId), entry, allowNegative, ct) is { } posted) return posted;
         // No row updated: too little balance, or no wallet yet (rare: then create it and post to it, as EnsureWallet + Post did).
         if (await WalletOfUser(db, userId) is not null) return null;
@@ -57,10 +58,57 @@ public static class WalletLedger
     }
 
     /// <summary>The entry of a posting; its wallet and balance after are set by the update.</summary>
-    static LedgerEntry NewEntry(LedgerEntryType type, Money amount, DateTimeOffset now, long? orderId, int? stationId, string? reason, string? operatorUserId) =>
-        new() { Type = type, Amount = amount, OrderId = orderId, StationId = stationId, Reason = reason, OperatorUserId = operatorUserId, CreatedAt = now };
+    static LedgerEntry NewEntry(LedgerEntryType type, Money amount, DateTimeOffset now, long? orderId, int? stationId, string? reason, string? operatorUserId,
+        WalletBucket bucket, DateTimeOffset? availableAt) =>
+        new()
+        {
+            Type = type, Amount = amount, OrderId = orderId, StationId = stationId, Reason = reason, OperatorUserId = operatorUserId, CreatedAt = now,
+            Bucket = bucket, AvailableAt = bucket == WalletBucket.Earnings && availableAt > now ? availableAt : null,
+        };
+
+    /// <summary>
+    /// 收益 of a user's wallet at <paramref name="now"/>: the total and what of it is still 待结算 (and until when). Inside a
+    /// business transaction that locked the wallet (<see cref="LockWalletAsync"/>) the answer holds until the commit.
+    /// </summary>
+    public static async Task<EarningsState> EarningsOfAsync(this KaMengDbContext db, string userId, DateTimeOffset now, CancellationToken ct = default)
+    {
+        var wallet = await db.Wallets.AsNoTracking().Where(w => w.UserId == userId).Select(w => new { w.Id, w.Earnings }).SingleOrDefaultAsync(ct);
+        if (wallet is null) return new(Money.Zero, Money.Zero, null);
+        // A handful of entries are on hold at any time: summed here (Money does not translate in a SUM).
+        var pending = await db.LedgerEntries.AsNoTracking()
+            .Where(e => e.WalletId == wallet.Id && e.Bucket == WalletBucket.Earnings && e.AvailableAt > now)
+            .Select(e => new { e.Amount, e.AvailableAt }).ToListAsync(ct);
+        var pendingFen = pending.Sum(e => e.Amount.Fen);
+        return new(wallet.Earnings, Money.FromFen(Math.Max(0, pendingFen)), pendingFen > 0 ? pending.Max(e => e.AvailableAt) : null);
+    }
+
+    /// <summary>Until when an earning booked now to each of these stations stays 待结算: its level's hold, else the platform's.</summary>
+    public static async Task<Dictionary<int, DateTimeOffset?>> EarningHoldsAsync(this KaMengDbContext db, IReadOnlyCollection<int> stationIds,
+        DateTimeOffset now, CancellationToken ct = default)
+    {
+        var platform = await db.PlatformSettings.AsNoTracking().Select(p => p.EarningHoldDays).SingleAsync(ct);
+        var levels = await db.Stations.IgnoreQueryFilters().AsNoTracking().Where(s => stationIds.Contains(s.Id))
+            .Select(s => new { s.Id, Days = s.Level == null ? null : s.Level.EarningHoldDays }).ToListAsync(ct);
+        return levels.ToDictionary(s => s.Id, s => EarningsState.HoldUntil(now, platform, s.Days));
+    }
+
+    /// <summary>Takes the wallet's row lock for the rest of the transaction (PostgreSQL; SQLite's business transaction already
+    /// holds the single writer lock), so a check of its buckets and the posting that follows cannot be split by another writer.</summary>
+    public static async Task LockWalletAsync(this KaMengDbContext db, string userId, CancellationToken ct = default)
+    {
+        await db.EnsureWalletAsync(userId, ct);
+        if (db.Provider == DatabaseProvider.Postgres)
+            await db.Database.ExecuteSqlInterpolatedAsync($"""SELECT 1 FROM "Wallets" WHERE "UserId" = {userId} FOR UPDATE""", ct);
+    }
 
     readonly record struct WalletRef(int? Id, string? UserId);
+
+    /// <summary>The SQLite posting statements, indexed by bucket (×4), by wallet id rather than user (×2), no floor (×1).</summary>
+    static readonly string[] SqliteSql =
+        [.. from bucket in new[] { "Balance", "Earnings" }
+            from byId in new[] { false, true }
+            from noFloor in new[] { false, true }
+            select $"""UPDATE "Wallets" SET "{bucket}" = "{bucket}" + $p0 WHERE {(byId ? "\"Id\"" : "\"UserId\"")} = $p1{(noFloor ? "" : $" AND \"{bucket}\" + $p0 >= 0")} RETURNING "Id", "{bucket}" """];
 
     static async Task<LedgerEntry?> PostAsync(KaMengDbContext db, WalletRef wallet, LedgerEntry entry, bool allowNegative, CancellationToken ct)
     {
@@ -75,13 +123,7 @@ public static class WalletLedger
         {
             // The check and the change in one statement, so no other writer can come between them; RETURNING hands back the
             // wallet and its new balance in the same step. Prepared: this runs in every purchase, inside the SQLite writer.
-            var sql = (wallet.Id is not null, noFloor) switch
-            {
-                (true, true) => """UPDATE "Wallets" SET "Balance" = "Balance" + $p0 WHERE "Id" = $p1 RETURNING "Id", "Balance" """,
-                (true, false) => """UPDATE "Wallets" SET "Balance" = "Balance" + $p0 WHERE "Id" = $p1 AND "Balance" + $p0 >= 0 RETURNING "Id", "Balance" """,
-                (false, true) => """UPDATE "Wallets" SET "Balance" = "Balance" + $p0 WHERE "UserId" = $p1 RETURNING "Id", "Balance" """,
-                (false, false) => """UPDATE "Wallets" SET "Balance" = "Balance" + $p0 WHERE "UserId" = $p1 AND "Balance" + $p0 >= 0 RETURNING "Id", "Balance" """,
-            };
+            var sql = SqliteSql[(entry.Bucket == WalletBucket.Earnings ? 4 : 0) + (wallet.Id is not null ? 2 : 0) + (noFloor ? 1 : 0)];
             var updated = SqlitePrepared.Run(db, sql, [fen, walletKey], command =>
             {
                 using var reader = command.ExecuteReader();
@@ -94,7 +136,7 @@ public static class WalletLedger
             return entry;
         }
         // PostgreSQL: the debit and its ledger entry in one statement (one round trip); no row when the debit is refused.
-        var posted = await PostgresLedgerInsert.RunAsync(db, wallet.Id is not null, noFloor, fen, walletKey, entry, ct);
+        var posted = await PostgresLedgerInsert.RunAsync(db, wallet.Id is not null, noFloor, entry.Bucket, fen, walletKey, entry, ct);
         return posted ? entry : null;
     }
 }
@@ -109,11 +151,11 @@ static class PostgresLedgerInsert
 {
     sealed record Plan(string Sql, IProperty[] Parameters);
 
-    static readonly ConcurrentDictionary<(IModel, bool ById, bool NoFloor), Plan> Plans = new();
+    static readonly ConcurrentDictionary<(IModel, bool ById, bool NoFloor, WalletBucket Bucket), Plan> Plans = new();
 
-    public static async Task<bool> RunAsync(KaMengDbContext db, bool byId, bool noFloor, long fen, object walletKey, LedgerEntry entry, CancellationToken ct)
+    public static async Task<bool> RunAsync(KaMengDbContext db, bool byId, bool noFloor, WalletBucket bucket, long fen, object walletKey, LedgerEntry entry, CancellationToken ct)
     {
-        var plan = Plans.GetOrAdd((db.Model, byId, noFloor), k => Build(k.Item1, k.ById, k.NoFloor));
+        var plan = Plans.GetOrAdd((db.Model, byId, noFloor, bucket), k => Build(k.Item1, k.ById, k.NoFloor, k.Bucket));
         var values = new object?[2 + plan.Parameters.Length];
         values[0] = fen;
         values[1] = walletKey;
@@ -130,8 +172,9 @@ static class PostgresLedgerInsert
         }, ct);
     }
 
-    static Plan Build(IModel model, bool byId, bool noFloor)
+    static Plan Build(IModel model, bool byId, bool noFloor, WalletBucket bucket)
     {
+        var column = bucket == WalletBucket.Earnings ? "\"Earnings\"" : "\"Balance\"";
         var type = model.FindEntityType(typeof(LedgerEntry))!;
         var key = type.FindPrimaryKey()!.Properties.Single();
         string Column(string name) => "\"" + type.FindProperty(name)!.GetColumnName() + "\"";
@@ -143,14 +186,14 @@ static class PostgresLedgerInsert
         var parameters = columns.Where(p => p != walletId && p != balanceAfter).ToArray();
         // @p0 the amount, @p1 the wallet's id or user id, then one parameter per remaining column, cast to its column type
         // (a parameter in a SELECT list has no type of its own).
-        var values = columns.Select(p => p == walletId ? "d.\"Id\"" : p == balanceAfter ? "d.\"Balance\""
+        var values = columns.Select(p => p == walletId ? "d.\"Id\"" : p == balanceAfter ? "d.\"After\""
             : $"CAST(@p{2 + Array.IndexOf(parameters, p)} AS {p.GetColumnType()})");
         var wallets = "\"" + model.FindEntityType(typeof(Wallet))!.GetTableName() + "\"";
         var sql = $"""
             WITH d AS (
-                UPDATE {wallets} SET "Balance" = "Balance" + @p0
-                WHERE {(byId ? "\"Id\"" : "\"UserId\"")} = @p1{(noFloor ? "" : " AND \"Balance\" + @p0 >= 0")}
-                RETURNING "Id", "Balance")
+                UPDATE {wallets} SET {column} = {column} + @p0
+                WHERE {(byId ? "\"Id\"" : "\"UserId\"")} = @p1{(noFloor ? "" : $" AND {column} + @p0 >= 0")}
+                RETURNING "Id", {column} AS "After")
             INSERT INTO "{type.GetTableName()}" ({string.Join(", ", columns.Select(p => "\"" + p.GetColumnName() + "\""))})
             SELECT {string.Join(", ", values)} FROM d
             RETURNING {Column(key.Name)}, {Column(walletId.Name)}, {Column(balanceAfter.Name)}

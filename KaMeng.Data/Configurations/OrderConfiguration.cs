@@ -77,6 +77,8 @@ sealed class LedgerEntryConfiguration : IEntityTypeConfiguration<LedgerEntry>
         b.HasOne<Wallet>().WithMany().HasForeignKey(x => x.WalletId).OnDelete(DeleteBehavior.Restrict);
         b.HasIndex(x => new { x.WalletId, x.Id });
         b.HasIndex(x => x.OrderId);
+        // 待结算 of a wallet: its earnings entries whose hold has not ended.
+        b.HasIndex(x => new { x.WalletId, x.AvailableAt });
     }
 }
 

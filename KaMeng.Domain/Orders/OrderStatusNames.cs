@@ -2,6 +2,8 @@ namespace KaMeng.Domain;
 
 public static class DisplayNames
 {
+    public static string Of(WalletBucket bucket) => bucket == WalletBucket.Earnings ? "收益" : "余额";
+
     public static string Of(OrderStatus status) => status switch
     {
         OrderStatus.PendingPayment => "待支付",

@@ -16,6 +16,8 @@ public class StationLevel
     /// <summary>分站独立收款: whether a substation of this level may take its buyers' money through its own EPay merchant.
     /// Such money is the owner's; the platform's share of each order is taken from the owner's 预存款 (decision 0019).</summary>
     public bool AllowOwnGateway { get; set; }
+    /// <summary>Days an earning of a station of this level stays 待结算 before it can be withdrawn; null: the platform's setting.</summary>
+    public int? EarningHoldDays { get; set; }
 
     /// <summary>Upgrading pays the difference of the opening prices.</summary>
     public Money UpgradePriceTo(StationLevel target) => target.OpenPrice > OpenPrice ? target.OpenPrice - OpenPrice : Money.Zero;

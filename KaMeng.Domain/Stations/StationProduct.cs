@@ -35,6 +35,8 @@ public class PlatformSettings
     public Money WithdrawalMinimum { get; set; } = Money.FromYuan(10);
     /// <summary>Withdrawal fee in basis points of the amount (100 = 1%).</summary>
     public int WithdrawalFeeBasisPoints { get; set; } = 100;
+    /// <summary>Days an earning stays 待结算 (refundable against) before it becomes 可提现; a level may override it.</summary>
+    public int EarningHoldDays { get; set; } = 7;
     /// <summary>Comma-separated root domains substations may use as {code}.{root}, e.g. "localhost,kameng.example".</summary>
     public string RootDomains { get; set; } = "localhost";
 

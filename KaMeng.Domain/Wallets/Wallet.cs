@@ -1,13 +1,46 @@
 namespace KaMeng.Domain;
 
-public enum LedgerEntryType { Recharge = 0, Purchase = 1, Refund = 2, Earning = 3, Withdrawal = 4, Adjustment = 5, Settlement = 6 }
+public enum LedgerEntryType { Recharge = 0, Purchase = 1, Refund = 2, Earning = 3, Withdrawal = 4, Adjustment = 5, Settlement = 6, Transfer = 7 }
 
-/// <summary>余额 of a user. <see cref="Balance"/> is a cache of the ledger sum, updated in the same transaction.</summary>
+/// <summary>
+/// The two buckets of a wallet (decision 0023): 余额 is spendable money (recharges, refunds, transfers in) that never leaves
+/// the platform as cash; 收益 is what a station earned (margins), 待结算 for a hold period and then 可提现.
+/// </summary>
+public enum WalletBucket { Balance = 0, Earnings = 1 }
+
+/// <summary>A user's wallet. <see cref="Balance"/> (余额) and <see cref="Earnings"/> (收益) are caches of the ledger sums of
+/// their bucket, updated in the same transaction as each entry.</summary>
 public class Wallet
 {
     public int Id { get; set; }
     public required string UserId { get; set; }
     public Money Balance { get; set; }
+    /// <summary>收益, pending and available together. May go below zero when a refund takes back an earning already available.</summary>
+    public Money Earnings { get; set; }
+}
+
+/// <summary>收益 of a wallet at one instant: <see cref="Pending"/> (待结算) is the sum of earning entries whose hold has not
+/// ended, the rest is 可提现.</summary>
+public readonly record struct EarningsState(Money Total, Money Pending, DateTimeOffset? PendingUntil)
+{
+    public Money Available => Total - Pending;
+
+    /// <summary>Why <paramref name="needed"/> cannot be taken from 可提现 (a withdrawal with its fee, a transfer to 余额), or null when it can.</summary>
+    public string? RefuseWithdrawal(Money needed)
+    {
+        if (needed <= Available) return null;
+        var available = Available.Fen < 0 ? $"可提现收益为 {Available}，需先补足" : $"可提现 {Available}，需要 {needed}";
+        return Pending.Fen > 0 && PendingUntil is { } until
+            ? $"可提现收益不足：待结算 {Pending} 将于 {until.ToOffset(StatTime.ChinaOffset):yyyy-MM-dd} 到账（{available}）"
+            : $"可提现收益不足：{available}";
+    }
+
+    /// <summary>The hold of an earning booked at <paramref name="now"/>: the level's own period, else the platform's.</summary>
+    public static DateTimeOffset? HoldUntil(DateTimeOffset now, int platformHoldDays, int? levelHoldDays)
+    {
+        var days = levelHoldDays ?? platformHoldDays;
+        return days > 0 ? now.AddDays(days) : null;
+    }
 }
 
 /// <summary>资金流水: append-only.</summary>
@@ -17,7 +50,11 @@ public class LedgerEntry
     public int WalletId { get; set; }
     public LedgerEntryType Type { get; set; }
     public Money Amount { get; set; }
+    /// <summary>The bucket's balance after this entry.</summary>
     public Money BalanceAfter { get; set; }
+    public WalletBucket Bucket { get; set; }
+    /// <summary>An earning (or the reversal of one) still on hold until this instant: 待结算 till then. Null: available at once.</summary>
+    public DateTimeOffset? AvailableAt { get; set; }
     public long? OrderId { get; set; }
     public int? StationId { get; set; }
     public string? Reason { get; set; }
@@ -33,6 +70,7 @@ public class LedgerEntry
         LedgerEntryType.Withdrawal => "提现",
         LedgerEntryType.Adjustment => "调整",
         LedgerEntryType.Settlement => "预存款结算",
+        LedgerEntryType.Transfer => "收益转余额",
         _ => type.ToString(),
     };
 }

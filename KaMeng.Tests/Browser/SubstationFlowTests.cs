@@ -57,16 +57,42 @@ public class SubstationFlowTests(BrowserFixture fx) : IClassFixture<BrowserFixtu
         await Assertions.Expect(store.OrderStatus).ToHaveTextAsync("已发货");
         await BrowserFixture.ScreenshotsAsync(buyerPage, "substation-order");
 
-        // The owner sees the margin (¥1.14) and asks for ¥10.00; the balance is 100 − 50 + 1.14.
+        // The owner sees the margin (¥1.14) as 待结算 收益; 余额 stays 100 − 50, and a recharge is never withdrawable.
         await station.GotoAsync("收益与提现");
-        await Assertions.Expect(ownerPage.GetByTestId("owner-balance")).ToHaveTextAsync("¥51.14");
+        await Assertions.Expect(ownerPage.GetByTestId("owner-balance")).ToHaveTextAsync("¥50.00");
+        await Assertions.Expect(ownerPage.GetByTestId("owner-pending")).ToHaveTextAsync("¥1.14");
+        await Assertions.Expect(ownerPage.GetByTestId("owner-available")).ToHaveTextAsync("¥0.00");
         await Assertions.Expect(ownerPage.GetByTestId("owner-ledger")).ToContainTextAsync("分站收益");
         await Assertions.Expect(ownerPage.GetByTestId("owner-ledger")).ToContainTextAsync("¥1.14");
         await RadzenUi.FillAsync(ownerPage, "提现金额（元）", "10");
         await RadzenUi.FillAsync(ownerPage, "收款账户（支付宝/微信/银行卡）", "支付宝 owner-x@example.cn");
         await ownerPage.GetByTestId("request-withdrawal").ClickAsync();
+        await Assertions.Expect(ownerPage.GetByText("可提现收益不足：待结算 ¥1.14 将于")).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotsAsync(ownerPage, "withdrawal-refused-pending");
+
+        // The hold ends (and an earlier, settled month of ¥10 margins): ¥11.14 可提现; the owner withdraws ¥10 (+¥0.10 fee).
+        await using (var db = fx.App.NewContext())
+        {
+            var id = (await db.Users.SingleAsync(u => u.UserName == "owner-x")).Id;
+            await db.LedgerEntries.Where(e => e.Bucket == WalletBucket.Earnings && db.Wallets.Any(w => w.Id == e.WalletId && w.UserId == id))
+                .ExecuteUpdateAsync(u => u.SetProperty(e => e.AvailableAt, (DateTimeOffset?)null));
+            await db.PostToUserAsync(id, LedgerEntryType.Earning, Money.FromYuan(10), DateTimeOffset.UtcNow, reason: "上月收益（已结算）", bucket: WalletBucket.Earnings);
+        }
+        await station.GotoAsync("收益与提现");
+        await Assertions.Expect(ownerPage.GetByTestId("owner-available")).ToHaveTextAsync("¥11.14");
+        await RadzenUi.FillAsync(ownerPage, "提现金额（元）", "10");
+        await RadzenUi.FillAsync(ownerPage, "收款账户（支付宝/微信/银行卡）", "支付宝 owner-x@example.cn");
+        await ownerPage.GetByTestId("request-withdrawal").ClickAsync();
         await Assertions.Expect(ownerPage.GetByTestId("withdrawal-status")).ToHaveTextAsync("待审核");
-        await Assertions.Expect(ownerPage.GetByTestId("owner-balance")).ToHaveTextAsync("¥41.04");
+        await Assertions.Expect(ownerPage.GetByTestId("owner-available")).ToHaveTextAsync("¥1.04");
+        await Assertions.Expect(ownerPage.GetByTestId("owner-balance")).ToHaveTextAsync("¥50.00");
+
+        // 可提现 moves into 余额, one way.
+        await RadzenUi.FillAsync(ownerPage, "转入余额（元）", "1");
+        await ownerPage.GetByTestId("transfer-earnings").ClickAsync();
+        await Assertions.Expect(ownerPage.GetByTestId("owner-balance")).ToHaveTextAsync("¥51.00");
+        await Assertions.Expect(ownerPage.GetByTestId("owner-available")).ToHaveTextAsync("¥0.04");
+        await BrowserFixture.ScreenshotsAsync(ownerPage, "owner-earnings");
 
         // Finance pays it out with a reference.
         var financePage = await fx.NewPageAsync();
@@ -81,10 +107,7 @@ public class SubstationFlowTests(BrowserFixture fx) : IClassFixture<BrowserFixtu
         await station.GotoAsync("收益与提现");
         await Assertions.Expect(ownerPage.GetByTestId("withdrawal-status")).ToHaveTextAsync("已打款（ALIPAY-20261122-01）");
         await using (var db = fx.App.NewContext())
-        {
-            foreach (var w in await db.Wallets.ToListAsync())
-                Assert.Equal(w.Balance.Fen, (await db.LedgerEntries.Where(e => e.WalletId == w.Id).Select(e => e.Amount).ToListAsync()).Sum(m => m.Fen));
-        }
+            await LedgerBooks.AssertWalletsEqualTheirLedgersAsync(db);
 
         // The same storefront as {code}.localhost.
         var hostPage = await fx.NewPageAsync();

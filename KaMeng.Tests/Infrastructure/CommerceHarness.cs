@@ -91,18 +91,18 @@ public sealed class CommerceHarness : IAsyncDisposable
         return (await db.Wallets.SingleAsync(w => w.UserId == userId)).Balance.Fen;
     }
 
+    /// <summary>收益 of the user's wallet (待结算 and 可提现 together), in fen.</summary>
+    public async Task<long> EarningsAsync(string userId)
+    {
+        await using var db = Db.NewContext();
+        return (await db.Wallets.SingleAsync(w => w.UserId == userId)).Earnings.Fen;
+    }
+
     /// <summary>Every wallet's cached balance equals the sum of its ledger.</summary>
     public async Task AssertEveryWalletEqualsItsLedgerAsync()
     {
         await using var db = Db.NewContext();
-        var wallets = await db.Wallets.AsNoTracking().ToListAsync();
-        var sums = (await db.LedgerEntries.AsNoTracking().Select(e => new { e.WalletId, e.Amount }).ToListAsync())
-            .GroupBy(e => e.WalletId).ToDictionary(g => g.Key, g => g.Sum(e => e.Amount.Fen));
-        foreach (var w in wallets)
-        {
-            Assert.Equal(sums.GetValueOrDefault(w.Id), w.Balance.Fen);
-            Assert.True(w.Balance.Fen >= 0, $"wallet {w.Id} is negative");
-        }
+        await LedgerBooks.AssertWalletsEqualTheirLedgersAsync(db);
     }
 
     /// <summary>The books after a money test: every wallet equals its ledger (<see cref="AssertEveryWalletEqualsItsLedgerAsync"/>),

@@ -12,6 +12,21 @@ namespace KaMeng.Tests.Infrastructure;
 /// </summary>
 public static class LedgerBooks
 {
+    /// <summary>Each bucket of each wallet equals the sum of its entries; 余额 is never below zero (收益 may be, after a refund
+    /// took back an earning already available).</summary>
+    public static async Task AssertWalletsEqualTheirLedgersAsync(KaMengDbContext db)
+    {
+        var wallets = await db.Wallets.AsNoTracking().ToListAsync();
+        var sums = (await db.LedgerEntries.AsNoTracking().Select(e => new { e.WalletId, e.Bucket, e.Amount }).ToListAsync())
+            .GroupBy(e => (e.WalletId, e.Bucket)).ToDictionary(g => g.Key, g => g.Sum(e => e.Amount.Fen));
+        foreach (var w in wallets)
+        {
+            Assert.True(sums.GetValueOrDefault((w.Id, WalletBucket.Balance)) == w.Balance.Fen, $"wallet {w.Id}: 余额 {w.Balance.Fen} ≠ its entries {sums.GetValueOrDefault((w.Id, WalletBucket.Balance))}");
+            Assert.True(sums.GetValueOrDefault((w.Id, WalletBucket.Earnings)) == w.Earnings.Fen, $"wallet {w.Id}: 收益 {w.Earnings.Fen} ≠ its entries {sums.GetValueOrDefault((w.Id, WalletBucket.Earnings))}");
+            Assert.True(w.Balance.Fen >= 0, $"wallet {w.Id}: 余额 is negative");
+        }
+    }
+
     public static async Task AssertDeliveredOrdersBalanceAsync(KaMengDbContext db)
     {
         var orders = await db.Orders.IgnoreQueryFilters().AsNoTracking().Where(o => o.Status == OrderStatus.Delivered).ToListAsync();

@@ -205,7 +205,7 @@ public abstract class OwnGatewaySettlementTests(DatabaseProvider provider) : IAs
         Assert.True(result.Succeeded, result.Error);
         var order = await ReloadAsync(result.OrderNumber!);
         Assert.False(order.OwnerCollected);
-        Assert.Equal(order.Total.Fen - CostAtSeller(order), await h.BalanceAsync(ownerId));
+        Assert.Equal(order.Total.Fen - CostAtSeller(order), await h.EarningsAsync(ownerId));
         await h.AssertBooksAsync();
     }
 }

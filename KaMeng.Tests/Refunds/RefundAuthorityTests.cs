@@ -65,13 +65,15 @@ public abstract class RefundAuthorityTests(DatabaseProvider provider) : IAsyncLi
     {
         var buyer = (await h.AddBuyersAsync(1, balanceFen: 50000))[0];
         var order = await BuyAsync(buyer);
-        Assert.Equal(30000 + 1800, await h.BalanceAsync(owner)); // the owner's margin
+        Assert.Equal(30000, await h.BalanceAsync(owner));
+        Assert.Equal(1800, await h.EarningsAsync(owner)); // the owner's margin, 待结算
 
         Assert.Null(await h.Orders.RefundAsync(order.Id, "买家不想要了", Owner));
 
         Assert.Equal(50000, await h.BalanceAsync(buyer));
-        // The owner pays the whole ¥108 (their ¥18 margin and ¥90 of their own); the platform's ¥10 and its key's cost stay paid.
-        Assert.Equal(30000 + 1800 - 10800, await h.BalanceAsync(owner));
+        // The owner pays the whole ¥108 from their 余额, their ¥18 margin stays theirs; the platform's ¥10 and its key's cost stay paid.
+        Assert.Equal(30000 - 10800, await h.BalanceAsync(owner));
+        Assert.Equal(1800, await h.EarningsAsync(owner));
         Assert.Equal(OrderStatus.Refunded, await StatusAsync(order));
         Assert.All(await KeysOfAsync(order), s => Assert.Equal(CardKeyStatus.Refunded, s));
         await using (var db = h.Db.NewContext())
@@ -93,7 +95,7 @@ public abstract class RefundAuthorityTests(DatabaseProvider provider) : IAsyncLi
         var order = await BuyAsync(buyer);
         // The owner spends down to ¥100: less than the ¥108 refund.
         await using (var db = h.Db.NewContext())
-            await db.PostToUserAsync(owner, LedgerEntryType.Adjustment, Money.FromFen(-(31800 - 10000)), DateTimeOffset.UtcNow, reason: "测试扣减");
+            await db.PostToUserAsync(owner, LedgerEntryType.Adjustment, Money.FromFen(-(30000 - 10000)), DateTimeOffset.UtcNow, reason: "测试扣减");
 
         var error = await h.Orders.RefundAsync(order.Id, "买家不想要了", Owner);
 

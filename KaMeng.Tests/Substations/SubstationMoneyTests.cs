@@ -60,7 +60,8 @@ public class SubstationMoneyTests
         Assert.True(result.Succeeded, result.Error);
 
         Assert.Equal(50000 - 2 * 10800, await w.H.BalanceAsync(buyer));
-        Assert.Equal(30000 + 2 * (10800 - 9000), await w.H.BalanceAsync(w.Owner));      // the substation's margin
+        Assert.Equal(30000, await w.H.BalanceAsync(w.Owner));
+        Assert.Equal(2 * (10800 - 9000), await w.H.EarningsAsync(w.Owner));      // the substation's margin, as 收益
 
         long orderId;
         await using (var db = w.H.Db.NewContext())
@@ -73,6 +74,7 @@ public class SubstationMoneyTests
         Assert.Null(await w.H.Orders.RefundAsync(orderId, "买家退款", Platform));
         Assert.Equal(50000, await w.H.BalanceAsync(buyer));
         Assert.Equal(30000, await w.H.BalanceAsync(w.Owner));
+        Assert.Equal(0, await w.H.EarningsAsync(w.Owner));
         await w.H.AssertEveryWalletEqualsItsLedgerAsync();
     }
 
@@ -147,18 +149,24 @@ public class SubstationMoneyTests
         await using var w = await WorldAsync(provider);
         var withdrawals = w.H.Get<WithdrawalService>();
         Assert.Equal("最低提现金额为 ¥10.00", (await withdrawals.RequestAsync(w.Owner, w.Shop.Id, "9.99", "支付宝 a@b.cn")).Error);
-        Assert.Equal("余额不足：提现 ¥300.00 需要 ¥303.00（含手续费 ¥3.00）", (await withdrawals.RequestAsync(w.Owner, w.Shop.Id, "300", "支付宝 a@b.cn")).Error);
+        // The ¥300 left of the owner's recharge is 余额: never cash.
+        Assert.Equal("可提现收益不足：可提现 ¥0.00，需要 ¥303.00", (await withdrawals.RequestAsync(w.Owner, w.Shop.Id, "300", "支付宝 a@b.cn")).Error);
+        // ¥300 of earnings past their hold.
+        await using (var ctx = w.H.Db.NewContext())
+            await ctx.PostToUserAsync(w.Owner, LedgerEntryType.Earning, Money.FromYuan(300), DateTimeOffset.UtcNow, reason: "已结算收益", bucket: WalletBucket.Earnings);
+        Assert.Equal("可提现收益不足：可提现 ¥300.00，需要 ¥303.00", (await withdrawals.RequestAsync(w.Owner, w.Shop.Id, "300", "支付宝 a@b.cn")).Error);
 
         var (first, e1) = await withdrawals.RequestAsync(w.Owner, w.Shop.Id, "100", "支付宝 a@b.cn");
         Assert.Null(e1);
-        Assert.Equal(30000 - 10100, await w.H.BalanceAsync(w.Owner));
+        Assert.Equal(30000 - 10100, await w.H.EarningsAsync(w.Owner));
+        Assert.Equal(30000, await w.H.BalanceAsync(w.Owner));
         Assert.Equal("请填写打款流水号", await withdrawals.ApproveAsync(first!.Value, " ", Finance));
         Assert.Null(await withdrawals.ApproveAsync(first.Value, "ALIPAY-2026-001", Finance));
         Assert.Equal("该提现已处理", await withdrawals.RejectAsync(first.Value, "重复", Finance));
 
         var (second, _) = await withdrawals.RequestAsync(w.Owner, w.Shop.Id, "50", "微信 wx123");
         Assert.Null(await withdrawals.RejectAsync(second!.Value, "账户信息有误", Finance));
-        Assert.Equal(30000 - 10100, await w.H.BalanceAsync(w.Owner));
+        Assert.Equal(30000 - 10100, await w.H.EarningsAsync(w.Owner));
         await w.H.AssertEveryWalletEqualsItsLedgerAsync();
         await using var db = w.H.Db.NewContext();
         Assert.Equal(3, await db.AuditEntries.CountAsync(a => a.Action.StartsWith("withdrawal.") && a.Action != "withdrawal.request") + 1);
@@ -233,7 +241,8 @@ public class SubstationMoneyTests
         var (childId, error) = await service.OpenAsync(w.Shop.Id, child, new("shop1-kid", "下级店", w.Level.Id));
         Assert.Null(error);
         Assert.Equal(50000 - 23000, await w.H.BalanceAsync(child));       // the platform's ¥200 + the parent's ¥30
-        Assert.Equal(30000 + 3000, await w.H.BalanceAsync(w.Owner));      // the parent earns its markup
+        Assert.Equal(30000, await w.H.BalanceAsync(w.Owner));
+        Assert.Equal(3000, await w.H.EarningsAsync(w.Owner));      // the parent earns its markup, as 收益
         await w.H.AssertEveryWalletEqualsItsLedgerAsync();
     }
 }

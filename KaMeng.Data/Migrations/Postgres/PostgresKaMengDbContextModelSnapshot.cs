@@ -486,8 +486,14 @@ namespace KaMeng.Data.Migrations.Postgres
                     b.Property<long>("Amount")
                         .HasColumnType("bigint");
 
+                    b.Property<DateTimeOffset?>("AvailableAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<long>("BalanceAfter")
                         .HasColumnType("bigint");
+
+                    b.Property<int>("Bucket")
+                        .HasColumnType("integer");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
@@ -515,6 +521,8 @@ namespace KaMeng.Data.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.HasIndex("OrderId");
+
+                    b.HasIndex("WalletId", "AvailableAt");
 
                     b.HasIndex("WalletId", "Id");
 
@@ -948,6 +956,9 @@ namespace KaMeng.Data.Migrations.Postgres
             modelBuilder.Entity("KaMeng.Domain.PlatformSettings", b =>
                 {
                     b.Property<int>("Id")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("EarningHoldDays")
                         .HasColumnType("integer");
 
                     b.Property<int>("MaxDepth")
@@ -1613,6 +1624,9 @@ namespace KaMeng.Data.Migrations.Postgres
                     b.Property<int>("CostRateBasisPoints")
                         .HasColumnType("integer");
 
+                    b.Property<int?>("EarningHoldDays")
+                        .HasColumnType("integer");
+
                     b.Property<int>("MaxChildren")
                         .HasColumnType("integer");
 
@@ -1883,6 +1897,9 @@ namespace KaMeng.Data.Migrations.Postgres
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
 
                     b.Property<long>("Balance")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Earnings")
                         .HasColumnType("bigint");
 
                     b.Property<string>("UserId")

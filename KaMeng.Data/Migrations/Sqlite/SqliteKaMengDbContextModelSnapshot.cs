@@ -464,7 +464,13 @@ namespace KaMeng.Data.Migrations.Sqlite
                     b.Property<long>("Amount")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("AvailableAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("BalanceAfter")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Bucket")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("CreatedAt")
@@ -493,6 +499,8 @@ namespace KaMeng.Data.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("OrderId");
+
+                    b.HasIndex("WalletId", "AvailableAt");
 
                     b.HasIndex("WalletId", "Id");
 
@@ -910,6 +918,9 @@ namespace KaMeng.Data.Migrations.Sqlite
             modelBuilder.Entity("KaMeng.Domain.PlatformSettings", b =>
                 {
                     b.Property<int>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("EarningHoldDays")
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("MaxDepth")
@@ -1557,6 +1568,9 @@ namespace KaMeng.Data.Migrations.Sqlite
                     b.Property<int>("CostRateBasisPoints")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int?>("EarningHoldDays")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("MaxChildren")
                         .HasColumnType("INTEGER");
 
@@ -1815,6 +1829,9 @@ namespace KaMeng.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("Balance")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Earnings")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("UserId")

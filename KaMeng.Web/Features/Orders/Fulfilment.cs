@@ -115,6 +115,7 @@ public static class Fulfilment
     public static async Task BookMarginsAsync(KaMengDbContext db, Order order, DateTimeOffset now, CancellationToken ct)
     {
         var steps = PriceResolver.ReadSnapshot(order.PriceChainJson);
+        Dictionary<int, DateTimeOffset?>? holds = null;
         for (var i = steps.Count - 1; i >= 0; i--)
         {
             if (i == steps.Count - 1 && order.OwnerCollected) continue;
@@ -122,8 +123,12 @@ public static class Fulfilment
             var sellsAt = i == steps.Count - 1 ? order.UnitPrice.Fen : steps[i + 1].CostFen;
             var earning = Money.FromFen((sellsAt - step.CostFen) * order.Quantity);
             if (earning.Fen <= 0 || step.OwnerUserId is null) continue;
+            // Read once per order, only when someone earns.
+            holds ??= await db.EarningHoldsAsync([.. steps.Select(s => s.StationId)], now, ct);
+            // 收益, 待结算 for the hold: a refund in that time takes it back before anyone could withdraw it (decision 0023).
             await db.PostToUserAsync(step.OwnerUserId, LedgerEntryType.Earning, earning, now, orderId: order.Id, stationId: step.StationId,
-                reason: $"订单 {order.Number} 收益", allowNegative: true, ct: ct);
+                reason: $"订单 {order.Number} 收益", allowNegative: true, bucket: WalletBucket.Earnings,
+                availableAt: holds.GetValueOrDefault(step.StationId), ct: ct);
         }
     }
 }

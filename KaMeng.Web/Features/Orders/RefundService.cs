@@ -221,15 +221,17 @@ public sealed class RefundService(
                 .Sum(r => r.Amount.Fen);
             // An order has a handful of entries: summed here rather than in SQL (Money does not translate in a GROUP BY sum).
             var shares = (await db.LedgerEntries.AsNoTracking().Where(e => e.OrderId == order.Id && e.Type == LedgerEntryType.Earning)
-                    .Select(e => new { e.WalletId, e.StationId, e.Amount }).ToListAsync(ct))
-                .GroupBy(e => (e.WalletId, e.StationId)).Select(g => new { g.Key.WalletId, g.Key.StationId, Fen = g.Sum(e => e.Amount.Fen) }).ToList();
+                    .Select(e => new { e.WalletId, e.StationId, e.Amount, e.Bucket, e.AvailableAt }).ToListAsync(ct))
+                .GroupBy(e => (e.WalletId, e.StationId, e.Bucket))
+                .Select(g => new { g.Key.WalletId, g.Key.StationId, g.Key.Bucket, Fen = g.Sum(e => e.Amount.Fen), AvailableAt = g.Max(e => e.AvailableAt) }).ToList();
             foreach (var share in shares.OrderBy(s => s.WalletId))
             {
                 var back = RefundShares.Reversal(share.Fen, order.Total.Fen, chainBefore, refund.Amount.Fen);
                 if (back == 0) continue;
-                // Taken back even into the negative: the share was booked on this sale and the sale is undone.
+                // Taken back even into the negative: the share was booked on this sale and the sale is undone. From the bucket it
+                // went to; still on hold, the reversal is on hold until the same day, so it comes off 待结算, not off 可提现.
                 await db.PostAsync(share.WalletId, LedgerEntryType.Refund, Money.FromFen(-back), now, orderId: order.Id, stationId: share.StationId,
-                    reason: text, operatorUserId: operatorUserId, allowNegative: true, ct: ct);
+                    reason: text, operatorUserId: operatorUserId, allowNegative: true, bucket: share.Bucket, availableAt: share.AvailableAt, ct: ct);
             }
         }
         if (refund.Method == RefundMethod.Balance)

@@ -62,10 +62,12 @@ public sealed class StationSettingsService(IDbContextFactory<KaMengDbContext> db
         return n == 0 ? "会员等级不存在" : null;
     }
 
-    /// <summary>Platform settings: depth cap 1–5, withdrawal minimum and fee, root domains for {code}.{root}.</summary>
-    public async Task<string?> SavePlatformAsync(int maxDepth, string? withdrawalMinimum, string? feePercent, string? rootDomains, AuditActor actor, CancellationToken ct = default)
+    /// <summary>Platform settings: depth cap 1–5, withdrawal minimum and fee, root domains for {code}.{root}, the earnings hold.</summary>
+    public async Task<string?> SavePlatformAsync(int maxDepth, string? withdrawalMinimum, string? feePercent, string? rootDomains, AuditActor actor,
+        int earningHoldDays = 7, CancellationToken ct = default)
     {
         if (actor.StationId is not null) return "只有平台管理员可以修改平台设置";
+        if (earningHoldDays is < 0 or > 90) return "收益结算期须为 0–90 天";
         if (maxDepth is < 1 or > 5) return "分站层级上限须为 1–5";
         if (!Money.TryParseYuan(withdrawalMinimum, out var min) || min.Fen < 1) return "最低提现金额须大于 0";
         if (!Percent.TryParseBasisPoints(feePercent, 0, 20, out var feeBp))
@@ -78,15 +80,18 @@ public sealed class StationSettingsService(IDbContextFactory<KaMengDbContext> db
         s.WithdrawalMinimum = min;
         s.WithdrawalFeeBasisPoints = feeBp;
         s.RootDomains = string.Join(",", roots);
-        db.AuditEntries.Add(actor.Entry("platform.settings", null, $"depth {maxDepth}, min {min}, fee {Percent.Format(feeBp)}%, roots {s.RootDomains}", clock.GetUtcNow(), null));
+        s.EarningHoldDays = earningHoldDays;
+        db.AuditEntries.Add(actor.Entry("platform.settings", null, $"depth {maxDepth}, min {min}, fee {Percent.Format(feeBp)}%, roots {s.RootDomains}, hold {earningHoldDays}d", clock.GetUtcNow(), null));
         await db.SaveChangesAsync(ct);
         directory.Invalidate();
         return null;
     }
 
-    public async Task<string?> SaveLevelAsync(int? id, string? name, string? openPrice, string? costRatePercent, bool mayOpenChildren, int maxChildren, int? renewalDays, AuditActor actor, bool allowOwnGateway = false, CancellationToken ct = default)
+    public async Task<string?> SaveLevelAsync(int? id, string? name, string? openPrice, string? costRatePercent, bool mayOpenChildren, int maxChildren, int? renewalDays, AuditActor actor, bool allowOwnGateway = false,
+        int? earningHoldDays = null, CancellationToken ct = default)
     {
         if (actor.StationId is not null) return "只有平台管理员可以配置分站等级";
+        if (earningHoldDays is < 0 or > 90) return "收益结算期须为 0–90 天，或留空使用平台设置";
         if (string.IsNullOrWhiteSpace(name) || name.Trim().Length > 32) return "请填写等级名称（最多 32 字）";
         if (!Money.TryParseYuan(openPrice, out var price) || price.IsNegative) return "开通价格须为不小于 0 的金额";
         if (!Percent.TryParseBasisPoints(costRatePercent, 50, 100, out var rateBp))
@@ -104,6 +109,7 @@ public sealed class StationSettingsService(IDbContextFactory<KaMengDbContext> db
         level.MaxChildren = mayOpenChildren ? maxChildren : 0;
         level.RenewalDays = renewalDays;
         level.AllowOwnGateway = allowOwnGateway;
+        level.EarningHoldDays = earningHoldDays;
         db.AuditEntries.Add(actor.Entry("platform.level", level.Name, $"{price} {Percent.Format(rateBp)}% 独立收款={(allowOwnGateway ? "允许" : "不允许")}", clock.GetUtcNow(), null));
         await db.SaveChangesAsync(ct);
         prices.Invalidate();

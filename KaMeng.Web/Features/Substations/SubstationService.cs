@@ -250,6 +250,9 @@ public sealed class SubstationService(
 
     static async Task CreditAsync(KaMengDbContext db, string userId, Money amount, DateTimeOffset now, int stationId, string reason, CancellationToken ct)
     {
-        await db.PostToUserAsync(userId, LedgerEntryType.Earning, amount, now, stationId: stationId, reason: reason, ct: ct);
+        // A commission is 收益 like a margin: 待结算 for the station's hold (decision 0023).
+        var hold = (await db.EarningHoldsAsync([stationId], now, ct)).GetValueOrDefault(stationId);
+        await db.PostToUserAsync(userId, LedgerEntryType.Earning, amount, now, stationId: stationId, reason: reason,
+            bucket: WalletBucket.Earnings, availableAt: hold, ct: ct);
     }
 }

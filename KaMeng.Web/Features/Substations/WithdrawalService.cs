@@ -27,9 +27,14 @@ public sealed class WithdrawalService(IDbContextFactory<KaMengDbContext> dbFacto
         if (amount < settings.WithdrawalMinimum) return (null, $"最低提现金额为 {settings.WithdrawalMinimum}");
         var fee = settings.FeeFor(amount);
         await using var tx = await db.BeginBusinessTransactionAsync(ct);
-        // A wallet made negative by refunds blocks withdrawals: the conditional debit refuses it too.
-        var held = await db.PostToUserAsync(userId, LedgerEntryType.Withdrawal, -(amount + fee), now, stationId: stationId, reason: $"提现 {amount}（手续费 {fee}）", ct: ct);
-        if (held is null) return (null, $"余额不足：提现 {amount} 需要 {amount + fee}（含手续费 {fee}）");
+        // Only 可提现 收益 leaves as cash (decision 0023): 余额 (recharges, refunds) and 待结算 earnings never do. The wallet is
+        // locked first so the check and the debit see the same buckets.
+        await db.LockWalletAsync(userId, ct);
+        var earnings = await db.EarningsOfAsync(userId, now, ct);
+        if (earnings.RefuseWithdrawal(amount + fee) is { } refused) return (null, refused);
+        var held = await db.PostToUserAsync(userId, LedgerEntryType.Withdrawal, -(amount + fee), now, stationId: stationId, reason: $"提现 {amount}（手续费 {fee}）",
+            bucket: WalletBucket.Earnings, ct: ct);
+        if (held is null) return (null, $"可提现收益不足：提现 {amount} 需要 {amount + fee}（含手续费 {fee}）");
         var withdrawal = new Withdrawal { UserId = userId, StationId = stationId, Amount = amount, Fee = fee, PayoutAccount = payoutAccount.Trim(), CreatedAt = now };
         db.Withdrawals.Add(withdrawal);
         var userName = await db.Users.Where(u => u.Id == userId).Select(u => u.UserName).SingleAsync(ct);
@@ -74,11 +79,12 @@ public sealed class WithdrawalService(IDbContextFactory<KaMengDbContext> dbFacto
         w.Reject(reason, finance.UserId, now);
         try { await db.SaveChangesAsync(ct); }
         catch (DbUpdateConcurrencyException) { return "该提现已处理"; }
-        await db.PostToUserAsync(w.UserId, LedgerEntryType.Withdrawal, w.Amount + w.Fee, now, stationId: w.StationId, reason: $"提现驳回退回：{reason.Trim()}", operatorUserId: finance.UserId, ct: ct);
+        await db.PostToUserAsync(w.UserId, LedgerEntryType.Withdrawal, w.Amount + w.Fee, now, stationId: w.StationId, reason: $"提现驳回退回：{reason.Trim()}",
+            operatorUserId: finance.UserId, bucket: WalletBucket.Earnings, ct: ct);
         db.AuditEntries.Add(finance.Entry("withdrawal.reject", w.Id.ToString(), reason.Trim(), now, w.StationId));
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-        NotifyDecided(w, $"提现被驳回：{w.Amount}", $"您的提现 {w.Amount} 被驳回：{reason.Trim()}，款项已退回余额。");
+        NotifyDecided(w, $"提现被驳回：{w.Amount}", $"您的提现 {w.Amount} 被驳回：{reason.Trim()}，款项已退回可提现收益。");
         return null;
     }
 }
