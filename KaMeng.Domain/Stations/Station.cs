@@ -37,6 +37,9 @@ public class Station
     public string? FooterText { get; set; }
     /// <summary>What this station adds on top of the platform's opening price when it sells child substations.</summary>
     public Money ChildOpenMarkup { get; set; }
+    /// <summary>How a refund of a signed-in buyer's gateway-paid order goes back by default: to their 余额 or back through the
+    /// gateway (原路退回). Guests always get the gateway (or a manual task); balance orders always the balance.</summary>
+    public RefundMethod GatewayRefundMethod { get; set; } = RefundMethod.Balance;
     public DateTimeOffset CreatedAt { get; set; }
     public List<StationHost> Hosts { get; set; } = [];
 

@@ -68,6 +68,13 @@ public class OwnGatewayTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
         await ownerPage.Locator("input[name=gateway-key]").FillAsync("owner-key-0123456789");
         await ownerPage.GetByTestId("gateway-save").ClickAsync();
         await Assertions.Expect(admin.Notification("已保存")).ToBeVisibleAsync();
+        // …and chooses how signed-in buyers' gateway orders are refunded: back through the gateway.
+        await ownerPage.GetByTestId("refund-method-form").GetByText("原路退回", new() { Exact = true }).ClickAsync();
+        await ownerPage.GetByTestId("refund-method-save").ClickAsync();
+        await Assertions.Expect(admin.Notification("退款方式已保存")).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotsAsync(ownerPage, "own-gateway-settings");
+        await using (var db = fx.App.NewContext())
+            Assert.Equal(RefundMethod.Gateway, (await db.Stations.IgnoreQueryFilters().SingleAsync(s => s.Code == "demo")).GatewayRefundMethod);
 
         // A guest pays the owner; the key is delivered and the owner's 预存款 goes down by the chain cost.
         var guest = await fx.NewPageAsync(mobile: true);

@@ -5,6 +5,7 @@ using KaMeng.Web.Features.Orders;
 using KaMeng.Web.Features.Payments;
 using KaMeng.Web.Features.Stations;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Primitives;
 
 namespace KaMeng.Tests.Payments;
@@ -19,13 +20,18 @@ public abstract class OwnGatewaySettlementTests(DatabaseProvider provider) : IAs
     const string MainKey = "main-key-0123456789", OwnerKey = "owner-key-9876543210";
     static readonly SiteAddress Site = new("http://shop.test", "");
     CommerceHarness h = default!;
+    readonly KaMeng.Tests.Refunds.FakeRefundGateway refundGateway = new();
     StationInfo demo = default!;
     string ownerId = default!;
     AuditActor owner = default!;
 
     public async Task InitializeAsync()
     {
-        h = await CommerceHarness.CreateAsync(provider, s => s.AddPaymentServices());
+        h = await CommerceHarness.CreateAsync(provider, s =>
+        {
+            s.AddPaymentServices();
+            s.AddHttpClient(EPayReconciliation.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => refundGateway);
+        });
         var settings = h.Get<GatewaySettingsService>();
         Assert.Null(await settings.SaveAsync(new AuditActor("test-admin", "admin", null), Station.MainStationId,
             new GatewayForm { BaseUrl = "https://pay.main.test", Pid = "1001", Key = MainKey, Channels = ["alipay"] }));
@@ -45,10 +51,11 @@ public abstract class OwnGatewaySettlementTests(DatabaseProvider provider) : IAs
     static Dictionary<string, StringValues> OwnerSigned(string outTradeNo, Money money, string tradeNo) =>
         SignedNotify.Parameters(outTradeNo, money.ToDecimalString(), OwnerKey, tradeNo, pid: "2002");
 
-    async Task<Order> GuestOrderAtDemoAsync(Product product, int quantity = 1)
+    async Task<Order> GuestOrderAtDemoAsync(Product product, int quantity = 1, string? buyerUserId = null)
     {
         var redirect = await h.Get<EPayCheckout>().StartOrderAsync(demo,
-            new GatewayCheckoutRequest(product.Id, quantity, "alipay", CheckoutRequest.NewIdempotencyKey(), null, "guest@example.cn", "668899"), Site);
+            new GatewayCheckoutRequest(product.Id, quantity, "alipay", CheckoutRequest.NewIdempotencyKey(), buyerUserId, buyerUserId is null ? "guest@example.cn" : null,
+                buyerUserId is null ? "668899" : null), Site);
         Assert.Null(redirect.Error);
         Assert.StartsWith("https://pay.owner.test/submit.php?", redirect.Url);
         return await ReloadAsync(redirect.OutTradeNo!);
@@ -208,7 +215,56 @@ public abstract class OwnGatewaySettlementTests(DatabaseProvider provider) : IAs
         Assert.Equal(order.Total.Fen - CostAtSeller(order), await h.EarningsAsync(ownerId));
         await h.AssertBooksAsync();
     }
+    [Fact]
+    public async Task A_refund_of_an_order_paid_to_an_owners_gateway_never_becomes_platform_balance()
+    {
+        var product = await h.AddCardKeyProductAsync(5, priceFen: 1000);
+        await DepositAsync(10_000);
+        var buyer = (await h.AddBuyersAsync(1, balanceFen: 0))[0];
+        var order = await GuestOrderAtDemoAsync(product, 1, buyerUserId: buyer);
+        Assert.Equal(PaymentOutcome.Accepted, await Notifications.HandleAsync(OwnerSigned(order.Number, order.Total, "OWN-R1")));
+        var refunds = h.Get<RefundService>();
+
+        // The buyer (or the owner for them) asks for the money back as platform balance: refused, nothing written.
+        var asBalance = await refunds.RefundAsync(new RefundRequest(order.Id, "不想要了", Method: RefundMethod.Balance), owner);
+        Assert.Equal("该订单不能「退回余额」", asBalance.Error);
+
+        var outcome = await refunds.RefundAsync(new RefundRequest(order.Id, "不想要了"), owner);
+
+        Assert.True(outcome.Succeeded, outcome.Error);
+        Assert.Equal(RefundStatus.Completed, outcome.Status);
+        Assert.Equal(0, await h.BalanceAsync(buyer));
+        var call = Assert.Single(refundGateway.Calls);
+        Assert.Equal("2002", call["pid"]); // back from the owner's merchant, which took the money
+        Assert.Equal(order.Total.ToDecimalString(), call["money"]);
+        // The owner pays nothing twice: the platform keeps its settled cost, their merchant returned the price.
+        Assert.Equal(10_000 - CostAtSeller(order), await h.BalanceAsync(ownerId));
+        Assert.Equal(OrderStatus.Refunded, (await ReloadAsync(order.Number)).Status);
+        await h.AssertEveryWalletEqualsItsLedgerAsync();
+    }
+    [Fact]
+    public async Task Staff_refunding_an_order_paid_to_an_owners_gateway_give_the_settled_cost_back_to_the_deposit_in_proportion()
+    {
+        var product = await h.AddCardKeyProductAsync(5, priceFen: 1000);
+        await DepositAsync(10_000);
+        var order = await GuestOrderAtDemoAsync(product, 2);
+        Assert.Equal(PaymentOutcome.Accepted, await Notifications.HandleAsync(OwnerSigned(order.Number, order.Total, "OWN-R2")));
+        var refunds = h.Get<RefundService>();
+        var staff = new AuditActor("test-admin", "admin", null);
+        var cost = CostAtSeller(order);
+
+        var half = Money.FromFen(order.Total.Fen / 2);
+        Assert.True((await refunds.RefundAsync(new RefundRequest(order.Id, "一张卡密无效", half.ToDecimalString()), staff)).Succeeded);
+        Assert.Equal(10_000 - cost + cost * half.Fen / order.Total.Fen, await h.BalanceAsync(ownerId));
+        Assert.True((await refunds.RefundAsync(new RefundRequest(order.Id, "另一张也无效"), staff)).Succeeded);
+
+        Assert.Equal(10_000, await h.BalanceAsync(ownerId)); // the whole settlement back, to the fen
+        Assert.All(refundGateway.Calls, c => Assert.Equal("2002", c["pid"]));
+        Assert.Equal(order.Total.Fen, refundGateway.Calls.Sum(c => Money.TryParseYuan(c["money"], out var m) ? m.Fen : 0));
+        await h.AssertEveryWalletEqualsItsLedgerAsync();
+    }
 }
+
 
 public sealed class SqliteOwnGatewaySettlementTests() : OwnGatewaySettlementTests(DatabaseProvider.Sqlite);
 

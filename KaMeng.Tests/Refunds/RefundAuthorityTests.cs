@@ -89,6 +89,60 @@ public abstract class RefundAuthorityTests(DatabaseProvider provider) : IAsyncLi
     }
 
     [Fact]
+    public async Task An_owner_selling_at_cost_still_pays_their_refund_and_the_platform_keeps_its_share()
+    {
+        // A card the owner sells at their cost (¥90): no margin of theirs is booked on the sale.
+        var atCost = await h.AddCardKeyProductAsync(keys: 2, priceFen: 10000, p => p.CostPrice = Money.FromFen(8000));
+        Assert.Null(await h.Get<PriceRuleService>().SaveAsync(shop.Id,
+            new PriceRuleInput(PriceRuleAudience.Selling, PriceRuleScope.Product, null, atCost.Id, PriceRuleKind.PlusPercent, "0", PriceRounding.Fen), Owner));
+        var buyer = (await h.AddBuyersAsync(1, balanceFen: 50000))[0];
+        var result = await h.Checkout.PlaceBalanceOrderAsync(await h.StationAsync(shop.Id), new CheckoutRequest(atCost.Id, 1, buyer, Guid.NewGuid().ToString("N")));
+        Assert.True(result.Succeeded, result.Error);
+        long orderId;
+        await using (var db = h.Db.NewContext())
+            orderId = (await db.Orders.SingleAsync(o => o.Number == result.OrderNumber)).Id;
+
+        Assert.Null(await h.Orders.RefundAsync(orderId, "买家不想要了", Owner));
+
+        Assert.Equal(50000, await h.BalanceAsync(buyer));
+        Assert.Equal(30000 - 9000, await h.BalanceAsync(owner)); // the owner's refund, not the platform's
+        await h.AssertEveryWalletEqualsItsLedgerAsync();
+    }
+
+    [Fact]
+    public async Task A_shared_refund_the_platform_approves_takes_back_only_the_asking_stations_share()
+    {
+        // shop1 supplies its child at +5% (¥94.50); the child sells at +10% (¥103.95). Both earn on a sale at the child.
+        Assert.Null(await h.Get<PriceRuleService>().SaveAsync(shop.Id,
+            new PriceRuleInput(PriceRuleAudience.ChildSupply, PriceRuleScope.Category, product.CategoryId, null, PriceRuleKind.PlusPercent, "5", PriceRounding.Fen), Owner));
+        int levelId;
+        await using (var db = h.Db.NewContext())
+            levelId = (await db.StationLevels.SingleAsync(l => l.Name == "高级")).Id;
+        var childOwner = (await h.AddBuyersAsync(1, balanceFen: 50000))[0];
+        var (childId, error) = await h.Get<SubstationService>().OpenAsync(shop.Id, childOwner, new OpenSubstationRequest("shop1-kid", "下级店", levelId));
+        Assert.Null(error);
+        var kid = new AuditActor(childOwner, "kid", childId);
+        Assert.Null(await h.Get<PriceRuleService>().SaveAsync(childId!.Value,
+            new PriceRuleInput(PriceRuleAudience.Selling, PriceRuleScope.Category, product.CategoryId, null, PriceRuleKind.PlusPercent, "10", PriceRounding.Fen), kid));
+        var buyer = (await h.AddBuyersAsync(1, balanceFen: 50000))[0];
+        var order = await BuyAsync(buyer, station: await h.StationAsync(childId.Value));
+        Assert.Equal(10395, order.Total.Fen);
+        Assert.Equal(945, await h.EarningsAsync(childOwner));
+        Assert.Equal(450, await h.EarningsAsync(owner));
+        var refunds = h.Get<RefundService>();
+
+        var asked = await refunds.RefundAsync(new RefundRequest(order.Id, "卡密无效", AskUpstream: true), kid);
+        Assert.True(asked.Succeeded, asked.Error);
+        Assert.Equal("只有平台可以审核分担申请", (await refunds.ApproveAsync(asked.RefundId!.Value, Owner)).Error);
+        Assert.True((await refunds.ApproveAsync(asked.RefundId.Value, Platform)).Succeeded);
+
+        Assert.Equal(50000, await h.BalanceAsync(buyer));
+        Assert.Equal(0, await h.EarningsAsync(childOwner)); // the asking station gives its share back
+        Assert.Equal(450, await h.EarningsAsync(owner));     // the parent was not asked: its share stays, the platform bears it
+        await h.AssertEveryWalletEqualsItsLedgerAsync();
+    }
+
+    [Fact]
     public async Task An_owner_without_the_money_for_the_refund_is_refused_and_nothing_changes()
     {
         var buyer = (await h.AddBuyersAsync(1, balanceFen: 50000))[0];

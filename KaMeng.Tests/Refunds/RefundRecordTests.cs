@@ -180,6 +180,27 @@ public abstract class RefundRecordTests(DatabaseProvider provider) : IAsyncLifet
     }
 
     [Fact]
+    public async Task A_station_that_refunds_through_the_gateway_sends_a_signed_in_buyers_money_back_there()
+    {
+        var gateways = h.Get<GatewaySettingsService>();
+        Assert.Equal("退款方式只能是退回余额或原路退回", await gateways.SaveRefundMethodAsync(Platform, Station.MainStationId, RefundMethod.Manual));
+        Assert.Equal("无权修改该站点的支付设置", await gateways.SaveRefundMethodAsync(new AuditActor("someone", "owner", 99), Station.MainStationId, RefundMethod.Gateway));
+        Assert.Equal(RefundMethod.Balance, await gateways.RefundMethodAsync(Platform, Station.MainStationId));
+        Assert.Null(await gateways.SaveRefundMethodAsync(Platform, Station.MainStationId, RefundMethod.Gateway));
+        var buyer = (await h.AddBuyersAsync(1, balanceFen: 0))[0];
+        var order = await GatewayOrderAsync(buyer);
+        Assert.Equal(RefundMethod.Gateway, (await Refunds.QuoteAsync(order.Id, Platform))!.DefaultMethod);
+
+        var outcome = await Refunds.RefundAsync(new RefundRequest(order.Id, "买家申请"), Platform);
+
+        Assert.Equal(RefundStatus.Completed, outcome.Status);
+        Assert.Equal(0, await h.BalanceAsync(buyer));
+        Assert.Equal("10.00", Assert.Single(gateway.Calls)["money"]);
+        Assert.Equal(RefundMethod.Gateway, Assert.Single(await RefundsOfAsync(order)).Method);
+        await h.AssertEveryWalletEqualsItsLedgerAsync();
+    }
+
+    [Fact]
     public async Task A_failed_gateway_refund_stays_refunding_and_is_retried_once()
     {
         var order = await GatewayOrderAsync(null);

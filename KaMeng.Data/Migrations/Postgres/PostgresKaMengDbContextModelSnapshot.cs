@@ -1410,6 +1410,9 @@ namespace KaMeng.Data.Migrations.Postgres
                         .HasMaxLength(512)
                         .HasColumnType("character varying(512)");
 
+                    b.Property<int>("GatewayRefundMethod")
+                        .HasColumnType("integer");
+
                     b.Property<int?>("LevelId")
                         .HasColumnType("integer");
 

@@ -1358,6 +1358,9 @@ namespace KaMeng.Data.Migrations.Sqlite
                         .HasMaxLength(512)
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("GatewayRefundMethod")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int?>("LevelId")
                         .HasColumnType("INTEGER");
 

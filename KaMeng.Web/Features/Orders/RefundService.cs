@@ -58,28 +58,39 @@ public sealed class RefundService(
         var refunds = await db.Refunds.AsNoTracking().Where(r => r.OrderId == orderId).ToListAsync(ct);
         var refunded = Money.FromFen(refunds.Where(r => r.Holds && r.Status != RefundStatus.Requested).Sum(r => r.Amount.Fen));
         var held = Money.FromFen(refunds.Where(r => r.Holds).Sum(r => r.Amount.Fen));
-        var methods = MethodsFor(order);
-        var booked = await db.LedgerEntries.AnyAsync(e => e.OrderId == orderId && e.Type == LedgerEntryType.Earning, ct);
+        var methods = await MethodsForAsync(db, order, ct);
         var keys = order.DeliveryType == DeliveryType.CardKey && order.ReusableKeyId is null
             ? await db.CardKeys.IgnoreQueryFilters().CountAsync(k => k.OrderId == orderId && k.Status == CardKeyStatus.Sold, ct) : 0;
         return new RefundQuote(order.Number, order.Total, refunded, order.Total - held, order.PaymentMethod, order.BuyerUserId is null,
-            methods, DefaultMethod(order), actor.StationId is not null && booked, keys, order.ReusableKeyId is not null,
+            methods, methods[0], OwnerPays(actor, order), keys, order.ReusableKeyId is not null,
             refunds.Any(r => r.Status == RefundStatus.Requested));
     }
 
-    /// <summary>Ways the money can go back: a balance payment to the balance; a gateway payment of a signed-in buyer to the
-    /// balance or through the gateway; a guest's through the gateway or by hand. Never a status-only refund.</summary>
+    /// <summary>Ways the money can go back, the station's choice first: a balance payment to the balance; a gateway payment of a
+    /// signed-in buyer to the balance or through the gateway (first as the order's station set it); a guest's through the
+    /// gateway or by hand. Never a status-only refund.</summary>
+    async Task<List<RefundMethod>> MethodsForAsync(KaMengDbContext db, Order order, CancellationToken ct)
+    {
+        var methods = MethodsFor(order);
+        if (methods.Count > 1 && methods[0] == RefundMethod.Balance && methods.Contains(RefundMethod.Gateway)
+            && await db.Stations.IgnoreQueryFilters().Where(s => s.Id == order.StationId).Select(s => s.GatewayRefundMethod).SingleAsync(ct) == RefundMethod.Gateway)
+            methods = [RefundMethod.Gateway, RefundMethod.Balance];
+        return methods;
+    }
+
     List<RefundMethod> MethodsFor(Order order)
     {
         if (order.PaymentMethod == PaymentMethod.Balance) return [RefundMethod.Balance];
         var viaGateway = Gateway is not null && !string.IsNullOrEmpty(order.GatewayTradeNo);
+        // Paid to the owner's own merchant (decision 0019): the money is theirs, so it goes back from there, never as platform balance.
+        if (order.OwnerCollected) return [viaGateway ? RefundMethod.Gateway : RefundMethod.Manual];
         List<RefundMethod> methods = order.BuyerUserId is null ? [] : [RefundMethod.Balance];
         if (viaGateway) methods.Add(RefundMethod.Gateway);
         if (order.BuyerUserId is null) methods.Add(RefundMethod.Manual);
         return methods;
     }
 
-    RefundMethod DefaultMethod(Order order) => MethodsFor(order)[0];
+    static bool OwnerPays(AuditActor actor, Order order) => actor.StationId is not null && order.DeliveredAt is not null;
 
     /// <summary>Refunds (part of) an order, or records an owner's request to share it. Null error when done.</summary>
     public async Task<RefundOutcome> RefundAsync(RefundRequest request, AuditActor actor, CancellationToken ct = default)
@@ -118,14 +129,13 @@ public sealed class RefundService(
             var value = amount ?? remaining;
             if (remaining.Fen <= 0) return new("该订单已全部退款");
             if (value > remaining) return new($"退款金额 {value} 超过可退金额 {remaining}（已付 {order.Total}）");
-            var methods = MethodsFor(order);
+            var methods = await MethodsForAsync(db, order, ct);
             var method = request.Method ?? methods[0];
             if (!methods.Contains(method)) return new($"该订单不能「{DisplayNames.Of(method)}」");
 
-            var funding = RefundFunding.Chain;
-            if (actor.StationId is not null && !request.AskUpstream
-                && await db.LedgerEntries.AnyAsync(e => e.OrderId == order.Id && e.Type == LedgerEntryType.Earning, ct))
-                funding = RefundFunding.Owner; // shares are booked: the owner pays for them, no upstream share is touched
+            // An owner's refund of a delivered order is theirs to pay: no upstream share is touched, whatever their own margin was
+            // (a zero margin included). Before delivery the money is still where it was paid, and goes back from there.
+            var funding = OwnerPays(actor, order) && !request.AskUpstream ? RefundFunding.Owner : RefundFunding.Chain;
             refund = new Refund
             {
                 Number = Refund.NewNumber(order.Number, earlier.Count + 1), OrderId = order.Id, StationId = order.StationId, Amount = value,
@@ -159,7 +169,7 @@ public sealed class RefundService(
         var refund = new Refund
         {
             Number = Refund.NewNumber(order.Number, earlier.Count + 1), OrderId = order.Id, StationId = order.StationId, Amount = remaining,
-            Method = DefaultMethod(order), Funding = RefundFunding.Chain, Status = RefundStatus.Pending, Reason = reason.Length > 200 ? reason[..200] : reason,
+            Method = (await MethodsForAsync(db, order, ct))[0], Funding = RefundFunding.Chain, Status = RefundStatus.Pending, Reason = reason.Length > 200 ? reason[..200] : reason,
             RequestedByUserId = operatorUserId, RequestedByName = byName, CreatedAt = now,
         };
         return await BookAsync(db, order, refund, earlier, null, operatorUserId, now, ct);
@@ -202,13 +212,14 @@ public sealed class RefundService(
     /// keys marked refunded. Returns why not (nothing must be committed then), or null.
     /// </summary>
     static async Task<string?> BookAsync(KaMengDbContext db, Order order, Refund refund, List<Refund> earlier, string? stationOwnerUserId,
-        string? operatorUserId, DateTimeOffset now, CancellationToken ct)
+        string? operatorUserId, DateTimeOffset now, CancellationToken ct, int? onlyShareOfStationId = null)
     {
         var text = $"订单 {order.Number} 退款：{refund.Reason}";
         if (refund.Funding == RefundFunding.Owner)
         {
-            // First, before anything else is saved: a refused debit leaves nothing to undo.
-            if (await db.PostToUserAsync(stationOwnerUserId!, LedgerEntryType.Refund, -refund.Amount, now, orderId: order.Id, stationId: order.StationId,
+            // First, before anything else is saved: a refused debit leaves nothing to undo. Paid to the owner's own merchant,
+            // the money goes back from there (the gateway refund after the commit) and nothing moves in the platform's books.
+            if (!order.OwnerCollected && await db.PostToUserAsync(stationOwnerUserId!, LedgerEntryType.Refund, -refund.Amount, now, orderId: order.Id, stationId: order.StationId,
                     reason: text + "（本站承担）", operatorUserId: operatorUserId, ct: ct) is null)
             {
                 var balance = await db.Wallets.AsNoTracking().Where(w => w.UserId == stationOwnerUserId).Select(w => w.Balance).SingleOrDefaultAsync(ct);
@@ -220,11 +231,15 @@ public sealed class RefundService(
             var chainBefore = earlier.Where(r => r.Funding == RefundFunding.Chain && r.Status is RefundStatus.Pending or RefundStatus.Completed && r.Id != refund.Id)
                 .Sum(r => r.Amount.Fen);
             // An order has a handful of entries: summed here rather than in SQL (Money does not translate in a GROUP BY sum).
-            var shares = (await db.LedgerEntries.AsNoTracking().Where(e => e.OrderId == order.Id && e.Type == LedgerEntryType.Earning)
+            // Every share booked on the sale: the chain's earnings and, for an order paid to the owner's gateway, the platform's
+            // settlement from their 预存款 (a negative share: its reversal gives the owner's deposit back in proportion).
+            var shares = (await db.LedgerEntries.AsNoTracking().Where(e => e.OrderId == order.Id && (e.Type == LedgerEntryType.Earning || e.Type == LedgerEntryType.Settlement))
                     .Select(e => new { e.WalletId, e.StationId, e.Amount, e.Bucket, e.AvailableAt }).ToListAsync(ct))
                 .GroupBy(e => (e.WalletId, e.StationId, e.Bucket))
                 .Select(g => new { g.Key.WalletId, g.Key.StationId, g.Key.Bucket, Fen = g.Sum(e => e.Amount.Fen), AvailableAt = g.Max(e => e.AvailableAt) }).ToList();
-            foreach (var share in shares.OrderBy(s => s.WalletId))
+            // A shared refund the platform approved at a station's request takes back that station's share only: a station between
+            // them did not agree, so the platform bears its part (0021).
+            foreach (var share in shares.Where(s => onlyShareOfStationId is null || s.StationId == onlyShareOfStationId).OrderBy(s => s.WalletId))
             {
                 var back = RefundShares.Reversal(share.Fen, order.Total.Fen, chainBefore, refund.Amount.Fen);
                 if (back == 0) continue;
@@ -261,7 +276,8 @@ public sealed class RefundService(
     static string Describe(Refund r) =>
         $"{r.Amount} {DisplayNames.Of(r.Method)}（{(r.Funding == RefundFunding.Owner ? "本站承担" : "按分成比例冲销")}）：{r.Reason}";
 
-    /// <summary>Platform staff approve an owner's request: the refund is made with every share reversed in proportion.</summary>
+    /// <summary>Platform staff approve an owner's request: the requesting station's share is reversed in proportion and the
+    /// platform carries the rest; the shares of stations between them, which were not asked, stay booked.</summary>
     public async Task<RefundOutcome> ApproveAsync(long refundId, AuditActor actor, CancellationToken ct = default)
     {
         if (actor.StationId is not null) return new("只有平台可以审核分担申请");
@@ -283,7 +299,7 @@ public sealed class RefundService(
             refund.Funding = RefundFunding.Chain;
             refund.DecidedByUserId = actor.UserId;
             refund.DecidedByName = actor.UserName;
-            if (await BookAsync(db, order, refund, all, null, actor.UserId, now, ct) is { } refused) return new(refused);
+            if (await BookAsync(db, order, refund, all, null, actor.UserId, now, ct, onlyShareOfStationId: refund.StationId) is { } refused) return new(refused);
             db.AuditEntries.Add(actor.Entry("order.refund.approve", order.Number, Describe(refund), now, order.StationId));
             try { await db.SaveChangesAsync(ct); }
             catch (DbUpdateConcurrencyException) { return new("该申请已被他人处理，请刷新"); }

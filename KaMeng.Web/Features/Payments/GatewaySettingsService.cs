@@ -67,6 +67,27 @@ public sealed class GatewaySettingsService(IDbContextFactory<KaMengDbContext> db
         return null;
     }
 
+    /// <summary>How refunds of signed-in buyers' gateway-paid orders at this station go back by default.</summary>
+    public async Task<RefundMethod> RefundMethodAsync(AuditActor actor, int stationId, CancellationToken ct = default)
+    {
+        await using var db = await actor.ScopedAsync(dbFactory, ct);
+        return await db.Stations.Where(s => s.Id == stationId).Select(s => s.GatewayRefundMethod).SingleOrDefaultAsync(ct);
+    }
+
+    /// <summary>Sets <see cref="Station.GatewayRefundMethod"/>: 退回余额 or 原路退回. Returns a Chinese error, or null when saved.</summary>
+    public async Task<string?> SaveRefundMethodAsync(AuditActor actor, int stationId, RefundMethod method, CancellationToken ct = default)
+    {
+        if (!actor.MaySee(stationId)) return "无权修改该站点的支付设置";
+        if (method is not (RefundMethod.Balance or RefundMethod.Gateway)) return "退款方式只能是退回余额或原路退回";
+        await using var db = await actor.ScopedAsync(dbFactory, ct);
+        var station = await db.Stations.SingleOrDefaultAsync(s => s.Id == stationId, ct);
+        if (station is null) return "站点不存在";
+        station.GatewayRefundMethod = method;
+        db.AuditEntries.Add(actor.Entry("payment.refund-method", station.Code, DisplayNames.Of(method), clock.GetUtcNow(), stationId));
+        await db.SaveChangesAsync(ct);
+        return null;
+    }
+
     /// <summary>The gateway a station's buyers pay for orders through: its own enabled one when its level allows 独立收款, else the
     /// platform's (unscoped on purpose).</summary>
     public async Task<PaymentGateway?> ForStationAsync(int stationId, CancellationToken ct = default)
