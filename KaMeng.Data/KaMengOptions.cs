@@ -9,6 +9,10 @@ public sealed class KaMengOptions
     public SeedOptions Seed { get; set; } = new();
     /// <summary>Minutes an unpaid order waits before it expires.</summary>
     public int PaymentWindowMinutes { get; set; } = 15;
+    /// <summary>The address buyers and gateways reach the platform at (e.g. https://kameng.example): every link the server
+    /// hands to others (EPay notify/return, mails, Open API) is built from it, never from a request's Host header. Unset:
+    /// the request's own address is used, which is only right in Development.</summary>
+    public string? PublicBaseUrl { get; set; }
 }
 
 public sealed class DatabaseOptions

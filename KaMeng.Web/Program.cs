@@ -43,6 +43,7 @@ var app = builder.Build();
 
 await app.InitializeDatabaseAsync();
 
+app.UseKaMengSecurityHeaders();
 app.UseKaMengErrorPages();
 app.UseStationRouting();
 app.UseRouting();

@@ -2,6 +2,7 @@ using KaMeng.Data;
 using KaMeng.Domain;
 using KaMeng.Web.Features.Orders;
 using KaMeng.Web.Features.Stations;
+using KaMeng.Web.Features.Substations;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -84,6 +85,25 @@ public sealed class CommerceHarness : IAsyncDisposable
         }
         return ids;
     }
+
+    /// <summary>A substation selling a main-station card: its owner (recharged ¥500) opens the 高级 substation "shop1" (¥200; buys
+    /// at 90%, ¥90) and sells the ¥100 card (cost ¥80, <paramref name="keys"/> keys) at +20%, ¥108: an ¥18 margin a key.</summary>
+    public async Task<SellingShop> OpenSellingShopAsync(int keys = 10)
+    {
+        int levelId;
+        await using (var db = Db.NewContext())
+            levelId = (await db.StationLevels.SingleAsync(l => l.Name == "高级")).Id;
+        var owner = (await AddBuyersAsync(1, balanceFen: 50000))[0];
+        var (stationId, error) = await Get<SubstationService>().OpenAsync(Station.MainStationId, owner, new OpenSubstationRequest("shop1", "一号小店", levelId));
+        Assert.Null(error);
+        var product = await AddCardKeyProductAsync(keys, priceFen: 10000, p => p.CostPrice = Money.FromFen(8000));
+        Assert.Null(await Get<PriceRuleService>().SaveAsync(stationId!.Value,
+            new PriceRuleInput(PriceRuleAudience.Selling, PriceRuleScope.Category, product.CategoryId, null, PriceRuleKind.PlusPercent, "20", PriceRounding.Fen),
+            new AuditActor(owner, "owner", stationId)));
+        return new(owner, await StationAsync(stationId.Value), product, levelId);
+    }
+
+    public sealed record SellingShop(string Owner, StationInfo Shop, Product Product, int LevelId);
 
     public async Task<long> BalanceAsync(string userId)
     {

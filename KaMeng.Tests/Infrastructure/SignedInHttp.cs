@@ -13,15 +13,22 @@ public sealed partial class SignedInHttp : IDisposable
 
     SignedInHttp(HttpClient client) => this.client = client;
 
-    public static async Task<SignedInHttp> SignInAsync(KaMengApp app, string userName, string password, string basePath = "")
+    public static async Task<SignedInHttp> SignInAsync(KaMengApp app, string userName, string password, string basePath = "", string? loginPathOverride = null)
     {
         var http = new SignedInHttp(app.NewHttpClient());
-        var response = await http.PostFormAsync($"{basePath}/account/login", "login",
+        var response = await http.PostFormAsync(loginPathOverride ?? $"{basePath}/account/login", "login",
             new() { ["Input.UserName"] = userName, ["Input.Password"] = password });
         if (response.StatusCode != HttpStatusCode.Redirect)
             throw new Xunit.Sdk.XunitException($"{userName} was not signed in: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        http.LastRedirect = response.Headers.Location?.OriginalString;
         return http;
     }
+
+    /// <summary>Where the sign-in sent the browser.</summary>
+    public string? LastRedirect { get; private set; }
+
+    /// <summary>The signed-in client, for requests the helpers here do not cover.</summary>
+    public HttpClient Client => client;
 
     public async Task<(HttpStatusCode Status, string Html)> GetAsync(string path)
     {

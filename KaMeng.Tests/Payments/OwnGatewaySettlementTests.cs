@@ -73,6 +73,16 @@ public abstract class OwnGatewaySettlementTests(DatabaseProvider provider) : IAs
         return await db.CardKeys.CountAsync(k => k.OrderId == order.Id);
     }
 
+    /// <summary>A ¥10 card at the demo station, ¥100 of 预存款, and an order of it paid to the owner's gateway and delivered.</summary>
+    async Task<Order> PaidToOwnerAsync(int quantity, string tradeNo, string? buyerUserId = null)
+    {
+        var product = await h.AddCardKeyProductAsync(5, priceFen: 1000);
+        await DepositAsync(10_000);
+        var order = await GuestOrderAtDemoAsync(product, quantity, buyerUserId);
+        Assert.Equal(PaymentOutcome.Accepted, await Notifications.HandleAsync(OwnerSigned(order.Number, order.Total, tradeNo)));
+        return order;
+    }
+
     static long CostAtSeller(Order order) => PriceResolver.ReadSnapshot(order.PriceChainJson)[^1].CostFen * order.Quantity;
 
     async Task DepositAsync(long fen) =>
@@ -218,11 +228,8 @@ public abstract class OwnGatewaySettlementTests(DatabaseProvider provider) : IAs
     [Fact]
     public async Task A_refund_of_an_order_paid_to_an_owners_gateway_never_becomes_platform_balance()
     {
-        var product = await h.AddCardKeyProductAsync(5, priceFen: 1000);
-        await DepositAsync(10_000);
         var buyer = (await h.AddBuyersAsync(1, balanceFen: 0))[0];
-        var order = await GuestOrderAtDemoAsync(product, 1, buyerUserId: buyer);
-        Assert.Equal(PaymentOutcome.Accepted, await Notifications.HandleAsync(OwnerSigned(order.Number, order.Total, "OWN-R1")));
+        var order = await PaidToOwnerAsync(1, "OWN-R1", buyer);
         var refunds = h.Get<RefundService>();
 
         // The buyer (or the owner for them) asks for the money back as platform balance: refused, nothing written.
@@ -242,13 +249,11 @@ public abstract class OwnGatewaySettlementTests(DatabaseProvider provider) : IAs
         Assert.Equal(OrderStatus.Refunded, (await ReloadAsync(order.Number)).Status);
         await h.AssertEveryWalletEqualsItsLedgerAsync();
     }
+
     [Fact]
     public async Task Staff_refunding_an_order_paid_to_an_owners_gateway_give_the_settled_cost_back_to_the_deposit_in_proportion()
     {
-        var product = await h.AddCardKeyProductAsync(5, priceFen: 1000);
-        await DepositAsync(10_000);
-        var order = await GuestOrderAtDemoAsync(product, 2);
-        Assert.Equal(PaymentOutcome.Accepted, await Notifications.HandleAsync(OwnerSigned(order.Number, order.Total, "OWN-R2")));
+        var order = await PaidToOwnerAsync(2, "OWN-R2");
         var refunds = h.Get<RefundService>();
         var staff = new AuditActor("test-admin", "admin", null);
         var cost = CostAtSeller(order);

@@ -25,17 +25,7 @@ public abstract class RefundAuthorityTests(DatabaseProvider provider) : IAsyncLi
     public async Task InitializeAsync()
     {
         h = await CommerceHarness.CreateAsync(provider);
-        int levelId;
-        await using (var db = h.Db.NewContext())
-            levelId = (await db.StationLevels.SingleAsync(l => l.Name == "高级")).Id;
-        owner = (await h.AddBuyersAsync(1, balanceFen: 50000))[0];
-        var (stationId, error) = await h.Get<SubstationService>().OpenAsync(Station.MainStationId, owner, new OpenSubstationRequest("shop1", "一号小店", levelId));
-        Assert.Null(error);
-        product = await h.AddCardKeyProductAsync(keys: 4, priceFen: 10000, p => p.CostPrice = Money.FromFen(8000));
-        Assert.Null(await h.Get<PriceRuleService>().SaveAsync(stationId!.Value,
-            new PriceRuleInput(PriceRuleAudience.Selling, PriceRuleScope.Category, product.CategoryId, null, PriceRuleKind.PlusPercent, "20", PriceRounding.Fen),
-            new AuditActor(owner, "owner", stationId)));
-        shop = await h.StationAsync(stationId.Value);
+        (owner, shop, product, _) = await h.OpenSellingShopAsync(keys: 4);
     }
 
     public async Task DisposeAsync() => await h.DisposeAsync();

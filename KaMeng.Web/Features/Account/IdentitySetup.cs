@@ -38,14 +38,23 @@ public static class IdentitySetup
             o.Cookie.SameSite = SameSiteMode.Lax;
             o.SlidingExpiration = true;
             o.ExpireTimeSpan = TimeSpan.FromDays(7);
+            // Signing in honours the login page's returnUrl: only a clean local path (a control character there made the
+            // Location header throw, a 500).
+            o.Events.OnRedirectToReturnUrl = context =>
+            {
+                context.Response.Redirect(SafeReturnUrl(context.RedirectUri, context.Request.PathBase + "/"));
+                return Task.CompletedTask;
+            };
         });
         builder.Services.AddAntiforgery(o => o.Cookie.Path = "/");
         return builder;
     }
 
-    /// <summary>Only local paths: never redirect to another site after sign-in.</summary>
+    /// <summary>Only local paths: never redirect to another site after sign-in. Whitespace, control characters and backslashes
+    /// anywhere make it the fallback (browsers strip some of them, so "/\t/evil" would leave the site; others broke the redirect).</summary>
     public static string SafeReturnUrl(string? returnUrl, string fallback = "/") =>
-        !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//") && !returnUrl.StartsWith("/\\")
+        !string.IsNullOrEmpty(returnUrl) && returnUrl.Length <= 2000 && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//")
+        && !returnUrl.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c == '\\') && Uri.IsWellFormedUriString(returnUrl, UriKind.Relative)
             ? returnUrl : fallback;
 }
 

@@ -32,7 +32,19 @@ public sealed record SiteAddress(string Origin, string PathBase)
     /// <summary>The station's storefront as the buyer reached it (links in the guest's mail).</summary>
     public string StoreUrl => (Origin + PathBase)[..Math.Min(300, Origin.Length + PathBase.Length)];
 
-    public static SiteAddress Of(HttpRequest request) => new(request.Scheme + "://" + request.Host.Value, request.PathBase.Value ?? "");
+    /// <summary>
+    /// Where links to this request's station go: the configured public base URL (<see cref="KaMengOptions.PublicBaseUrl"/>) with
+    /// the station's path (/s/{code}), so a forged Host header never reaches a gateway, a mail or an API client; without that
+    /// setting (Development), the request's own address.
+    /// </summary>
+    public static SiteAddress Of(HttpRequest request)
+    {
+        var configured = request.HttpContext.RequestServices.GetService<IOptions<KaMengOptions>>()?.Value.PublicBaseUrl;
+        if (string.IsNullOrWhiteSpace(configured)) return new(request.Scheme + "://" + request.Host.Value, request.PathBase.Value ?? "");
+        var current = request.HttpContext.RequestServices.GetService<CurrentStation>();
+        var station = current is { IsResolved: true } ? current.Station : null;
+        return new(configured.Trim().TrimEnd('/'), station is null || station.Id == Station.MainStationId ? "" : "/s/" + station.Code);
+    }
 }
 
 /// <summary>

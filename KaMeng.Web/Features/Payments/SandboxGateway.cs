@@ -76,6 +76,7 @@ public sealed class SandboxGateway(IDbContextFactory<KaMengDbContext> dbFactory,
 
     async Task<IResult> ActAsync(HttpRequest request, CancellationToken ct)
     {
+        if (!request.HasFormContentType) return Page("请求无效", "<p>请求格式不正确。</p>", 400);
         var form = await request.ReadFormAsync(ct);
         var p = Read(form);
         var key = await KeyForAsync(p, ct);
@@ -125,6 +126,7 @@ public sealed class SandboxGateway(IDbContextFactory<KaMengDbContext> dbFactory,
     async Task<IResult> RefundAsync(HttpRequest request, CancellationToken ct)
     {
         if (request.Query["act"] != "refund") return Results.Json(new { code = -1, msg = "不支持的操作" });
+        if (!request.HasFormContentType) return Results.Json(new { code = -1, msg = "请求格式不正确" }, statusCode: 400);
         var form = await request.ReadFormAsync(ct);
         var pid = form["pid"].ToString();
         var key = form["key"].ToString();

@@ -24,8 +24,9 @@ public sealed class MarkdownRenderer
     public MarkdownRenderer()
     {
         var builder = new MarkdownPipelineBuilder().UseAdvancedExtensions().DisableHtml();
-        // {onclick=…} would put arbitrary attributes on elements: not for text written by others.
-        builder.Extensions.RemoveAll(e => e is GenericAttributesExtension);
+        // {onclick=…} would put arbitrary attributes on elements: not for text written by others. Media links would embed a
+        // third party's player (an iframe or video) in the page.
+        builder.Extensions.RemoveAll(e => e is GenericAttributesExtension || e is Markdig.Extensions.MediaLinks.MediaLinkExtension);
         pipeline = builder.Build();
     }
 
@@ -40,7 +41,8 @@ public sealed class MarkdownRenderer
                 case LinkInline link:
                     // Some extensions compute the target at render time: judge what would be written.
                     var target = link.GetDynamicUrl?.Invoke() ?? link.Url;
-                    if (!IsSafeUrl(target) || !IsSafeUrl(link.Url))
+                    // An image is fetched by every buyer's browser: only from this site (an upload or a site path), never a third party.
+                    if (!IsSafeUrl(target) || !IsSafeUrl(link.Url) || link.IsImage && (!IsSiteUrl(target) || !IsSiteUrl(link.Url)))
                     {
                         link.GetDynamicUrl = null;
                         link.Url = NeutralUrl;
@@ -64,6 +66,17 @@ public sealed class MarkdownRenderer
     {
         if (node.TryGetAttributes() is not { } attributes) return;
         attributes.Properties?.RemoveAll(p => !AllowedAttributes.Contains(p.Key));
+    }
+
+    /// <summary>True for a URL of this site: a path, query or fragment, never a scheme or a protocol-relative "//host".</summary>
+    public static bool IsSiteUrl(string? url)
+    {
+        if (string.IsNullOrEmpty(url)) return true;
+        var cleaned = new string(url.Where(c => !char.IsControl(c) && !char.IsWhiteSpace(c)).ToArray()).Replace('\\', '/');
+        if (cleaned.StartsWith("//")) return false;
+        var colon = cleaned.IndexOf(':');
+        var firstDelimiter = cleaned.IndexOfAny(['/', '?', '#']);
+        return colon < 0 || firstDelimiter >= 0 && firstDelimiter < colon;
     }
 
     /// <summary>True for http, https and relative URLs (path, query or fragment only); false for any other scheme.</summary>

@@ -187,7 +187,7 @@ public sealed class SubstationService(
         if (!actor.MaySee(stationId)) return "分站不存在";
         if (string.IsNullOrWhiteSpace(b.Name) || b.Name.Trim().Length > 64) return "请填写站点名称（最多 64 字）";
         foreach (var url in new[] { b.LogoUrl, b.FaviconUrl })
-            if (!string.IsNullOrWhiteSpace(url) && !IsSafeImageUrl(url.Trim())) return "图片地址须为 http/https 或站内路径";
+            if (!string.IsNullOrWhiteSpace(url) && !IsSafeImageUrl(url.Trim())) return "图片须为本站上传的图片或站内路径（以 / 开头）";
         if (!string.IsNullOrWhiteSpace(b.ContactEmail) && !System.Text.RegularExpressions.Regex.IsMatch(b.ContactEmail.Trim(), @"^[^@\s]+@[^@\s]+\.[^@\s]+$")) return "客服邮箱格式不正确";
         var markup = Money.Zero;
         if (!string.IsNullOrWhiteSpace(b.ChildOpenMarkup) && (!Money.TryParseYuan(b.ChildOpenMarkup, out markup) || markup.IsNegative)) return "下级分站加价须为不小于 0 的金额";
@@ -243,8 +243,9 @@ public sealed class SubstationService(
         return n == 0 ? "域名不存在" : null;
     }
 
-    static bool IsSafeImageUrl(string url) =>
-        url.StartsWith('/') && !url.StartsWith("//") || Uri.TryCreate(url, UriKind.Absolute, out var u) && (u.Scheme == Uri.UriSchemeHttp || u.Scheme == Uri.UriSchemeHttps);
+    // Every buyer's browser fetches the logo and favicon: from this site only (uploads or a site path), never a third party
+    // that would see each visitor (issue 16 §4).
+    static bool IsSafeImageUrl(string url) => url.StartsWith('/') && KaMeng.Web.Features.Shared.MarkdownRenderer.IsSiteUrl(url);
 
     static string? Clip(string? text, int max) => string.IsNullOrWhiteSpace(text) ? null : text.Trim()[..Math.Min(max, text.Trim().Length)];
 

@@ -16,6 +16,14 @@ public sealed record ReportFilter(DateOnly? From = null, DateOnly? To = null, st
         string.IsNullOrWhiteSpace(status) ? null : status.Trim(),
         string.IsNullOrWhiteSpace(q) ? null : q.Trim());
 
+    static readonly DateOnly Earliest = new(2000, 1, 1), Latest = new(2099, 12, 31);
+
+    /// <summary>Why this filter cannot be run (a date outside 2000–2099, or a range that ends before it starts), or null.</summary>
+    public string? Error =>
+        From is { } f && (f < Earliest || f > Latest) || To is { } t && (t < Earliest || t > Latest) ? "日期须在 2000-01-01 至 2099-12-31 之间"
+        : From > To ? "开始日期不能晚于结束日期"
+        : null;
+
     /// <summary>The query string the export endpoints read (without the leading "?").</summary>
     public string ToQueryString()
     {

@@ -48,6 +48,7 @@ public static class ReportsSetup
     static async Task<IResult> ExportAsync(FinanceExports.Export export, ReportFilter filter, ClaimsPrincipal user, IDbContextFactory<KaMengDbContext> dbFactory,
         TimeProvider clock, CancellationToken ct)
     {
+        if (filter.Error is { } error) return Results.Problem(title: error, statusCode: StatusCodes.Status400BadRequest);
         var station = await ReportScope.StationOfAsync(dbFactory, user, ct);
         // The workbook goes to a temp file first, so a failure mid-export is an error response rather than a truncated
         // download; it is then streamed out and deleted on close.
