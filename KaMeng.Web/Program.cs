@@ -55,6 +55,7 @@ app.UseAntiforgery();
 app.MapThemes();
 app.MapStaticAssets();
 app.MapHealth();
+app.MapDomainVerification();
 app.MapUploads();
 app.MapAccount();
 app.MapCardKeyExports();

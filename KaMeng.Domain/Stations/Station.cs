@@ -59,9 +59,21 @@ public class Station
 }
 
 /// <summary>A host name (subdomain or custom domain) bound to a station.</summary>
+/// <summary>A custom domain bound to a station. It serves the station only once verified (<see cref="VerifiedAt"/>): the
+/// owner proves control by serving <see cref="VerificationToken"/> at /.well-known/kameng-verify on that host (the
+/// platform answers it there itself once the domain points at it) or by a TXT record the platform's staff check.</summary>
 public class StationHost
 {
     public int Id { get; set; }
     public int StationId { get; set; }
     public required string Host { get; set; }
+    public string VerificationToken { get; set; } = "";
+    public DateTimeOffset? VerifiedAt { get; set; }
+
+    public bool IsVerified => VerifiedAt is not null;
+
+    /// <summary>The TXT record an operator checks by hand: name and value.</summary>
+    public (string Name, string Value) TxtRecord => ("_kameng-verify." + Host, "kameng-verify=" + VerificationToken);
+
+    public const string WellKnownPath = "/.well-known/kameng-verify";
 }

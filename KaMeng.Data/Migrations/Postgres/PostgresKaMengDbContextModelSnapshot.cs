@@ -1548,6 +1548,13 @@ namespace KaMeng.Data.Migrations.Postgres
                     b.Property<int>("StationId")
                         .HasColumnType("integer");
 
+                    b.Property<string>("VerificationToken")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset?>("VerifiedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.HasKey("Id");
 
                     b.HasIndex("Host")

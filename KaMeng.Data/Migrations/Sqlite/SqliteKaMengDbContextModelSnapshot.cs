@@ -1494,6 +1494,13 @@ namespace KaMeng.Data.Migrations.Sqlite
                     b.Property<int>("StationId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("VerificationToken")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("VerifiedAt")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.HasIndex("Host")

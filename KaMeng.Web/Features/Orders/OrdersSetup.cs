@@ -25,6 +25,8 @@ public static class OrdersSetup
         services.AddSingleton<WalletService>();
         services.AddSingleton<DepositReleases>();
         services.AddScoped<SubstationService>();
+        services.AddHttpClient(SubstationService.DomainVerificationClient, c => c.Timeout = TimeSpan.FromSeconds(10))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         services.AddSingleton<PriceRuleService>();
         services.AddSingleton<WithdrawalService>();
         services.AddSingleton<StationSettingsService>();

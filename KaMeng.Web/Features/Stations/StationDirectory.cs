@@ -83,7 +83,8 @@ public sealed class StationDirectory(IDbContextFactory<KaMengDbContext> dbFactor
             var infos = stations.Select(x => (x, info: StationInfo.From(x))).ToList();
             var next = new Snapshot(
                 infos.ToFrozenDictionary(p => p.x.Code, p => p.info, StringComparer.OrdinalIgnoreCase),
-                infos.SelectMany(p => p.x.Hosts.Select(h => (h.Host, p.info))).ToFrozenDictionary(p => p.Host, p => p.info, StringComparer.OrdinalIgnoreCase),
+                // Only verified domains route: a pending one must not serve (or take over) anything yet.
+                infos.SelectMany(p => p.x.Hosts.Where(h => h.VerifiedAt != null).Select(h => (h.Host, p.info))).ToFrozenDictionary(p => p.Host, p => p.info, StringComparer.OrdinalIgnoreCase),
                 infos.ToFrozenDictionary(p => p.x.Id, p => p.info),
                 settings?.RootDomainList.ToArray() ?? []);
             snapshot = next;

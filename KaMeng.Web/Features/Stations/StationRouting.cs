@@ -1,3 +1,6 @@
+using KaMeng.Data;
+using KaMeng.Domain;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace KaMeng.Web.Features.Stations;
@@ -53,6 +56,22 @@ public static class StationRouting
                 current.Set(await directory.ByHostAsync(context.Request.Host.Host) ?? await directory.MainAsync(), "");
             }
             await next(context);
+        });
+        return app;
+    }
+
+    /// <summary>
+    /// /.well-known/kameng-verify: on a host bound to a station (verified or not), its verification token. Once the owner's
+    /// domain points at the platform, the platform's own check of this URL finds the token and the domain goes live.
+    /// </summary>
+    public static WebApplication MapDomainVerification(this WebApplication app)
+    {
+        app.MapGet(StationHost.WellKnownPath, async (HttpContext http, IDbContextFactory<KaMengDbContext> dbFactory, CancellationToken ct) =>
+        {
+            var host = http.Request.Host.Host.ToLowerInvariant().TrimEnd('.');
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var token = await db.StationHosts.AsNoTracking().Where(h => h.Host == host).Select(h => h.VerificationToken).SingleOrDefaultAsync(ct);
+            return string.IsNullOrEmpty(token) ? Results.NotFound() : Results.Text(token, "text/plain");
         });
         return app;
     }

@@ -16,6 +16,7 @@ public sealed class SubstationService(
     StationDirectory directory,
     PriceResolver prices,
     TimeProvider clock,
+    IHttpClientFactory http,
     KaMeng.Web.Features.Notifications.Notifier? notifier = null)
 {
     /// <summary>What opening a substation of a level costs under a parent: the platform's price plus the parent's markup.</summary>
@@ -222,17 +223,57 @@ public sealed class SubstationService(
             return "请输入正确的域名，例如 shop.example.com";
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var settings = await db.PlatformSettings.AsNoTracking().SingleAsync(ct);
-        var first = host.Split('.')[0];
-        if (settings.RootDomainList.Any(r => host == r || host == "www." + r || host == "admin." + r || host == "api." + r) || Station.ReservedCodes.Contains(first) && settings.RootDomainList.Any(r => host.EndsWith("." + r)))
-            return "该域名属于平台保留域名，不能绑定";
+        // Every name under a platform root is the platform's: {code}.{root} is given to each station automatically, so
+        // binding another station's (or a future station's) would take it over.
+        if (settings.RootDomainList.Any(r => host == r || host.EndsWith("." + r)))
+            return "平台域名及其子域名不能绑定（本站的 编号.平台域名 已自动可用）";
         if (await db.StationHosts.AnyAsync(h => h.Host == host, ct)) return "该域名已被绑定";
-        db.StationHosts.Add(new StationHost { StationId = stationId, Host = host });
+        db.StationHosts.Add(new StationHost { StationId = stationId, Host = host, VerificationToken = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)).ToLowerInvariant() });
         db.AuditEntries.Add(actor.Entry("station.host", host, null, clock.GetUtcNow(), stationId));
         try { await db.SaveChangesAsync(ct); }
         catch (DbUpdateException e) when (e.IsUniqueViolation()) { return "该域名已被绑定"; }
         directory.Invalidate();
         return null;
     }
+
+    /// <summary>
+    /// Verifies a pending domain: by fetching http://{host}/.well-known/kameng-verify and finding its token there (true when
+    /// the domain already points at this platform, which answers that path itself), or — <paramref name="byStaff"/> — marked
+    /// by the platform's staff after they checked the TXT record. Returns a Chinese error or null.
+    /// </summary>
+    public async Task<string?> VerifyHostAsync(int stationId, int hostId, AuditActor actor, bool byStaff = false, CancellationToken ct = default)
+    {
+        if (!actor.MaySee(stationId)) return "分站不存在";
+        if (byStaff && actor.StationId is not null) return "只有平台管理员可以人工确认域名";
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var host = await db.StationHosts.SingleOrDefaultAsync(h => h.Id == hostId && h.StationId == stationId, ct);
+        if (host is null) return "域名不存在";
+        if (host.IsVerified) return null;
+        if (!byStaff)
+        {
+            string? answer = null;
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                timeout.CancelAfter(TimeSpan.FromSeconds(10));
+                answer = await http.CreateClient(DomainVerificationClient).GetStringAsync($"http://{host.Host}{StationHost.WellKnownPath}", timeout.Token);
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or InvalidOperationException)
+            {
+                // One answer whatever went wrong: the error text must not tell ports or addresses apart.
+            }
+            if (answer?.Trim() != host.VerificationToken)
+                return $"验证未通过：请将域名解析到本平台，或在 http://{host.Host}{StationHost.WellKnownPath} 返回验证码 {host.VerificationToken}";
+        }
+        host.VerifiedAt = clock.GetUtcNow();
+        db.AuditEntries.Add(actor.Entry("station.host.verify", host.Host, byStaff ? "人工确认（TXT 记录）" : "HTTP 验证", clock.GetUtcNow(), stationId));
+        await db.SaveChangesAsync(ct);
+        directory.Invalidate();
+        return null;
+    }
+
+    /// <summary>The named HttpClient of domain verification (a URL the owner typed: it goes through the outbound guard).</summary>
+    public const string DomainVerificationClient = "KaMeng.DomainVerification";
 
     public async Task<string?> UnbindHostAsync(int stationId, int hostId, AuditActor actor, CancellationToken ct = default)
     {
