@@ -88,7 +88,7 @@ public sealed class DatabaseInitializer(
         {
             LevelId = level.Id,
             Code = "demo", Name = "演示分站", ParentId = Station.MainStationId, OwnerUserId = owner.Id, CreatedAt = now,
-            Announcement = "这是演示分站，所有商品自动发货。", ContactQq = "10000", Hosts = [new StationHost { Host = "demo.localhost" }],
+            Announcement = "这是演示分站，所有商品自动发货。", ContactQq = "10000",
         };
         db.Stations.Add(demo);
 
