@@ -38,6 +38,7 @@ builder.AddDashboard();
 builder.AddBuilder();
 builder.AddOpenApiV1();
 builder.AddDocking();
+builder.AddOutboundGuard();
 
 var app = builder.Build();
 

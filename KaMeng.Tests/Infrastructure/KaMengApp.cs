@@ -22,6 +22,10 @@ public class KaMengApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     protected KaMengApp(DatabaseProvider provider) => this.provider = provider;
 
+    /// <summary>KaMeng:Outbound:AllowPrivateNetworks: on, since tests run suppliers, webhooks and gateways on loopback; the
+    /// outbound guard's own tests turn it off.</summary>
+    protected virtual bool AllowPrivateNetworks => true;
+
     public async Task InitializeAsync()
     {
         if (provider == DatabaseProvider.Postgres)
@@ -38,6 +42,7 @@ public class KaMengApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("KaMeng:Seed:DemoPassword", TestAccounts.DemoPassword);
         builder.UseSetting("KaMeng:Seed:Demo", "true");
         builder.UseSetting("KaMeng:Database:Provider", provider.ToString());
+        builder.UseSetting("KaMeng:Outbound:AllowPrivateNetworks", AllowPrivateNetworks ? "true" : "false");
         if (pgConnection is not null) builder.UseSetting("ConnectionStrings:KaMeng", pgConnection);
     }
 

@@ -71,6 +71,8 @@ public sealed class TestDatabase : IAsyncDisposable
         services.AddSingleton<CardKeyVault>();
         services.AddScoped<DatabaseInitializer>();
         services.AddSingleton(TimeProvider.System);
+        // Fake suppliers, webhooks and gateways listen on http://127.0.0.1 (the guard's own tests run with these off).
+        services.Configure<KaMeng.Web.Features.Outbound.OutboundOptions>(o => { o.AllowPrivateNetworks = true; o.AllowHttpGateways = true; });
         configure?.Invoke(services);
         var sp = services.BuildServiceProvider();
         var db = new TestDatabase(provider, cs, dataDir, sp, pgName);

@@ -18,7 +18,8 @@ public static class DockingSetup
     {
         builder.Services.Configure<DockingOptions>(builder.Configuration.GetSection("KaMeng:Docking"));
         var timeout = builder.Configuration.GetValue("KaMeng:Docking:TimeoutSeconds", 15);
-        builder.Services.AddHttpClient<SupplierClient>(c => c.Timeout = TimeSpan.FromSeconds(timeout));
+        // Supplier base URLs are typed by station owners: every connection goes through the outbound guard.
+        builder.Services.AddHttpClient<SupplierClient>(c => c.Timeout = TimeSpan.FromSeconds(timeout)).AddOutboundGuard();
         builder.Services.AddSingleton<SupplierService>();
         builder.Services.AddSingleton<SupplierSync>();
         builder.Services.AddSingleton<ProcurementProcessor>();

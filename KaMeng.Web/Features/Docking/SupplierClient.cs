@@ -21,7 +21,7 @@ public sealed class SupplierException(string code, string message, bool unreacha
 /// The typed client of another KaMeng site's Open API v1 (registered with IHttpClientFactory, with a timeout).
 /// Every request is signed: HMAC-SHA256 over METHOD\nPATH\nTIMESTAMP\nNONCE\nhex(SHA256(body)) with a fresh nonce.
 /// </summary>
-public sealed class SupplierClient(HttpClient http, TimeProvider clock)
+public sealed class SupplierClient(HttpClient http, TimeProvider clock, ILogger<SupplierClient> log)
 {
     public Task<PingData> PingAsync(SupplierEndpoint e, CancellationToken ct = default) => SendAsync<PingData>(e, HttpMethod.Get, "ping", null, ct);
 
@@ -64,7 +64,10 @@ public sealed class SupplierClient(HttpClient http, TimeProvider clock)
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
         {
-            throw new SupplierException("supplier.unreachable", $"上游无法连接：{ex.Message}", unreachable: true);
+            // One message whatever happened (refused by the outbound guard, connection refused, timeout): the owner typed
+            // the URL, and the difference would tell open ports from closed ones. The reason goes to the log.
+            log.LogWarning(ex, "Supplier call to {Host} failed", e.BaseUrl);
+            throw new SupplierException("supplier.unreachable", OutboundGuard.Unreachable, unreachable: true);
         }
         using (response)
         {

@@ -16,7 +16,7 @@ public sealed record ImportRequest(int SupplierId, int UpstreamProductId, int Ca
 public sealed record SupplyLinkView(SupplierProduct Link, string ProductName, bool OnShelf, Money SellingPrice, string SupplierName, string? BackupName);
 
 /// <summary>上游供货商: add one, test it (ping), browse its catalogue, import products with a price rule, set a backup.</summary>
-public sealed class SupplierService(IDbContextFactory<KaMengDbContext> dbFactory, IDataProtectionProvider protection, SupplierClient client, TimeProvider clock)
+public sealed class SupplierService(IDbContextFactory<KaMengDbContext> dbFactory, IDataProtectionProvider protection, SupplierClient client, OutboundGuard guard, TimeProvider clock)
 {
     readonly SecretProtector secrets = new(protection, "KaMeng.Docking.SupplierSecret.v1");
 
@@ -29,6 +29,7 @@ public sealed class SupplierService(IDbContextFactory<KaMengDbContext> dbFactory
         if (Supplier.NormalizeBaseUrl(baseUrl) is not { } url) return (null, "地址应为 http:// 或 https:// 开头的站点地址，例如 https://up.example.com");
         if (string.IsNullOrWhiteSpace(keyId) || keyId.Trim().Length > 64) return (null, "请填写 Key ID");
         if (string.IsNullOrWhiteSpace(secret) || secret.Trim().Length > 256) return (null, "请填写 Secret");
+        if (await guard.CheckUrlAsync(new Uri(url), ct) is { } refused) return (null, refused);
         var now = clock.GetUtcNow();
         await using var db = await actor.ScopedAsync(dbFactory, ct);
         var supplier = new Supplier { StationId = stationId, Name = name.Trim(), BaseUrl = url, KeyId = keyId.Trim(), SecretCipher = secrets.Protect(secret.Trim()), CreatedAt = now };

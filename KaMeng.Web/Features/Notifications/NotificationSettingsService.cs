@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore;
 namespace KaMeng.Web.Features.Notifications;
 
 /// <summary>SMTP settings (platform), and each user's webhook and event → channel choices.</summary>
-public sealed class NotificationSettingsService(IDbContextFactory<KaMengDbContext> dbFactory, EmailSender email)
+public sealed class NotificationSettingsService(IDbContextFactory<KaMengDbContext> dbFactory, EmailSender email, OutboundGuard guard)
 {
     public async Task<SmtpSettings> GetSmtpAsync(CancellationToken ct = default)
     {
@@ -72,16 +72,21 @@ public sealed class NotificationSettingsService(IDbContextFactory<KaMengDbContex
     /// <summary>Saves the URL (http/https only); a new endpoint gets a random secret. Empty URL removes it.</summary>
     public async Task<string?> SaveWebhookAsync(string userId, string? url, CancellationToken ct = default)
     {
+        Uri? uri = null;
+        if (!string.IsNullOrWhiteSpace(url))
+        {
+            if (!Uri.TryCreate(url.Trim(), UriKind.Absolute, out uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+                return "Webhook 地址必须是 http:// 或 https:// 开头的完整网址";
+            if (await guard.CheckUrlAsync(uri, ct) is { } refused) return refused;
+        }
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var row = await db.WebhookEndpoints.FirstOrDefaultAsync(w => w.UserId == userId, ct);
-        if (string.IsNullOrWhiteSpace(url))
+        if (uri is null)
         {
             if (row is not null) db.WebhookEndpoints.Remove(row);
             await db.SaveChangesAsync(ct);
             return null;
         }
-        if (!Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-            return "Webhook 地址必须是 http:// 或 https:// 开头的完整网址";
         if (row is null) db.WebhookEndpoints.Add(row = new WebhookEndpoint { UserId = userId, Url = uri.ToString(), Secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)) });
         row.Url = uri.ToString();
         await db.SaveChangesAsync(ct);

@@ -16,7 +16,8 @@ public static class NotificationsSetup
     /// <summary>The notification services without the background workers (tests drive those themselves).</summary>
     public static IServiceCollection AddNotificationServices(this IServiceCollection services)
     {
-        services.AddHttpClient("webhooks", c => c.Timeout = TimeSpan.FromSeconds(15));
+        // Webhook URLs are typed by users: guarded (redirects too, each hop is checked).
+        services.AddHttpClient("webhooks", c => c.Timeout = TimeSpan.FromSeconds(15)).AddOutboundGuard();
         services.AddSingleton<Notifier>();
         services.AddSingleton<NotificationWriter>();
         services.AddSingleton<NotificationCenter>();

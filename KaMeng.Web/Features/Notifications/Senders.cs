@@ -22,7 +22,7 @@ public sealed class EmailSender
 }
 
 /// <summary>Webhook: an HTTP POST of the JSON event, signed with HMAC-SHA256 of the body under the endpoint's secret.</summary>
-public sealed class WebhookSender(IHttpClientFactory http)
+public sealed class WebhookSender(IHttpClientFactory http, ILogger<WebhookSender> log)
 {
     public const string SignatureHeader = "X-KaMeng-Signature";
     public const string EventHeader = "X-KaMeng-Event";
@@ -37,7 +37,15 @@ public sealed class WebhookSender(IHttpClientFactory http)
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         request.Headers.Add(SignatureHeader, Sign(secret, body));
         request.Headers.Add(EventHeader, eventName);
-        using var response = await http.CreateClient("webhooks").SendAsync(request, ct);
+        HttpResponseMessage response;
+        try { response = await http.CreateClient("webhooks").SendAsync(request, ct); }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            // The delivery log shows the owner one message for every failure to connect (no port or address oracle).
+            log.LogWarning(e, "Webhook delivery to {Url} failed", url);
+            throw new HttpRequestException(OutboundGuard.Unreachable);
+        }
+        using var _ = response;
         if (!response.IsSuccessStatusCode) throw new HttpRequestException($"HTTP {(int)response.StatusCode}");
     }
 }

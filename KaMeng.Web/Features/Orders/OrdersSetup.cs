@@ -26,7 +26,7 @@ public static class OrdersSetup
         services.AddSingleton<DepositReleases>();
         services.AddScoped<SubstationService>();
         services.AddHttpClient(SubstationService.DomainVerificationClient, c => c.Timeout = TimeSpan.FromSeconds(10))
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+            .AddOutboundGuard(allowRedirects: false);
         services.AddSingleton<PriceRuleService>();
         services.AddSingleton<WithdrawalService>();
         services.AddSingleton<StationSettingsService>();

@@ -387,7 +387,7 @@ public sealed class RefundService(
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
             {
                 log.LogWarning(e, "Gateway refund {Refund} failed", refund.Number);
-                answer = new(false, null, "网关无响应：" + e.Message);
+                answer = new(false, null, e is System.Text.Json.JsonException ? "网关返回格式错误" : "网关无响应：" + OutboundGuard.Unreachable);
             }
         }
         var now = clock.GetUtcNow();

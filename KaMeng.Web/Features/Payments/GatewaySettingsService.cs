@@ -22,7 +22,7 @@ public sealed class GatewayForm
 }
 
 /// <summary>The EPay settings of the platform (main station) and of substations that bring their own merchant account.</summary>
-public sealed class GatewaySettingsService(IDbContextFactory<KaMengDbContext> dbFactory, GatewayKeys keys, TimeProvider clock)
+public sealed class GatewaySettingsService(IDbContextFactory<KaMengDbContext> dbFactory, GatewayKeys keys, OutboundGuard guard, TimeProvider clock)
 {
     public async Task<PaymentGateway?> GetAsync(AuditActor actor, int stationId, CancellationToken ct = default)
     {
@@ -43,6 +43,8 @@ public sealed class GatewaySettingsService(IDbContextFactory<KaMengDbContext> db
         var channels = form.Channels.Where(EPayChannels.IsKnown).Distinct().ToList();
         if (channels.Count == 0) return "请至少启用一种支付方式";
         if (form.FeeNote?.Length > 200) return "手续费说明不能超过 200 字";
+        if (guard.CheckGatewayScheme(new Uri(url!)) is { } plainHttp) return plainHttp;
+        if (await guard.CheckUrlAsync(new Uri(url!), ct) is { } refused) return refused;
 
         var now = clock.GetUtcNow();
         await using var db = await actor.ScopedAsync(dbFactory, ct);

@@ -12,7 +12,9 @@ public static class PaymentsSetup
     /// <summary>EPay checkout, notify, reconciliation and the return page's data, without UI (the app and the tests).</summary>
     public static IServiceCollection AddPaymentServices(this IServiceCollection services)
     {
-        services.AddHttpClient(EPayReconciliation.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(15));
+        // Reconciliation and refunds call the gateway base URL an owner typed, with the merchant key: guarded, no redirects,
+        // https only outside Development.
+        services.AddHttpClient(EPayReconciliation.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(15)).AddGatewayGuard();
         services.AddSingleton<GatewayKeys>();
         services.AddSingleton<GatewaySettingsService>();
         services.AddSingleton<EPayCheckout>();
