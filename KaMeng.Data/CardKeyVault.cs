@@ -30,12 +30,16 @@ public sealed class CardKeyVault
 
     static byte[] LoadOrCreatePepper(string path)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        if (File.Exists(path)) return File.ReadAllBytes(path);
+        PrivateFiles.EnsureDirectory(Path.GetDirectoryName(path)!);
+        if (File.Exists(path))
+        {
+            PrivateFiles.Tighten(path);
+            return File.ReadAllBytes(path);
+        }
         var bytes = RandomNumberGenerator.GetBytes(32);
         try
         {
-            using var fs = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+            using var fs = PrivateFiles.CreateNew(path); // 0600 from the start
             fs.Write(bytes);
             return bytes;
         }

@@ -25,7 +25,8 @@ public static class DataServiceCollectionExtensions
         var options = new KaMengOptions();
         section.Bind(options);
         var dataDir = Path.GetFullPath(options.DataDir, builder.Environment.ContentRootPath);
-        Directory.CreateDirectory(dataDir);
+        // The data folder holds the database, the key ring and the pepper: the service account's only (0700).
+        PrivateFiles.EnsureDirectory(dataDir);
 
         var connectionString = builder.Configuration.GetConnectionString("KaMeng");
         AddKaMengDatabase(builder.Services, options.Database.Provider, connectionString, dataDir);
@@ -42,6 +43,8 @@ public static class DataServiceCollectionExtensions
                 var cs = string.IsNullOrWhiteSpace(connectionString)
                     ? new SqliteConnectionStringBuilder { DataSource = Path.Combine(dataDir, "kameng.db"), Pooling = true, DefaultTimeout = 30 }.ToString()
                     : connectionString;
+                // Created 0600 before SQLite opens it (its -wal and -shm files take the same permissions).
+                PrivateFiles.PrepareSqliteFile(new SqliteConnectionStringBuilder(cs).DataSource);
                 // Pooled: a purchase creates a context per request, and building one (its internal service scope) was a
                 // measurable part of each order. The contexts hold no state of their own; EF resets them on return.
                 services.AddPooledDbContextFactory<SqliteKaMengDbContext>(o => ConfigureSqlite(o, cs));

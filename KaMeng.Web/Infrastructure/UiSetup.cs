@@ -21,11 +21,10 @@ public static class UiSetup
         builder.Services.AddProblemDetails();
         builder.Services.AddSingleton(TimeProvider.System);
 
-        // Card-key secrets and cookies are protected by a key ring that survives restarts.
+        // Card-key secrets and cookies are protected by a key ring that survives restarts (readable by the service
+        // account only; encrypted with a certificate when one is configured).
         var dataDir = Path.GetFullPath(builder.Configuration["KaMeng:DataDir"] ?? "data", builder.Environment.ContentRootPath);
-        builder.Services.AddDataProtection()
-            .SetApplicationName("KaMeng")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "keys")));
+        builder.Services.AddKaMengKeyRing(builder.Configuration, dataDir);
         return builder;
     }
 
