@@ -151,6 +151,48 @@ public class ThrottleTests(ThrottledApp app) : IClassFixture<ThrottledApp>
     }
 
     [Fact]
+    public async Task EPay_notifies_are_throttled_per_ip()
+    {
+        using var client = new ClientForm(app, "198.51.100.120");
+        for (var i = 0; i < 120; i++)
+            Assert.NotEqual(HttpStatusCode.TooManyRequests, (await client.Client.GetAsync("/pay/epay/notify?out_trade_no=x")).StatusCode);
+        var refused = await client.Client.GetAsync("/pay/epay/notify?out_trade_no=x");
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.NotNull(refused.Headers.RetryAfter);
+        Assert.Contains("操作过于频繁", await refused.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task The_open_api_is_throttled_per_key_with_problem_details()
+    {
+        var service = app.Services.GetRequiredService<KaMeng.Web.Features.OpenApi.ApiCredentialService>();
+        string userId;
+        await using (var db = app.NewContext())
+            userId = await db.Users.Where(u => u.UserName == "demo-buyer").Select(u => u.Id).SingleAsync();
+        var (key, error) = await service.RequestAsync(userId, KaMeng.Domain.Station.MainStationId, "限流测试");
+        Assert.Null(error);
+        Assert.Null(await service.ApproveAsync(new KaMeng.Web.Features.Orders.AuditActor("test", "test", null), key!.Id));
+        using var client = app.NewHttpClient();
+        async Task<HttpResponseMessage> PingAsync()
+        {
+            var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString();
+            var nonce = Guid.NewGuid().ToString("N");
+            var request = new HttpRequestMessage(HttpMethod.Get, "/api/open/v1/ping");
+            request.Headers.Add("X-KaMeng-Key", key.KeyId);
+            request.Headers.Add("X-KaMeng-Timestamp", ts);
+            request.Headers.Add("X-KaMeng-Nonce", nonce);
+            request.Headers.Add("X-KaMeng-Signature", KaMeng.Domain.OpenApiSignature.Sign(key.Secret, "GET", "/api/open/v1/ping", ts, nonce, []));
+            return await client.SendAsync(request);
+        }
+        for (var i = 0; i < 120; i++) Assert.Equal(HttpStatusCode.OK, (await PingAsync()).StatusCode);
+        var refused = await PingAsync();
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.NotNull(refused.Headers.RetryAfter);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("rate_limited", await refused.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Common_passwords_and_the_user_name_are_refused_at_registration()
     {
         await using var scope = app.Services.CreateAsyncScope();

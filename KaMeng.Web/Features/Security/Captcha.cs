@@ -99,7 +99,7 @@ public sealed class CaptchaService(ICaptchaStore store)
         ['Y'] = "0,0 2,3 4,0|2,3 2,6",
     };
 
-    const int Width = 150, Height = 50;
+    const int Width = 164, Height = 50;
 
     static double R(double min, double max) => min + RandomNumberGenerator.GetInt32(10_000) / 10_000.0 * (max - min);
 
@@ -111,14 +111,14 @@ public sealed class CaptchaService(ICaptchaStore store)
         svg.Append($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{Height}\" viewBox=\"0 0 {Width} {Height}\">");
         svg.Append($"<rect width=\"{Width}\" height=\"{Height}\" fill=\"#f4f1ea\"/>");
         for (var i = 0; i < 4; i++) // background noise
-            svg.Append($"<path d=\"M{F(R(0, 20))} {F(R(5, 45))} Q{F(R(40, 110))} {F(R(-20, 70))} {F(R(130, 150))} {F(R(5, 45))}\" stroke=\"#{Colour(150)}\" stroke-width=\"{F(R(1, 2))}\" fill=\"none\"/>");
+            svg.Append($"<path d=\"M{F(R(0, 20))} {F(R(5, 45))} Q{F(R(40, 120))} {F(R(-20, 70))} {F(R(144, 164))} {F(R(5, 45))}\" stroke=\"#{Colour(150)}\" stroke-width=\"{F(R(1, 2))}\" fill=\"none\"/>");
         for (var c = 0; c < answer.Length; c++)
         {
             var sx = R(4.2, 5.6);
             var sy = R(5, 6.2);
-            var angle = R(-0.45, 0.45);
+            var angle = R(-0.32, 0.32);
             var skew = R(-0.3, 0.3);
-            var cx = 18 + c * 28 + R(-3, 3);
+            var cx = 20 + c * 31 + R(-2.5, 2.5);
             var cy = Height / 2.0 + R(-4, 4);
             var colour = Colour(90);
             foreach (var line in Glyphs[answer[c]].Split('|'))
@@ -140,7 +140,7 @@ public sealed class CaptchaService(ICaptchaStore store)
             }
         }
         for (var i = 0; i < 3; i++) // noise over the glyphs
-            svg.Append($"<path d=\"M{F(R(0, 10))} {F(R(10, 40))} C{F(R(30, 60))} {F(R(-10, 60))} {F(R(90, 120))} {F(R(-10, 60))} {F(R(140, 150))} {F(R(10, 40))}\" stroke=\"#{Colour(110)}\" stroke-width=\"{F(R(1, 1.8))}\" fill=\"none\"/>");
+            svg.Append($"<path d=\"M{F(R(0, 10))} {F(R(10, 40))} C{F(R(30, 60))} {F(R(-10, 60))} {F(R(100, 130))} {F(R(-10, 60))} {F(R(154, 164))} {F(R(10, 40))}\" stroke=\"#{Colour(110)}\" stroke-width=\"{F(R(1, 1.8))}\" fill=\"none\"/>");
         for (var i = 0; i < 30; i++)
             svg.Append($"<circle cx=\"{F(R(0, Width))}\" cy=\"{F(R(0, Height))}\" r=\"{F(R(0.5, 1.6))}\" fill=\"#{Colour(140)}\"/>");
         svg.Append("</svg>");
