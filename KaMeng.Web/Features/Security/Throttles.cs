@@ -36,8 +36,8 @@ public sealed class Throttles : IDisposable
         [RegisterPerIp] = new(5, 600),
         [CheckoutPerIp] = new(20, 60),
         [CheckoutPerContact] = new(10, 60),
-        [EPayNotifyPerIp] = new(120, 60),
-        [OpenApiPerKey] = new(120, 60),
+        [EPayNotifyPerIp] = new(600, 60),
+        [OpenApiPerKey] = new(600, 60),
     };
 
     readonly ConcurrentDictionary<string, PartitionedRateLimiter<string>> limiters = new();
