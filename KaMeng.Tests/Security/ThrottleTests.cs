@@ -150,6 +150,43 @@ public class ThrottleTests(ThrottledApp app) : IClassFixture<ThrottledApp>
         AssertThrottled(await first.PostAsync("/order/query", "order-query", Query(NewOrderNumber()), model: "Form"));
     }
 
+    async Task<int> GuestShopAsync()
+    {
+        var error = await app.Services.GetRequiredService<KaMeng.Web.Features.Payments.GatewaySettingsService>().SaveAsync(
+            new KaMeng.Web.Features.Orders.AuditActor("test", "test", null), KaMeng.Domain.Station.MainStationId,
+            new KaMeng.Web.Features.Payments.GatewayForm { BaseUrl = app.BaseUrl + "/pay/sandbox/", Pid = "1001", Key = "sandbox-key-0123456789", Channels = ["alipay"] });
+        Assert.Null(error);
+        await using var db = app.NewContext();
+        return await db.Products.Where(p => p.Name == "王者荣耀 60 点券").Select(p => p.Id).SingleAsync();
+    }
+
+    static Dictionary<string, string> GuestCheckout(string contact) => new()
+    {
+        ["Form.Quantity"] = "1", ["Form.PayWith"] = "alipay", ["Form.Contact"] = contact, ["Form.QueryPassword"] = "668899",
+        ["Form.IdempotencyKey"] = Guid.NewGuid().ToString("N"),
+    };
+
+    [Fact]
+    public async Task Guest_checkout_needs_the_captcha_and_is_throttled_per_contact()
+    {
+        var product = await GuestShopAsync();
+        using var guest = new ClientForm(app, "198.51.100.200");
+        var refused = await guest.PostAsync($"/product/{product}", "checkout", GuestCheckout("guest-200@example.cn"), model: "Form");
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.Status);
+        Assert.Contains("请输入验证码", refused.Html);
+        var paid = await guest.PostAsync($"/product/{product}", "checkout", GuestCheckout("guest-200@example.cn"), solveCaptcha: true, model: "Form");
+        Assert.Equal(HttpStatusCode.Redirect, paid.Status);
+
+        // One contact from many addresses: ten tries a minute, then 429.
+        for (var i = 0; i < 10; i++)
+        {
+            using var client = new ClientForm(app, $"198.51.100.{210 + i}");
+            Assert.NotEqual(HttpStatusCode.TooManyRequests, (await client.PostAsync($"/product/{product}", "checkout", GuestCheckout("victim@example.cn"), model: "Form")).Status);
+        }
+        using var last = new ClientForm(app, "198.51.100.230");
+        AssertThrottled(await last.PostAsync($"/product/{product}", "checkout", GuestCheckout("victim@example.cn"), model: "Form"));
+    }
+
     [Fact]
     public async Task EPay_notifies_are_throttled_per_ip()
     {
