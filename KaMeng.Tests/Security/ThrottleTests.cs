@@ -232,6 +232,27 @@ public class ThrottleTests(ThrottledApp app) : IClassFixture<ThrottledApp>
     }
 
     [Fact]
+    public async Task An_address_that_keeps_failing_open_api_authentication_is_refused()
+    {
+        using var client = new ClientForm(app, "198.51.100.240");
+        async Task<HttpResponseMessage> SendBadAsync()
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, "/api/open/v1/ping");
+            request.Headers.Add("X-KaMeng-Key", "no-such-key");
+            request.Headers.Add("X-KaMeng-Timestamp", DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString());
+            request.Headers.Add("X-KaMeng-Nonce", Guid.NewGuid().ToString("N"));
+            request.Headers.Add("X-KaMeng-Signature", new string('0', 64));
+            return await client.Client.SendAsync(request);
+        }
+        var limit = app.Services.GetRequiredService<KaMeng.Web.Features.Security.Throttles>().LimitOf(KaMeng.Web.Features.Security.Throttles.OpenApiFailuresPerIp).PermitLimit;
+        for (var i = 0; i < limit; i++) Assert.Equal(HttpStatusCode.Unauthorized, (await SendBadAsync()).StatusCode);
+        var refused = await SendBadAsync();
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.NotNull(refused.Headers.RetryAfter);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
     public async Task Common_passwords_and_the_user_name_are_refused_at_registration()
     {
         await using var scope = app.Services.CreateAsyncScope();

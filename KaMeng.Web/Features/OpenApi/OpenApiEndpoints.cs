@@ -255,9 +255,20 @@ public static class OpenApiSignatureMiddleware
     {
         app.UseWhen(http => http.Request.Path.StartsWithSegments("/api/open"), branch => branch.Use(async (http, next) =>
         {
+            // An address that keeps failing authentication (guessing keys, replaying) is refused before any lookup.
+            var throttles = http.RequestServices.GetRequiredService<KaMeng.Web.Features.Security.Throttles>();
+            var ip = KaMeng.Web.Features.Security.ClientAddress.Of(http);
+            if (throttles.IsExhausted(KaMeng.Web.Features.Security.Throttles.OpenApiFailuresPerIp, ip))
+            {
+                var seconds = throttles.LimitOf(KaMeng.Web.Features.Security.Throttles.OpenApiFailuresPerIp).WindowSeconds;
+                http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await OpenApiEndpoints.Problem(StatusCodes.Status429TooManyRequests, "rate_limited", KaMeng.Web.Features.Security.ThrottleMessages.TooMany(seconds)).ExecuteAsync(http);
+                return;
+            }
             var refused = await http.RequestServices.GetRequiredService<OpenApiAuthenticator>().AuthenticateAsync(http);
             if (refused is not null)
             {
+                throttles.Acquire(KaMeng.Web.Features.Security.Throttles.OpenApiFailuresPerIp, ip);
                 await refused.ExecuteAsync(http);
                 return;
             }

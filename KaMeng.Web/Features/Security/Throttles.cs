@@ -25,6 +25,7 @@ public sealed class Throttles : IDisposable
     public const string CheckoutPerContact = nameof(CheckoutPerContact);
     public const string EPayNotifyPerIp = nameof(EPayNotifyPerIp);
     public const string OpenApiPerKey = nameof(OpenApiPerKey);
+    public const string OpenApiFailuresPerIp = nameof(OpenApiFailuresPerIp);
 
     /// <summary>The production defaults.</summary>
     public static readonly IReadOnlyDictionary<string, ThrottleLimit> Defaults = new Dictionary<string, ThrottleLimit>
@@ -38,6 +39,7 @@ public sealed class Throttles : IDisposable
         [CheckoutPerContact] = new(10, 60),
         [EPayNotifyPerIp] = new(600, 60),
         [OpenApiPerKey] = new(600, 60),
+        [OpenApiFailuresPerIp] = new(60, 60),
     };
 
     readonly ConcurrentDictionary<string, PartitionedRateLimiter<string>> limiters = new();
