@@ -13,6 +13,7 @@ using KaMeng.Web.Features.Notifications;
 using KaMeng.Web.Features.OpenApi;
 using KaMeng.Web.Features.Orders;
 using KaMeng.Web.Features.Payments;
+using KaMeng.Web.Features.Security;
 using KaMeng.Web.Features.Shared;
 using KaMeng.Web.Features.Stations;
 using KaMeng.Web.Features.Storefront;
@@ -20,6 +21,7 @@ using KaMeng.Web.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
 
+builder.AddKaMengSecurity();
 builder.AddKaMengData();
 builder.AddKaMengCulture();
 builder.AddKaMengIdentity();
@@ -42,6 +44,9 @@ builder.AddOutboundGuard();
 
 var app = builder.Build();
 
+// First: every later middleware (HSTS, throttles, logs) sees the client a trusted proxy forwarded, and only then.
+app.UseKaMengForwardedHeaders();
+
 await app.InitializeDatabaseAsync();
 
 app.UseKaMengSecurityHeaders();
@@ -52,6 +57,9 @@ app.UseKaMengCulture();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();
+// The Open API's signature is checked before its body is read or bound; then the throttles (EPay notify per IP, Open API per key).
+app.UseOpenApiSignature();
+app.UseRateLimiter();
 
 app.MapThemes();
 app.MapStaticAssets();

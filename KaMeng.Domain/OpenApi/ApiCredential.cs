@@ -65,4 +65,11 @@ public static class OpenApiSignature
 
     public static bool Verify(string secret, string method, string pathAndQuery, string timestamp, string nonce, ReadOnlySpan<byte> body, string? signature) =>
         HmacHex.Matches(Sign(secret, method, pathAndQuery, timestamp, nonce, body), signature);
+
+    /// <summary>The lower-case hex SHA-256 of a body: what the string to sign ends with, and what a client may send ahead in
+    /// <c>X-KaMeng-Content-SHA256</c> so that the server checks the signature before it reads the body.</summary>
+    public static string BodyHash(ReadOnlySpan<byte> body) => Convert.ToHexStringLower(SHA256.HashData(body));
+
+    public static bool VerifyWithBodyHash(string secret, string method, string pathAndQuery, string timestamp, string nonce, string bodyHashHex, string? signature) =>
+        HmacHex.Matches(HmacHex.Sha256(secret, $"{method.ToUpperInvariant()}\n{pathAndQuery}\n{timestamp}\n{nonce}\n{bodyHashHex.ToLowerInvariant()}"), signature);
 }

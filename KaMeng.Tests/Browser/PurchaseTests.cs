@@ -21,7 +21,7 @@ public class PurchaseTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
             balanceBefore = (await db.Wallets.SingleAsync(w => w.UserId == db.Users.Single(u => u.UserName == "demo-buyer").Id)).Balance.Fen;
         await store.OpenProductAsync(Product);
         await BrowserFixture.ScreenshotsAsync(page, "product-page");
-        await store.BuyAsync("1", contact: "buyer@example.cn", queryPassword: "6688");
+        await store.BuyAsync("1", contact: "buyer@example.cn", queryPassword: "668899");
 
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("购买成功");
         await Assertions.Expect(store.OrderStatus).ToHaveTextAsync("已发货");
@@ -40,7 +40,7 @@ public class PurchaseTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
         var guestStore = new StorefrontPage(guest);
         await guestStore.QueryOrderAsync(number, "buyer@example.cn", "wrong");
         await Assertions.Expect(guest.GetByTestId("query-error")).ToBeVisibleAsync();
-        await guestStore.QueryOrderAsync(number, "buyer@example.cn", "6688");
+        await guestStore.QueryOrderAsync(number, "buyer@example.cn", "668899");
         await Assertions.Expect(guest.GetByTestId("query-result").Locator("code")).ToHaveTextAsync(key);
         await BrowserFixture.ScreenshotsAsync(guest, "order-query");
 

@@ -13,7 +13,7 @@ public class SignInAndAdminTests(BrowserFixture fx) : IClassFixture<BrowserFixtu
         var login = new LoginPage(page);
         await login.GotoAsync();
         await login.SubmitAsync("admin", "wrong-password-1");
-        Assert.Equal("用户名或密码错误", (await login.Error.InnerTextAsync()).Trim());
+        Assert.Equal("用户名或密码错误，或尝试过于频繁，请稍后再试", (await login.Error.InnerTextAsync()).Trim());
     }
 
     [Fact]
@@ -80,6 +80,7 @@ public class SignInAndAdminTests(BrowserFixture fx) : IClassFixture<BrowserFixtu
 
         await page.FillAsync("#password", "buyer-pass-1");
         await page.FillAsync("#confirm", "buyer-pass-1");
+        await CaptchaSolver.SolveAsync(page, fx.App);
         await page.ClickAsync("button[type=submit]");
         await Assertions.Expect(page.GetByTestId("logout")).ToContainTextAsync("new-buyer-1");
     }

@@ -19,6 +19,7 @@ public class SubstationFlowTests(BrowserFixture fx) : IClassFixture<BrowserFixtu
         await ownerPage.FillAsync("#username", "owner-x");
         await ownerPage.FillAsync("#password", "owner-pass-1");
         await ownerPage.FillAsync("#confirm", "owner-pass-1");
+        await CaptchaSolver.SolveAsync(ownerPage, fx.App);
         await ownerPage.ClickAsync("button[type=submit]");
         await Assertions.Expect(ownerPage.GetByTestId("logout")).ToContainTextAsync("owner-x");
         await using (var db = fx.App.NewContext())

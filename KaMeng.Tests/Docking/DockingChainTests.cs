@@ -131,7 +131,7 @@ public abstract class DockingChainTests<TPair>(TPair pair) where TPair : Docking
             new GatewayForm { BaseUrl = "https://pay.downstream.test", Pid = "1001", Key = gatewayKey, Channels = ["alipay"] }));
         var station = await pair.Downstream.Services.GetRequiredService<StationDirectory>().ByIdAsync(Station.MainStationId);
         var redirect = await pair.Downstream.Services.GetRequiredService<EPayCheckout>().StartOrderAsync(station!,
-            new GatewayCheckoutRequest(productId, 1, "alipay", Guid.NewGuid().ToString("N"), null, "guest@example.cn", "6688"), new SiteAddress(pair.Downstream.BaseUrl, ""));
+            new GatewayCheckoutRequest(productId, 1, "alipay", Guid.NewGuid().ToString("N"), null, "guest@example.cn", "668899"), new SiteAddress(pair.Downstream.BaseUrl, ""));
         Assert.Null(redirect.Error);
 
         // The gateway's notify reaches the downstream over HTTP: paid, and its procurement queued in the same transaction.
@@ -149,7 +149,7 @@ public abstract class DockingChainTests<TPair>(TPair pair) where TPair : Docking
         await using (var db = pair.Upstream.NewContext())
             Assert.Equal(1, await db.Orders.CountAsync(o => o.IdempotencyKey!.EndsWith(":" + procurement.ClientOrderNo)));
         // The guest finds the upstream key with 查单, as with any other order.
-        var view = await pair.Downstream.Services.GetRequiredService<OrderService>().QueryAsync(Station.MainStationId, redirect.OutTradeNo, "guest@example.cn", "6688");
+        var view = await pair.Downstream.Services.GetRequiredService<OrderService>().QueryAsync(Station.MainStationId, redirect.OutTradeNo, "guest@example.cn", "668899");
         Assert.Equal(OrderStatus.Delivered, view!.Order.Status);
         Assert.Equal([key], view.Keys);
     }

@@ -44,7 +44,27 @@ public class KaMengApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("KaMeng:Database:Provider", provider.ToString());
         builder.UseSetting("KaMeng:Outbound:AllowPrivateNetworks", AllowPrivateNetworks ? "true" : "false");
         if (pgConnection is not null) builder.UseSetting("ConnectionStrings:KaMeng", pgConnection);
+        ConfigureLimits(builder);
     }
+
+    /// <summary>
+    /// Every test comes from one address and many hammer the forms and APIs (checkout races, malformed-input sweeps), so by
+    /// default every throttle, the captcha after failures and the IP lockout are lifted by configuration. The throttle tests
+    /// use <see cref="ThrottledApp"/>, which keeps the production limits. Registration and guest checkout always ask for a
+    /// captcha: tests read its answer from the app's <c>ICaptchaStore</c> (see <see cref="CaptchaAnswer"/>).
+    /// </summary>
+    protected virtual void ConfigureLimits(IWebHostBuilder builder)
+    {
+        foreach (var name in KaMeng.Web.Features.Security.Throttles.Defaults.Keys)
+            builder.UseSetting($"KaMeng:RateLimits:{name}:PermitLimit", "1000000");
+        builder.UseSetting("KaMeng:RateLimits:CaptchaAfterFailures", "1000000");
+        builder.UseSetting("KaMeng:RateLimits:LockoutFailures", "1000000");
+    }
+
+    /// <summary>The test hook: the answer of a captcha the app showed (by the id in its hidden field), without using it up.</summary>
+    public string CaptchaAnswer(string captchaId) =>
+        Services.GetRequiredService<KaMeng.Web.Features.Security.ICaptchaStore>().Peek(captchaId)
+        ?? throw new InvalidOperationException($"no captcha {captchaId}");
 
     public KaMengDbContext NewContext() => Services.GetRequiredService<IDbContextFactory<KaMengDbContext>>().CreateDbContext();
 
@@ -70,6 +90,27 @@ public class KaMengApp : WebApplicationFactory<Program>, IAsyncLifetime
         l.Start();
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
+}
+
+/// <summary>The app with the production throttles, trusting loopback as a proxy: a test speaks for any client address it
+/// likes through X-Forwarded-For, so each test has its own buckets.</summary>
+public class ThrottledApp : KaMengApp
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.UseSetting("KaMeng:Network:KnownProxies", KnownProxies);
+    }
+
+    protected virtual string KnownProxies => "127.0.0.1,::1";
+
+    protected override void ConfigureLimits(IWebHostBuilder builder) { }
+}
+
+/// <summary>The production throttles and no trusted proxy: X-Forwarded-For must be ignored.</summary>
+public sealed class ThrottledNoProxyApp : ThrottledApp
+{
+    protected override string KnownProxies => "";
 }
 
 /// <summary>The app against PostgreSQL.</summary>

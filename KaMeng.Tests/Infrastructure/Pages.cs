@@ -26,6 +26,16 @@ public sealed class LoginPage(IPage page, string basePath = "")
     public ILocator Error => page.GetByTestId("login-error");
 }
 
+/// <summary>The captcha on a form (registration, guest checkout; login and 查单 after failures), solved through the test hook.</summary>
+public static class CaptchaSolver
+{
+    public static async Task SolveAsync(IPage page, KaMengApp app)
+    {
+        var id = await page.GetByTestId("captcha-id").GetAttributeAsync("value");
+        await page.FillAsync("#captcha-answer", app.CaptchaAnswer(id!));
+    }
+}
+
 /// <summary>Page object: any /admin page, interactive over a circuit.</summary>
 public sealed class AdminPage(IPage page)
 {

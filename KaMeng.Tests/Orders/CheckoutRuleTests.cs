@@ -131,12 +131,12 @@ public class CheckoutRuleTests : IAsyncLifetime
     [Fact]
     public async Task Order_query_needs_the_contact_and_the_query_password()
     {
-        var result = await h.Checkout.PlaceBalanceOrderAsync(CommerceHarness.Main, new CheckoutRequest(product.Id, 1, buyer, Guid.NewGuid().ToString("N"), Contact: "buyer@example.cn", QueryPassword: "6688"));
+        var result = await h.Checkout.PlaceBalanceOrderAsync(CommerceHarness.Main, new CheckoutRequest(product.Id, 1, buyer, Guid.NewGuid().ToString("N"), Contact: "buyer@example.cn", QueryPassword: "668899"));
         Assert.True(result.Succeeded, result.Error);
-        Assert.NotNull(await h.Orders.QueryAsync(1, result.OrderNumber, "buyer@example.cn", "6688"));
+        Assert.NotNull(await h.Orders.QueryAsync(1, result.OrderNumber, "buyer@example.cn", "668899"));
         Assert.Null(await h.Orders.QueryAsync(1, result.OrderNumber, "buyer@example.cn", "wrong"));
-        Assert.Null(await h.Orders.QueryAsync(1, result.OrderNumber, "other@example.cn", "6688"));
-        Assert.Null(await h.Orders.QueryAsync(2, result.OrderNumber, "buyer@example.cn", "6688"));
+        Assert.Null(await h.Orders.QueryAsync(1, result.OrderNumber, "other@example.cn", "668899"));
+        Assert.Null(await h.Orders.QueryAsync(2, result.OrderNumber, "buyer@example.cn", "668899"));
     }
 
     [Fact]

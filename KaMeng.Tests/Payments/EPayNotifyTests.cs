@@ -46,7 +46,7 @@ public abstract class EPayNotifyTests(DatabaseProvider provider) : IAsyncLifetim
     async Task<(GatewayRedirect Redirect, Order Order)> GuestOrderAsync(Product product, int quantity = 1, StationInfo? station = null, string channel = "alipay")
     {
         var redirect = await h.Get<EPayCheckout>().StartOrderAsync(station ?? CommerceHarness.Main,
-            new GatewayCheckoutRequest(product.Id, quantity, channel, Guid.NewGuid().ToString("N"), null, "guest@example.cn", "6688"), Site);
+            new GatewayCheckoutRequest(product.Id, quantity, channel, Guid.NewGuid().ToString("N"), null, "guest@example.cn", "668899"), Site);
         Assert.Null(redirect.Error);
         await using var db = h.Db.NewContext();
         return (redirect, await db.Orders.AsNoTracking().SingleAsync(o => o.Number == redirect.OutTradeNo));
@@ -93,11 +93,11 @@ public abstract class EPayNotifyTests(DatabaseProvider provider) : IAsyncLifetim
     {
         var product = await h.AddCardKeyProductAsync(3);
         var checkout = h.Get<EPayCheckout>();
-        var noContact = await checkout.StartOrderAsync(CommerceHarness.Main, new GatewayCheckoutRequest(product.Id, 1, "alipay", Guid.NewGuid().ToString("N"), null, " ", "6688"), Site);
+        var noContact = await checkout.StartOrderAsync(CommerceHarness.Main, new GatewayCheckoutRequest(product.Id, 1, "alipay", Guid.NewGuid().ToString("N"), null, " ", "668899"), Site);
         Assert.Contains("联系方式", noContact.Error);
         var noPassword = await checkout.StartOrderAsync(CommerceHarness.Main, new GatewayCheckoutRequest(product.Id, 1, "alipay", Guid.NewGuid().ToString("N"), null, "a@b.cn", null), Site);
         Assert.Contains("查单密码", noPassword.Error);
-        var disabledChannel = await checkout.StartOrderAsync(CommerceHarness.Main, new GatewayCheckoutRequest(product.Id, 1, "qqpay", Guid.NewGuid().ToString("N"), null, "a@b.cn", "6688"), Site);
+        var disabledChannel = await checkout.StartOrderAsync(CommerceHarness.Main, new GatewayCheckoutRequest(product.Id, 1, "qqpay", Guid.NewGuid().ToString("N"), null, "a@b.cn", "668899"), Site);
         Assert.NotNull(disabledChannel.Error);
         await using var db = h.Db.NewContext();
         Assert.Equal(0, await db.Orders.CountAsync(o => o.ProductId == product.Id));

@@ -42,7 +42,7 @@ public sealed class GuestOrderMailTests : IAsyncLifetime
     async Task<Order> PaidGuestOrderAsync(Product product, string contact, int quantity = 1)
     {
         var redirect = await h.Get<EPayCheckout>().StartOrderAsync(CommerceHarness.Main,
-            new GatewayCheckoutRequest(product.Id, quantity, "alipay", Guid.NewGuid().ToString("N"), null, contact, "6688"), new SiteAddress("http://shop.test", ""));
+            new GatewayCheckoutRequest(product.Id, quantity, "alipay", Guid.NewGuid().ToString("N"), null, contact, "668899"), new SiteAddress("http://shop.test", ""));
         Assert.Null(redirect.Error);
         var money = (product.BasePrice * quantity).ToDecimalString();
         var notify = SignedNotify.Parameters(redirect.OutTradeNo!, money, Key, "GW-" + redirect.OutTradeNo);

@@ -69,7 +69,7 @@ public abstract class RefundRecordTests(DatabaseProvider provider) : IAsyncLifet
     async Task<Order> GatewayOrderAsync(string? buyer, int quantity = 1)
     {
         var redirect = await h.Get<EPayCheckout>().StartOrderAsync(CommerceHarness.Main,
-            new GatewayCheckoutRequest(product.Id, quantity, "alipay", Guid.NewGuid().ToString("N"), buyer, buyer is null ? "guest@example.cn" : null, buyer is null ? "6688" : null), Site);
+            new GatewayCheckoutRequest(product.Id, quantity, "alipay", Guid.NewGuid().ToString("N"), buyer, buyer is null ? "guest@example.cn" : null, buyer is null ? "668899" : null), Site);
         Assert.Null(redirect.Error);
         var order = await OrderAsync(redirect.OutTradeNo!);
         Assert.Equal(PaymentOutcome.Accepted, await h.Get<EPayNotifications>().HandleAsync(

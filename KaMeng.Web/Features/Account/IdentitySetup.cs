@@ -16,6 +16,8 @@ public static class IdentitySetup
                 o.Password.RequireLowercase = true;
                 o.Password.RequireUppercase = false;
                 o.Password.RequireNonAlphanumeric = false;
+                // Wrong passwords never lock an account (anyone could lock the admin out): sign-in passes lockoutOnFailure: false
+                // and the failing IP is locked instead (Features/Security/FailureTracker). A lock staff set by hand still holds.
                 o.Lockout.MaxFailedAccessAttempts = 5;
                 o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
                 o.Lockout.AllowedForNewUsers = true;
@@ -25,6 +27,7 @@ public static class IdentitySetup
             .AddEntityFrameworkStores<KaMengDbContext>()
             .AddSignInManager()
             .AddErrorDescriber<ChineseIdentityErrorDescriber>()
+            .AddPasswordValidator<KaMeng.Web.Features.Security.CommonPasswordValidator>()
             .AddDefaultTokenProviders();
         builder.Services.ConfigureApplicationCookie(o =>
         {

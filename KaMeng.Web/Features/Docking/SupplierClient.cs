@@ -49,6 +49,8 @@ public sealed class SupplierClient(HttpClient http, TimeProvider clock, ILogger<
         request.Headers.Add("X-KaMeng-Timestamp", ts);
         request.Headers.Add("X-KaMeng-Nonce", nonce);
         request.Headers.Add("X-KaMeng-Signature", OpenApiSignature.Sign(e.Secret, method.Method, uri.AbsolutePath + uri.Query, ts, nonce, bytes));
+        // Lets the upstream check the signature before it reads the body (older upstreams ignore it).
+        request.Headers.Add("X-KaMeng-Content-SHA256", OpenApiSignature.BodyHash(bytes));
         return request;
     }
 

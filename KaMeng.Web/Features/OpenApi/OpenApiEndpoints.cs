@@ -153,19 +153,25 @@ public static class OpenApiEndpoints
 public sealed record OpenApiCaller(ApiCredential Credential, StationInfo Station);
 
 /// <summary>
-/// Authenticates every Open API request: key id, timestamp within ±300 s, a nonce never seen before from this key (a unique
-/// index is the guard, so parallel replays lose too), and the HMAC over method, path, timestamp, nonce and body hash.
-/// Failures are 401 problem details that say which check failed but never reveal the secret or whether a key exists.
+/// Authenticates every Open API request before its body is read or bound: key id, timestamp within ±300 s, a body no larger
+/// than <c>KaMeng:OpenApi:MaxBodyBytes</c> (64 KB; 413 otherwise, by Content-Length or while reading), the HMAC over method,
+/// path, timestamp, nonce and body hash, and a nonce never seen before from this key (a unique index is the guard, so parallel
+/// replays lose too). A client that sends the body's hash in <c>X-KaMeng-Content-SHA256</c> has its signature checked before a
+/// byte of the body is read (the body is then read, capped, and must match the hash); without it the body is read up to the
+/// cap first. Failures are 401 problem details that say which check failed but never reveal the secret or whether a key exists.
 /// </summary>
-public sealed class OpenApiSignatureFilter(IDbContextFactory<KaMengDbContext> dbFactory, ApiCredentialService credentials, StationDirectory stations, TimeProvider clock) : IEndpointFilter
+public sealed class OpenApiAuthenticator(IDbContextFactory<KaMengDbContext> dbFactory, ApiCredentialService credentials, StationDirectory stations,
+    TimeProvider clock, IConfiguration config)
 {
-    public const string CallerKey = "kameng.openapi.caller";
+    public const string ContentHashHeader = "X-KaMeng-Content-SHA256";
+    readonly int maxBodyBytes = config.GetValue("KaMeng:OpenApi:MaxBodyBytes", 64 * 1024);
 
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    /// <summary>Null when the caller is authenticated (<see cref="OpenApiSignatureFilter.CallerKey"/> set, the body buffered).</summary>
+    public async Task<IResult?> AuthenticateAsync(HttpContext http)
     {
-        var http = context.HttpContext;
         var h = http.Request.Headers;
         string keyId = h["X-KaMeng-Key"].ToString(), timestamp = h["X-KaMeng-Timestamp"].ToString(), nonce = h["X-KaMeng-Nonce"].ToString(), signature = h["X-KaMeng-Signature"].ToString();
+        string claimedHash = h[ContentHashHeader].ToString();
         if (keyId.Length == 0 || timestamp.Length == 0 || nonce.Length == 0 || signature.Length == 0)
             return Unauthorized("auth.missing", "缺少签名请求头 X-KaMeng-Key / X-KaMeng-Timestamp / X-KaMeng-Nonce / X-KaMeng-Signature");
         var now = clock.GetUtcNow();
@@ -174,19 +180,29 @@ public sealed class OpenApiSignatureFilter(IDbContextFactory<KaMengDbContext> db
             return Unauthorized("auth.timestamp", "时间戳超出 ±300 秒窗口，请校准时钟");
         if (nonce.Length is < 8 or > 64 || !nonce.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
             return Unauthorized("auth.nonce", "nonce 应为 8–64 位字母、数字、下划线或连字符");
+        if (claimedHash.Length != 0 && (claimedHash.Length != 64 || !claimedHash.All(char.IsAsciiHexDigit)))
+            return Unauthorized("auth.body_hash", $"{ContentHashHeader} 应为请求体 SHA-256 的 64 位十六进制");
+        if (http.Request.ContentLength > maxBodyBytes) return TooLarge();
+        if (keyId.Length > 64) return Unauthorized("auth.key", "密钥无效或已吊销");
 
         await using var db = await dbFactory.CreateDbContextAsync(http.RequestAborted);
         var credential = await db.ApiCredentials.AsNoTracking().SingleOrDefaultAsync(c => c.KeyId == keyId, http.RequestAborted);
         if (credential is null || credential.Status != ApiCredentialStatus.Active)
             return Unauthorized("auth.key", credential?.Status == ApiCredentialStatus.PendingApproval ? "密钥尚未被站长批准" : "密钥无效或已吊销");
 
-        http.Request.EnableBuffering();
-        http.Request.Body.Position = 0;
-        using var buffer = new MemoryStream();
-        await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
-        http.Request.Body.Position = 0;
+        var secret = credentials.Unprotect(credential.SecretCipher);
         var pathAndQuery = http.Request.PathBase + http.Request.Path + http.Request.QueryString;
-        if (!OpenApiSignature.Verify(credentials.Unprotect(credential.SecretCipher), http.Request.Method, pathAndQuery, timestamp, nonce, buffer.ToArray(), signature))
+        if (claimedHash.Length != 0 && !OpenApiSignature.VerifyWithBodyHash(secret, http.Request.Method, pathAndQuery, timestamp, nonce, claimedHash, signature))
+            return Unauthorized("auth.signature", "签名错误");
+
+        var body = await ReadCappedAsync(http);
+        if (body is null) return TooLarge();
+        if (claimedHash.Length != 0)
+        {
+            if (!string.Equals(OpenApiSignature.BodyHash(body), claimedHash, StringComparison.OrdinalIgnoreCase))
+                return Unauthorized("auth.body_hash", $"请求体与 {ContentHashHeader} 不符");
+        }
+        else if (!OpenApiSignature.Verify(secret, http.Request.Method, pathAndQuery, timestamp, nonce, body, signature))
             return Unauthorized("auth.signature", "签名错误");
 
         // Expired nonces are dropped by a scheduled job (ApiCredentialService.DeleteExpiredNoncesAsync), not per request.
@@ -199,9 +215,76 @@ public sealed class OpenApiSignatureFilter(IDbContextFactory<KaMengDbContext> db
 
         var station = await stations.ByIdAsync(credential.StationId);
         if (station is null) return Unauthorized("auth.key", "密钥无效或已吊销");
-        http.Items[CallerKey] = new OpenApiCaller(credential, station);
-        return await next(context);
+        http.Request.Body = new MemoryStream(body, writable: false);
+        http.Items[OpenApiSignatureFilter.CallerKey] = new OpenApiCaller(credential, station);
+        return null;
     }
 
+    /// <summary>The body, or null once it passes the cap (never more than cap + 1 bytes are read).</summary>
+    async Task<byte[]?> ReadCappedAsync(HttpContext http)
+    {
+        if (http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+            size.MaxRequestBodySize = maxBodyBytes + 1L;
+        using var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        try
+        {
+            int read;
+            while ((read = await http.Request.Body.ReadAsync(chunk, http.RequestAborted)) > 0)
+            {
+                buffer.Write(chunk, 0, read);
+                if (buffer.Length > maxBodyBytes) return null;
+            }
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return null;
+        }
+        return buffer.ToArray();
+    }
+
+    IResult TooLarge() => OpenApiEndpoints.Problem(StatusCodes.Status413PayloadTooLarge, "request.too_large", $"请求体超过 {maxBodyBytes / 1024} KB 上限");
+
     static ProblemHttpResult Unauthorized(string code, string detail) => OpenApiEndpoints.Problem(StatusCodes.Status401Unauthorized, code, detail);
+}
+
+public static class OpenApiSignatureMiddleware
+{
+    /// <summary>Runs before the endpoint (and so before model binding) for every /api/open request.</summary>
+    public static WebApplication UseOpenApiSignature(this WebApplication app)
+    {
+        app.UseWhen(http => http.Request.Path.StartsWithSegments("/api/open"), branch => branch.Use(async (http, next) =>
+        {
+            // An address that keeps failing authentication (guessing keys, replaying) is refused before any lookup.
+            var throttles = http.RequestServices.GetRequiredService<KaMeng.Web.Features.Security.Throttles>();
+            var ip = KaMeng.Web.Features.Security.ClientAddress.Of(http);
+            if (throttles.IsExhausted(KaMeng.Web.Features.Security.Throttles.OpenApiFailuresPerIp, ip))
+            {
+                var seconds = throttles.LimitOf(KaMeng.Web.Features.Security.Throttles.OpenApiFailuresPerIp).WindowSeconds;
+                http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await OpenApiEndpoints.Problem(StatusCodes.Status429TooManyRequests, "rate_limited", KaMeng.Web.Features.Security.ThrottleMessages.TooMany(seconds)).ExecuteAsync(http);
+                return;
+            }
+            var refused = await http.RequestServices.GetRequiredService<OpenApiAuthenticator>().AuthenticateAsync(http);
+            if (refused is not null)
+            {
+                throttles.Acquire(KaMeng.Web.Features.Security.Throttles.OpenApiFailuresPerIp, ip);
+                await refused.ExecuteAsync(http);
+                return;
+            }
+            await next(http);
+        }));
+        return app;
+    }
+}
+
+/// <summary>The endpoints' guard: only a request the <see cref="OpenApiAuthenticator"/> let through reaches a handler.</summary>
+public sealed class OpenApiSignatureFilter : IEndpointFilter
+{
+    public const string CallerKey = "kameng.openapi.caller";
+
+    public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        context.HttpContext.Items[CallerKey] is OpenApiCaller
+            ? next(context)
+            : ValueTask.FromResult<object?>(OpenApiEndpoints.Problem(StatusCodes.Status401Unauthorized, "auth.missing", "缺少签名请求头 X-KaMeng-Key / X-KaMeng-Timestamp / X-KaMeng-Nonce / X-KaMeng-Signature"));
 }

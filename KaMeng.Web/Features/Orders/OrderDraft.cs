@@ -39,6 +39,9 @@ public static class OrderDraft
 
     static Task<Product?> ProductById(KaMengDbContext db, int id) => ProductByIdByProvider[(int)db.Provider](db, id);
 
+    /// <summary>A query password (查单密码) has at least this many characters: with 查单 throttled, 6 keep guessing hopeless.</summary>
+    public const int MinQueryPassword = 6;
+
     /// <summary>The checks that need no database: a form that is no longer valid, a quantity, a closed station, a query password.</summary>
     public static PurchaseRefusal? CheckForm(StationInfo station, PurchaseInput input, DateTimeOffset now)
     {
@@ -48,8 +51,8 @@ public static class OrderDraft
             return new("checkout.quantity", "购买数量必须是大于 0 的整数");
         if (!station.IsOpenForBusiness(now))
             return new("checkout.station_closed", "本站暂停营业，暂时不能下单");
-        if (!string.IsNullOrEmpty(input.QueryPassword) && input.QueryPassword.Length is < 4 or > 32)
-            return new("checkout.query_password", "查单密码长度为 4–32 位");
+        if (!string.IsNullOrEmpty(input.QueryPassword) && input.QueryPassword.Length is < MinQueryPassword or > 32)
+            return new("checkout.query_password", "查单密码长度为 6–32 位");
         return null;
     }
 

@@ -76,7 +76,7 @@ public sealed class EPayCheckout(
         {
             // A guest can only find the order again with these two.
             if (string.IsNullOrEmpty(contact)) return GatewayRedirect.Refused("游客购买请填写联系方式（邮箱/QQ/手机），用于查单");
-            if (string.IsNullOrEmpty(request.QueryPassword)) return GatewayRedirect.Refused("游客购买请设置查单密码（4–32 位）");
+            if (string.IsNullOrEmpty(request.QueryPassword)) return GatewayRedirect.Refused("游客购买请设置查单密码（6–32 位）");
         }
         if (contact?.Length > 128) return GatewayRedirect.Refused("联系方式不能超过 128 个字符");
 
