@@ -44,6 +44,8 @@ public class ScheduledJobsPageTests(BrowserFixture fx) : IClassFixture<BrowserFi
         await Assertions.Expect(card.GetByTestId("cron-preview")).ToContainTextAsync("每周一 08:00");
         await BrowserFixture.ScreenshotsAsync(page, "scheduled-jobs");
         await card.GetByTestId("cron-save").ClickAsync();
+        // The store write can be slow on a loaded machine; the page says when it is done.
+        await Assertions.Expect(new AdminPage(page).Notification("计划已更新")).ToBeVisibleAsync(new() { Timeout = 60_000 });
         await Assertions.Expect(card.GetByTestId("job-cron")).ToHaveTextAsync("0 0 8 ? * MON");
         await Assertions.Expect(card.GetByTestId("job-reading")).ToHaveTextAsync("每周一 08:00");
         await Assertions.Expect(card.GetByTestId("job-next")).ToContainTextAsync("08:00:00");
