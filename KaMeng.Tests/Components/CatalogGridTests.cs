@@ -223,7 +223,12 @@ public sealed class CatalogGridTests : MudContext, IAsyncLifetime
             b.CloseComponent();
         });
         Assert.Contains("选择图标", host.Find("[data-testid=category-icon-picker]").TextContent);
-        Assert.Equal("unchanged", picked);
+        host.Find("[data-testid=category-icon-picker]").Click();
+        var option = host.WaitForElement("[data-testid=icon-option-sports_esports]");
+        Assert.Equal("游戏", option.GetAttribute("aria-label"));
+        option.Click();
+        Assert.Equal("sports_esports", picked);
+        picked = "unchanged";
         Assert.Equal("old_name", CategoryIcons.Label("old_name"));
         Assert.All(CategoryIcons.All, i => Assert.Matches(@"^[a-z][a-z0-9_]*$", i.Name));
         Assert.All(CategoryIcons.All, i => Assert.Matches(@"\p{IsCJKUnifiedIdeographs}", i.Label));
