@@ -82,6 +82,12 @@ public class CatalogAdminTests(BrowserFixture fx) : IClassFixture<BrowserFixture
             Assert.True(await db.AuditEntries.AnyAsync(a => a.Action == "product.shelf.off" && a.Target == $"product:{stored.Id}"));
         }
         await BrowserFixture.ScreenshotsAsync(page, "admin-products");
+
+        // At 390 px the grid's rows are cards and nothing widens the page.
+        await page.SetViewportSizeAsync(390, 844);
+        await Assertions.Expect(products.Row(productName)).ToBeVisibleAsync();
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= 390"), "the product page is wider than a 390 px phone");
+        await page.SetViewportSizeAsync(1280, 800);
     }
 
     [Fact]

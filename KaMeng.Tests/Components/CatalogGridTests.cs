@@ -230,6 +230,8 @@ public sealed class CatalogGridTests : MudContext, IAsyncLifetime
         Assert.Equal("sports_esports", picked);
         picked = "unchanged";
         Assert.Equal("old_name", CategoryIcons.Label("old_name"));
+        // The seeded categories' icons are in the picker.
+        Assert.All(new[] { "sports_esports", "live_tv", "smartphone", "key" }, n => Assert.NotNull(CategoryIcons.Find(n)));
         Assert.All(CategoryIcons.All, i => Assert.Matches(@"^[a-z][a-z0-9_]*$", i.Name));
         Assert.All(CategoryIcons.All, i => Assert.Matches(@"\p{IsCJKUnifiedIdeographs}", i.Label));
     }

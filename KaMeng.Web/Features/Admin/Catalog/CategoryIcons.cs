@@ -14,11 +14,11 @@ public static class CategoryIcons
     [
         new("sports_esports", "游戏", Icons.Material.Filled.SportsEsports),
         new("videogame_asset", "游戏机", Icons.Material.Filled.VideogameAsset),
-        new("phone_android", "手机话费", Icons.Material.Filled.PhoneAndroid),
+        new("smartphone", "话费", Icons.Material.Filled.Smartphone),
         new("sim_card", "流量卡", Icons.Material.Filled.SimCard),
         new("card_giftcard", "礼品卡", Icons.Material.Filled.CardGiftcard),
         new("redeem", "兑换码", Icons.Material.Filled.Redeem),
-        new("vpn_key", "激活码", Icons.Material.Filled.VpnKey),
+        new("key", "激活码", Icons.Material.Filled.Key),
         new("stars", "会员", Icons.Material.Filled.Stars),
         new("movie", "影视", Icons.Material.Filled.Movie),
         new("music_note", "音乐", Icons.Material.Filled.MusicNote),
