@@ -1,6 +1,8 @@
 using KaMeng.Data;
 using KaMeng.Domain;
 using KaMeng.Web.Features.Orders;
+using Microsoft.EntityFrameworkCore;
+using Radzen;
 
 namespace KaMeng.Web.Features.Admin.Orders;
 
@@ -25,9 +27,13 @@ public sealed record OrderRow
     public DateTimeOffset CreatedAt { get; init; }
 }
 
-public static class AdminOrderQueries
+/// <summary>A station in the platform's station filter: id and "名称（编号）".</summary>
+public sealed record StationChoice(int Id, string Text);
+
+/// <summary>What the admin order pages (订单, 待处理) read, in the actor's station scope.</summary>
+public sealed class AdminOrderQueries(IDbContextFactory<KaMengDbContext> dbFactory)
 {
-    /// <summary>Order rows of a context scoped to the actor (see <see cref="CurrentAdmin.CreateDbContextAsync"/>).</summary>
+    /// <summary>Order rows of a context scoped to the actor (see <see cref="AuditActor.ScopedAsync"/>).</summary>
     public static IQueryable<OrderRow> Rows(KaMengDbContext db)
     {
         return from o in db.Orders
@@ -39,5 +45,42 @@ public static class AdminOrderQueries
                    Status = o.Status, DeliveryType = o.DeliveryType, BuyerName = u != null ? u.UserName : o.Contact, Contact = o.Contact, InputsJson = o.InputsJson,
                    DeliveryNote = o.DeliveryNote, CreatedAt = o.CreatedAt, AwaitingDeposit = o.AwaitingDeposit,
                };
+    }
+
+    /// <summary>The stations the platform can filter by (an owner sees only their own scope).</summary>
+    public async Task<List<StationChoice>> StationChoicesAsync(AuditActor actor, CancellationToken ct = default)
+    {
+        await using var db = await actor.ScopedAsync(dbFactory, ct);
+        return await db.Stations.AsNoTracking().OrderBy(s => s.Id).Select(s => new StationChoice(s.Id, s.Name + "（" + s.Code + "）")).ToListAsync(ct);
+    }
+
+    /// <summary>One page of the order grid and the count of all matching rows. The station filter applies to a
+    /// platform-wide actor only (an owner is always scoped to their own station); <paramref name="orderBy"/> is the grid's
+    /// sort expression, newest first when empty.</summary>
+    public async Task<(List<OrderRow> Rows, int Count)> PageAsync(AuditActor actor, int? stationFilter, OrderStatus? status, string? search,
+        string? orderBy, int skip, int take, CancellationToken ct = default)
+    {
+        await using var db = await actor.ScopedAsync(dbFactory, ct);
+        var query = Rows(db);
+        if (actor.StationId is null && stationFilter is int only) query = query.Where(o => o.StationId == only);
+        if (status is not null) query = query.Where(o => o.Status == status);
+        if (!string.IsNullOrWhiteSpace(search))
+        {
+            var s = search.Trim();
+            query = query.Where(o => o.Number.Contains(s) || o.ProductName.Contains(s) || (o.BuyerName != null && o.BuyerName.Contains(s)));
+        }
+        var count = await query.CountAsync(ct);
+        query = string.IsNullOrEmpty(orderBy) ? query.OrderByDescending(o => o.CreatedAt).ThenByDescending(o => o.Id) : query.OrderBy(orderBy);
+        return (await query.Skip(skip).Take(take).ToListAsync(ct), count);
+    }
+
+    /// <summary>The 待处理 queue: orders waiting for manual delivery, oldest first (at most 200). The station filter applies
+    /// to a platform-wide actor only.</summary>
+    public async Task<List<OrderRow>> ProcessingAsync(AuditActor actor, int? stationFilter, CancellationToken ct = default)
+    {
+        await using var db = await actor.ScopedAsync(dbFactory, ct);
+        var query = Rows(db);
+        if (actor.StationId is null && stationFilter is int only) query = query.Where(o => o.StationId == only);
+        return await query.Where(o => o.Status == OrderStatus.Processing).OrderBy(o => o.CreatedAt).Take(200).ToListAsync(ct);
     }
 }

@@ -15,6 +15,7 @@ public static class ReportsSetup
     public static WebApplicationBuilder AddReports(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<BackgroundExports>();
+        builder.Services.AddSingleton<ReportQueries>();
         return builder;
     }
 
