@@ -57,8 +57,15 @@ python3 - "$ROOT/TestResults/results.trx" <<'PY' || true
 import sys, xml.etree.ElementTree as ET
 try:
     root = ET.parse(sys.argv[1]).getroot()
+    def seconds(d):
+        h, m, sec = (d or '0:0:0').split(':')
+        return int(h) * 3600 + int(m) * 60 + float(sec)
+    results = root.findall('.//{*}UnitTestResult')
+    print("The 20 slowest tests:")
+    for r in sorted(results, key=lambda r: -seconds(r.get('duration')))[:20]:
+        print(f"  {seconds(r.get('duration')):7.1f} s  {r.get('testName')}")
     # Failed tests are named again here, at the very end, so a CI that keeps only the tail still shows them.
-    for r in root.findall('.//{*}UnitTestResult'):
+    for r in results:
         if r.get('outcome') == 'Failed':
             message = r.find('.//{*}ErrorInfo/{*}Message')
             text = ' '.join((message.text or '').split())[:600] if message is not None else ''

@@ -48,4 +48,12 @@ public static class DisplayNames
         RefundStatus.Completed => "已退款",
         _ => status.ToString(),
     };
+
+    public static string Of(WithdrawalStatus status) => status switch
+    {
+        WithdrawalStatus.Pending => "待审核",
+        WithdrawalStatus.Approved => "已打款",
+        WithdrawalStatus.Rejected => "已驳回",
+        _ => status.ToString(),
+    };
 }

@@ -105,9 +105,15 @@ public class PurchaseTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
         await new AdminPage(adminPage).WaitForCircuitAsync();
         var card = adminPage.GetByTestId("processing-order").Filter(new() { HasText = number });
         await Assertions.Expect(card).ToContainTextAsync("13800138000");
+        // The product's field label, not the input's key (issue 17 §3).
+        await Assertions.Expect(card.GetByTestId("order-input-label")).ToHaveTextAsync(["手机号"]);
+        await BrowserFixture.ScreenshotsAsync(adminPage, "admin-processing-queue");
         await card.GetByTestId("complete").ClickAsync();
+        await adminPage.GetByTestId("confirm-complete").ClickAsync();
+        await Assertions.Expect(adminPage.GetByText("请填写发货内容")).ToBeVisibleAsync();
         await adminPage.GetByLabel("发货内容").FillAsync("已充值成功，运营商流水 8899");
         await adminPage.GetByTestId("confirm-complete").ClickAsync();
+        await Assertions.Expect(new AdminPage(adminPage).Notification($"已发货：{number}")).ToBeVisibleAsync();
         await Assertions.Expect(card).ToHaveCountAsync(0);
 
         await page.GotoAsync($"/order/{number}");

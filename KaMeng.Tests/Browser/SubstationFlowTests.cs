@@ -98,11 +98,15 @@ public class SubstationFlowTests(BrowserFixture fx) : IClassFixture<BrowserFixtu
         // Finance pays it out with a reference.
         var financePage = await fx.NewPageAsync();
         await new LoginPage(financePage).LoginAsAsync("demo-finance", TestAccounts.DemoPassword, "/admin/finance/withdrawals");
-        await new AdminPage(financePage).WaitForCircuitAsync();
-        var row = financePage.GetByTestId("withdrawal-grid").Locator("tbody tr").Filter(new() { HasTextString = "owner-x" });
-        await row.GetByLabel("审核备注").FillAsync("ALIPAY-20261122-01");
-        await row.GetByTestId("approve-withdrawal").ClickAsync();
-        await Assertions.Expect(financePage.GetByTestId("withdrawal-grid")).Not.ToContainTextAsync("owner-x");
+        var finance = new AdminPage(financePage);
+        await finance.WaitForCircuitAsync();
+        var review = new WithdrawalReviewPage(financePage);
+        await review.Reference("owner-x").FillAsync("ALIPAY-20261122-01");
+        await review.Approve("owner-x").ClickAsync();
+        await Assertions.Expect(finance.Confirmation).ToContainTextAsync("支付宝 owner-x@example.cn");
+        await finance.ConfirmAsync();
+        await Assertions.Expect(finance.Notification("已确认打款")).ToBeVisibleAsync();
+        await Assertions.Expect(review.Row("owner-x")).ToHaveCountAsync(0);
         await BrowserFixture.ScreenshotsAsync(financePage, "finance-withdrawals");
 
         await station.GotoAsync("收益与提现");

@@ -9,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace KaMeng.Tests.Data;
 
 /// <summary>Issue 16 §6: a fresh app's data folder, database, key ring and pepper are the service account's only.</summary>
-public class FilesAtRestTests(KaMengApp app) : IClassFixture<KaMengApp>
+public class FilesAtRestTests(FreshKaMengApp app) : IClassFixture<FreshKaMengApp>
 {
     const UnixFileMode Dir = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     const UnixFileMode File0600 = UnixFileMode.UserRead | UnixFileMode.UserWrite;
@@ -55,6 +55,9 @@ public class FilesAtRestTests(KaMengApp app) : IClassFixture<KaMengApp>
 public sealed class CertificateKeyRingApp : KaMengApp
 {
     public string CertificatePath { get; } = Path.Combine(TestPaths.NewTempDir("cert"), "keyring.pfx");
+
+    // Its key ring must be born encrypted, not copied from the template.
+    protected override bool FromTemplate => false;
 
     public CertificateKeyRingApp()
     {

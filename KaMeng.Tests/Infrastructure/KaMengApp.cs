@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace KaMeng.Tests.Infrastructure;
 
-/// <summary>The real app on Kestrel with its own data folder and database: one per test class.</summary>
+/// <summary>The real app on Kestrel with its own data folder and database (a copy of the seeded template): one per test class.</summary>
 public class KaMengApp : WebApplicationFactory<Program>, IAsyncLifetime
 {
     readonly DatabaseProvider provider;
@@ -26,10 +26,15 @@ public class KaMengApp : WebApplicationFactory<Program>, IAsyncLifetime
     /// outbound guard's own tests turn it off.</summary>
     protected virtual bool AllowPrivateNetworks => true;
 
+    /// <summary>Start from a copy of the run's seeded template database (and its key ring) instead of migrating and seeding.
+    /// Off for apps that must create their own key ring.</summary>
+    protected virtual bool FromTemplate => true;
+
     public async Task InitializeAsync()
     {
+        var template = FromTemplate ? await TestDatabase.Template.CopyAsync(provider, DataDir) : null;
         if (provider == DatabaseProvider.Postgres)
-            (pgConnection, pgDatabase) = await TestDatabase.CreatePostgresDatabaseAsync();
+            (pgConnection, pgDatabase) = await TestDatabase.CreatePostgresDatabaseAsync(template);
         UseKestrel(o => o.ListenLocalhost(Port));
         StartServer();
     }
@@ -111,6 +116,12 @@ public class ThrottledApp : KaMengApp
 public sealed class ThrottledNoProxyApp : ThrottledApp
 {
     protected override string KnownProxies => "";
+}
+
+/// <summary>The app on a data folder and database it creates, migrates and seeds itself, as on a first install.</summary>
+public sealed class FreshKaMengApp : KaMengApp
+{
+    protected override bool FromTemplate => false;
 }
 
 /// <summary>The app against PostgreSQL.</summary>

@@ -50,12 +50,22 @@ public sealed class AdminPage(IPage page)
 
     public ILocator SignedInUser => page.GetByTestId("admin-user");
 
-    /// <summary>The notification that contains <paramref name="text"/> (others may still be showing).</summary>
-    public ILocator Notification(string text) => page.Locator(".rz-notification-item").Filter(new() { HasText = text });
+    // Pages on MudBlazor report through AdminFeedback's toasts; the Radzen alternative goes with the last Radzen page (issue 17).
+    ILocator Toasts => page.Locator("[data-testid=toast], .rz-notification-item");
+
+    /// <summary>The result message that contains <paramref name="text"/> (others may still be showing).</summary>
+    public ILocator Notification(string text) => Toasts.Filter(new() { HasText = text });
+
+    /// <summary>The confirmation dialog (AdminFeedback.ConfirmAsync).</summary>
+    public ILocator Confirmation => page.GetByTestId("confirm-message");
+
+    public Task ConfirmAsync() => page.GetByTestId("confirm-ok").ClickAsync();
+
+    public Task CancelConfirmationAsync() => page.GetByTestId("confirm-cancel").ClickAsync();
 
     public async Task<string> NotificationTextAsync()
     {
-        var n = page.Locator(".rz-notification-item").First;
+        var n = Toasts.First;
         await n.WaitForAsync();
         return await n.InnerTextAsync();
     }

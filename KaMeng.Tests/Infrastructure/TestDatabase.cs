@@ -33,14 +33,14 @@ public sealed class TestDatabase : IAsyncDisposable
         Environment.GetEnvironmentVariable("KAMENG_TEST_PG") is { Length: > 0 } cs ? cs
             : throw new InvalidOperationException("KAMENG_TEST_PG is not set: run the suite through ./test.sh, which starts a PostgreSQL server.");
 
-    /// <summary>Creates an empty database and returns its connection string.</summary>
-    public static async Task<(string ConnectionString, string Database)> CreatePostgresDatabaseAsync()
+    /// <summary>Creates a database (empty, or a copy of <paramref name="template"/>) and returns its connection string.</summary>
+    public static async Task<(string ConnectionString, string Database)> CreatePostgresDatabaseAsync(string? template = null)
     {
         var name = "kameng_t_" + Guid.NewGuid().ToString("N")[..12];
         await using (var conn = new NpgsqlConnection(PostgresAdminConnectionString))
         {
             await conn.OpenAsync();
-            await using var cmd = new NpgsqlCommand($"CREATE DATABASE {name}", conn);
+            await using var cmd = new NpgsqlCommand(template is null ? $"CREATE DATABASE {name}" : $"CREATE DATABASE {name} TEMPLATE {template}", conn);
             await cmd.ExecuteNonQueryAsync();
         }
         var cs = new NpgsqlConnectionStringBuilder(PostgresAdminConnectionString) { Database = name, MaxPoolSize = 64 }.ToString();
@@ -50,10 +50,25 @@ public sealed class TestDatabase : IAsyncDisposable
     public static async Task<TestDatabase> CreateAsync(DatabaseProvider provider, Action<IServiceCollection>? configure = null, bool seed = true)
     {
         var dataDir = TestPaths.NewTempDir("db");
+        // A seeded database starts as a copy of the run's template (migrated and seeded once); the initializer below then
+        // finds it up to date, as the app does on a restart.
+        var template = seed ? await Template.CopyAsync(provider, dataDir) : null;
         string cs; string? pgName = null;
-        if (provider == DatabaseProvider.Postgres) (cs, pgName) = await CreatePostgresDatabaseAsync();
-        else cs = $"Data Source={Path.Combine(dataDir, "kameng.db")};Pooling=True;Default Timeout=30";
+        if (provider == DatabaseProvider.Postgres) (cs, pgName) = await CreatePostgresDatabaseAsync(template);
+        else cs = SqliteConnectionString(dataDir);
+        var db = Build(provider, cs, dataDir, configure, pgName);
+        if (seed)
+        {
+            await using var scope = db.Services.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<DatabaseInitializer>().InitializeAsync();
+        }
+        return db;
+    }
 
+    static string SqliteConnectionString(string dataDir) => $"Data Source={Path.Combine(dataDir, "kameng.db")};Pooling=True;Default Timeout=30";
+
+    static TestDatabase Build(DatabaseProvider provider, string cs, string dataDir, Action<IServiceCollection>? configure, string? pgName)
+    {
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
         services.Configure<KaMengOptions>(o =>
@@ -74,14 +89,50 @@ public sealed class TestDatabase : IAsyncDisposable
         // Fake suppliers, webhooks and gateways listen on http://127.0.0.1 (the guard's own tests run with these off).
         services.Configure<KaMeng.Web.Features.Outbound.OutboundOptions>(o => { o.AllowPrivateNetworks = true; o.AllowHttpGateways = true; });
         configure?.Invoke(services);
-        var sp = services.BuildServiceProvider();
-        var db = new TestDatabase(provider, cs, dataDir, sp, pgName);
-        if (seed)
+        return new TestDatabase(provider, cs, dataDir, services.BuildServiceProvider(), pgName);
+    }
+
+    /// <summary>
+    /// One migrated and seeded database per provider and test run, copied for every test class that wants the seed
+    /// (the data folder too: the demo's card keys are encrypted with its key ring and pepper). Migrating and seeding
+    /// ~120 times was a good part of the suite's time.
+    /// </summary>
+    public static class Template
+    {
+        static readonly Lazy<Task<(string DataDir, string? PgDatabase)>> sqlite = new(() => BuildAsync(DatabaseProvider.Sqlite));
+        static readonly Lazy<Task<(string DataDir, string? PgDatabase)>> postgres = new(() => BuildAsync(DatabaseProvider.Postgres));
+
+        /// <summary>Copies the template's data folder into <paramref name="dataDir"/> (the SQLite database with it) and
+        /// returns the PostgreSQL template database's name, if any.</summary>
+        public static async Task<string?> CopyAsync(DatabaseProvider provider, string dataDir)
         {
-            await using var scope = sp.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<DatabaseInitializer>().InitializeAsync();
+            var (templateDir, pgDatabase) = await (provider == DatabaseProvider.Postgres ? postgres : sqlite).Value;
+            CopyDirectory(templateDir, dataDir);
+            return pgDatabase;
         }
-        return db;
+
+        static async Task<(string, string?)> BuildAsync(DatabaseProvider provider)
+        {
+            var dir = TestPaths.NewTempDir("template");
+            string cs; string? pgName = null;
+            if (provider == DatabaseProvider.Postgres) (cs, pgName) = await CreatePostgresDatabaseAsync();
+            else cs = SqliteConnectionString(dir);
+            var db = Build(provider, cs, dir, null, null);
+            await using (var scope = db.Services.CreateAsyncScope())
+                await scope.ServiceProvider.GetRequiredService<DatabaseInitializer>().InitializeAsync();
+            await db.Services.DisposeAsync();
+            // No connection may stay open on a PostgreSQL template; closing SQLite's last one checkpoints its WAL.
+            if (provider == DatabaseProvider.Postgres) NpgsqlConnection.ClearPool(new NpgsqlConnection(cs));
+            else Microsoft.Data.Sqlite.SqliteConnection.ClearPool(new Microsoft.Data.Sqlite.SqliteConnection(cs));
+            return (dir, pgName);
+        }
+
+        static void CopyDirectory(string from, string to)
+        {
+            Directory.CreateDirectory(to);
+            foreach (var file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)), overwrite: true);
+            foreach (var sub in Directory.GetDirectories(from)) CopyDirectory(sub, Path.Combine(to, Path.GetFileName(sub)));
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -60,12 +60,32 @@ public class RoutingTests(KaMengApp app) : IClassFixture<KaMengApp>
     }
 
     [Fact]
-    public async Task Blazor_client_script_is_served()
+    public async Task Blazor_client_script_is_dotnet_10s_own()
     {
         using var http = app.NewHttpClient();
         var response = await http.GetAsync("/_framework/blazor.web.js");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains("Blazor", await response.Content.ReadAsStringAsync());
+        var script = await response.Content.ReadAsStringAsync();
+        // .NET 10's script pauses and resumes circuits; the 9.0 one it replaces had neither, and was ~190 KB.
+        Assert.Contains("pauseCircuit", script);
+        Assert.Contains("resumeCircuit", script);
+        Assert.InRange(script.Length, 195_000, 400_000);
+    }
+
+    [Fact]
+    public async Task Admin_pages_carry_the_chinese_reconnect_dialog_and_storefront_pages_do_not()
+    {
+        using var admin = await SignedInHttp.SignInAsync(app, "admin", TestAccounts.AdminPassword);
+        var (status, html) = await admin.GetAsync("/admin");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("id=\"components-reconnect-modal\"", html);
+        Assert.Contains("正在重新连接", html);
+        Assert.DoesNotContain("Rejoining", html);
+        var script = await admin.Client.GetAsync("/Components/Layout/ReconnectModal.razor.js");
+        Assert.Equal(HttpStatusCode.OK, script.StatusCode);
+
+        var storefront = await admin.Client.GetStringAsync("/");
+        Assert.DoesNotContain("components-reconnect-modal", storefront);
     }
 
     [Fact]

@@ -5,6 +5,9 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 using Radzen;
+using MudBlazor;
+using MudBlazor.Services;
+using KaMeng.Web.Infrastructure.Mud;
 
 namespace KaMeng.Web.Infrastructure;
 
@@ -16,6 +19,16 @@ public static class UiSetup
         builder.Services.AddSingleton(HtmlEncoder.Create(UnicodeRanges.All));
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddRadzenComponents();
+        builder.Services.AddMudServices(o =>
+        {
+            // Results show at the bottom right, away from the forms they report on.
+            o.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomRight;
+            o.SnackbarConfiguration.MaxDisplayedSnackbars = 3;
+            o.SnackbarConfiguration.ShowCloseIcon = true;
+        });
+        // After AddMudServices: every built-in MudBlazor text in Chinese.
+        builder.Services.AddTransient<MudLocalizer, ZhMudLocalizer>();
+        builder.Services.AddScoped<KaMeng.Web.Features.Admin.Shared.AdminFeedback>();
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddProblemDetails();

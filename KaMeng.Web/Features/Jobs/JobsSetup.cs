@@ -12,6 +12,8 @@ public sealed class JobsOptions
     public bool? Clustered { get; set; }
     /// <summary>Days a generated export file is kept before the cleanup job deletes it.</summary>
     public int ExportRetentionDays { get; set; } = 7;
+    /// <summary>How late a firing may be before it counts as missed; Quartz's misfire handler also looks this often.</summary>
+    public TimeSpan MisfireThreshold { get; set; } = TimeSpan.FromMinutes(1);
 }
 
 public static class JobsSetup
@@ -56,9 +58,9 @@ public static class JobsSetup
                 store.UseSystemTextJsonSerializer();
                 store.ProvisionSchema();
                 store.UseExecutionHistory();
-                // A firing missed by more than a minute (the app was down) is a misfire: each trigger says what to do
+                // A firing missed by more than the threshold (a minute; the app was down) is a misfire: each trigger says what to do
                 // (run once now, or skip to the next time), see JobCatalog.
-                store.ConfigureStore(o => o.MisfireThreshold = TimeSpan.FromMinutes(1));
+                store.ConfigureStore(o => o.MisfireThreshold = jobs.MisfireThreshold);
             });
             // The jobs themselves (group "kameng") and their triggers are added by JobScheduleSeeder.
         });

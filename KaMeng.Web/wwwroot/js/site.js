@@ -1,10 +1,3 @@
-// 刷新页面 in the reconnect dialog (no javascript: URLs under the Content-Security-Policy).
-document.addEventListener('click', (e) => {
-  if (!e.target.closest('[data-reload]')) return;
-  e.preventDefault();
-  location.reload();
-});
-
 // Copy buttons on the storefront (static pages, no circuit needed).
 document.addEventListener('click', async (e) => {
   const button = e.target.closest('[data-copy]');

@@ -1,8 +1,8 @@
+using System.Text.Json;
 using KaMeng.Data;
 using KaMeng.Domain;
 using KaMeng.Web.Features.Orders;
 using Microsoft.EntityFrameworkCore;
-using Radzen;
 
 namespace KaMeng.Web.Features.Admin.Orders;
 
@@ -12,6 +12,7 @@ public sealed record OrderRow
     public long Id { get; init; }
     public string Number { get; init; } = "";
     public int StationId { get; init; }
+    public int ProductId { get; init; }
     public string ProductName { get; init; } = "";
     public int Quantity { get; init; }
     public Money Total { get; init; }
@@ -27,8 +28,18 @@ public sealed record OrderRow
     public DateTimeOffset CreatedAt { get; init; }
 }
 
-/// <summary>A station in the platform's station filter: id and "名称（编号）".</summary>
-public sealed record StationChoice(int Id, string Text);
+/// <summary>What the buyer filled in, under the product's own labels (手机号, not phone).</summary>
+public sealed record OrderInput(string Label, string Value);
+
+/// <summary>An order waiting for staff (直充, 人工发货) with its inputs labelled.</summary>
+public sealed record ProcessingOrder(OrderRow Order, IReadOnlyList<OrderInput> Inputs);
+
+public enum OrderSort { CreatedAt, Number, ProductName, Total, Status }
+
+/// <summary>One page of the order list; the page maps its grid state to this.</summary>
+public sealed record OrderPageQuery(string? Search, OrderStatus? Status, int? StationId, int Skip, int Take, OrderSort SortBy = OrderSort.CreatedAt, bool Descending = true);
+
+public sealed record StationFilterChoice(int Id, string Text);
 
 /// <summary>What the admin order pages (订单, 待处理) read, in the actor's station scope.</summary>
 public sealed class AdminOrderQueries(IDbContextFactory<KaMengDbContext> dbFactory)
@@ -41,46 +52,71 @@ public sealed class AdminOrderQueries(IDbContextFactory<KaMengDbContext> dbFacto
                from u in buyers.DefaultIfEmpty()
                select new OrderRow
                {
-                   Id = o.Id, Number = o.Number, StationId = o.StationId, ProductName = o.ProductName, Quantity = o.Quantity, Total = o.Total,
+                   Id = o.Id, Number = o.Number, StationId = o.StationId, ProductId = o.ProductId, ProductName = o.ProductName, Quantity = o.Quantity, Total = o.Total,
                    Status = o.Status, DeliveryType = o.DeliveryType, BuyerName = u != null ? u.UserName : o.Contact, Contact = o.Contact, InputsJson = o.InputsJson,
                    DeliveryNote = o.DeliveryNote, CreatedAt = o.CreatedAt, AwaitingDeposit = o.AwaitingDeposit,
                };
     }
 
-    /// <summary>The stations the platform can filter by (an owner sees only their own scope).</summary>
-    public async Task<List<StationChoice>> StationChoicesAsync(AuditActor actor, CancellationToken ct = default)
+    /// <summary>A page of orders the admin may see (the context is scoped to their station; only the platform filters by station).</summary>
+    public async Task<(IReadOnlyList<OrderRow> Rows, int Total)> PageAsync(AuditActor actor, OrderPageQuery q, CancellationToken ct = default)
     {
-        await using var db = await actor.ScopedAsync(dbFactory, ct);
-        return await db.Stations.AsNoTracking().OrderBy(s => s.Id).Select(s => new StationChoice(s.Id, s.Name + "（" + s.Code + "）")).ToListAsync(ct);
-    }
-
-    /// <summary>One page of the order grid and the count of all matching rows. The station filter applies to a
-    /// platform-wide actor only (an owner is always scoped to their own station); <paramref name="orderBy"/> is the grid's
-    /// sort expression, newest first when empty.</summary>
-    public async Task<(List<OrderRow> Rows, int Count)> PageAsync(AuditActor actor, int? stationFilter, OrderStatus? status, string? search,
-        string? orderBy, int skip, int take, CancellationToken ct = default)
-    {
+        var platformWide = actor.StationId is null;
         await using var db = await actor.ScopedAsync(dbFactory, ct);
         var query = Rows(db);
-        if (actor.StationId is null && stationFilter is int only) query = query.Where(o => o.StationId == only);
-        if (status is not null) query = query.Where(o => o.Status == status);
-        if (!string.IsNullOrWhiteSpace(search))
+        if (platformWide && q.StationId is int only) query = query.Where(o => o.StationId == only);
+        if (q.Status is { } status) query = query.Where(o => o.Status == status);
+        if (!string.IsNullOrWhiteSpace(q.Search))
         {
-            var s = search.Trim();
+            var s = q.Search.Trim();
             query = query.Where(o => o.Number.Contains(s) || o.ProductName.Contains(s) || (o.BuyerName != null && o.BuyerName.Contains(s)));
         }
-        var count = await query.CountAsync(ct);
-        query = string.IsNullOrEmpty(orderBy) ? query.OrderByDescending(o => o.CreatedAt).ThenByDescending(o => o.Id) : query.OrderBy(orderBy);
-        return (await query.Skip(skip).Take(take).ToListAsync(ct), count);
+        var total = await query.CountAsync(ct);
+        query = (q.SortBy, q.Descending) switch
+        {
+            (OrderSort.Number, false) => query.OrderBy(o => o.Number),
+            (OrderSort.Number, true) => query.OrderByDescending(o => o.Number),
+            (OrderSort.ProductName, false) => query.OrderBy(o => o.ProductName).ThenByDescending(o => o.Id),
+            (OrderSort.ProductName, true) => query.OrderByDescending(o => o.ProductName).ThenByDescending(o => o.Id),
+            (OrderSort.Total, false) => query.OrderBy(o => o.Total).ThenByDescending(o => o.Id),
+            (OrderSort.Total, true) => query.OrderByDescending(o => o.Total).ThenByDescending(o => o.Id),
+            (OrderSort.Status, false) => query.OrderBy(o => o.Status).ThenByDescending(o => o.Id),
+            (OrderSort.Status, true) => query.OrderByDescending(o => o.Status).ThenByDescending(o => o.Id),
+            (_, false) => query.OrderBy(o => o.CreatedAt).ThenBy(o => o.Id),
+            _ => query.OrderByDescending(o => o.CreatedAt).ThenByDescending(o => o.Id),
+        };
+        var rows = await query.Skip(Math.Max(0, q.Skip)).Take(Math.Clamp(q.Take, 1, 200)).ToListAsync(ct);
+        return (rows, total);
     }
 
-    /// <summary>The 待处理 queue: orders waiting for manual delivery, oldest first (at most 200). The station filter applies
-    /// to a platform-wide actor only.</summary>
-    public async Task<List<OrderRow>> ProcessingAsync(AuditActor actor, int? stationFilter, CancellationToken ct = default)
+    /// <summary>The stations the platform can filter by (an owner sees only their own scope).</summary>
+    public async Task<List<StationFilterChoice>> StationChoicesAsync(AuditActor actor, CancellationToken ct = default)
     {
         await using var db = await actor.ScopedAsync(dbFactory, ct);
-        var query = Rows(db);
-        if (actor.StationId is null && stationFilter is int only) query = query.Where(o => o.StationId == only);
-        return await query.Where(o => o.Status == OrderStatus.Processing).OrderBy(o => o.CreatedAt).Take(200).ToListAsync(ct);
+        return await db.Stations.AsNoTracking().OrderBy(s => s.Id).Select(s => new StationFilterChoice(s.Id, s.Name + "（" + s.Code + "）")).ToListAsync(ct);
+    }
+
+    /// <summary>The processing queue (oldest first), each order's inputs under its product's field labels.</summary>
+    public async Task<List<ProcessingOrder>> ProcessingAsync(AuditActor actor, int? stationId, CancellationToken ct = default)
+    {
+        var platformWide = actor.StationId is null;
+        await using var db = await actor.ScopedAsync(dbFactory, ct);
+        var query = Rows(db).Where(o => o.Status == OrderStatus.Processing);
+        if (platformWide && stationId is int only) query = query.Where(o => o.StationId == only);
+        var rows = await query.OrderBy(o => o.CreatedAt).Take(200).ToListAsync(ct);
+        var productIds = rows.Select(o => o.ProductId).Distinct().ToList();
+        var fields = (await db.Products.AsNoTracking().Where(p => productIds.Contains(p.Id)).Select(p => new { p.Id, p.InputFields }).ToListAsync(ct))
+            .ToDictionary(p => p.Id, p => (IReadOnlyList<InputField>)p.InputFields);
+        return rows.Select(o => new ProcessingOrder(o, LabelInputs(o.InputsJson, fields.GetValueOrDefault(o.ProductId) ?? []))).ToList();
+    }
+
+    /// <summary>The buyer's inputs in the product's field order, under their labels; a key the product no longer has keeps its key.</summary>
+    public static IReadOnlyList<OrderInput> LabelInputs(string? inputsJson, IReadOnlyList<InputField> fields)
+    {
+        if (string.IsNullOrEmpty(inputsJson)) return [];
+        var values = JsonSerializer.Deserialize<Dictionary<string, string>>(inputsJson) ?? [];
+        var labelled = fields.Where(f => values.ContainsKey(f.Key)).Select(f => new OrderInput(f.Label, values[f.Key])).ToList();
+        labelled.AddRange(values.Where(kv => fields.All(f => f.Key != kv.Key)).Select(kv => new OrderInput(kv.Key, kv.Value)));
+        return labelled;
     }
 }
