@@ -25,6 +25,16 @@ public static class DisplayNames
         _ => type.ToString(),
     };
 
+    public static string Of(InputFieldType type) => type switch
+    {
+        InputFieldType.Text => "文本",
+        InputFieldType.Phone => "手机号",
+        InputFieldType.QQ => "QQ 号",
+        InputFieldType.GameAccount => "游戏账号",
+        InputFieldType.Email => "邮箱",
+        _ => type.ToString(),
+    };
+
     public static string Of(PaymentMethod method) => method switch
     {
         PaymentMethod.Balance => "余额",

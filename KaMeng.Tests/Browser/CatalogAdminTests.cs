@@ -25,8 +25,10 @@ public class CatalogAdminTests(BrowserFixture fx) : IClassFixture<BrowserFixture
 
         var categories = new CategoryAdminPage(page);
         await categories.GotoAsync();
-        await categories.CreateAsync(categoryName, icon: "sports_esports");
-        await Assertions.Expect(categories.Row(categoryName).Locator(".category-name .rzi")).ToHaveTextAsync("sports_esports");
+        // The icon is picked by its Chinese name; the Material name is what is stored.
+        await categories.CreateAsync(categoryName, icon: "游戏");
+        await Assertions.Expect(categories.Icon(categoryName)).ToHaveAttributeAsync("data-icon", "sports_esports");
+        await Assertions.Expect(categories.Admin.Notification($"已新建分类「{categoryName}」")).ToBeVisibleAsync();
         await BrowserFixture.ScreenshotsAsync(page, "admin-categories");
 
         var products = new ProductListPage(page);
@@ -42,6 +44,10 @@ public class CatalogAdminTests(BrowserFixture fx) : IClassFixture<BrowserFixture
         // Back on the grid: the new product is there with its price, no keys yet, on shelf.
         await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/admin/products$"));
         await Assertions.Expect(products.Row(productName)).ToBeVisibleAsync();
+        // Nothing cut off at 1280 px: the last column's header is fully on screen.
+        await Assertions.Expect(products.LastColumnHeader).ToBeInViewportAsync(new() { Ratio = 1 });
+        var header = await products.LastColumnHeader.BoundingBoxAsync();
+        Assert.True(header!.X + header.Width <= 1280, $"操作 ends at {header.X + header.Width}px");
         await Assertions.Expect(products.Price(productName)).ToHaveTextAsync("¥12.50");
         await Assertions.Expect(products.Stock(productName)).ToHaveTextAsync("0");
         await Assertions.Expect(products.Status(productName)).ToHaveTextAsync("上架中");
@@ -63,10 +69,12 @@ public class CatalogAdminTests(BrowserFixture fx) : IClassFixture<BrowserFixture
         // Batch action 下架.
         await products.SelectAsync(productName);
         await Assertions.Expect(products.SelectedCount).ToHaveTextAsync("已选 1 个");
+        await Assertions.Expect(products.BatchBar).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotsAsync(page, "admin-products-selected");
         await products.TakeOffShelfAsync();
         await Assertions.Expect(products.Status(productName)).ToHaveTextAsync("已下架");
         await Assertions.Expect(products.Admin.Notification("1 个商品已下架")).ToBeVisibleAsync();
-        await Assertions.Expect(products.SelectedCount).ToHaveTextAsync("已选 0 个");
+        await Assertions.Expect(products.BatchBar).Not.ToBeVisibleAsync();
         await using (var db = fx.App.NewContext())
         {
             var stored = await db.Products.SingleAsync(p => p.Name == productName);
@@ -74,6 +82,12 @@ public class CatalogAdminTests(BrowserFixture fx) : IClassFixture<BrowserFixture
             Assert.True(await db.AuditEntries.AnyAsync(a => a.Action == "product.shelf.off" && a.Target == $"product:{stored.Id}"));
         }
         await BrowserFixture.ScreenshotsAsync(page, "admin-products");
+
+        // At 390 px the grid's rows are cards and nothing widens the page.
+        await page.SetViewportSizeAsync(390, 844);
+        await Assertions.Expect(products.Row(productName)).ToBeVisibleAsync();
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= 390"), "the product page is wider than a 390 px phone");
+        await page.SetViewportSizeAsync(1280, 800);
     }
 
     [Fact]
@@ -90,6 +104,13 @@ public class CatalogAdminTests(BrowserFixture fx) : IClassFixture<BrowserFixture
         await page.GetByTestId("product-price-input").FillAsync("9.999");
         await edit.SaveAsync();
         await Assertions.Expect(edit.Errors).ToContainTextAsync("售价「9.999」不是有效金额");
+        await Assertions.Expect(edit.PriceInput).ToHaveAttributeAsync("aria-invalid", "true");
+        await BrowserFixture.ScreenshotsAsync(page, "admin-product-edit-errors");
+
+        // Fixed: the message goes at once, before any save.
+        await edit.PriceInput.FillAsync("12.50");
+        await Assertions.Expect(edit.Errors).Not.ToBeVisibleAsync();
+        await Assertions.Expect(edit.PriceInput).ToHaveAttributeAsync("aria-invalid", "false");
         await using var db = fx.App.NewContext();
         Assert.False(await db.Products.AnyAsync(p => p.Name == name));
     }
@@ -100,8 +121,9 @@ public class CatalogAdminTests(BrowserFixture fx) : IClassFixture<BrowserFixture
         var page = await SignedInAdminAsync();
         var categories = new CategoryAdminPage(page);
         await categories.GotoAsync();
-        await categories.Row("游戏点卡").GetByRole(AriaRole.Button, new() { Name = "删除 游戏点卡" }).ClickAsync();
-        await page.Locator(".rz-dialog").GetByRole(AriaRole.Button, new() { Name = "删除" }).ClickAsync();
+        await categories.DeleteAsync("游戏点卡");
+        await Assertions.Expect(categories.Admin.Confirmation).ToContainTextAsync("确定删除分类「游戏点卡」");
+        await categories.Admin.ConfirmAsync();
         await Assertions.Expect(categories.Admin.Notification("分类「游戏点卡」下还有 2 个商品，请先把商品移到其他分类或删除")).ToBeVisibleAsync();
         await Assertions.Expect(categories.Row("游戏点卡")).ToBeVisibleAsync();
     }

@@ -14,9 +14,9 @@ public class NotificationSettingsTests(BrowserFixture fx) : IClassFixture<Browse
         await new LoginPage(page).LoginAsAsync("demo-owner", TestAccounts.DemoPassword, "/admin/notifications/settings");
         var admin = new AdminPage(page);
         await admin.WaitForCircuitAsync();
-        var lowStockEmail = page.GetByTestId($"pref-{NotificationEvent.LowStock}-{NotificationChannels.Email}");
-        var withdrawalInApp = page.GetByTestId($"pref-{NotificationEvent.WithdrawalDecided}-{NotificationChannels.InApp}");
-        var withdrawalWebhook = page.GetByTestId($"pref-{NotificationEvent.WithdrawalDecided}-{NotificationChannels.Webhook}");
+        var lowStockEmail = Preference(page, NotificationEvent.LowStock, NotificationChannels.Email);
+        var withdrawalInApp = Preference(page, NotificationEvent.WithdrawalDecided, NotificationChannels.InApp);
+        var withdrawalWebhook = Preference(page, NotificationEvent.WithdrawalDecided, NotificationChannels.Webhook);
         await Assertions.Expect(lowStockEmail).Not.ToBeCheckedAsync();
         await Assertions.Expect(withdrawalInApp).ToBeCheckedAsync();
 
@@ -40,7 +40,7 @@ public class NotificationSettingsTests(BrowserFixture fx) : IClassFixture<Browse
         await Assertions.Expect(lowStockEmail).ToBeCheckedAsync();
         await Assertions.Expect(withdrawalWebhook).ToBeCheckedAsync();
         await Assertions.Expect(withdrawalInApp).Not.ToBeCheckedAsync();
-        await Assertions.Expect(page.GetByTestId($"pref-{NotificationEvent.LowStock}-{NotificationChannels.InApp}")).ToBeCheckedAsync();
+        await Assertions.Expect(Preference(page, NotificationEvent.LowStock, NotificationChannels.InApp)).ToBeCheckedAsync();
 
         await using var db = fx.App.NewContext();
         var owner = await db.Users.Where(u => u.UserName == "demo-owner").Select(u => u.Id).SingleAsync();
@@ -94,4 +94,8 @@ public class NotificationSettingsTests(BrowserFixture fx) : IClassFixture<Browse
         await admin.WaitForCircuitAsync();
         await Assertions.Expect(page.Locator("input[name=smtp-host]")).ToHaveValueAsync("127.0.0.1");
     }
+
+    /// <summary>The check box of one event and channel (the test id sits on the box or around it).</summary>
+    static ILocator Preference(IPage page, NotificationEvent e, NotificationChannels channel) =>
+        page.Locator($"input[type=checkbox][data-testid='pref-{e}-{channel}'], [data-testid='pref-{e}-{channel}'] input[type=checkbox]");
 }

@@ -4,7 +4,6 @@ using KaMeng.Tests.Infrastructure;
 using KaMeng.Web.Features.Admin.Catalog;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Radzen;
 
 namespace KaMeng.Tests.Catalog;
 
@@ -313,8 +312,8 @@ public class CatalogServiceTests
         await c.AddKeysAsync(keys, available: 3, sold: 2);
         await c.AddKeysAsync(reusable, available: 1);
 
-        var page = await c.Products.QueryAsync(Main, new ProductQuery { CategoryId = category, Take = 50 });
-        var stock = page.Rows.ToDictionary(r => r.Id, r => r.StockText);
+        var page = await c.Products.QueryAsync(Main, new ProductQuery { CategoryId = category, PageSize = 50 });
+        var stock = page.Items.ToDictionary(r => r.Id, r => r.StockText);
         Assert.Equal("3", stock[keys]);
         Assert.Equal("循环", stock[reusable]);
         Assert.Equal("0", stock[emptyReusable]);
@@ -325,14 +324,11 @@ public class CatalogServiceTests
         await using (var ctx = c.Db.NewContext())
             await ctx.CardKeys.Where(k => k.ProductId == keys && k.Status == CardKeyStatus.Available).Take(1)
                 .ExecuteUpdateAsync(u => u.SetProperty(k => k.Status, CardKeyStatus.Sold));
-        var after = await c.Products.QueryAsync(Main, new ProductQuery { Search = "普通卡密" });
-        Assert.Equal("2", Assert.Single(after.Rows).StockText);
+        var after = await c.Products.QueryAsync(Main, new ProductQuery { NameContains = "普通卡密" });
+        Assert.Equal("2", Assert.Single(after.Items).StockText);
 
-        var byStock = await c.Products.QueryAsync(Main, new ProductQuery
-        {
-            CategoryId = category, Sorts = [new SortDescriptor { Property = nameof(ProductRow.AvailableKeys), SortOrder = SortOrder.Descending }],
-        });
-        Assert.Equal(keys, byStock.Rows[0].Id);
+        var byStock = await c.Products.QueryAsync(Main, new ProductQuery { CategoryId = category, SortBy = ProductSortField.Stock, Descending = true });
+        Assert.Equal(keys, byStock.Items[0].Id);
     }
 
     [Theory]
@@ -346,43 +342,34 @@ public class CatalogServiceTests
         for (var i = 1; i <= 25; i++)
             await c.ProductAsync(Form(i % 2 == 0 ? child : parent, $"分页商品 {i:D2} Alpha", $"{i}.00", "0.50"));
 
-        var first = await c.Products.QueryAsync(Main, new ProductQuery { CategoryId = parent, Take = 20 });
-        var second = await c.Products.QueryAsync(Main, new ProductQuery { CategoryId = parent, Skip = 20, Take = 20 });
-        Assert.Equal(25, first.Count);
-        Assert.Equal(20, first.Rows.Count);
-        Assert.Equal(5, second.Rows.Count);
-        Assert.Empty(first.Rows.Select(r => r.Id).Intersect(second.Rows.Select(r => r.Id)));
+        var first = await c.Products.QueryAsync(Main, new ProductQuery { CategoryId = parent, PageSize = 20 });
+        var second = await c.Products.QueryAsync(Main, new ProductQuery { CategoryId = parent, Page = 1, PageSize = 20 });
+        Assert.Equal(25, first.TotalCount);
+        Assert.Equal(20, first.Items.Count);
+        Assert.Equal(5, second.Items.Count);
+        Assert.Empty(first.Items.Select(r => r.Id).Intersect(second.Items.Select(r => r.Id)));
 
-        var cheapest = await c.Products.QueryAsync(Main, new ProductQuery
-        {
-            CategoryId = parent, Take = 3, Sorts = [new SortDescriptor { Property = nameof(ProductRow.BasePrice), SortOrder = SortOrder.Ascending }],
-        });
-        Assert.Equal([100L, 200L, 300L], cheapest.Rows.Select(r => r.BasePrice.Fen));
+        var cheapest = await c.Products.QueryAsync(Main, new ProductQuery { CategoryId = parent, PageSize = 3, SortBy = ProductSortField.BasePrice });
+        Assert.Equal([100L, 200L, 300L], cheapest.Items.Select(r => r.BasePrice.Fen));
 
-        var search = await c.Products.QueryAsync(Main, new ProductQuery { Search = "商品 07 alpha" });
-        Assert.Equal("分页商品 07 Alpha", Assert.Single(search.Rows).Name);
+        var search = await c.Products.QueryAsync(Main, new ProductQuery { NameContains = "商品 07 alpha" });
+        Assert.Equal("分页商品 07 Alpha", Assert.Single(search.Items).Name);
 
-        var column = await c.Products.QueryAsync(Main, new ProductQuery
-        {
-            Filters = [new FilterDescriptor { Property = nameof(ProductRow.CategoryName), FilterValue = "分页子", FilterOperator = FilterOperator.Contains }],
-        });
-        Assert.Equal(12, column.Count);
-        Assert.All(column.Rows, r => Assert.Equal("分页子类", r.CategoryName));
+        var column = await c.Products.QueryAsync(Main, new ProductQuery { CategoryNameContains = "分页子" });
+        Assert.Equal(12, column.TotalCount);
+        Assert.All(column.Items, r => Assert.Equal("分页子类", r.CategoryName));
 
-        var startsWith = await c.Products.QueryAsync(Main, new ProductQuery
-        {
-            Filters = [new FilterDescriptor { Property = nameof(ProductRow.Name), FilterValue = "分页商品 1", FilterOperator = FilterOperator.StartsWith }],
-        });
-        Assert.Equal(10, startsWith.Count);
+        var byNameDescending = await c.Products.QueryAsync(Main, new ProductQuery { CategoryId = parent, PageSize = 2, SortBy = ProductSortField.Name, Descending = true });
+        Assert.Equal(["分页商品 25 Alpha", "分页商品 24 Alpha"], byNameDescending.Items.Select(r => r.Name));
 
-        // Unknown columns are ignored rather than reaching the database.
-        var unknown = await c.Products.QueryAsync(Main, new ProductQuery
-        {
-            CategoryId = parent,
-            Filters = [new FilterDescriptor { Property = "SecretCipher", FilterValue = "x", FilterOperator = FilterOperator.Contains }],
-            Sorts = [new SortDescriptor { Property = "Deleted", SortOrder = SortOrder.Ascending }],
-        });
-        Assert.Equal(25, unknown.Count);
+        // Filters combine: the parent category (with its child), on shelf, card keys, a name word.
+        var combined = await c.Products.QueryAsync(Main, new ProductQuery { CategoryId = parent, OnShelf = true, DeliveryType = DeliveryType.CardKey, NameContains = "2" });
+        Assert.Equal(8, combined.TotalCount); // 02, 12, 20–25
+
+        // A page past the end is empty but still counts everything.
+        var past = await c.Products.QueryAsync(Main, new ProductQuery { CategoryId = parent, Page = 9, PageSize = 20 });
+        Assert.Empty(past.Items);
+        Assert.Equal(25, past.TotalCount);
     }
 
     [Theory]
@@ -411,7 +398,7 @@ public class CatalogServiceTests
             Assert.Equal(3, await ctx.AuditEntries.CountAsync(a => a.Action == "product.shelf.off"));
         }
         var filtered = await c.Products.QueryAsync(Main, new ProductQuery { CategoryId = category, OnShelf = false });
-        Assert.Equal(3, filtered.Count);
+        Assert.Equal(3, filtered.TotalCount);
 
         var on = await c.Products.SetOnShelfAsync(Main, [ids[1]], true, Admin);
         Assert.Equal(1, on.Id);
@@ -433,7 +420,7 @@ public class CatalogServiceTests
         Assert.Equal(1, result.Id);
 
         var page = await c.Products.QueryAsync(Main, new ProductQuery { CategoryId = category });
-        Assert.Equal([keep], page.Rows.Select(r => r.Id));
+        Assert.Equal([keep], page.Items.Select(r => r.Id));
         Assert.Null(await c.Products.GetFormAsync(Main, gone));
         await using var ctx = c.Db.NewContext();
         var row = await ctx.Products.SingleAsync(p => p.Id == gone);

@@ -2,13 +2,15 @@ using Microsoft.Playwright;
 
 namespace KaMeng.Tests.Infrastructure;
 
-/// <summary>Picks an option of a Radzen dropdown by its visible text.</summary>
-static class RadzenDropDowns
+/// <summary>Picks an option of a select (MudSelect) by its visible text: opens it, then clicks the option by its role.</summary>
+static class Selects
 {
-    public static async Task ChooseAsync(IPage page, ILocator dropdown, string text)
+    public static async Task ChooseAsync(IPage page, ILocator select, string text)
     {
-        await dropdown.ClickAsync();
-        await page.Locator("li.rz-dropdown-item").Filter(new() { HasText = text, Visible = true }).First.ClickAsync();
+        await select.ClickAsync();
+        var option = page.GetByRole(AriaRole.Option).Filter(new() { HasText = text, Visible = true }).First;
+        await option.ClickAsync();
+        await Assertions.Expect(option).Not.ToBeVisibleAsync();
     }
 }
 
@@ -21,15 +23,29 @@ public sealed class CategoryAdminPage(IPage page)
 
     public ILocator Grid => page.GetByTestId("category-grid");
 
-    public ILocator Row(string name) => Grid.Locator("tbody tr").Filter(new() { Has = page.GetByTestId("category-name").GetByText(name, new() { Exact = true }) });
+    public ILocator Row(string name) => Grid.Locator("tr").Filter(new() { Has = page.GetByTestId("category-name").GetByText(name, new() { Exact = true }) });
+
+    /// <summary>The icon shown beside a category's name; its data-icon is the stored Material name.</summary>
+    public ILocator Icon(string name) => Row(name).GetByTestId("category-icon");
+
+    public Task DeleteAsync(string name) => Row(name).GetByTestId("category-delete").ClickAsync();
+
+    /// <summary>Opens the icon picker and picks the icon by its Chinese tooltip label.</summary>
+    public async Task PickIconAsync(string label)
+    {
+        await page.GetByTestId("category-icon-picker").ClickAsync();
+        await page.GetByTestId("category-icon-options").GetByRole(AriaRole.Button, new() { Name = label, Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("category-icon-options")).Not.ToBeVisibleAsync();
+    }
 
     public ILocator Errors => page.GetByTestId("category-errors");
 
+    /// <param name="icon">The icon's Chinese label in the picker (游戏, 礼品卡 …).</param>
     public async Task FillAsync(string name, string? icon = null, string? parent = null)
     {
-        if (parent is not null) await RadzenDropDowns.ChooseAsync(page, page.GetByTestId("category-parent"), parent);
+        if (parent is not null) await Selects.ChooseAsync(page, page.GetByTestId("category-parent"), parent);
         await page.GetByTestId("category-name-input").FillAsync(name);
-        if (icon is not null) await page.Locator("input[name=category-icon]").FillAsync(icon);
+        if (icon is not null) await PickIconAsync(icon);
     }
 
     public Task SaveAsync() => page.GetByTestId("category-save").ClickAsync();
@@ -52,9 +68,15 @@ public sealed class ProductListPage(IPage page)
 
     public ILocator Grid => page.GetByTestId("product-grid");
 
-    public ILocator Rows => Grid.Locator("tbody tr[data-product-id]");
+    /// <summary>The product rows (a row holds a product-name link; detail rows and the empty state do not).</summary>
+    public ILocator Rows => Grid.Locator("tr").Filter(new() { Has = page.GetByTestId("product-name") });
 
-    public ILocator Row(string name) => Rows.Filter(new() { Has = page.GetByTestId("product-name").GetByText(name, new() { Exact = true }) });
+    public ILocator Row(string name) => Grid.Locator("tr").Filter(new() { Has = page.GetByTestId("product-name").GetByText(name, new() { Exact = true }) });
+
+    public ILocator BatchBar => page.GetByTestId("batch-bar");
+
+    /// <summary>The header of the last column (操作): it must be on screen at 1280 px.</summary>
+    public ILocator LastColumnHeader => page.GetByTestId("col-actions");
 
     public ILocator Status(string name) => Row(name).GetByTestId("product-status");
 
@@ -70,9 +92,11 @@ public sealed class ProductListPage(IPage page)
         await page.GetByTestId("product-search-button").ClickAsync();
     }
 
-    public Task FilterByCategoryAsync(string category) => RadzenDropDowns.ChooseAsync(page, page.GetByTestId("product-filter-category"), category);
+    public Task FilterByCategoryAsync(string category) => Selects.ChooseAsync(page, page.GetByTestId("product-filter-category"), category);
 
-    public Task SelectAsync(string name) => Row(name).GetByTestId("select-row").Locator(".rz-chkbox-box").ClickAsync();
+    public Task SelectAsync(string name) => Row(name).GetByRole(AriaRole.Checkbox).CheckAsync();
+
+    public Task DeleteSelectedAsync() => page.GetByTestId("batch-delete").ClickAsync();
 
     public Task TakeOffShelfAsync() => page.GetByTestId("batch-off").ClickAsync();
 
@@ -90,6 +114,8 @@ public sealed class ProductEditPage(IPage page)
 
     public ILocator Errors => page.GetByTestId("product-errors");
 
+    public ILocator PriceInput => page.GetByTestId("product-price-input");
+
     public ILocator Preview => page.GetByTestId("markdown-preview");
 
     public ILocator ImagePreview => page.GetByTestId("product-image-preview");
@@ -100,7 +126,7 @@ public sealed class ProductEditPage(IPage page)
     {
         await Assertions.Expect(page.GetByTestId("product-name-input")).ToBeVisibleAsync();
         await page.GetByTestId("product-name-input").FillAsync(name);
-        await RadzenDropDowns.ChooseAsync(page, page.GetByTestId("product-category"), category);
+        await Selects.ChooseAsync(page, page.GetByTestId("product-category"), category);
         await page.GetByTestId("product-face").FillAsync(faceValue ?? price);
         await page.GetByTestId("product-cost").FillAsync(cost);
         await page.GetByTestId("product-price-input").FillAsync(price);
@@ -109,7 +135,7 @@ public sealed class ProductEditPage(IPage page)
     public Task DescribeAsync(string markdown) => page.GetByTestId("product-description").FillAsync(markdown);
 
     public Task UploadImageAsync(string fileName, string mimeType, byte[] bytes) =>
-        page.GetByTestId("product-image-input").SetInputFilesAsync(new FilePayload { Name = fileName, MimeType = mimeType, Buffer = bytes });
+        page.Locator("[data-testid=product-image-upload] input[type=file], input[type=file][data-testid=product-image-upload]").First.SetInputFilesAsync(new FilePayload { Name = fileName, MimeType = mimeType, Buffer = bytes });
 
     public Task SaveAsync() => page.GetByTestId("product-save").ClickAsync();
 }

@@ -71,7 +71,7 @@ public class ExportServiceTests
         using var book = new Workbook(await ExportOrdersAsync(w.H, new ReportFilter()));
         Assert.Equal(["订单", "汇总"], book.SheetNames);
         var rows = book.Rows("订单");
-        Assert.Equal(["订单号", "分站", "商品", "数量", "单价", "金额", "状态", "支付方式", "买家", "联系方式", "下单时间", "支付时间"], Cells(rows[0]).Select(Workbook.Text));
+        Assert.Equal(["订单号", "分站", "商品", "数量", "单价", "金额", "状态", "支付方式", "买家", "联系方式", "下单时间", "支付时间", "成本", "利润"], Cells(rows[0]).Select(Workbook.Text));
 
         List<Order> orders;
         await using (var db = w.H.Db.NewContext()) orders = await db.Orders.AsNoTracking().ToListAsync();
@@ -98,7 +98,7 @@ public class ExportServiceTests
 
         var sheet = book.Sheet("订单");
         Assert.Equal(PaneStateValues.Frozen, sheet.GetFirstChild<SheetViews>()!.GetFirstChild<SheetView>()!.GetFirstChild<Pane>()!.State!.Value);
-        Assert.Equal($"A1:L{rows.Count}", sheet.GetFirstChild<AutoFilter>()!.Reference!.Value);
+        Assert.Equal($"A1:N{rows.Count}", sheet.GetFirstChild<AutoFilter>()!.Reference!.Value);
 
         var (count, amount) = Total(book);
         Assert.Equal(orders.Count, count);

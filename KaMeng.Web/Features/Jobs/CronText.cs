@@ -88,3 +88,31 @@ public static class CronText
         }
     }
 }
+
+/// <summary>A ready-made schedule: what the owner picks instead of writing Quartz syntax.</summary>
+public sealed record CronPreset(string Label, string Cron);
+
+/// <summary>The schedules the 计划任务 page offers; anything else is written as a raw expression (高级).</summary>
+public static class CronPresets
+{
+    public static readonly IReadOnlyList<CronPreset> All =
+    [
+        new("每 5 分钟", "0 0/5 * * * ?"),
+        new("每 15 分钟", "0 0/15 * * * ?"),
+        new("每 30 分钟", "0 0/30 * * * ?"),
+        new("每小时", "0 0 * * * ?"),
+        new("每天 3:30", "0 30 3 * * ?"),
+        new("每天 8:00", "0 0 8 * * ?"),
+        new("每个工作日 8:00", "0 0 8 ? * MON-FRI"),
+        new("每周一 8:00", "0 0 8 ? * MON"),
+        new("每月 1 日 8:00", "0 0 8 1 * ?"),
+    ];
+
+    /// <summary>The preset of an expression (spacing ignored), or null when it is none of them.</summary>
+    public static CronPreset? Find(string? cron)
+    {
+        if (string.IsNullOrWhiteSpace(cron)) return null;
+        var normal = string.Join(' ', cron.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        return All.FirstOrDefault(p => string.Equals(p.Cron, normal, StringComparison.OrdinalIgnoreCase));
+    }
+}

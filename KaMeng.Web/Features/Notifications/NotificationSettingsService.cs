@@ -63,6 +63,13 @@ public sealed class NotificationSettingsService(IDbContextFactory<KaMengDbContex
         await db.SaveChangesAsync(ct);
     }
 
+    /// <summary>The account's email address, where 邮件 notifications go (null when none is set).</summary>
+    public async Task<string?> GetEmailAsync(string userId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Users.Where(u => u.Id == userId).Select(u => u.Email).FirstOrDefaultAsync(ct);
+    }
+
     public async Task<WebhookEndpoint?> GetWebhookAsync(string userId, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);

@@ -1,5 +1,4 @@
 using KaMeng.Domain;
-using KaMeng.Web.Features.Admin.Notifications;
 using KaMeng.Web.Features.Orders;
 
 namespace KaMeng.Web.Features.Notifications;
@@ -11,7 +10,6 @@ public static class NotificationsSetup
         builder.Services.AddNotificationServices();
         builder.Services.AddHostedService<NotificationDispatcher>(sp => sp.GetRequiredService<NotificationDispatcher>());
         builder.Services.AddHostedService<OrderNotices>();
-        builder.Services.AddSingleton<NotificationQueries>();
         return builder;
     }
 

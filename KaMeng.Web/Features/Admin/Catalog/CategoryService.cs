@@ -54,6 +54,19 @@ public sealed class CategoryService(IDbContextFactory<KaMengDbContext> dbFactory
         return rows;
     }
 
+    const string NoName = "请填写分类名称";
+    const string NameTooLong = "分类名称不能超过 64 个字";
+
+    /// <summary>The name's own check (no database), for the form to show next to the field while it lasts.</summary>
+    public static string? CheckName(string? name)
+    {
+        var n = name?.Trim() ?? "";
+        return n.Length == 0 ? NoName : n.Length > 64 ? NameTooLong : null;
+    }
+
+    /// <summary>Whether a refusal is one of <see cref="CheckName"/>'s.</summary>
+    public static bool IsNameError(string message) => message is NoName or NameTooLong;
+
     public async Task<CategoryForm?> GetAsync(int stationId, int id, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -67,8 +80,7 @@ public sealed class CategoryService(IDbContextFactory<KaMengDbContext> dbFactory
         var errors = new List<string>();
         var name = form.Name?.Trim() ?? "";
         var icon = string.IsNullOrWhiteSpace(form.Icon) ? null : form.Icon.Trim();
-        if (name.Length == 0) errors.Add("请填写分类名称");
-        else if (name.Length > 64) errors.Add("分类名称不能超过 64 个字");
+        if (CheckName(name) is { } nameError) errors.Add(nameError);
         if (icon is not null && (icon.Length > 64 || !icon.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_')))
             errors.Add("图标请填写 Material 图标名，只含小写字母、数字和下划线，例如 sports_esports");
 

@@ -50,24 +50,6 @@ public static class CatalogText
     public const int MaxInputFields = 10;
     public static readonly TimeSpan PatternTimeout = TimeSpan.FromMilliseconds(100);
 
-    public static string Name(DeliveryType type) => type switch
-    {
-        DeliveryType.CardKey => "卡密",
-        DeliveryType.DirectTopUp => "直充",
-        DeliveryType.Manual => "人工发货",
-        _ => type.ToString(),
-    };
-
-    public static string Name(InputFieldType type) => type switch
-    {
-        InputFieldType.Text => "文本",
-        InputFieldType.Phone => "手机号",
-        InputFieldType.QQ => "QQ 号",
-        InputFieldType.GameAccount => "游戏账号",
-        InputFieldType.Email => "邮箱",
-        _ => type.ToString(),
-    };
-
     /// <summary>Null when the pattern compiles (anchored, as <see cref="InputField.Validate"/> uses it) with a match timeout; a Chinese message otherwise.</summary>
     public static string? CheckPattern(string pattern, string label)
     {
@@ -83,3 +65,6 @@ public static class CatalogText
         catch (RegexMatchTimeoutException) { return $"输入项「{label}」的校验规则太复杂（匹配超时）"; }
     }
 }
+
+/// <summary>A problem of the product form: the field it belongs to and the Chinese message.</summary>
+public sealed record ProductFormError(string Field, string Message);

@@ -3,7 +3,6 @@ using KaMeng.Data;
 using KaMeng.Domain;
 using KaMeng.Web.Features.Shared;
 using Microsoft.EntityFrameworkCore;
-using Radzen;
 
 namespace KaMeng.Web.Features.Admin.Catalog;
 
@@ -39,7 +38,7 @@ public sealed class ProductRow
 
     public bool LowStock => AvailableKeys < Product.LowStockLine(DeliveryType, ReusableKey, LowStockThreshold);
 
-    public string DeliveryTypeName => CatalogText.Name(DeliveryType);
+    public string DeliveryTypeName => DisplayNames.Of(DeliveryType);
 
     public string StatusText(DateTimeOffset now) =>
         !OnShelf ? "已下架"
@@ -48,22 +47,41 @@ public sealed class ProductRow
         : "上架中";
 }
 
-/// <summary>A page of the product grid: paging, the grid's own column filters and sorts, and the toolbar's filters.</summary>
-public sealed class ProductQuery
+/// <summary>What the product grid sorts by.</summary>
+public enum ProductSortField
 {
-    public int Skip { get; set; }
-    public int Take { get; set; } = 20;
-    /// <summary>Words in the name (搜索).</summary>
-    public string? Search { get; set; }
-    /// <summary>This category and its sub-categories.</summary>
-    public int? CategoryId { get; set; }
-    public DeliveryType? DeliveryType { get; set; }
-    public bool? OnShelf { get; set; }
-    public IEnumerable<FilterDescriptor>? Filters { get; set; }
-    public IEnumerable<SortDescriptor>? Sorts { get; set; }
+    /// <summary>The default: newest first (by id).</summary>
+    Newest,
+    Name,
+    Category,
+    DeliveryType,
+    BasePrice,
+    CostPrice,
+    Stock,
+    OnShelf,
+    SortOrder,
+    CreatedAt,
 }
 
-public sealed record ProductPage(IReadOnlyList<ProductRow> Rows, int Count);
+/// <summary>One page of the product grid: paging (Page from 0), one sort, and the filters. The service's own type: no UI library's.</summary>
+public sealed record ProductQuery
+{
+    public int Page { get; init; }
+    public int PageSize { get; init; } = 20;
+    public ProductSortField SortBy { get; init; } = ProductSortField.Newest;
+    public bool Descending { get; init; }
+    /// <summary>Words in the name (搜索), each must occur, case-insensitive.</summary>
+    public string? NameContains { get; init; }
+    /// <summary>Text in the category's name.</summary>
+    public string? CategoryNameContains { get; init; }
+    /// <summary>This category and its sub-categories.</summary>
+    public int? CategoryId { get; init; }
+    public DeliveryType? DeliveryType { get; init; }
+    public bool? OnShelf { get; init; }
+}
+
+/// <summary>The rows of one page and how many rows match in all.</summary>
+public sealed record ProductPage(IReadOnlyList<ProductRow> Items, int TotalCount);
 
 /// <summary>商品 of one station: the grid, the form and batch actions. Every change is one transaction with its audit entries.</summary>
 public sealed class ProductService(IDbContextFactory<KaMengDbContext> dbFactory, TimeProvider clock)
@@ -77,8 +95,8 @@ public sealed class ProductService(IDbContextFactory<KaMengDbContext> dbFactory,
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var products = db.Products.AsNoTracking().Where(p => p.StationId == stationId && !p.Deleted);
 
-        if (!string.IsNullOrWhiteSpace(query.Search))
-            foreach (var word in query.Search.Split([' ', '　'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Take(5))
+        if (!string.IsNullOrWhiteSpace(query.NameContains))
+            foreach (var word in query.NameContains.Split([' ', '　'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Take(5))
             {
                 var w = word.ToLower();
                 products = products.Where(p => p.Name.ToLower().Contains(w));
@@ -90,13 +108,17 @@ public sealed class ProductService(IDbContextFactory<KaMengDbContext> dbFactory,
         }
         if (query.DeliveryType is { } type) products = products.Where(p => p.DeliveryType == type);
         if (query.OnShelf is { } onShelf) products = products.Where(p => p.OnShelf == onShelf);
-        foreach (var filter in query.Filters ?? [])
-            products = ApplyColumnFilter(products, filter);
+        if (!string.IsNullOrWhiteSpace(query.CategoryNameContains))
+        {
+            var c = query.CategoryNameContains.Trim().ToLower();
+            products = products.Where(p => p.Category!.Name.ToLower().Contains(c));
+        }
 
         var count = await products.CountAsync(ct);
-        var ordered = ApplySorts(db, products, query.Sorts);
-        var take = Math.Clamp(query.Take, 1, PageSizes[^1]);
-        var rows = await ordered.Skip(Math.Max(0, query.Skip)).Take(take).Select(p => new ProductRow
+        var ordered = Sort(db, products, query.SortBy, query.Descending);
+        var take = Math.Clamp(query.PageSize, 1, PageSizes[^1]);
+        var skip = (long)Math.Max(0, query.Page) * take;
+        var rows = await ordered.Skip((int)Math.Min(skip, int.MaxValue)).Take(take).Select(p => new ProductRow
         {
             Id = p.Id, Name = p.Name, CategoryId = p.CategoryId, CategoryName = p.Category!.Name, DeliveryType = p.DeliveryType,
             ReusableKey = p.ReusableKey, BasePrice = p.BasePrice, CostPrice = p.CostPrice, OnShelf = p.OnShelf,
@@ -122,80 +144,27 @@ public sealed class ProductService(IDbContextFactory<KaMengDbContext> dbFactory,
         return result;
     }
 
-    /// <summary>The grid's column filters, translated for the columns that allow them; any other column is ignored.</summary>
-    static IQueryable<Product> ApplyColumnFilter(IQueryable<Product> products, FilterDescriptor filter)
+    static IQueryable<Product> Sort(KaMengDbContext db, IQueryable<Product> products, ProductSortField field, bool descending)
     {
-        switch (filter.Property)
+        IOrderedQueryable<Product>? ordered = field switch
         {
-            case nameof(ProductRow.Name):
-                return StringFilter(products, p => p.Name, filter);
-            case nameof(ProductRow.CategoryName):
-                return StringFilter(products, p => p.Category!.Name, filter);
-            case nameof(ProductRow.OnShelf) when filter.FilterValue is bool b:
-                return products.Where(p => p.OnShelf == b);
-            case nameof(ProductRow.DeliveryType) when filter.FilterValue is DeliveryType t:
-                return products.Where(p => p.DeliveryType == t);
-            default:
-                return products;
-        }
-    }
-
-    static IQueryable<Product> StringFilter(IQueryable<Product> products, Expression<Func<Product, string>> property, FilterDescriptor filter)
-    {
-        var value = filter.FilterValue?.ToString()?.Trim();
-        if (string.IsNullOrEmpty(value) && filter.FilterOperator is not (FilterOperator.IsEmpty or FilterOperator.IsNotEmpty)) return products;
-        var v = (value ?? "").ToLower();
-        Expression<Func<string, bool>> test = filter.FilterOperator switch
-        {
-            FilterOperator.Equals => s => s.ToLower() == v,
-            FilterOperator.NotEquals => s => s.ToLower() != v,
-            FilterOperator.StartsWith => s => s.ToLower().StartsWith(v),
-            FilterOperator.EndsWith => s => s.ToLower().EndsWith(v),
-            FilterOperator.DoesNotContain => s => !s.ToLower().Contains(v),
-            FilterOperator.IsEmpty => s => s == "",
-            FilterOperator.IsNotEmpty => s => s != "",
-            _ => s => s.ToLower().Contains(v),
+            ProductSortField.Name => Order(products, p => p.Name, descending),
+            ProductSortField.Category => Order(products, p => p.Category!.Name, descending),
+            ProductSortField.DeliveryType => Order(products, p => p.DeliveryType, descending),
+            ProductSortField.BasePrice => Order(products, p => p.BasePrice, descending),
+            ProductSortField.CostPrice => Order(products, p => p.CostPrice, descending),
+            ProductSortField.OnShelf => Order(products, p => p.OnShelf, descending),
+            ProductSortField.SortOrder => Order(products, p => p.SortOrder, descending),
+            ProductSortField.CreatedAt => Order(products, p => p.CreatedAt, descending),
+            ProductSortField.Stock => Order(products, p => db.CardKeys.Count(k => k.ProductId == p.Id && k.Status == CardKeyStatus.Available), descending),
+            _ => null,
         };
-        // p => test(property(p))
-        var body = new ReplaceParameter(test.Parameters[0], property.Body).Visit(test.Body);
-        return products.Where(Expression.Lambda<Func<Product, bool>>(body, property.Parameters[0]));
-    }
-
-    sealed class ReplaceParameter(ParameterExpression from, Expression to) : ExpressionVisitor
-    {
-        protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : base.VisitParameter(node);
-    }
-
-    static IQueryable<Product> ApplySorts(KaMengDbContext db, IQueryable<Product> products, IEnumerable<SortDescriptor>? sorts)
-    {
-        IOrderedQueryable<Product>? ordered = null;
-        foreach (var sort in sorts ?? [])
-        {
-            var descending = sort.SortOrder == SortOrder.Descending;
-            ordered = sort.Property switch
-            {
-                nameof(ProductRow.Name) => Order(products, ordered, p => p.Name, descending),
-                nameof(ProductRow.CategoryName) => Order(products, ordered, p => p.Category!.Name, descending),
-                nameof(ProductRow.DeliveryType) => Order(products, ordered, p => p.DeliveryType, descending),
-                nameof(ProductRow.BasePrice) => Order(products, ordered, p => p.BasePrice, descending),
-                nameof(ProductRow.CostPrice) => Order(products, ordered, p => p.CostPrice, descending),
-                nameof(ProductRow.OnShelf) => Order(products, ordered, p => p.OnShelf, descending),
-                nameof(ProductRow.SortOrder) => Order(products, ordered, p => p.SortOrder, descending),
-                nameof(ProductRow.CreatedAt) => Order(products, ordered, p => p.CreatedAt, descending),
-                nameof(ProductRow.Id) => Order(products, ordered, p => p.Id, descending),
-                nameof(ProductRow.AvailableKeys) or "StockText" => Order(products, ordered,
-                    p => db.CardKeys.Count(k => k.ProductId == p.Id && k.Status == CardKeyStatus.Available), descending),
-                _ => ordered,
-            };
-        }
         // Newest first by default; the id always breaks ties so pages never overlap.
         return ordered is null ? products.OrderByDescending(p => p.Id) : ordered.ThenByDescending(p => p.Id);
     }
 
-    static IOrderedQueryable<Product> Order<TKey>(IQueryable<Product> products, IOrderedQueryable<Product>? ordered, Expression<Func<Product, TKey>> key, bool descending) =>
-        ordered is null
-            ? descending ? products.OrderByDescending(key) : products.OrderBy(key)
-            : descending ? ordered.ThenByDescending(key) : ordered.ThenBy(key);
+    static IOrderedQueryable<Product> Order<TKey>(IQueryable<Product> products, Expression<Func<Product, TKey>> key, bool descending) =>
+        descending ? products.OrderByDescending(key) : products.OrderBy(key);
 
     // ---------------------------------------------------------------- batch actions
 
@@ -260,7 +229,7 @@ public sealed class ProductService(IDbContextFactory<KaMengDbContext> dbFactory,
     /// <summary>Creates or updates a product from the form. Any bad input refuses the whole save with Chinese messages and writes nothing.</summary>
     public async Task<CatalogResult> SaveAsync(int stationId, ProductForm form, AdminActor actor, CancellationToken ct = default)
     {
-        var errors = new List<string>();
+        var errors = new FormErrors();
         var values = Validate(form, errors);
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -271,11 +240,11 @@ public sealed class ProductService(IDbContextFactory<KaMengDbContext> dbFactory,
             if (product is null) return CatalogResult.Refused("商品不存在或已被删除");
         }
         if (form.CategoryId is { } categoryId && !await db.Categories.AnyAsync(c => c.StationId == stationId && c.Id == categoryId, ct))
-            errors.Add("所选分类不存在，请重新选择");
+            errors.Add(nameof(ProductForm.CategoryId), "所选分类不存在，请重新选择");
         if (product is not null && product.DeliveryType == DeliveryType.CardKey && form.DeliveryType != DeliveryType.CardKey
             && await db.CardKeys.AnyAsync(k => k.ProductId == product.Id, ct))
-            errors.Add("该商品已有卡密记录，不能改为其他发货方式；请新建商品");
-        if (errors.Count > 0 || values is null) return CatalogResult.Refused(errors);
+            errors.Add(nameof(ProductForm.DeliveryType), "该商品已有卡密记录，不能改为其他发货方式；请新建商品");
+        if (errors.Count > 0 || values is null) return CatalogResult.Refused(errors.Messages);
 
         var now = clock.GetUtcNow();
         var created = product is null;
@@ -307,7 +276,7 @@ public sealed class ProductService(IDbContextFactory<KaMengDbContext> dbFactory,
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             await db.SaveChangesAsync(ct);
             db.AuditEntries.Add(Audit(stationId, actor, "product.create", product.Id,
-                $"新建商品：{product.Name}（{CatalogText.Name(product.DeliveryType)}，售价 {product.BasePrice}，成本 {product.CostPrice}）", now));
+                $"新建商品：{product.Name}（{DisplayNames.Of(product.DeliveryType)}，售价 {product.BasePrice}，成本 {product.CostPrice}）", now));
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
         }
@@ -321,53 +290,70 @@ public sealed class ProductService(IDbContextFactory<KaMengDbContext> dbFactory,
         return CatalogResult.Ok(product.Id);
     }
 
+    /// <summary>
+    /// The form's own checks (no database): each problem with the form field it belongs to (a property name of
+    /// <see cref="ProductForm"/>, or "InputFields[i]"), so the page shows it next to the field while it lasts.
+    /// </summary>
+    public static IReadOnlyList<ProductFormError> Check(ProductForm form)
+    {
+        var errors = new FormErrors();
+        Validate(form, errors);
+        return errors;
+    }
+
+    sealed class FormErrors : List<ProductFormError>
+    {
+        public void Add(string field, string message) => Add(new ProductFormError(field, message));
+        public List<string> Messages => this.Select(e => e.Message).ToList();
+    }
+
     sealed record ValidValues(string Name, Money FaceValue, Money CostPrice, Money BasePrice, DateTimeOffset? ShelfFrom, DateTimeOffset? ShelfUntil,
         string? Tags, string? Description, string? ImagePath, List<InputField> InputFields);
 
     /// <summary>Checks every field; adds a Chinese message per problem. Returns the parsed values when there is none.</summary>
-    static ValidValues? Validate(ProductForm form, List<string> errors)
+    static ValidValues? Validate(ProductForm form, FormErrors errors)
     {
         var name = form.Name?.Trim() ?? "";
-        if (name.Length == 0) errors.Add("请填写商品名称");
-        else if (name.Length > 128) errors.Add("商品名称不能超过 128 个字");
-        if (form.CategoryId is null) errors.Add("请选择分类");
-        if (!Enum.IsDefined(form.DeliveryType)) errors.Add("请选择发货方式");
+        if (name.Length == 0) errors.Add(nameof(ProductForm.Name), "请填写商品名称");
+        else if (name.Length > 128) errors.Add(nameof(ProductForm.Name), "商品名称不能超过 128 个字");
+        if (form.CategoryId is null) errors.Add(nameof(ProductForm.CategoryId), "请选择分类");
+        if (!Enum.IsDefined(form.DeliveryType)) errors.Add(nameof(ProductForm.DeliveryType), "请选择发货方式");
 
-        var face = Price(form.FaceValue, "面值", errors, allowEmpty: true);
-        var cost = Price(form.CostPrice, "成本价", errors, allowEmpty: true);
-        var price = Price(form.BasePrice, "售价", errors, allowEmpty: false);
-        if (price is { } p && p.Fen == 0) errors.Add("售价必须大于 0");
-        if (price is { } bp && cost is { } cp && bp < cp) errors.Add($"售价 {bp} 低于成本价 {cp}，会亏本出售，请调整售价");
+        var face = Price(form.FaceValue, nameof(ProductForm.FaceValue), "面值", errors, allowEmpty: true);
+        var cost = Price(form.CostPrice, nameof(ProductForm.CostPrice), "成本价", errors, allowEmpty: true);
+        var price = Price(form.BasePrice, nameof(ProductForm.BasePrice), "售价", errors, allowEmpty: false);
+        if (price is { } p && p.Fen == 0) errors.Add(nameof(ProductForm.BasePrice), "售价必须大于 0");
+        if (price is { } bp && cost is { } cp && bp < cp) errors.Add(nameof(ProductForm.BasePrice), $"售价 {bp} 低于成本价 {cp}，会亏本出售，请调整售价");
 
-        if (form.MinPerOrder < 1) errors.Add("单次最少购买数量至少为 1");
-        if (form.MaxPerOrder > CatalogText.MaxPerOrderLimit) errors.Add($"单次最多购买数量不能超过 {CatalogText.MaxPerOrderLimit}");
-        if (form.MinPerOrder > form.MaxPerOrder) errors.Add("单次最少购买数量不能大于最多购买数量");
-        if (form.PerBuyerLimit < 0) errors.Add("每人限购不能为负数（0 表示不限）");
-        else if (form.PerBuyerLimit > 0 && form.PerBuyerLimit < form.MinPerOrder) errors.Add("每人限购不能少于单次最少购买数量");
-        if (form.LowStockThreshold < 0) errors.Add("库存预警值不能为负数");
+        if (form.MinPerOrder < 1) errors.Add(nameof(ProductForm.MinPerOrder), "单次最少购买数量至少为 1");
+        if (form.MaxPerOrder > CatalogText.MaxPerOrderLimit) errors.Add(nameof(ProductForm.MaxPerOrder), $"单次最多购买数量不能超过 {CatalogText.MaxPerOrderLimit}");
+        if (form.MinPerOrder > form.MaxPerOrder) errors.Add(nameof(ProductForm.MinPerOrder), "单次最少购买数量不能大于最多购买数量");
+        if (form.PerBuyerLimit < 0) errors.Add(nameof(ProductForm.PerBuyerLimit), "每人限购不能为负数（0 表示不限）");
+        else if (form.PerBuyerLimit > 0 && form.PerBuyerLimit < form.MinPerOrder) errors.Add(nameof(ProductForm.PerBuyerLimit), "每人限购不能少于单次最少购买数量");
+        if (form.LowStockThreshold < 0) errors.Add(nameof(ProductForm.LowStockThreshold), "库存预警值不能为负数");
 
         var from = BusinessTime.FromBusiness(form.ShelfFrom);
         var until = BusinessTime.FromBusiness(form.ShelfUntil);
-        if (from is not null && until is not null && from >= until) errors.Add("定时下架时间必须晚于定时上架时间");
+        if (from is not null && until is not null && from >= until) errors.Add(nameof(ProductForm.ShelfUntil), "定时下架时间必须晚于定时上架时间");
 
         var tags = new List<string>();
         if (form.TagHot) tags.Add(CatalogText.Hot);
         if (form.TagRecommended) tags.Add(CatalogText.Recommended);
         foreach (var tag in (form.OtherTags ?? "").Split([',', '，', ' ', '　', '、'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (tag.Length > 16) { errors.Add($"标签「{tag[..16]}…」太长（每个标签最多 16 个字）"); continue; }
+            if (tag.Length > 16) { errors.Add(nameof(ProductForm.OtherTags), $"标签「{tag[..16]}…」太长（每个标签最多 16 个字）"); continue; }
             if (!tags.Contains(tag)) tags.Add(tag);
         }
         var tagText = tags.Count == 0 ? null : string.Join(",", tags);
-        if (tagText is { Length: > 128 }) errors.Add("标签总长度不能超过 128 个字");
+        if (tagText is { Length: > 128 }) errors.Add(nameof(ProductForm.OtherTags), "标签总长度不能超过 128 个字");
 
-        if (form.ReusableKey && form.DeliveryType != DeliveryType.CardKey) errors.Add("循环卡密只适用于卡密商品");
+        if (form.ReusableKey && form.DeliveryType != DeliveryType.CardKey) errors.Add(nameof(ProductForm.ReusableKey), "循环卡密只适用于卡密商品");
 
         var fields = new List<InputField>();
         if (form.DeliveryType == DeliveryType.DirectTopUp)
         {
-            if (form.InputFields.Count == 0) errors.Add("直充商品至少需要一个买家输入项（如充值账号、手机号）");
-            if (form.InputFields.Count > CatalogText.MaxInputFields) errors.Add($"买家输入项最多 {CatalogText.MaxInputFields} 个");
+            if (form.InputFields.Count == 0) errors.Add(nameof(ProductForm.InputFields), "直充商品至少需要一个买家输入项（如充值账号、手机号）");
+            if (form.InputFields.Count > CatalogText.MaxInputFields) errors.Add(nameof(ProductForm.InputFields), $"买家输入项最多 {CatalogText.MaxInputFields} 个");
             var keys = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             var n = 0;
             foreach (var f in form.InputFields)
@@ -376,43 +362,43 @@ public sealed class ProductService(IDbContextFactory<KaMengDbContext> dbFactory,
                 var key = f.Key?.Trim() ?? "";
                 var label = f.Label?.Trim() ?? "";
                 var shown = label.Length > 0 ? label : $"第 {n} 项";
-                if (label.Length == 0) errors.Add($"买家输入项第 {n} 项：请填写显示名称");
-                else if (label.Length > 32) errors.Add($"输入项「{shown}」的显示名称不能超过 32 个字");
-                if (key.Length == 0) errors.Add($"输入项「{shown}」：请填写字段标识");
+                if (label.Length == 0) errors.Add($"InputFields[{n - 1}]", $"买家输入项第 {n} 项：请填写显示名称");
+                else if (label.Length > 32) errors.Add($"InputFields[{n - 1}]", $"输入项「{shown}」的显示名称不能超过 32 个字");
+                if (key.Length == 0) errors.Add($"InputFields[{n - 1}]", $"输入项「{shown}」：请填写字段标识");
                 else if (key.Length > 32 || !char.IsAsciiLetter(key[0]) || !key.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
-                    errors.Add($"输入项「{shown}」的字段标识只能用英文字母开头，包含字母、数字和下划线（最多 32 个）");
-                else if (!keys.Add(key)) errors.Add($"字段标识「{key}」重复");
-                if (!Enum.IsDefined(f.Type)) errors.Add($"输入项「{shown}」的类型无效");
+                    errors.Add($"InputFields[{n - 1}]", $"输入项「{shown}」的字段标识只能用英文字母开头，包含字母、数字和下划线（最多 32 个）");
+                else if (!keys.Add(key)) errors.Add($"InputFields[{n - 1}]", $"字段标识「{key}」重复");
+                if (!Enum.IsDefined(f.Type)) errors.Add($"InputFields[{n - 1}]", $"输入项「{shown}」的类型无效");
                 var pattern = string.IsNullOrWhiteSpace(f.Pattern) ? null : f.Pattern.Trim();
-                if (pattern is not null && CatalogText.CheckPattern(pattern, shown) is { } patternError) errors.Add(patternError);
+                if (pattern is not null && CatalogText.CheckPattern(pattern, shown) is { } patternError) errors.Add($"InputFields[{n - 1}]", patternError);
                 fields.Add(new InputField { Key = key, Label = label, Type = f.Type, Required = f.Required, Pattern = pattern });
             }
         }
 
         var description = string.IsNullOrWhiteSpace(form.DescriptionMarkdown) ? null : form.DescriptionMarkdown.Trim();
-        if (description is { Length: > 20000 }) errors.Add("商品描述不能超过 20000 个字符");
+        if (description is { Length: > 20000 }) errors.Add(nameof(ProductForm.DescriptionMarkdown), "商品描述不能超过 20000 个字符");
         var image = string.IsNullOrWhiteSpace(form.ImagePath) ? null : form.ImagePath;
-        if (image is not null && !UploadStore.IsStoredImagePath(image, ProductImages.Folder)) errors.Add("商品图片无效，请重新上传");
+        if (image is not null && !UploadStore.IsStoredImagePath(image, ProductImages.Folder)) errors.Add(nameof(ProductForm.ImagePath), "商品图片无效，请重新上传");
 
         return errors.Count > 0 ? null
             : new ValidValues(name, face!.Value, cost!.Value, price!.Value, from, until, tagText, description, image, fields);
     }
 
-    static Money? Price(string? text, string label, List<string> errors, bool allowEmpty)
+    static Money? Price(string? text, string field, string label, FormErrors errors, bool allowEmpty)
     {
         if (string.IsNullOrWhiteSpace(text))
         {
             if (allowEmpty) return Money.Zero;
-            errors.Add($"请填写{label}（元），例如 9.90");
+            errors.Add(field, $"请填写{label}（元），例如 9.90");
             return null;
         }
         if (!Money.TryParseYuan(text, out var money))
         {
-            errors.Add($"{label}「{text.Trim()}」不是有效金额，请填写元，最多两位小数，例如 9.90");
+            errors.Add(field, $"{label}「{text.Trim()}」不是有效金额，请填写元，最多两位小数，例如 9.90");
             return null;
         }
-        if (money.IsNegative) { errors.Add($"{label}不能为负数"); return null; }
-        if (money.Fen > 100_000_000_00) { errors.Add($"{label}不能超过 ¥100000000.00"); return null; }
+        if (money.IsNegative) { errors.Add(field, $"{label}不能为负数"); return null; }
+        if (money.Fen > 100_000_000_00) { errors.Add(field, $"{label}不能超过 ¥100000000.00"); return null; }
         return money;
     }
 

@@ -18,7 +18,9 @@ public static class FinanceWorkbook
             {
                 sheet.BeginRow().Text(o.Number).Text(o.StationName).Text(o.ProductName).Integer(o.Quantity).Money(o.UnitPrice.Fen).Money(o.Total.Fen)
                     .Text(DisplayNames.Of(o.Status)).Text(OrderExport.PaymentName(o.PaymentMethod)).Text(o.BuyerName).Text(o.Contact)
-                    .DateTime(o.CreatedAt).DateTime(o.PaidAt).EndRow();
+                    .DateTime(o.CreatedAt).DateTime(o.PaidAt);
+                if (o.CostFen is { } cost) sheet.Money(cost).Money(o.Total.Fen - cost);
+                sheet.EndRow();
                 count++; fen = checked(fen + o.Total.Fen);
             }
         totals.Add(("订单", count, fen));

@@ -1,5 +1,6 @@
 using KaMeng.Data;
 using KaMeng.Domain;
+using KaMeng.Web.Features.Orders;
 using Microsoft.EntityFrameworkCore;
 
 namespace KaMeng.Web.Features.Admin.Reports;
@@ -20,6 +21,14 @@ public sealed record OrderExportRow
     public string? Contact { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset? PaidAt { get; init; }
+    /// <summary>The price chain frozen at order time (each station's cost), JSON.</summary>
+    public string? PriceChainJson { get; init; }
+
+    /// <summary>成本: the selling station's cost × quantity, from the frozen price chain (null when the order has none).</summary>
+    public long? CostFen => OrderExport.CostFen(PriceChainJson, Quantity);
+
+    /// <summary>利润: what the selling station earned, the amount less its cost.</summary>
+    public long? ProfitFen => CostFen is { } cost ? Total.Fen - cost : null;
 }
 
 /// <summary>订单导出: the orders the finance page's filter shows, streamed row by row into an .xlsx.</summary>
@@ -32,7 +41,12 @@ public static class OrderExport
     [
         new("订单号", 24), new("分站", 14), new("商品", 30), new("数量", 8), new("单价", 12), new("金额", 14), new("状态", 10),
         new("支付方式", 10), new("买家", 18), new("联系方式", 22), new("下单时间", 20), new("支付时间", 20),
+        new("成本", 12), new("利润", 12),
     ];
+
+    /// <summary>The selling station's cost of an order (its last step's cost × quantity), or null without a price chain.</summary>
+    public static long? CostFen(string? priceChainJson, int quantity) =>
+        PriceResolver.ReadSnapshot(priceChainJson) is { Count: > 0 } steps ? checked(steps[^1].CostFen * quantity) : null;
 
     public static string PaymentName(PaymentMethod method) => method switch
     {
@@ -52,6 +66,7 @@ public static class OrderExport
             Id = x.O.Id, Number = x.O.Number, StationName = s != null ? s.Name : null, ProductName = x.O.ProductName, Quantity = x.O.Quantity,
             UnitPrice = x.O.UnitPrice, Total = x.O.Total, Status = x.O.Status, PaymentMethod = x.O.PaymentMethod,
             BuyerName = x.BuyerName, Contact = x.O.Contact, CreatedAt = x.O.CreatedAt, PaidAt = x.O.PaidAt,
+            PriceChainJson = x.O.PriceChainJson,
         };
 
     /// <summary>An order with its buyer's name: the user name, or the contact for a guest (what the filter searches).</summary>
@@ -91,13 +106,15 @@ public static class OrderExport
                       select new
                       {
                           x.O.Number, x.O.StationId, x.O.ProductName, x.O.Quantity, x.O.UnitPrice, x.O.Total, x.O.Status, x.O.PaymentMethod,
-                          x.BuyerName, x.O.Contact, x.O.CreatedAt, x.O.PaidAt,
+                          x.BuyerName, x.O.Contact, x.O.CreatedAt, x.O.PaidAt, x.O.PriceChainJson,
                       };
         var readTime = TimeReader(db);
         var statusNames = Enum.GetValues<OrderStatus>().ToDictionary(s => (int)s, s => DisplayNames.Of(s));
         var paymentNames = Enum.GetValues<PaymentMethod>().ToDictionary(m => (int)m, PaymentName);
         var byStatus = new Dictionary<int, (long Count, long Fen)>();
         long count = 0, fen = 0;
+        // Orders of one product share their chain text: read each distinct one once.
+        var unitCosts = new Dictionary<string, long?>(StringComparer.Ordinal);
         await db.Database.OpenConnectionAsync(ct);
         try
         {
@@ -110,13 +127,26 @@ public static class OrderExport
                 {
                     var status = r.GetInt32(6);
                     var total = r.GetInt64(5);
+                    var quantity = r.GetInt32(3);
+                    long? cost = null;
+                    if (!r.IsDBNull(12))
+                    {
+                        var chain = r.GetString(12);
+                        if (!unitCosts.TryGetValue(chain, out var unit))
+                        {
+                            if (unitCosts.Count > 10_000) unitCosts.Clear();
+                            unitCosts[chain] = unit = CostFen(chain, 1);
+                        }
+                        if (unit is { } u) cost = checked(u * quantity);
+                    }
                     sheet.BeginRow()
-                        .Text(r.GetString(0)).Text(stationNames.GetValueOrDefault(r.GetInt32(1))).Text(r.GetString(2)).Integer(r.GetInt32(3))
+                        .Text(r.GetString(0)).Text(stationNames.GetValueOrDefault(r.GetInt32(1))).Text(r.GetString(2)).Integer(quantity)
                         .Money(r.GetInt64(4)).Money(total)
                         .Text(statusNames.GetValueOrDefault(status) ?? status.ToString()).Text(paymentNames.GetValueOrDefault(r.GetInt32(7)))
                         .Text(r.IsDBNull(8) ? null : r.GetString(8)).Text(r.IsDBNull(9) ? null : r.GetString(9))
-                        .DateTime(readTime(r, 10)).DateTime(r.IsDBNull(11) ? null : readTime(r, 11))
-                        .EndRow();
+                        .DateTime(readTime(r, 10)).DateTime(r.IsDBNull(11) ? null : readTime(r, 11));
+                    if (cost is { } c) sheet.Money(c).Money(total - c);
+                    sheet.EndRow();
                     count++;
                     if (count % 1000 == 0) progress?.Report(count);
                     fen = checked(fen + total);
