@@ -1,32 +1,32 @@
 namespace KaMeng.Domain;
 
 /// <summary>
-/// Time keys of the rollups. Hours are UTC hours since the Unix epoch; days are calendar days in China time (UTC+8,
-/// no daylight saving), which is how owners read "today".
+/// Time keys of the rollups. Hours are UTC hours since the Unix epoch; days are calendar days in Beijing time (the fixed
+/// <see cref="BusinessTime.Offset"/>, no daylight saving), which is how owners read "today".
 /// </summary>
 public static class StatTime
 {
-    public static readonly TimeSpan ChinaOffset = TimeSpan.FromHours(8);
-
     public static long HourOf(DateTimeOffset t) => (long)Math.Floor((t.UtcDateTime - DateTime.UnixEpoch).TotalHours);
 
-    public static int DayOfHour(long hour) => (int)Math.Floor((hour + 8) / 24.0);
+    public static int DayOfHour(long hour) => (int)Math.Floor((hour + OffsetHours) / 24.0);
+
+    static readonly int OffsetHours = (int)BusinessTime.Offset.TotalHours;
 
     public static int DayOf(DateTimeOffset t) => DayOfHour(HourOf(t));
 
     public static DateTimeOffset StartOfHour(long hour) => new DateTimeOffset(DateTime.UnixEpoch, TimeSpan.Zero).AddHours(hour);
 
-    /// <summary>Midnight China time of the day, as an instant.</summary>
-    public static DateTimeOffset StartOfDay(int day) => new DateTimeOffset(DateTime.UnixEpoch, TimeSpan.Zero).AddDays(day).AddHours(-8);
+    /// <summary>Midnight Beijing time of the day, as an instant.</summary>
+    public static DateTimeOffset StartOfDay(int day) => new DateTimeOffset(DateTime.UnixEpoch, TimeSpan.Zero).AddDays(day).Add(-BusinessTime.Offset);
 
     public static DateOnly DateOfDay(int day) => DateOnly.FromDateTime(DateTime.UnixEpoch.AddDays(day));
 
     public static int DayOfDate(DateOnly date) => (int)(date.ToDateTime(TimeOnly.MinValue) - DateTime.UnixEpoch).TotalDays;
 
-    /// <summary>China-time hour of day (0–23) and weekday of an hour key.</summary>
+    /// <summary>Beijing-time hour of day (0–23) and weekday of an hour key.</summary>
     public static (int HourOfDay, DayOfWeek Weekday) LocalHour(long hour)
     {
-        var local = StartOfHour(hour).ToOffset(ChinaOffset);
+        var local = BusinessTime.ToBusiness(StartOfHour(hour));
         return (local.Hour, local.DayOfWeek);
     }
 }

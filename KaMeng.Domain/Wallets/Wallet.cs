@@ -31,7 +31,7 @@ public readonly record struct EarningsState(Money Total, Money Pending, DateTime
         if (needed <= Available) return null;
         var available = Available.Fen < 0 ? $"可提现收益为 {Available}，需先补足" : $"可提现 {Available}，需要 {needed}";
         return Pending.Fen > 0 && PendingUntil is { } until
-            ? $"可提现收益不足：待结算 {Pending} 将于 {until.ToOffset(StatTime.ChinaOffset):yyyy-MM-dd} 到账（{available}）"
+            ? $"可提现收益不足：待结算 {Pending} 将于 {BusinessTime.ToBusiness(until):yyyy-MM-dd} 到账（{available}）"
             : $"可提现收益不足：{available}";
     }
 

@@ -31,7 +31,7 @@ public class RestockSnoozeTests(BrowserFixture fx) : IClassFixture<BrowserFixtur
 
         await alert.GetByTestId("restock-snooze-7").ClickAsync();
         await Assertions.Expect(new AdminPage(page).Notification("已暂停提醒")).ToBeVisibleAsync();
-        var until = DateTimeOffset.UtcNow.AddDays(7).ToLocalTime();
+        var until = BusinessTime.ToBusiness(DateTimeOffset.UtcNow.AddDays(7));
         await Assertions.Expect(alert.GetByTestId("restock-snoozed")).ToContainTextAsync($"已暂停提醒至 {until:yyyy-MM-dd}");
         await BrowserFixture.ScreenshotsAsync(page, "restock-snooze");
 

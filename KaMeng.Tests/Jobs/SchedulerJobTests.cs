@@ -158,10 +158,32 @@ public class SchedulerJobTests(QuickMisfireApp app) : IClassFixture<QuickMisfire
     }
 
     [Fact]
+    public async Task A_trigger_stored_in_another_zone_is_moved_to_beijing_time_keeping_its_cron_and_pause()
+    {
+        var job = JobCatalog.SupplierSync;
+        var scheduler = await app.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
+        var inUtc = TriggerBuilder.Create().WithIdentity(job.TriggerKey).ForJob(job.JobKey)
+            .WithCronSchedule("0 30 3 * * ?", c => c.InTimeZone(TimeZoneInfo.Utc)).Build();
+        await scheduler.RescheduleJob(job.TriggerKey, inUtc);
+        await scheduler.PauseTrigger(job.TriggerKey);
+
+        Assert.True(await JobCatalog.MoveToBusinessZoneAsync(scheduler, job));
+        var moved = Assert.IsAssignableFrom<ICronTrigger>(await scheduler.GetTrigger(job.TriggerKey));
+        Assert.Equal(BusinessTime.Zone.Id, moved.TimeZone.Id);
+        Assert.Equal("0 30 3 * * ?", moved.CronExpressionString);
+        Assert.Equal(TriggerState.Paused, await scheduler.GetTriggerState(job.TriggerKey));
+        Assert.False(await JobCatalog.MoveToBusinessZoneAsync(scheduler, job)); // already in Beijing time
+
+        Assert.Null(await Jobs.RescheduleAsync(job.Key, job.DefaultCron));
+        await Jobs.ResumeAsync(job.Key);
+    }
+
+    [Fact]
     public async Task Scheduled_report_job_writes_yesterdays_finance_workbook_with_a_sheet_per_report_and_notifies()
     {
         var tag = "RPTJ" + Guid.NewGuid().ToString("N")[..8];
-        var yesterdayNoon = new DateTimeOffset(DateTime.Today.AddDays(-1).AddHours(12));
+        var yesterday = BusinessTime.DateOf(DateTimeOffset.UtcNow).AddDays(-1);
+        var yesterdayNoon = BusinessTime.FromBusiness(yesterday.ToDateTime(new TimeOnly(12, 0)));
         await using (var db = app.NewContext())
         {
             var product = await db.Products.OrderBy(p => p.Id).FirstAsync();
@@ -179,8 +201,8 @@ public class SchedulerJobTests(QuickMisfireApp app) : IClassFixture<QuickMisfire
         var orderRows = book.Rows("订单").Skip(1).Where(r => KaMeng.Tests.Reports.Workbook.Text(r.Elements<DocumentFormat.OpenXml.Spreadsheet.Cell>().First()) == tag).ToList();
         Assert.Single(orderRows);
         await using var check = app.NewContext();
-        var from = new DateTimeOffset(DateTime.Today.AddDays(-1));
-        var to = new DateTimeOffset(DateTime.Today);
+        var from = BusinessTime.StartOfBusinessDay(yesterday);
+        var to = BusinessTime.StartOfBusinessDay(yesterday.AddDays(1));
         var expected = (await check.Orders.Where(o => o.CreatedAt >= from && o.CreatedAt < to).Select(o => o.Total).ToListAsync()).Sum(m => m.Fen);
         var summary = book.Rows("汇总").Select(r => r.Elements<DocumentFormat.OpenXml.Spreadsheet.Cell>().ToList()).First(c => KaMeng.Tests.Reports.Workbook.Text(c[0]) == "订单");
         Assert.Equal(expected / 100m, KaMeng.Tests.Reports.Workbook.Number(summary[2]));

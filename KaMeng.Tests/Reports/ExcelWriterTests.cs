@@ -1,4 +1,5 @@
 using DocumentFormat.OpenXml.Spreadsheet;
+using KaMeng.Domain;
 using KaMeng.Web.Features.Admin.Reports;
 
 namespace KaMeng.Tests.Reports;
@@ -51,7 +52,7 @@ public class ExcelWriterTests
         Assert.Equal(ExcelWriter.MoneyFormatCode, book.FormatCode(r1[0]));
         Assert.True(Workbook.IsNumber(r1[1]));
         Assert.Equal(ExcelWriter.DateTimeFormatCode, book.FormatCode(r1[1]));
-        Assert.Equal(when.ToLocalTime().DateTime, DateTime.FromOADate((double)Workbook.Number(r1[1])), TimeSpan.FromMilliseconds(1));
+        Assert.Equal(BusinessTime.ToBusiness(when).DateTime, DateTime.FromOADate((double)Workbook.Number(r1[1])), TimeSpan.FromMilliseconds(1));
         Assert.True(Workbook.IsText(r1[2]));
         Assert.Equal("'=1+1", Workbook.Text(r1[2]));
         Assert.Null(r1[2].CellFormula);

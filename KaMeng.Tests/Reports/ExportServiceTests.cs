@@ -94,7 +94,7 @@ public class ExportServiceTests
         Assert.Equal("'+1-2", Workbook.Text(first[9]));
         Assert.True(Workbook.IsNumber(first[10]));
         Assert.Equal(ExcelWriter.DateTimeFormatCode, book.FormatCode(first[10]));
-        Assert.Equal(order.CreatedAt.ToLocalTime().DateTime, DateTime.FromOADate((double)Workbook.Number(first[10])), TimeSpan.FromMilliseconds(1));
+        Assert.Equal(BusinessTime.ToBusiness(order.CreatedAt).DateTime, DateTime.FromOADate((double)Workbook.Number(first[10])), TimeSpan.FromMilliseconds(1));
 
         var sheet = book.Sheet("订单");
         Assert.Equal(PaneStateValues.Frozen, sheet.GetFirstChild<SheetViews>()!.GetFirstChild<SheetView>()!.GetFirstChild<Pane>()!.State!.Value);
@@ -112,7 +112,7 @@ public class ExportServiceTests
     {
         var w = await WorldAsync(provider);
         await using var _ = w.H;
-        var today = DateOnly.FromDateTime(DateTime.Now);
+        var today = BusinessTime.DateOf(DateTimeOffset.UtcNow);
 
         // A station owner's export: only their station's order.
         using (var book = new Workbook(await ExportOrdersAsync(w.H, new ReportFilter(), w.DemoStationId)))

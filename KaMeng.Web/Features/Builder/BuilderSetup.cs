@@ -13,6 +13,7 @@ public static class BuilderSetup
         builder.Services.AddSingleton<LayoutRulesFactory>();
         builder.Services.AddSingleton<PublishedLayouts>();
         builder.Services.AddSingleton<LayoutService>();
+        builder.Services.AddSingleton<BuilderQueries>();
         return builder;
     }
 

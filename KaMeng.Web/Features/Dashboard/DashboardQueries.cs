@@ -89,7 +89,7 @@ public static class DashboardQueries
             for (var h = from; h < to; h++)
             {
                 var at = StatTime.StartOfHour(h);
-                var local = at.ToOffset(StatTime.ChinaOffset);
+                var local = BusinessTime.ToBusiness(at);
                 var row = rows.GetValueOrDefault(h);
                 points.Add(new TrendPoint(at, r.Days == 1 ? $"{local.Hour}时" : $"{local:M/d} {local.Hour}时", row?.Paid ?? 0, row?.GmvFen ?? 0));
             }

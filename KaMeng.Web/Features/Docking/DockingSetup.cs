@@ -1,3 +1,4 @@
+using KaMeng.Web.Features.Admin.Docking;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace KaMeng.Web.Features.Docking;
@@ -21,6 +22,7 @@ public static class DockingSetup
         // Supplier base URLs are typed by station owners: every connection goes through the outbound guard.
         builder.Services.AddHttpClient<SupplierClient>(c => c.Timeout = TimeSpan.FromSeconds(timeout)).AddOutboundGuard();
         builder.Services.AddSingleton<SupplierService>();
+        builder.Services.AddSingleton<SupplierQueries>();
         builder.Services.AddSingleton<SupplierSync>();
         builder.Services.AddSingleton<ProcurementProcessor>();
         // The notification centre replaces this when it is merged.

@@ -1,9 +1,11 @@
 using System.Globalization;
+using KaMeng.Domain;
 using Quartz;
 
 namespace KaMeng.Web.Features.Jobs;
 
-/// <summary>Validation and a Chinese reading of Quartz cron expressions (秒 分 时 日 月 周 [年]).</summary>
+/// <summary>Validation and a Chinese reading of Quartz cron expressions (秒 分 时 日 月 周 [年]). Hours are Beijing time
+/// (<see cref="BusinessTime"/>), the zone of the triggers <see cref="JobCatalog.BuildTrigger"/> makes.</summary>
 public static class CronText
 {
     /// <summary>Null when valid, else a Chinese message. A schedule that never fires again is refused too.</summary>
@@ -17,7 +19,7 @@ public static class CronText
                 ? $"cron 表达式应有 6 或 7 个字段（秒 分 时 日 月 周 [年]），现在是 {fields} 个"
                 : "cron 表达式无法解析，请检查各字段（日和周必须有一个是 ?）";
         }
-        expr = expr.WithTimeZone(TimeZoneInfo.Local);
+        expr = expr.WithTimeZone(BusinessTime.Zone);
         if (expr.GetNextValidTimeAfter(now) is null) return "该 cron 表达式以后不会再触发";
         return null;
     }
@@ -25,7 +27,7 @@ public static class CronText
     public static IReadOnlyList<DateTimeOffset> NextTimes(string cron, DateTimeOffset after, int count)
     {
         if (!CronExpression.TryParse(cron.Trim(), out var expr) || expr is null) return [];
-        expr = expr.WithTimeZone(TimeZoneInfo.Local);
+        expr = expr.WithTimeZone(BusinessTime.Zone);
         var list = new List<DateTimeOffset>();
         var t = after;
         while (list.Count < count && expr.GetNextValidTimeAfter(t) is { } next) { list.Add(next); t = next; }

@@ -1,3 +1,4 @@
+using KaMeng.Domain;
 using Quartz;
 
 namespace KaMeng.Web.Features.Jobs;
@@ -54,20 +55,35 @@ public static class JobCatalog
 
     public static JobDefinition? Find(string key) => All.FirstOrDefault(j => j.Key == key);
 
+    /// <summary>The job's cron trigger, in Beijing time (<see cref="BusinessTime.Zone"/>): "0 30 3 * * ?" fires at 03:30 in
+    /// Beijing whatever zone the server runs in.</summary>
     public static ITrigger BuildTrigger(JobDefinition job, string cron) =>
         TriggerBuilder.Create()
             .WithIdentity(job.TriggerKey)
             .ForJob(job.JobKey)
             .WithCronSchedule(cron, c =>
             {
-                c.InTimeZone(TimeZoneInfo.Local);
+                c.InTimeZone(BusinessTime.Zone);
                 c.WithMisfireInstruction(job.Misfire == MisfirePolicy.FireOnceNow ? CronTriggerMisfireInstruction.FireAndProceed : CronTriggerMisfireInstruction.DoNothing);
             })
             .Build();
+
+    /// <summary>A stored trigger of the job that is not in Beijing time (stored before the schedules were, in the server's
+    /// zone) is rebuilt in it with the same cron, staying paused when it was; true when it was moved.</summary>
+    public static async Task<bool> MoveToBusinessZoneAsync(IScheduler scheduler, JobDefinition job, CancellationToken ct = default)
+    {
+        if (await scheduler.GetTrigger(job.TriggerKey, ct) is not ICronTrigger stored || stored.CronExpressionString is not { } cron
+            || stored.TimeZone.Id == BusinessTime.Zone.Id)
+            return false;
+        var paused = await scheduler.GetTriggerState(job.TriggerKey, ct) == TriggerState.Paused;
+        await scheduler.RescheduleJob(job.TriggerKey, BuildTrigger(job, cron), ct);
+        if (paused) await scheduler.PauseTrigger(job.TriggerKey, ct);
+        return true;
+    }
 }
 
 /// <summary>Schedules each catalogue job's default trigger when the store has none, and keeps a trigger that exists
-/// (an edited cron survives restarts).</summary>
+/// (an edited cron survives restarts), moved to Beijing time when it was stored in another zone.</summary>
 sealed class JobScheduleSeeder(ISchedulerFactory factory, ILogger<JobScheduleSeeder> log) : IHostedService
 {
     public async Task StartAsync(CancellationToken ct)
@@ -76,6 +92,8 @@ sealed class JobScheduleSeeder(ISchedulerFactory factory, ILogger<JobScheduleSee
         foreach (var job in JobCatalog.All)
         {
             await scheduler.AddJob(JobBuilder.Create().OfType(job.Type).WithIdentity(job.JobKey).StoreDurably().WithDescription(job.Name).Build(), AddJobOptions.Replacing, ct);
+            if (await JobCatalog.MoveToBusinessZoneAsync(scheduler, job, ct))
+                log.LogInformation("Job {Job}: trigger moved to the business time zone {Zone}", job.Key, BusinessTime.Zone.Id);
             var result = await scheduler.ScheduleTrigger(JobCatalog.BuildTrigger(job, job.DefaultCron), TriggerConflict.Keep, ct);
             log.LogDebug("Job {Job}: {Outcome}", job.Key, result.Outcome);
         }

@@ -18,7 +18,7 @@ public sealed class ScheduledReportJob(IDbContextFactory<KaMengDbContext> dbFact
 {
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken ct = default)
     {
-        var n = await RunAsync(DateOnly.FromDateTime(clock.GetUtcNow().ToLocalTime().DateTime), ct);
+        var n = await RunAsync(BusinessTime.Today(clock), ct);
         context.Result = JobRunReport.Succeeded($"生成 {n} 份报表");
     }
 

@@ -28,7 +28,9 @@ public sealed record AuditActor(string UserId, string UserName, int? StationId)
         user.IsInRole(Roles.PlatformAdmin) || user.IsInRole(Roles.Finance) ? null : ownedStationId ?? -1);
 }
 
-/// <summary>The signed-in admin user of the current circuit or request, as an <see cref="AuditActor"/>.</summary>
+/// <summary>The signed-in admin user of the current circuit or request, as an <see cref="AuditActor"/>. Pages hand it to the
+/// query classes and services they call (which scope their contexts with <see cref="AuditActor.ScopedAsync"/>); a page never
+/// opens a context itself.</summary>
 public sealed class CurrentAdmin(AuthenticationStateProvider auth, IDbContextFactory<KaMengDbContext> dbFactory)
 {
     AuditActor? actor;
@@ -45,12 +47,5 @@ public sealed class CurrentAdmin(AuthenticationStateProvider auth, IDbContextFac
             owned = await db.Stations.Where(s => s.OwnerUserId == userId).Select(s => (int?)s.Id).FirstOrDefaultAsync();
         }
         return actor = AuditActor.From(user, owned);
-    }
-
-    /// <summary>A context scoped to the stations this admin may see: every station-owned query goes through it.</summary>
-    public async Task<KaMengDbContext> CreateDbContextAsync()
-    {
-        var a = await GetAsync();
-        return (await dbFactory.CreateDbContextAsync()).ScopedTo(a.StationId);
     }
 }

@@ -9,6 +9,14 @@ public static class OrdersSetup
     {
         builder.Services.AddCommerceServices();
         builder.Services.AddScoped<CurrentAdmin>();
+        // The reads of the admin pages over orders, stations and wallets (each next to its page).
+        builder.Services.AddSingleton<Admin.Orders.AdminOrderQueries>();
+        builder.Services.AddSingleton<Admin.Substations.SubstationQueries>();
+        builder.Services.AddSingleton<Admin.Platform.PlatformQueries>();
+        builder.Services.AddSingleton<Admin.OwnStation.MyStationQueries>();
+        builder.Services.AddSingleton<Admin.Children.ChildStationQueries>();
+        builder.Services.AddSingleton<Admin.Finance.WithdrawalQueries>();
+        builder.Services.AddSingleton<Admin.Wallets.WalletQueries>();
         return builder;
     }
 

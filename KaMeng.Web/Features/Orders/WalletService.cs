@@ -10,6 +10,13 @@ public sealed class WalletService(IDbContextFactory<KaMengDbContext> dbFactory, 
     /// <summary>A wallet as its user sees it: 余额, 收益 (待结算 and 可提现) and the latest entries of both.</summary>
     public sealed record WalletView(Money Balance, EarningsState Earnings, List<LedgerEntry> Entries);
 
+    /// <summary>Opens the user's wallet (empty) when they have none yet, e.g. right after registration.</summary>
+    public async Task EnsureWalletAsync(string userId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.EnsureWalletAsync(userId, ct);
+    }
+
     public async Task<WalletView> ViewAsync(string userId, int take = 200, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);

@@ -110,7 +110,7 @@ public sealed class EPayNotifications(
                 {
                     // Never revive a closed order silently: finance refunds or fulfils it by hand.
                     payment.Accept(tradeNo, now, late: true);
-                    await AddIssueOnceAsync(db, payment, PaymentIssueKind.PaidAfterExpiry, tradeNo, $"订单状态为「{DisplayNames.Of(order.Status)}」（支付期限 {order.ExpiresAt.ToLocalTime():yyyy-MM-dd HH:mm:ss}），网关报告已支付（{source}）", now, ct);
+                    await AddIssueOnceAsync(db, payment, PaymentIssueKind.PaidAfterExpiry, tradeNo, $"订单状态为「{DisplayNames.Of(order.Status)}」（支付期限 {BusinessTime.ToBusiness(order.ExpiresAt):yyyy-MM-dd HH:mm:ss}），网关报告已支付（{source}）", now, ct);
                     await db.SaveChangesAsync(ct);
                     await tx.CommitAsync(ct);
                     return PaymentOutcome.Recorded;

@@ -6,6 +6,8 @@ public static class StorefrontSetup
     {
         builder.Services.AddSingleton<StorefrontCatalog>();
         builder.Services.AddSingleton<KaMeng.Web.Features.Shared.MarkdownRenderer>();
+        builder.Services.AddSingleton<My.BuyerQueries>();
+        builder.Services.AddSingleton<Open.OpenSubstationQueries>();
         return builder;
     }
 }

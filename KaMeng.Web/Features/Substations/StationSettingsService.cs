@@ -62,6 +62,16 @@ public sealed class StationSettingsService(IDbContextFactory<KaMengDbContext> db
         return n == 0 ? "会员等级不存在" : null;
     }
 
+    /// <summary>总站公告, shown on the main station's storefront; platform-wide staff only.</summary>
+    public async Task<string?> SaveMainAnnouncementAsync(string? announcement, AuditActor actor, CancellationToken ct = default)
+    {
+        if (actor.StationId is not null) return "只有平台管理员可以修改总站公告";
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.Stations.Where(s => s.Id == Station.MainStationId).ExecuteUpdateAsync(u => u.SetProperty(s => s.Announcement, announcement), ct);
+        directory.Invalidate();
+        return null;
+    }
+
     /// <summary>Platform settings: depth cap 1–5, withdrawal minimum and fee, root domains for {code}.{root}, the earnings hold.</summary>
     public async Task<string?> SavePlatformAsync(int maxDepth, string? withdrawalMinimum, string? feePercent, string? rootDomains, AuditActor actor,
         int earningHoldDays = 7, CancellationToken ct = default)

@@ -93,7 +93,7 @@ public sealed class SubstationService(
     }
 
     /// <summary>Why a station may not open a child (depth cap, level, count), or null.</summary>
-    public async Task<string?> CanOpenUnderAsync(KaMengDbContext db, Station parent, CancellationToken ct = default)
+    public static async Task<string?> CanOpenUnderAsync(KaMengDbContext db, Station parent, CancellationToken ct = default)
     {
         if (parent.Status == StationStatus.Closed) return "该站点已关闭";
         var settings = await db.PlatformSettings.AsNoTracking().SingleAsync(ct);

@@ -8,6 +8,7 @@ public static class ThemesSetup
     public static WebApplicationBuilder AddThemes(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton(sp => new ThemeCatalog(UiSetup.ThemesDirectory(sp.GetRequiredService<IWebHostEnvironment>()), sp.GetRequiredService<ILogger<ThemeCatalog>>()));
+        builder.Services.AddSingleton<ThemeQueries>();
         return builder;
     }
 }

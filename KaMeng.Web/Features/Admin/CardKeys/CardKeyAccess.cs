@@ -53,6 +53,6 @@ public static class CardKeyAccess
         _ => status.ToString(),
     };
 
-    /// <summary>Times in the admin are shown in China Standard Time.</summary>
-    public static string Display(DateTimeOffset time) => time.ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>Times in the admin are shown in Beijing time (<see cref="BusinessTime"/>).</summary>
+    public static string Display(DateTimeOffset time) => BusinessTime.Format(time, "yyyy-MM-dd HH:mm");
 }

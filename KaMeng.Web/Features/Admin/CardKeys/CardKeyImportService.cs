@@ -99,8 +99,8 @@ public sealed class CardKeyImportService(IDbContextFactory<KaMengDbContext> dbFa
         return (preview, hashByLine);
     }
 
-    /// <summary>"B" + China Standard Time yyyyMMddHHmmss + 6 random characters, e.g. B20261122160501K7QX2M.</summary>
+    /// <summary>"B" + Beijing time (<see cref="BusinessTime"/>) yyyyMMddHHmmss + 6 random characters, e.g. B20261122160501K7QX2M.</summary>
     public static string NewBatchNumber(DateTimeOffset now) =>
-        "B" + now.ToOffset(TimeSpan.FromHours(8)).ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture)
+        "B" + BusinessTime.Format(now, "yyyyMMddHHmmss")
         + RandomNumberGenerator.GetString("ABCDEFGHJKLMNPQRSTUVWXYZ23456789", 6);
 }

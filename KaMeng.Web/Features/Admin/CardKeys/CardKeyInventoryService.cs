@@ -30,6 +30,10 @@ public sealed class CardKeyInventoryService(IDbContextFactory<KaMengDbContext> d
 {
     public const int MaxPageSize = 200;
 
+    /// <summary>The station whose keys the user manages (<see cref="CardKeyAccess.StationOfAsync"/>).</summary>
+    public Task<int?> StationOfAsync(System.Security.Claims.ClaimsPrincipal user, CancellationToken ct = default) =>
+        CardKeyAccess.StationOfAsync(dbFactory, user, ct);
+
     public async Task<IReadOnlyList<CardKeyProductOption>> ProductsAsync(int stationId, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);

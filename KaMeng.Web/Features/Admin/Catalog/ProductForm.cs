@@ -17,7 +17,7 @@ public sealed class ProductForm
     public int MaxPerOrder { get; set; } = 10;
     public int PerBuyerLimit { get; set; }
     public bool OnShelf { get; set; } = true;
-    /// <summary>Shelf schedule in China Standard Time (UTC+8), as the admin enters it.</summary>
+    /// <summary>Shelf schedule in Beijing time (<see cref="BusinessTime"/>), as the admin enters it.</summary>
     public DateTime? ShelfFrom { get; set; }
     public DateTime? ShelfUntil { get; set; }
     public int LowStockThreshold { get; set; } = 10;
@@ -48,7 +48,6 @@ public static class CatalogText
     public const string Recommended = "推荐";
     public const int MaxPerOrderLimit = 1000;
     public const int MaxInputFields = 10;
-    public static readonly TimeSpan ChinaOffset = TimeSpan.FromHours(8);
     public static readonly TimeSpan PatternTimeout = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Null when the pattern compiles (anchored, as <see cref="InputField.Validate"/> uses it) with a match timeout; a Chinese message otherwise.</summary>
@@ -65,12 +64,6 @@ public static class CatalogText
         catch (ArgumentException) { return $"输入项「{label}」的校验规则不是有效的正则表达式"; }
         catch (RegexMatchTimeoutException) { return $"输入项「{label}」的校验规则太复杂（匹配超时）"; }
     }
-
-    public static DateTimeOffset? FromChinaTime(DateTime? local) =>
-        local is { } t ? new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Unspecified), ChinaOffset).ToUniversalTime() : null;
-
-    public static DateTime? ToChinaTime(DateTimeOffset? value) =>
-        value is { } v ? DateTime.SpecifyKind(v.ToOffset(ChinaOffset).DateTime, DateTimeKind.Unspecified) : null;
 }
 
 /// <summary>A problem of the product form: the field it belongs to and the Chinese message.</summary>

@@ -218,7 +218,7 @@ public sealed class ProductService(IDbContextFactory<KaMengDbContext> dbFactory,
             Id = p.Id, Name = p.Name, CategoryId = p.CategoryId, DeliveryType = p.DeliveryType,
             FaceValue = p.FaceValue.ToDecimalString(), CostPrice = p.CostPrice.ToDecimalString(), BasePrice = p.BasePrice.ToDecimalString(),
             MinPerOrder = p.MinPerOrder, MaxPerOrder = p.MaxPerOrder, PerBuyerLimit = p.PerBuyerLimit, OnShelf = p.OnShelf,
-            ShelfFrom = CatalogText.ToChinaTime(p.ShelfFrom), ShelfUntil = CatalogText.ToChinaTime(p.ShelfUntil),
+            ShelfFrom = BusinessTime.ToBusinessDateTime(p.ShelfFrom), ShelfUntil = BusinessTime.ToBusinessDateTime(p.ShelfUntil),
             LowStockThreshold = p.LowStockThreshold, TagHot = tags.Contains(CatalogText.Hot), TagRecommended = tags.Contains(CatalogText.Recommended),
             OtherTags = string.Join(",", tags.Where(t => t is not CatalogText.Hot and not CatalogText.Recommended)),
             SortOrder = p.SortOrder, ReusableKey = p.ReusableKey, DescriptionMarkdown = p.DescriptionMarkdown, ImagePath = p.ImagePath,
@@ -332,8 +332,8 @@ public sealed class ProductService(IDbContextFactory<KaMengDbContext> dbFactory,
         else if (form.PerBuyerLimit > 0 && form.PerBuyerLimit < form.MinPerOrder) errors.Add(nameof(ProductForm.PerBuyerLimit), "每人限购不能少于单次最少购买数量");
         if (form.LowStockThreshold < 0) errors.Add(nameof(ProductForm.LowStockThreshold), "库存预警值不能为负数");
 
-        var from = CatalogText.FromChinaTime(form.ShelfFrom);
-        var until = CatalogText.FromChinaTime(form.ShelfUntil);
+        var from = BusinessTime.FromBusiness(form.ShelfFrom);
+        var until = BusinessTime.FromBusiness(form.ShelfUntil);
         if (from is not null && until is not null && from >= until) errors.Add(nameof(ProductForm.ShelfUntil), "定时下架时间必须晚于定时上架时间");
 
         var tags = new List<string>();

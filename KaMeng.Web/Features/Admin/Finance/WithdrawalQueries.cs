@@ -14,11 +14,11 @@ public enum WithdrawalSort { CreatedAt, Amount }
 /// <summary>One page of the withdrawal review list (the page maps its grid state to this).</summary>
 public sealed record WithdrawalPageQuery(WithdrawalStatus? Status, int Skip, int Take, WithdrawalSort SortBy = WithdrawalSort.CreatedAt, bool Descending = true);
 
-public static class WithdrawalQueries
+/// <summary>What the platform's 提现审核 page reads.</summary>
+public sealed class WithdrawalQueries(IDbContextFactory<KaMengDbContext> dbFactory)
 {
     /// <summary>Platform-wide: only the platform's admins and finance open the review page.</summary>
-    public static async Task<(IReadOnlyList<WithdrawalRow> Rows, int Total)> PageAsync(
-        IDbContextFactory<KaMengDbContext> dbFactory, WithdrawalPageQuery q, CancellationToken ct = default)
+    public async Task<(IReadOnlyList<WithdrawalRow> Rows, int Total)> PageAsync(WithdrawalPageQuery q, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var query = from w in db.Withdrawals.AsNoTracking()

@@ -41,9 +41,10 @@ public sealed record OrderPageQuery(string? Search, OrderStatus? Status, int? St
 
 public sealed record StationFilterChoice(int Id, string Text);
 
-public static class AdminOrderQueries
+/// <summary>What the admin order pages (订单, 待处理) read, in the actor's station scope.</summary>
+public sealed class AdminOrderQueries(IDbContextFactory<KaMengDbContext> dbFactory)
 {
-    /// <summary>Order rows of a context scoped to the actor (see <see cref="CurrentAdmin.CreateDbContextAsync"/>).</summary>
+    /// <summary>Order rows of a context scoped to the actor (see <see cref="AuditActor.ScopedAsync"/>).</summary>
     public static IQueryable<OrderRow> Rows(KaMengDbContext db)
     {
         return from o in db.Orders
@@ -58,10 +59,10 @@ public static class AdminOrderQueries
     }
 
     /// <summary>A page of orders the admin may see (the context is scoped to their station; only the platform filters by station).</summary>
-    public static async Task<(IReadOnlyList<OrderRow> Rows, int Total)> PageAsync(CurrentAdmin admin, OrderPageQuery q, CancellationToken ct = default)
+    public async Task<(IReadOnlyList<OrderRow> Rows, int Total)> PageAsync(AuditActor actor, OrderPageQuery q, CancellationToken ct = default)
     {
-        var platformWide = (await admin.GetAsync()).StationId is null;
-        await using var db = await admin.CreateDbContextAsync();
+        var platformWide = actor.StationId is null;
+        await using var db = await actor.ScopedAsync(dbFactory, ct);
         var query = Rows(db);
         if (platformWide && q.StationId is int only) query = query.Where(o => o.StationId == only);
         if (q.Status is { } status) query = query.Where(o => o.Status == status);
@@ -88,18 +89,18 @@ public static class AdminOrderQueries
         return (rows, total);
     }
 
-    /// <summary>The stations the platform can filter by (an owner gets none: they see only their own).</summary>
-    public static async Task<List<StationFilterChoice>> StationChoicesAsync(IDbContextFactory<KaMengDbContext> dbFactory, CancellationToken ct = default)
+    /// <summary>The stations the platform can filter by (an owner sees only their own scope).</summary>
+    public async Task<List<StationFilterChoice>> StationChoicesAsync(AuditActor actor, CancellationToken ct = default)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var db = await actor.ScopedAsync(dbFactory, ct);
         return await db.Stations.AsNoTracking().OrderBy(s => s.Id).Select(s => new StationFilterChoice(s.Id, s.Name + "（" + s.Code + "）")).ToListAsync(ct);
     }
 
     /// <summary>The processing queue (oldest first), each order's inputs under its product's field labels.</summary>
-    public static async Task<List<ProcessingOrder>> ProcessingAsync(CurrentAdmin admin, int? stationId, CancellationToken ct = default)
+    public async Task<List<ProcessingOrder>> ProcessingAsync(AuditActor actor, int? stationId, CancellationToken ct = default)
     {
-        var platformWide = (await admin.GetAsync()).StationId is null;
-        await using var db = await admin.CreateDbContextAsync();
+        var platformWide = actor.StationId is null;
+        await using var db = await actor.ScopedAsync(dbFactory, ct);
         var query = Rows(db).Where(o => o.Status == OrderStatus.Processing);
         if (platformWide && stationId is int only) query = query.Where(o => o.StationId == only);
         var rows = await query.OrderBy(o => o.CreatedAt).Take(200).ToListAsync(ct);

@@ -6,6 +6,7 @@ using DocumentFormat.OpenXml;
 using DocumentFormat.OpenXml.Packaging;
 using DocumentFormat.OpenXml.Spreadsheet;
 using System.IO.Compression;
+using KaMeng.Domain;
 
 namespace KaMeng.Web.Features.Admin.Reports;
 
@@ -307,20 +308,20 @@ public sealed class ExcelWriter : IDisposable
             return this;
         }
 
-        /// <summary>A point in time as an OADate number (local wall-clock time) with the date-time format; empty when null.</summary>
+        /// <summary>A point in time as an OADate number (Beijing wall-clock time, <see cref="BusinessTime"/>) with the date-time format; empty when null.</summary>
         public SheetWriter DateTime(DateTimeOffset? value)
         {
             if (value is null) { cellIndex++; return this; }
             StartCell(StyleDateTime);
             Ascii("><v>");
             Ensure(32);
-            // ToLocalTime looks the offset up in the time zone rules per call; rows come in time order, so the offset of the
-            // last quarter hour is reused (zone offsets change only on quarter-hour boundaries).
+            // The business zone's offset is looked up in its time zone rules per call; rows come in time order, so the offset
+            // of the last quarter hour is reused (zone offsets change only on quarter-hour boundaries).
             var utc = value.Value.UtcTicks;
             if (utc / TicksPerQuarterHour != offsetQuarter)
             {
                 offsetQuarter = utc / TicksPerQuarterHour;
-                localOffset = TimeZoneInfo.Local.GetUtcOffset(new System.DateTime(utc, DateTimeKind.Utc)).Ticks;
+                localOffset = BusinessTime.Zone.GetUtcOffset(new System.DateTime(utc, DateTimeKind.Utc)).Ticks;
             }
             new System.DateTime(utc + localOffset).ToOADate().TryFormat(buffer.AsSpan(length), out var n, "R", CultureInfo.InvariantCulture);
             length += n;

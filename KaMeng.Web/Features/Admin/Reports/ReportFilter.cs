@@ -1,11 +1,12 @@
 using System.Globalization;
 using System.Text;
 using KaMeng.Data;
+using KaMeng.Domain;
 using Microsoft.EntityFrameworkCore;
 
 namespace KaMeng.Web.Features.Admin.Reports;
 
-/// <summary>What the finance page's filter shows: a date range (whole local days, both ends included), a status
+/// <summary>What the finance page's filter shows: a date range (whole days in Beijing time, both ends included), a status
 /// (an <see cref="Domain.OrderStatus"/> or <see cref="Domain.LedgerEntryType"/> name) and search text.
 /// The station scope is not part of it: it comes from the signed-in user's scoped context.</summary>
 public sealed record ReportFilter(DateOnly? From = null, DateOnly? To = null, string? Status = null, string? Search = null)
@@ -35,20 +36,14 @@ public sealed record ReportFilter(DateOnly? From = null, DateOnly? To = null, st
         return string.Join('&', parts);
     }
 
-    /// <summary>Start of the From day, in the server's time zone.</summary>
-    public DateTimeOffset? Start => From is { } f ? LocalMidnight(f) : null;
+    /// <summary>Start of the From day, in Beijing time (<see cref="BusinessTime"/>).</summary>
+    public DateTimeOffset? Start => From is { } f ? BusinessTime.StartOfBusinessDay(f) : null;
 
     /// <summary>Start of the day after To (exclusive end).</summary>
-    public DateTimeOffset? End => To is { } t ? LocalMidnight(t.AddDays(1)) : null;
+    public DateTimeOffset? End => To is { } t ? BusinessTime.StartOfBusinessDay(t.AddDays(1)) : null;
 
     public TEnum? StatusAs<TEnum>() where TEnum : struct, Enum =>
         Enum.TryParse<TEnum>(Status, ignoreCase: true, out var v) && Enum.IsDefined(v) ? v : null;
-
-    static DateTimeOffset LocalMidnight(DateOnly day)
-    {
-        var local = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
-        return new DateTimeOffset(local, TimeZoneInfo.Local.GetUtcOffset(local)).ToUniversalTime();
-    }
 
     /// <summary>A human-readable line for the summary sheet.</summary>
     public string Describe(string? statusName)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
 using KaMeng.Data;
+using KaMeng.Domain;
 using Microsoft.EntityFrameworkCore;
 
 namespace KaMeng.Web.Features.Admin.Reports;
@@ -42,9 +43,9 @@ public static class ReportsSetup
         return app;
     }
 
-    /// <summary>File name of a download: 订单_20261122.xlsx (the server's local date).</summary>
+    /// <summary>File name of a download: 订单_20261122.xlsx (the date in Beijing, <see cref="BusinessTime"/>).</summary>
     public static string FileName(string report, DateTimeOffset now) =>
-        $"{report}_{now.ToLocalTime().ToString("yyyyMMdd", CultureInfo.InvariantCulture)}.xlsx";
+        $"{report}_{BusinessTime.Format(now, "yyyyMMdd")}.xlsx";
 
     static async Task<IResult> ExportAsync(FinanceExports.Export export, ReportFilter filter, ClaimsPrincipal user, IDbContextFactory<KaMengDbContext> dbFactory,
         TimeProvider clock, CancellationToken ct)

@@ -1,0 +1,36 @@
+using KaMeng.Tests.Infrastructure;
+
+namespace KaMeng.Tests.Web;
+
+/// <summary>Two rules read off the sources: pages never query EF Core themselves (they call query classes and services),
+/// and times are converted with the business clock (<see cref="KaMeng.Domain.BusinessTime"/>), never the server's zone.</summary>
+public class SourceRulesTests
+{
+    static IEnumerable<string> SourceFiles(string project, params string[] extensions) =>
+        Directory.EnumerateFiles(Path.Combine(TestPaths.RepoRoot, project), "*", SearchOption.AllDirectories)
+            .Where(f => extensions.Contains(Path.GetExtension(f)))
+            .Where(f => !f.Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj"));
+
+    static List<string> Offences(IEnumerable<string> files, string[] forbidden) =>
+        (from f in files
+         from line in File.ReadLines(f).Select((text, i) => (text, number: i + 1))
+         from word in forbidden
+         where line.text.Contains(word, StringComparison.Ordinal)
+         select $"{Path.GetRelativePath(TestPaths.RepoRoot, f)}:{line.number}: {word}").ToList();
+
+    [Fact]
+    public void No_razor_file_uses_ef_core()
+    {
+        var razor = SourceFiles("KaMeng.Web", ".razor").ToList();
+        Assert.NotEmpty(razor);
+        Assert.Empty(Offences(razor, ["Microsoft.EntityFrameworkCore", "IDbContextFactory", "DbContext", "KaMengDbContext"]));
+    }
+
+    [Fact]
+    public void No_time_is_read_in_the_servers_time_zone()
+    {
+        var files = new[] { "KaMeng.Domain", "KaMeng.Data", "KaMeng.Web" }.SelectMany(p => SourceFiles(p, ".cs", ".razor"))
+            .Where(f => Path.GetFileName(f) != "BusinessTime.cs").ToList();
+        Assert.Empty(Offences(files, ["ToLocalTime(", "TimeZoneInfo.Local", "DateTime.Now", "DateTimeOffset.Now", "DateTime.Today"]));
+    }
+}

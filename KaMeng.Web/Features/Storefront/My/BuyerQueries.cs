@@ -1,0 +1,16 @@
+using KaMeng.Data;
+using KaMeng.Domain;
+using Microsoft.EntityFrameworkCore;
+
+namespace KaMeng.Web.Features.Storefront.My;
+
+/// <summary>What the buyer's own pages (我的订单) read.</summary>
+public sealed class BuyerQueries(IDbContextFactory<KaMengDbContext> dbFactory)
+{
+    /// <summary>The buyer's latest orders on any station, newest first.</summary>
+    public async Task<List<Order>> OrdersOfAsync(string buyerUserId, int take = 100, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Orders.AsNoTracking().Where(o => o.BuyerUserId == buyerUserId).OrderByDescending(o => o.CreatedAt).Take(take).ToListAsync(ct);
+    }
+}
