@@ -66,4 +66,24 @@ public static class DisplayNames
         WithdrawalStatus.Rejected => "已驳回",
         _ => status.ToString(),
     };
+
+    public static string Of(StationStatus status) => status switch
+    {
+        StationStatus.Active => "正常",
+        StationStatus.Suspended => "暂停",
+        StationStatus.Closed => "关闭",
+        _ => status.ToString(),
+    };
+
+    /// <summary>周一 … 周日.</summary>
+    public static string Of(DayOfWeek day) => day switch
+    {
+        DayOfWeek.Monday => "周一",
+        DayOfWeek.Tuesday => "周二",
+        DayOfWeek.Wednesday => "周三",
+        DayOfWeek.Thursday => "周四",
+        DayOfWeek.Friday => "周五",
+        DayOfWeek.Saturday => "周六",
+        _ => "周日",
+    };
 }

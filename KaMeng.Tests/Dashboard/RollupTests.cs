@@ -156,6 +156,16 @@ public class RollupTests
                     var expected = all.Where(b => BuyerSegments.Classify(b, at) == segment).Select(b => b.BuyerUserId).Order().ToList();
                     Assert.Equal(expected.Count, counts.Single(c => c.Segment == segment).Buyers);
                     Assert.Equal(expected, (await DashboardQueries.SegmentBuyersAsync(db, bucket, segment, at, take: 1000)).Select(b => b.BuyerUserId).Order().ToList());
+                    // The dashboard's pages of the same list: every buyer once, across pages of 2.
+                    var paged = new List<string>();
+                    for (var page = 0; ; page++)
+                    {
+                        var (items, total) = await DashboardQueries.SegmentBuyersPageAsync(db, bucket, segment, at, page, 2);
+                        Assert.Equal(expected.Count, total);
+                        if (items.Count == 0) break;
+                        paged.AddRange(items.Select(b => b.BuyerUserId));
+                    }
+                    Assert.Equal(expected, paged.Order().ToList());
                 }
             }
         }

@@ -183,6 +183,18 @@ public static class DashboardQueries
         return rows.Select(b => new SegmentBuyer(b.BuyerUserId, names.GetValueOrDefault(b.BuyerUserId), b.FirstPaidAt, b.LastPaidAt, b.PaidOrders, b.SpendFen)).ToList();
     }
 
+    /// <summary>One page of a segment's buyers, biggest spenders first, and how many the segment has.</summary>
+    public static async Task<(IReadOnlyList<SegmentBuyer> Items, int Total)> SegmentBuyersPageAsync(KaMengDbContext db, int station, BuyerSegment segment,
+        DateTimeOffset now, int page, int pageSize, CancellationToken ct = default)
+    {
+        var segmentRows = InSegment(db.BuyerStats.AsNoTracking().Where(b => b.StationId == station), segment, now);
+        var total = await segmentRows.CountAsync(ct);
+        var rows = await segmentRows.OrderByDescending(b => b.SpendFen).ThenBy(b => b.BuyerUserId).Skip(page * pageSize).Take(pageSize).ToListAsync(ct);
+        var ids = rows.Select(r => r.BuyerUserId).ToList();
+        var names = await db.Users.Where(u => ids.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.UserName, ct);
+        return (rows.Select(b => new SegmentBuyer(b.BuyerUserId, names.GetValueOrDefault(b.BuyerUserId), b.FirstPaidAt, b.LastPaidAt, b.PaidOrders, b.SpendFen)).ToList(), total);
+    }
+
     public static async Task<IReadOnlyList<LeaderboardRow>> LeaderboardAsync(KaMengDbContext db, DashboardRange r, int take = 20, CancellationToken ct = default)
     {
         var prev = r.Previous;

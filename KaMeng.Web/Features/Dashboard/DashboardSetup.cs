@@ -6,7 +6,7 @@ public static class DashboardSetup
     {
         builder.Services.AddDashboardServices();
         builder.Services.AddHostedService<DashboardWorker>();
-        builder.Services.AddSingleton<Admin.Home.AdminHomeQueries>();
+        builder.Services.AddScoped<Admin.DashboardPageQueries>();
         return builder;
     }
 

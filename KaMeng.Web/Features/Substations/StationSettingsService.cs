@@ -62,16 +62,6 @@ public sealed class StationSettingsService(IDbContextFactory<KaMengDbContext> db
         return n == 0 ? "会员等级不存在" : null;
     }
 
-    /// <summary>总站公告, shown on the main station's storefront; platform-wide staff only.</summary>
-    public async Task<string?> SaveMainAnnouncementAsync(string? announcement, AuditActor actor, CancellationToken ct = default)
-    {
-        if (actor.StationId is not null) return "只有平台管理员可以修改总站公告";
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await db.Stations.Where(s => s.Id == Station.MainStationId).ExecuteUpdateAsync(u => u.SetProperty(s => s.Announcement, announcement), ct);
-        directory.Invalidate();
-        return null;
-    }
-
     /// <summary>Platform settings: depth cap 1–5, withdrawal minimum and fee, root domains for {code}.{root}, the earnings hold.</summary>
     public async Task<string?> SavePlatformAsync(int maxDepth, string? withdrawalMinimum, string? feePercent, string? rootDomains, AuditActor actor,
         int earningHoldDays = 7, CancellationToken ct = default)
@@ -149,4 +139,27 @@ public sealed class StationSettingsService(IDbContextFactory<KaMengDbContext> db
         prices.Invalidate();
         return null;
     }
+
+    /// <summary>The main station's announcement (总站公告), as the storefront shows it.</summary>
+    public async Task<string?> MainAnnouncementAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Stations.Where(s => s.Id == Station.MainStationId).Select(s => s.Announcement).SingleAsync(ct);
+    }
+
+    /// <summary>Saves the main station's announcement (platform admins only; at most 2,000 characters; blank clears it).</summary>
+    public async Task<string?> SaveMainAnnouncementAsync(string? text, AuditActor actor, CancellationToken ct = default)
+    {
+        if (actor.StationId is not null) return "只有平台管理员可以修改总站公告";
+        text = string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+        if (text is { Length: > MainAnnouncementMaxLength }) return $"公告最多 {MainAnnouncementMaxLength} 字";
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.Stations.Where(s => s.Id == Station.MainStationId).ExecuteUpdateAsync(u => u.SetProperty(s => s.Announcement, text), ct);
+        db.AuditEntries.Add(actor.Entry("station.announcement", $"station:{Station.MainStationId}", text is null ? "cleared" : $"{text.Length} chars", clock.GetUtcNow(), Station.MainStationId));
+        await db.SaveChangesAsync(ct);
+        directory.Invalidate();
+        return null;
+    }
+
+    public const int MainAnnouncementMaxLength = 2000;
 }
