@@ -68,3 +68,34 @@ public sealed class MyStationPage(IPage page)
         await page.GetByTestId("transfer-earnings").ClickAsync();
     }
 }
+
+/// <summary>Page object: /admin/substations (分站管理, the platform's list of substations).</summary>
+public sealed class SubstationListPage(IPage page)
+{
+    public AdminPage Admin { get; } = new(page);
+
+    public Task GotoAsync() => Admin.GotoAsync("/admin/substations");
+
+    public ILocator Grid => page.GetByTestId("substation-grid");
+
+    /// <summary>The substation named <paramref name="name"/> (a row at 1280 px, a labelled card on a phone).</summary>
+    public ILocator Row(string name) => Grid.Locator("tr").Filter(new() { Has = page.GetByTestId("substation-name").GetByText(name, new() { Exact = true }) });
+
+    public ILocator Status(string name) => Row(name).GetByTestId("substation-status");
+
+    public async Task SuspendAsync(string name, string reason)
+    {
+        await Row(name).GetByTestId("suspend-reason").FillAsync(reason);
+        await Row(name).GetByTestId("suspend").ClickAsync();
+    }
+
+    public Task ResumeAsync(string name) => Row(name).GetByTestId("resume").ClickAsync();
+}
+
+/// <summary>Page object: /admin/children (下级分站, read-only).</summary>
+public sealed class ChildStationsPage(IPage page)
+{
+    public Task GotoAsync() => new AdminPage(page).GotoAsync("/admin/children");
+
+    public ILocator Grid => page.GetByTestId("children-grid");
+}
