@@ -1,6 +1,6 @@
 namespace KaMeng.Domain;
 
-public static class DisplayNames
+public static partial class DisplayNames
 {
     public static string Of(WalletBucket bucket) => bucket == WalletBucket.Earnings ? "收益" : "余额";
 

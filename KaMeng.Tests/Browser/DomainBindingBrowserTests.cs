@@ -14,16 +14,14 @@ public class DomainBindingBrowserTests(BrowserFixture fx) : IClassFixture<Browse
         var page = await fx.NewPageAsync();
         await new LoginPage(page).LoginAsAsync("demo-owner", TestAccounts.DemoPassword, "/admin");
         var station = new MyStationPage(page);
-        await station.GotoAsync("店铺设置");
-        var admin = new AdminPage(page);
+        await station.GotoAsync("域名");
+        var admin = station.Admin;
 
-        await RadzenUi.FillAsync(page, "绑定自定义域名", "other.localhost");
-        await page.GetByRole(AriaRole.Button, new() { Name = "绑定", Exact = true }).ClickAsync();
+        await station.BindHostAsync("other.localhost");
         await Assertions.Expect(admin.Notification("平台域名及其子域名不能绑定")).ToBeVisibleAsync();
 
-        await RadzenUi.FillAsync(page, "绑定自定义域名", "shop.example.invalid");
-        await page.GetByRole(AriaRole.Button, new() { Name = "绑定", Exact = true }).ClickAsync();
-        var bound = page.GetByTestId("bound-host").Filter(new() { HasText = "shop.example.invalid" });
+        await station.BindHostAsync("shop.example.invalid");
+        var bound = station.Host("shop.example.invalid");
         await Assertions.Expect(bound.GetByTestId("host-status")).ToHaveTextAsync("待验证");
         string token;
         await using (var db = fx.App.NewContext())
@@ -40,9 +38,9 @@ public class DomainBindingBrowserTests(BrowserFixture fx) : IClassFixture<Browse
         int demoId;
         await using (var db = fx.App.NewContext())
             demoId = (await db.Stations.SingleAsync(s => s.Code == "demo")).Id;
-        await new AdminPage(platform).GotoAsync($"/admin/station?id={demoId}");
-        await platform.Locator(".rz-tabview-nav li", new() { HasTextString = "店铺设置" }).ClickAsync();
-        var row = platform.GetByTestId("bound-host").Filter(new() { HasText = "shop.example.invalid" });
+        var platformStation = new MyStationPage(platform);
+        await platformStation.GotoAsync("域名", demoId);
+        var row = platformStation.Host("shop.example.invalid");
         await row.GetByTestId("confirm-host").ClickAsync();
         await Assertions.Expect(row.GetByTestId("host-status")).ToHaveTextAsync("已生效");
         await BrowserFixture.ScreenshotsAsync(platform, "domain-confirmed");

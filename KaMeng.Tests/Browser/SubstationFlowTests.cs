@@ -42,10 +42,19 @@ public class SubstationFlowTests(BrowserFixture fx) : IClassFixture<BrowserFixtu
         var station = new MyStationPage(ownerPage);
         await station.GotoAsync();
         await station.AddRuleAsync("分类", "游戏点卡", "进价 + 百分比", "20");
-        await Assertions.Expect(ownerPage.GetByTestId("rule-grid")).ToContainTextAsync("成本 +20%");
+        // ¥6.84 is above the card's face value (¥6.00): the owner is warned, with the product, before it is saved (issue 17 §3).
+        await Assertions.Expect(station.Admin.Confirmation).ToContainTextAsync("售价高于面值");
+        await Assertions.Expect(station.Admin.Confirmation).ToContainTextAsync($"「{Product}」面值 ¥6.00，售价 ¥6.84");
+        await Assertions.Expect(station.FaceValueWarning).ToContainTextAsync(Product);
+        await BrowserFixture.ScreenshotsAsync(ownerPage, "substation-rule-above-face-value");
+        await station.Admin.ConfirmAsync();
+        await Assertions.Expect(station.Admin.Notification("规则已保存")).ToBeVisibleAsync();
+        await Assertions.Expect(station.RuleGrid).ToContainTextAsync("成本 +20%");
+        await Assertions.Expect(station.FaceValueWarning).ToHaveCountAsync(0);
         var explained = station.ExplainRow(Product);
         await Assertions.Expect(explained.GetByTestId("explained-price")).ToHaveTextAsync("¥6.84");
         await Assertions.Expect(explained).ToContainTextAsync("进价 ¥5.70");
+        await Assertions.Expect(explained.GetByTestId("above-face-chip")).ToBeVisibleAsync();
         await BrowserFixture.ScreenshotsAsync(ownerPage, "substation-prices");
 
         // A second buyer buys there at ¥6.84.
@@ -60,15 +69,13 @@ public class SubstationFlowTests(BrowserFixture fx) : IClassFixture<BrowserFixtu
 
         // The owner sees the margin (¥1.14) as 待结算 收益; 余额 stays 100 − 50, and a recharge is never withdrawable.
         await station.GotoAsync("收益与提现");
-        await Assertions.Expect(ownerPage.GetByTestId("owner-balance")).ToHaveTextAsync("¥50.00");
-        await Assertions.Expect(ownerPage.GetByTestId("owner-pending")).ToHaveTextAsync("¥1.14");
-        await Assertions.Expect(ownerPage.GetByTestId("owner-available")).ToHaveTextAsync("¥0.00");
-        await Assertions.Expect(ownerPage.GetByTestId("owner-ledger")).ToContainTextAsync("分站收益");
-        await Assertions.Expect(ownerPage.GetByTestId("owner-ledger")).ToContainTextAsync("¥1.14");
-        await RadzenUi.FillAsync(ownerPage, "提现金额（元）", "10");
-        await RadzenUi.FillAsync(ownerPage, "收款账户（支付宝/微信/银行卡）", "支付宝 owner-x@example.cn");
-        await ownerPage.GetByTestId("request-withdrawal").ClickAsync();
-        await Assertions.Expect(ownerPage.GetByText("可提现收益不足：待结算 ¥1.14 将于")).ToBeVisibleAsync();
+        await Assertions.Expect(station.Balance).ToHaveTextAsync("¥50.00");
+        await Assertions.Expect(station.Pending).ToHaveTextAsync("¥1.14");
+        await Assertions.Expect(station.Available).ToHaveTextAsync("¥0.00");
+        await Assertions.Expect(station.Ledger).ToContainTextAsync("分站收益");
+        await Assertions.Expect(station.Ledger).ToContainTextAsync("¥1.14");
+        await station.RequestWithdrawalAsync("10", "支付宝 owner-x@example.cn");
+        await Assertions.Expect(station.Admin.Notification("可提现收益不足：待结算 ¥1.14 将于")).ToBeVisibleAsync();
         await BrowserFixture.ScreenshotsAsync(ownerPage, "withdrawal-refused-pending");
 
         // The hold ends (and an earlier, settled month of ¥10 margins): ¥11.14 可提现; the owner withdraws ¥10 (+¥0.10 fee).
@@ -80,19 +87,16 @@ public class SubstationFlowTests(BrowserFixture fx) : IClassFixture<BrowserFixtu
             await db.PostToUserAsync(id, LedgerEntryType.Earning, Money.FromYuan(10), DateTimeOffset.UtcNow, reason: "上月收益（已结算）", bucket: WalletBucket.Earnings);
         }
         await station.GotoAsync("收益与提现");
-        await Assertions.Expect(ownerPage.GetByTestId("owner-available")).ToHaveTextAsync("¥11.14");
-        await RadzenUi.FillAsync(ownerPage, "提现金额（元）", "10");
-        await RadzenUi.FillAsync(ownerPage, "收款账户（支付宝/微信/银行卡）", "支付宝 owner-x@example.cn");
-        await ownerPage.GetByTestId("request-withdrawal").ClickAsync();
-        await Assertions.Expect(ownerPage.GetByTestId("withdrawal-status")).ToHaveTextAsync("待审核");
-        await Assertions.Expect(ownerPage.GetByTestId("owner-available")).ToHaveTextAsync("¥1.04");
-        await Assertions.Expect(ownerPage.GetByTestId("owner-balance")).ToHaveTextAsync("¥50.00");
+        await Assertions.Expect(station.Available).ToHaveTextAsync("¥11.14");
+        await station.RequestWithdrawalAsync("10", "支付宝 owner-x@example.cn");
+        await Assertions.Expect(station.WithdrawalStatus).ToHaveTextAsync("待审核");
+        await Assertions.Expect(station.Available).ToHaveTextAsync("¥1.04");
+        await Assertions.Expect(station.Balance).ToHaveTextAsync("¥50.00");
 
         // 可提现 moves into 余额, one way.
-        await RadzenUi.FillAsync(ownerPage, "转入余额（元）", "1");
-        await ownerPage.GetByTestId("transfer-earnings").ClickAsync();
-        await Assertions.Expect(ownerPage.GetByTestId("owner-balance")).ToHaveTextAsync("¥51.00");
-        await Assertions.Expect(ownerPage.GetByTestId("owner-available")).ToHaveTextAsync("¥0.04");
+        await station.TransferToBalanceAsync("1");
+        await Assertions.Expect(station.Balance).ToHaveTextAsync("¥51.00");
+        await Assertions.Expect(station.Available).ToHaveTextAsync("¥0.04");
         await BrowserFixture.ScreenshotsAsync(ownerPage, "owner-earnings");
 
         // Finance pays it out with a reference.
@@ -110,7 +114,7 @@ public class SubstationFlowTests(BrowserFixture fx) : IClassFixture<BrowserFixtu
         await BrowserFixture.ScreenshotsAsync(financePage, "finance-withdrawals");
 
         await station.GotoAsync("收益与提现");
-        await Assertions.Expect(ownerPage.GetByTestId("withdrawal-status")).ToHaveTextAsync("已打款（ALIPAY-20261122-01）");
+        await Assertions.Expect(station.WithdrawalStatus).ToHaveTextAsync("已打款（ALIPAY-20261122-01）");
         await using (var db = fx.App.NewContext())
             await LedgerBooks.AssertWalletsEqualTheirLedgersAsync(db);
 

@@ -10,11 +10,12 @@ public class SuspensionTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
     {
         var page = await fx.NewPageAsync();
         await new LoginPage(page).LoginAsAsync("admin", TestAccounts.AdminPassword, "/admin/substations");
-        await new AdminPage(page).WaitForCircuitAsync();
-        var row = page.GetByTestId("substation-grid").Locator("tbody tr").Filter(new() { HasTextString = "演示分站" });
-        await row.GetByLabel("暂停原因").FillAsync("违规销售，整改中");
-        await row.GetByRole(AriaRole.Button, new() { Name = "暂停", Exact = true }).ClickAsync();
-        await Assertions.Expect(row).ToContainTextAsync("暂停：违规销售，整改中");
+        var list = new SubstationListPage(page);
+        await list.Admin.WaitForCircuitAsync();
+        await list.SuspendAsync("演示分站", "违规销售，整改中");
+        await Assertions.Expect(list.Status("演示分站")).ToHaveTextAsync("暂停：违规销售，整改中");
+        await Assertions.Expect(list.Admin.Notification("已更新 demo")).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotsAsync(page, "substation-list");
 
         var buyer = await fx.NewPageAsync(mobile: true);
         await buyer.GotoAsync("/s/demo/");
@@ -23,9 +24,15 @@ public class SuspensionTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
         await Assertions.Expect(buyer.Locator(".alert-error")).ToContainTextAsync("商品已下架，暂时不能购买");
         await BrowserFixture.ScreenshotsAsync(buyer, "substation-suspended");
 
-        await row.GetByRole(AriaRole.Button, new() { Name = "恢复" }).ClickAsync();
-        await Assertions.Expect(row).ToContainTextAsync("正常");
+        await list.ResumeAsync("演示分站");
+        await Assertions.Expect(list.Status("演示分站")).ToHaveTextAsync("正常");
         await buyer.GotoAsync("/s/demo/");
         await Assertions.Expect(buyer.GetByTestId("suspended-notice")).ToHaveCountAsync(0);
+
+        // 总站主题: the main station's live theme, read-only, with the way to the builder.
+        await list.Admin.GotoAsync("/admin/themes");
+        await Assertions.Expect(page.GetByTestId("live-theme")).Not.ToBeEmptyAsync();
+        await Assertions.Expect(page.GetByTestId("edit-theme-in-builder")).ToHaveAttributeAsync("href", "admin/builder?station=1");
+        await BrowserFixture.ScreenshotsAsync(page, "main-station-theme");
     }
 }

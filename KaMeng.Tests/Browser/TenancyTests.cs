@@ -93,8 +93,10 @@ public class TenancyTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
         var page = await fx.NewPageAsync();
         await new LoginPage(page).LoginAsAsync("demo-owner", TestAccounts.DemoPassword, "/admin/children");
         await new AdminPage(page).WaitForCircuitAsync();
-        await Assertions.Expect(page.GetByTestId("children-grid")).ToContainTextAsync("演示下级店");
-        await Assertions.Expect(page.GetByTestId("children-grid")).Not.ToContainTextAsync("B 的店");
+        var children = new ChildStationsPage(page);
+        await Assertions.Expect(children.Grid).ToContainTextAsync("演示下级店");
+        await Assertions.Expect(children.Grid).Not.ToContainTextAsync("B 的店");
+        await BrowserFixture.ScreenshotsAsync(page, "child-stations");
 
         var adminPage = await fx.NewPageAsync();
         await new LoginPage(adminPage).LoginAsAsync("admin", TestAccounts.AdminPassword, $"/admin/orders?station={stationB}");

@@ -13,7 +13,7 @@ public static class OrdersSetup
         builder.Services.AddSingleton<Admin.Orders.AdminOrderQueries>();
         builder.Services.AddSingleton<Admin.Substations.SubstationQueries>();
         builder.Services.AddSingleton<Admin.Platform.PlatformQueries>();
-        builder.Services.AddSingleton<Admin.OwnStation.MyStationQueries>();
+        builder.Services.AddSingleton<Admin.OwnStation.OwnStationQueries>();
         builder.Services.AddSingleton<Admin.Children.ChildStationQueries>();
         builder.Services.AddSingleton<Admin.Finance.WithdrawalQueries>();
         builder.Services.AddSingleton<Admin.Wallets.WalletQueries>();

@@ -7,6 +7,16 @@ namespace KaMeng.Web.Features.Substations;
 
 public sealed record PriceRuleInput(PriceRuleAudience Audience, PriceRuleScope Scope, int? CategoryId, int? ProductId, PriceRuleKind Kind, string? Value, PriceRounding Rounding);
 
+/// <summary>A product a rule would sell (or, for a child-supply rule, supply to child stations) above its face value (面值).</summary>
+public sealed record AboveFaceValue(int ProductId, string Name, Money FaceValue, Money Price);
+
+/// <summary>What saving a rule would do: a Chinese error when it is refused, else the products it would price above
+/// their face value (allowed, but the owner is warned before saving).</summary>
+public sealed record PriceRuleCheck(string? Error, IReadOnlyList<AboveFaceValue> AboveFaceValue)
+{
+    public bool Refused => Error is not null;
+}
+
 /// <summary>A station's pricing rules (加价). A rule that would sell any product it covers below the station's cost is refused.</summary>
 public sealed class PriceRuleService(IDbContextFactory<KaMengDbContext> dbFactory, PriceResolver prices, TimeProvider clock)
 {
@@ -16,27 +26,51 @@ public sealed class PriceRuleService(IDbContextFactory<KaMengDbContext> dbFactor
         return await db.PriceRules.AsNoTracking().Where(r => r.StationId == stationId).OrderBy(r => r.Audience).ThenBy(r => r.Scope).ToListAsync(ct);
     }
 
-    /// <summary>Adds or replaces the rule of that audience and scope. Returns a Chinese error or null.</summary>
+    /// <summary>Checks a rule without saving it: refused (below cost, bad input) or the products it would sell above face value.</summary>
+    public async Task<PriceRuleCheck> CheckAsync(int stationId, PriceRuleInput input, AuditActor actor, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return (await TrialAsync(db, stationId, input, actor, ct)).Check;
+    }
+
+    /// <summary>Adds or replaces the rule of that audience and scope. Returns a Chinese error or null. A rule above face
+    /// value is saved (the page warns first, from <see cref="CheckAsync"/>).</summary>
     public async Task<string?> SaveAsync(int stationId, PriceRuleInput input, AuditActor actor, CancellationToken ct = default)
     {
-        if (!actor.MaySee(stationId)) return "分站不存在";
-        if (stationId == Station.MainStationId) return "总站按商品基础售价出售，请在商品中修改售价";
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var (rule, existing, check) = await TrialAsync(db, stationId, input, actor, ct);
+        if (check.Error is not null || rule is null) return check.Error ?? "规则无效";
+        db.PriceRules.RemoveRange(existing);
+        db.PriceRules.Add(rule);
+        db.AuditEntries.Add(actor.Entry("price.rule", $"{rule.Audience}/{rule.Scope}", rule.Describe(), clock.GetUtcNow(), stationId));
+        await db.SaveChangesAsync(ct);
+        prices.Invalidate();
+        return null;
+    }
+
+    static PriceRuleCheck Refuse(string error) => new(error, []);
+
+    /// <summary>Validates the input and prices every product the rule covers with the rule in place.</summary>
+    async Task<(PriceRule? Rule, List<PriceRule> Existing, PriceRuleCheck Check)> TrialAsync(KaMengDbContext db, int stationId, PriceRuleInput input, AuditActor actor, CancellationToken ct)
+    {
+        if (!actor.MaySee(stationId)) return (null, [], Refuse("分站不存在"));
+        if (stationId == Station.MainStationId) return (null, [], Refuse("总站按商品基础售价出售，请在商品中修改售价"));
         long value = 0;
         switch (input.Kind)
         {
             case PriceRuleKind.PlusPercent:
                 if (!Percent.TryParseBasisPoints(input.Value, 0, 1000, out var percentBp))
-                    return "加价百分比须为 0–1000 之间的数，最多两位小数";
+                    return (null, [], Refuse("加价百分比须为 0–1000 之间的数，最多两位小数"));
                 value = percentBp;
                 break;
             case PriceRuleKind.PlusAmount or PriceRuleKind.Fixed:
-                if (!Money.TryParseYuan(input.Value, out var m) || m.IsNegative) return "请输入正确的金额（最多两位小数）";
+                if (!Money.TryParseYuan(input.Value, out var m) || m.IsNegative) return (null, [], Refuse("请输入正确的金额（最多两位小数）"));
                 value = m.Fen;
                 break;
         }
-        if (input.Scope == PriceRuleScope.Product && input.ProductId is null) return "请选择商品";
-        if (input.Scope == PriceRuleScope.Category && input.CategoryId is null) return "请选择分类";
-        if (input.Kind == PriceRuleKind.Fixed && input.Scope != PriceRuleScope.Product) return "固定价只能用于单个商品";
+        if (input.Scope == PriceRuleScope.Product && input.ProductId is null) return (null, [], Refuse("请选择商品"));
+        if (input.Scope == PriceRuleScope.Category && input.CategoryId is null) return (null, [], Refuse("请选择分类"));
+        if (input.Kind == PriceRuleKind.Fixed && input.Scope != PriceRuleScope.Product) return (null, [], Refuse("固定价只能用于单个商品"));
 
         var rule = new PriceRule
         {
@@ -45,7 +79,6 @@ public sealed class PriceRuleService(IDbContextFactory<KaMengDbContext> dbFactor
             ProductId = input.Scope == PriceRuleScope.Product ? input.ProductId : null,
         };
 
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
         var existing = await db.PriceRules.Where(r => r.StationId == stationId && r.Audience == rule.Audience && r.Scope == rule.Scope && r.CategoryId == rule.CategoryId && r.ProductId == rule.ProductId).ToListAsync(ct);
 
         // Check every product the rule covers against the station's cost with the rule in place.
@@ -55,21 +88,26 @@ public sealed class PriceRuleService(IDbContextFactory<KaMengDbContext> dbFactor
         var covered = db.Products.AsNoTracking().Where(p => !p.Deleted && (p.StationId == Station.MainStationId || p.StationId == stationId));
         if (rule.ProductId is int pid) covered = covered.Where(p => p.Id == pid);
         if (rule.CategoryId is int cid) covered = covered.Where(p => p.CategoryId == cid);
-        foreach (var product in await covered.ToListAsync(ct))
+        var aboveFace = new List<AboveFaceValue>();
+        foreach (var product in await covered.OrderBy(p => p.CategoryId).ThenBy(p => p.SortOrder).ThenBy(p => p.Id).ToListAsync(ct))
         {
             var quote = trial.Quote(product);
-            if (rule.Audience == PriceRuleAudience.Selling && quote.FloorApplied)
-                return $"该规则会使「{product.Name}」售价低于成本价 {quote.Cost}，已拒绝";
-            if (rule.Audience == PriceRuleAudience.ChildSupply && rule.Apply(quote.Cost, quote.Price) < quote.Cost)
-                return $"该规则会使「{product.Name}」的下级供货价低于您的成本价 {quote.Cost}，已拒绝";
+            Money price;
+            if (rule.Audience == PriceRuleAudience.Selling)
+            {
+                if (quote.FloorApplied) return (null, [], Refuse($"该规则会使「{product.Name}」售价低于成本价 {quote.Cost}，已拒绝"));
+                price = quote.Price;
+            }
+            else
+            {
+                price = rule.Apply(quote.Cost, quote.Price);
+                if (price < quote.Cost) return (null, [], Refuse($"该规则会使「{product.Name}」的下级供货价低于您的成本价 {quote.Cost}，已拒绝"));
+            }
+            // A face value of 0 means the product has none (a service, not a card with a printed value).
+            if (product.FaceValue.Fen > 0 && price > product.FaceValue)
+                aboveFace.Add(new AboveFaceValue(product.Id, product.Name, product.FaceValue, price));
         }
-
-        db.PriceRules.RemoveRange(existing);
-        db.PriceRules.Add(rule);
-        db.AuditEntries.Add(actor.Entry("price.rule", $"{rule.Audience}/{rule.Scope}", rule.Describe(), clock.GetUtcNow(), stationId));
-        await db.SaveChangesAsync(ct);
-        prices.Invalidate();
-        return null;
+        return (rule, existing, new PriceRuleCheck(null, aboveFace));
     }
 
     public async Task<string?> DeleteAsync(int stationId, int ruleId, AuditActor actor, CancellationToken ct = default)

@@ -1,17 +1,18 @@
 using KaMeng.Data;
 using KaMeng.Domain;
-using KaMeng.Web.Features.Orders;
 using Microsoft.EntityFrameworkCore;
 
 namespace KaMeng.Web.Features.Themes;
 
-/// <summary>What the 总站主题 page reads.</summary>
+/// <summary>A station's live theme and its token overrides, as published by the builder.</summary>
+public sealed record LiveTheme(string? Theme, string? TokensJson);
+
 public sealed class ThemeQueries(IDbContextFactory<KaMengDbContext> dbFactory)
 {
-    /// <summary>The main station (its live theme and token overrides), as the actor may see it.</summary>
-    public async Task<Station> MainStationAsync(AuditActor actor, CancellationToken ct = default)
+    public async Task<LiveTheme> MainStationAsync(CancellationToken ct = default)
     {
-        await using var db = await actor.ScopedAsync(dbFactory, ct);
-        return await db.Stations.AsNoTracking().SingleAsync(s => s.Id == Station.MainStationId, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Stations.AsNoTracking().Where(s => s.Id == Station.MainStationId)
+            .Select(s => new LiveTheme(s.Theme, s.ThemeTokensJson)).SingleAsync(ct);
     }
 }
