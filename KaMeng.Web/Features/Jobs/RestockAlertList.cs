@@ -33,6 +33,20 @@ public sealed class RestockAlertList(TimeProvider clock)
             .ToListAsync(ct);
     }
 
+    /// <summary>The alerts as <paramref name="admin"/> may see them: a context scoped to their stations, opened and disposed here.</summary>
+    public async Task<List<RestockAlertRow>> ListAsync(Orders.CurrentAdmin admin, int stationId, CancellationToken ct = default)
+    {
+        await using var db = await admin.CreateDbContextAsync();
+        return await ListAsync(db, stationId, ct);
+    }
+
+    /// <summary>Snoozes through a context scoped to <paramref name="admin"/>'s stations (opened and disposed here).</summary>
+    public async Task SnoozeAsync(Orders.CurrentAdmin admin, int stationId, int productId, TimeSpan length, CancellationToken ct = default)
+    {
+        await using var db = await admin.CreateDbContextAsync();
+        await SnoozeAsync(db, stationId, productId, length, ct);
+    }
+
     /// <summary>Holds back the alert of this product at this station for <paramref name="length"/> (one of <see cref="SnoozeChoices"/>).</summary>
     public async Task SnoozeAsync(KaMengDbContext db, int stationId, int productId, TimeSpan length, CancellationToken ct = default)
     {
