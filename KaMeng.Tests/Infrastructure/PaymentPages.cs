@@ -50,10 +50,16 @@ public sealed class WalletListPage(IPage page)
 
     public ILocator Grid => page.GetByTestId("wallet-grid");
 
+    /// <summary>The user names in the grid.</summary>
+    public ILocator Users => Grid.GetByTestId("wallet-user");
+
+    /// <summary>Searches for one user and waits until the grid shows only them.</summary>
     public async Task SearchAsync(string userName)
     {
         await page.GetByLabel("搜索用户").FillAsync(userName);
         await page.GetByTestId("wallet-search-go").ClickAsync();
+        await Assertions.Expect(Users).ToHaveCountAsync(1);
+        await Assertions.Expect(Users).ToHaveTextAsync(userName);
     }
 
     public ILocator Row(string userName) => Grid.Locator("tr").Filter(new() { Has = page.GetByTestId("wallet-user").GetByText(userName, new() { Exact = true }) });
@@ -61,4 +67,15 @@ public sealed class WalletListPage(IPage page)
     public ILocator Amount(string userName) => Row(userName).GetByLabel("调整金额");
     public ILocator Reason(string userName) => Row(userName).GetByLabel("调整原因");
     public ILocator Adjust(string userName) => Row(userName).GetByTestId("wallet-adjust");
+}
+
+/// <summary>Page object: /admin/platform (平台设置).</summary>
+public sealed class PlatformSettingsPage(IPage page)
+{
+    public async Task GotoAsync() => await new AdminPage(page).GotoAsync("/admin/platform");
+
+    public ILocator WithdrawalMinimum => page.Locator("#withdraw-min");
+    public ILocator Save => page.GetByTestId("platform-save");
+    public ILocator LevelGrid => page.GetByTestId("level-grid");
+    public ILocator AnnouncementSection => page.GetByTestId("main-announcement-section");
 }
