@@ -76,6 +76,11 @@ public class FinanceAdminPagesTests(BrowserFixture fx) : IClassFixture<BrowserFi
         await Assertions.Expect(admin.Notification("平台设置已保存")).ToBeVisibleAsync();
         await using (var db = fx.App.NewContext())
             Assert.Equal(Money.FromYuan(25), (await db.PlatformSettings.SingleAsync()).WithdrawalMinimum);
+        // Nothing of the levels table is cut off at 1280 px: its last column (保存) lies inside the table's box.
+        await page.SetViewportSizeAsync(1280, 800);
+        var widths = await platform.LevelGrid.EvaluateAsync<int[]>(
+            "g => { const t = g.querySelector('table'); return [t.scrollWidth, t.parentElement.clientWidth, ...[...t.querySelectorAll('thead th')].map(th => th.offsetWidth)]; }");
+        Assert.True(widths[0] <= widths[1] + 1, $"the levels table is wider than its card at 1280 px: {string.Join(", ", widths)}");
         await BrowserFixture.ScreenshotsAsync(page, "admin-platform");
     }
 }

@@ -57,7 +57,7 @@ public class PurchaseTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
         // At 1280 px every column header stays on one line (not "金 / 额", "状 / 态").
         await adminPage.SetViewportSizeAsync(1280, 800);
         Assert.Empty(await adminPage.GetByTestId("order-grid").EvaluateAsync<string[]>(
-            "g => [...g.querySelectorAll('th')].filter(th => th.innerText.trim() && getComputedStyle(th).whiteSpace !== 'nowrap').map(th => th.innerText)"));
+            "g => [...g.querySelectorAll('thead th')].filter(th => th.innerText.trim() && getComputedStyle(th).whiteSpace !== 'nowrap').map(th => th.innerText)"));
         await BrowserFixture.ScreenshotsAsync(adminPage, "admin-orders");
     }
 
