@@ -64,14 +64,20 @@ public class OwnGatewayTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
         await new LoginPage(ownerPage).LoginAsAsync("demo-owner", TestAccounts.DemoPassword, "/admin/payments");
         var admin = new AdminPage(ownerPage);
         await admin.WaitForCircuitAsync();
-        await ownerPage.Locator("input[name=gateway-base-url]").FillAsync(sandbox);
-        await ownerPage.Locator("input[name=gateway-pid]").FillAsync("2002");
-        await ownerPage.Locator("input[name=gateway-key]").FillAsync("owner-key-0123456789");
-        await ownerPage.GetByTestId("gateway-save").ClickAsync();
+        var settings = new PaymentSettingsPage(ownerPage);
+        // The form answers missing fields in Chinese next to them, before anything is sent.
+        await settings.Save.ClickAsync();
+        await Assertions.Expect(settings.Form).ToContainTextAsync("请填写网关地址");
+        await Assertions.Expect(settings.Form).ToContainTextAsync("请填写商户密钥");
+        await settings.BaseUrl.FillAsync(sandbox);
+        await Assertions.Expect(settings.Form).Not.ToContainTextAsync("请填写网关地址");
+        await settings.Pid.FillAsync("2002");
+        await settings.Key.FillAsync("owner-key-0123456789");
+        await settings.Save.ClickAsync();
         await Assertions.Expect(admin.Notification("已保存")).ToBeVisibleAsync();
         // …and chooses how signed-in buyers' gateway orders are refunded: back through the gateway.
-        await ownerPage.GetByTestId("refund-method-form").GetByText("原路退回", new() { Exact = true }).ClickAsync();
-        await ownerPage.GetByTestId("refund-method-save").ClickAsync();
+        await settings.RefundMethod("原路退回").ClickAsync();
+        await settings.SaveRefundMethod.ClickAsync();
         await Assertions.Expect(admin.Notification("退款方式已保存")).ToBeVisibleAsync();
         await BrowserFixture.ScreenshotsAsync(ownerPage, "own-gateway-settings");
         await using (var db = fx.App.NewContext())

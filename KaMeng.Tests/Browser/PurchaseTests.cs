@@ -54,6 +54,10 @@ public class PurchaseTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
         var row = adminPage.GetByTestId("order-grid").Locator("tbody tr").Filter(new() { HasText = number });
         await Assertions.Expect(row).ToContainTextAsync("已发货");
         await Assertions.Expect(row).ToContainTextAsync("demo-buyer");
+        // At 1280 px every column header stays on one line (not "金 / 额", "状 / 态").
+        await adminPage.SetViewportSizeAsync(1280, 800);
+        Assert.Empty(await adminPage.GetByTestId("order-grid").EvaluateAsync<string[]>(
+            "g => [...g.querySelectorAll('thead th')].filter(th => th.innerText.trim() && getComputedStyle(th).whiteSpace !== 'nowrap').map(th => th.innerText)"));
         await BrowserFixture.ScreenshotsAsync(adminPage, "admin-orders");
     }
 

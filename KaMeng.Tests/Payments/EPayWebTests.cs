@@ -182,18 +182,19 @@ public class EPayWebTests : IClassFixture<BrowserFixture>
         await new LoginPage(page).LoginAsAsync("admin", TestAccounts.AdminPassword, "/admin/payments");
         var admin = new AdminPage(page);
         await admin.WaitForCircuitAsync();
-        var baseUrl = page.Locator("input[name=gateway-base-url]");
+        var settings = new PaymentSettingsPage(page);
+        var baseUrl = settings.BaseUrl;
         await Assertions.Expect(baseUrl).ToHaveValueAsync(fx.App.BaseUrl + "/pay/sandbox/");
         await baseUrl.FillAsync("https://pay.example.com/submit.php");
-        await page.GetByTestId("gateway-save").ClickAsync();
+        await settings.Save.ClickAsync();
         await Assertions.Expect(admin.Notification("submit.php")).ToBeVisibleAsync();
         await using (var db = fx.App.NewContext())
             Assert.Equal(fx.App.BaseUrl + "/pay/sandbox/", (await db.PaymentGateways.SingleAsync(g => g.StationId == Station.MainStationId)).BaseUrl);
 
         // A blank key keeps the stored (encrypted) one.
         await baseUrl.FillAsync(fx.App.BaseUrl + "/pay/sandbox");
-        await page.Locator("input[name=gateway-fee]").FillAsync("支付宝费率 0.6%");
-        await page.GetByTestId("gateway-save").ClickAsync();
+        await settings.FeeNote.FillAsync("支付宝费率 0.6%");
+        await settings.Save.ClickAsync();
         await Assertions.Expect(admin.Notification("已保存")).ToBeVisibleAsync();
         await BrowserFixture.ScreenshotsAsync(page, "epay-admin-settings");
         await using (var db = fx.App.NewContext())
@@ -210,16 +211,20 @@ public class EPayWebTests : IClassFixture<BrowserFixture>
         Assert.Equal("success", await (await client.GetAsync("/pay/epay/notify?" + SignedNotify.Query(order.Number, "6.00", "GW-X1", Key))).Content.ReadAsStringAsync());
         Assert.Equal("fail", await (await client.GetAsync("/pay/epay/notify?" + SignedNotify.Query(order.Number, "6.00", "GW-X2", Key))).Content.ReadAsStringAsync());
 
-        await admin.GotoAsync("/admin/finance/payments");
+        var issues = new PaymentIssuesPage(page);
+        await issues.GotoAsync();
         await admin.WaitForCircuitAsync();
-        var row = page.GetByTestId("payment-issue-grid").Locator("tbody tr").Filter(new() { HasText = order.Number });
+        var row = issues.Issue(order.Number);
         await Assertions.Expect(row).ToContainTextAsync("重复支付");
-        await Assertions.Expect(row).ToContainTextAsync("GW-X2");
+        await Assertions.Expect(row.GetByTestId("issue-trade-no")).ToHaveTextAsync("GW-X2");
         await BrowserFixture.ScreenshotsAsync(page, "epay-admin-issues");
-        await row.GetByRole(AriaRole.Button, new() { Name = "已处理" }).ClickAsync();
-        await Assertions.Expect(admin.Notification("处理说明")).ToBeVisibleAsync();
-        await row.GetByLabel("处理说明").FillAsync("已原路退款 GW-X2");
-        await row.GetByRole(AriaRole.Button, new() { Name = "已处理" }).ClickAsync();
+        // 已处理 without a note is answered at the field, and nothing is marked.
+        await issues.Resolve(order.Number).ClickAsync();
+        await Assertions.Expect(row).ToContainTextAsync("请填写处理说明");
+        await issues.IssueNote(order.Number).FillAsync("已原路退款 GW-X2");
+        await Assertions.Expect(row).Not.ToContainTextAsync("请填写处理说明");
+        await issues.Resolve(order.Number).ClickAsync();
+        await Assertions.Expect(admin.Notification("已标记处理")).ToBeVisibleAsync();
         await Assertions.Expect(row).ToHaveCountAsync(0);
         await using (var db = fx.App.NewContext())
             Assert.Contains("已原路退款", (await db.PaymentIssues.SingleAsync(i => i.OutTradeNo == order.Number)).ResolvedBy);
@@ -241,14 +246,30 @@ public class EPayWebTests : IClassFixture<BrowserFixture>
         await new LoginPage(page).LoginAsAsync("admin", TestAccounts.AdminPassword, "/admin/finance/payments");
         var admin = new AdminPage(page);
         await admin.WaitForCircuitAsync();
-        var row = page.GetByTestId("manual-refund-grid").Locator("tbody tr").Filter(new() { HasText = order.Number });
-        await Assertions.Expect(row).ToContainTextAsync("guest-refund@example.cn");
-        await Assertions.Expect(row).ToContainTextAsync("¥6.00");
+        var tasks = new PaymentIssuesPage(page);
+        var row = tasks.ManualRefund(order.Number);
+        await Assertions.Expect(tasks.RefundContact(order.Number)).ToHaveTextAsync("guest-refund@example.cn");
+        await Assertions.Expect(tasks.RefundAmount(order.Number)).ToHaveTextAsync("¥6.00");
         await BrowserFixture.ScreenshotsAsync(page, "refund-manual-task"); // 1280 and 390 px
-        await row.GetByRole(AriaRole.Button, new() { Name = "已退款" }).ClickAsync();
-        await Assertions.Expect(admin.Notification("退款方式和流水号")).ToBeVisibleAsync();
-        await row.GetByLabel("退款方式与流水号").FillAsync("支付宝转账 20261203001");
-        await row.GetByRole(AriaRole.Button, new() { Name = "已退款" }).ClickAsync();
+        // 已退款 without how it was paid is answered at the field.
+        await tasks.CompleteRefund(order.Number).ClickAsync();
+        await Assertions.Expect(row).ToContainTextAsync("请填写退款方式和流水号");
+        await Assertions.Expect(admin.Confirmation).ToHaveCountAsync(0);
+        await tasks.RefundNote(order.Number).FillAsync("支付宝转账 20261203001");
+        // 已退款 asks first, repeating the amount, the order and where the money went; cancelling changes nothing.
+        await tasks.CompleteRefund(order.Number).ClickAsync();
+        await Assertions.Expect(admin.Confirmation).ToContainTextAsync("¥6.00");
+        await Assertions.Expect(admin.Confirmation).ToContainTextAsync(order.Number);
+        await Assertions.Expect(admin.Confirmation).ToContainTextAsync("guest-refund@example.cn");
+        await Assertions.Expect(admin.Confirmation).ToContainTextAsync("支付宝转账 20261203001");
+        await BrowserFixture.ScreenshotsAsync(page, "refund-manual-confirm");
+        await admin.CancelConfirmationAsync();
+        await Assertions.Expect(admin.Confirmation).ToHaveCountAsync(0);
+        await Assertions.Expect(row).ToHaveCountAsync(1);
+        Assert.Equal(OrderStatus.Refunding, await StatusAsync(order));
+        await tasks.CompleteRefund(order.Number).ClickAsync();
+        await admin.ConfirmAsync();
+        await Assertions.Expect(admin.Notification("已标记退款完成")).ToBeVisibleAsync();
         await Assertions.Expect(row).ToHaveCountAsync(0);
         await BrowserFixture.ScreenshotsAsync(page, "refund-manual-done");
         Assert.Equal(OrderStatus.Refunded, await StatusAsync(order));

@@ -1,6 +1,5 @@
 using KaMeng.Data;
 using KaMeng.Domain;
-using KaMeng.Web.Features.Orders;
 using Microsoft.EntityFrameworkCore;
 
 namespace KaMeng.Web.Features.Jobs;
@@ -13,7 +12,7 @@ public sealed record RestockAlertRow(int StationId, int ProductId, string Produc
 /// What the owner sees of 补货提醒 in the notification centre: the alert state the restock job recorded (never a stock
 /// query of its own), and 暂停提醒 (a snooze the restock job honours, <see cref="RestockAlert.Snooze"/>).
 /// </summary>
-public sealed class RestockAlertList(IDbContextFactory<KaMengDbContext> dbFactory, TimeProvider clock)
+public sealed class RestockAlertList(TimeProvider clock, Microsoft.EntityFrameworkCore.IDbContextFactory<KaMengDbContext> dbFactory)
 {
     /// <summary>The snooze lengths offered: 1 天 and 7 天.</summary>
     public static readonly (string Text, TimeSpan Length)[] SnoozeChoices = [("1 天", TimeSpan.FromDays(1)), ("7 天", TimeSpan.FromDays(7))];
@@ -22,11 +21,9 @@ public sealed class RestockAlertList(IDbContextFactory<KaMengDbContext> dbFactor
     public static int? StationOf(System.Security.Claims.ClaimsPrincipal user, int? ownedStationId) =>
         user.IsInRole(Roles.PlatformAdmin) ? Station.MainStationId : user.IsInRole(Roles.StationOwner) ? ownedStationId : null;
 
-    /// <summary>The alerts of the station, read in the actor's station scope.</summary>
-    public async Task<List<RestockAlertRow>> ListAsync(AuditActor actor, int stationId, CancellationToken ct = default)
+    public async Task<List<RestockAlertRow>> ListAsync(KaMengDbContext db, int stationId, CancellationToken ct = default)
     {
         var now = clock.GetUtcNow();
-        await using var db = await actor.ScopedAsync(dbFactory, ct);
         return await (from a in db.RestockAlerts.AsNoTracking()
                           join p in db.Products on a.ProductId equals p.Id
                           where a.StationId == stationId && (a.Alerted || a.SnoozedUntil > now)
@@ -36,12 +33,24 @@ public sealed class RestockAlertList(IDbContextFactory<KaMengDbContext> dbFactor
             .ToListAsync(ct);
     }
 
-    /// <summary>Holds back the alert of this product at this station for <paramref name="length"/> (one of <see cref="SnoozeChoices"/>),
-    /// written in the actor's station scope.</summary>
-    public async Task SnoozeAsync(AuditActor actor, int stationId, int productId, TimeSpan length, CancellationToken ct = default)
+    /// <summary>The alerts as <paramref name="admin"/> may see them: a context scoped to their stations, opened and disposed here.</summary>
+    public async Task<List<RestockAlertRow>> ListAsync(Orders.CurrentAdmin admin, int stationId, CancellationToken ct = default)
+    {
+        await using var db = await (await admin.GetAsync()).ScopedAsync(dbFactory, ct);
+        return await ListAsync(db, stationId, ct);
+    }
+
+    /// <summary>Snoozes through a context scoped to <paramref name="admin"/>'s stations (opened and disposed here).</summary>
+    public async Task SnoozeAsync(Orders.CurrentAdmin admin, int stationId, int productId, TimeSpan length, CancellationToken ct = default)
+    {
+        await using var db = await (await admin.GetAsync()).ScopedAsync(dbFactory, ct);
+        await SnoozeAsync(db, stationId, productId, length, ct);
+    }
+
+    /// <summary>Holds back the alert of this product at this station for <paramref name="length"/> (one of <see cref="SnoozeChoices"/>).</summary>
+    public async Task SnoozeAsync(KaMengDbContext db, int stationId, int productId, TimeSpan length, CancellationToken ct = default)
     {
         if (!SnoozeChoices.Any(c => c.Length == length)) throw new ArgumentOutOfRangeException(nameof(length), "暂停时长只能是 1 天或 7 天。");
-        await using var db = await actor.ScopedAsync(dbFactory, ct);
         var alert = await db.RestockAlerts.FirstOrDefaultAsync(a => a.StationId == stationId && a.ProductId == productId, ct);
         if (alert is null) db.RestockAlerts.Add(alert = new RestockAlert { StationId = stationId, ProductId = productId });
         alert.Snooze(clock.GetUtcNow() + length);

@@ -12,7 +12,7 @@ public static class OrdersSetup
         // The reads of the admin pages over orders, stations and wallets (each next to its page).
         builder.Services.AddSingleton<Admin.Orders.AdminOrderQueries>();
         builder.Services.AddSingleton<Admin.Substations.SubstationQueries>();
-        builder.Services.AddSingleton<Admin.Platform.PlatformQueries>();
+        builder.Services.AddSingleton<Admin.Platform.PlatformSettingsQueries>();
         builder.Services.AddSingleton<Admin.OwnStation.OwnStationQueries>();
         builder.Services.AddSingleton<Admin.Children.ChildStationQueries>();
         builder.Services.AddSingleton<Admin.Finance.WithdrawalQueries>();

@@ -23,6 +23,9 @@ public sealed record RefundRow(long Id, string Number, long OrderId, string Orde
     RefundFunding Funding, RefundStatus Status, string Reason, string? Contact, string? GatewayReference, string? LastError, int Attempts,
     string? Note, string RequestedByName, string? DecidedByName, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt);
 
+/// <summary>Which refunds to list (null = any) and which page of them.</summary>
+public sealed record RefundPageQuery(RefundStatus? Status, RefundMethod? Method, long? OrderId, int Skip, int Take);
+
 /// <summary>One gateway refund to make: the order's payment at the gateway and our refund's id (out_refund_no).</summary>
 public sealed record GatewayRefundCall(long OrderId, string RefundNumber, Money Amount);
 
@@ -434,19 +437,25 @@ public sealed class RefundService(
     }
 
     /// <summary>Refunds for the finance page: by status/method (null = all), newest first, with the order's contact.</summary>
-    public async Task<List<RefundRow>> ListAsync(AuditActor actor, RefundStatus? status = null, RefundMethod? method = null, long? orderId = null, CancellationToken ct = default)
+    public async Task<List<RefundRow>> ListAsync(AuditActor actor, RefundStatus? status = null, RefundMethod? method = null, long? orderId = null, CancellationToken ct = default) =>
+        (await PageAsync(actor, new RefundPageQuery(status, method, orderId, 0, 500), ct)).Rows.ToList();
+
+    /// <summary>One page of refunds (newest first) and how many match, for the finance page's grids.</summary>
+    public async Task<(IReadOnlyList<RefundRow> Rows, int Total)> PageAsync(AuditActor actor, RefundPageQuery query, CancellationToken ct = default)
     {
         await using var db = await actor.ScopedAsync(dbFactory, ct);
         var q = db.Refunds.AsNoTracking();
-        if (status is not null) q = q.Where(r => r.Status == status);
-        if (method is not null) q = q.Where(r => r.Method == method);
-        if (orderId is not null) q = q.Where(r => r.OrderId == orderId);
-        return await (from r in q
-                      join o in db.Orders on r.OrderId equals o.Id
-                      orderby r.Id descending
-                      select new RefundRow(r.Id, r.Number, r.OrderId, o.Number, r.StationId, r.Amount, r.Method, r.Funding, r.Status, r.Reason, o.Contact,
-                          r.GatewayReference, r.LastError, r.Attempts, r.Note, r.RequestedByName, r.DecidedByName, r.CreatedAt, r.CompletedAt))
-            .Take(500)
+        if (query.Status is { } status) q = q.Where(r => r.Status == status);
+        if (query.Method is { } method) q = q.Where(r => r.Method == method);
+        if (query.OrderId is { } orderId) q = q.Where(r => r.OrderId == orderId);
+        var total = await q.CountAsync(ct);
+        var rows = await (from r in q
+                          join o in db.Orders on r.OrderId equals o.Id
+                          orderby r.Id descending
+                          select new RefundRow(r.Id, r.Number, r.OrderId, o.Number, r.StationId, r.Amount, r.Method, r.Funding, r.Status, r.Reason, o.Contact,
+                              r.GatewayReference, r.LastError, r.Attempts, r.Note, r.RequestedByName, r.DecidedByName, r.CreatedAt, r.CompletedAt))
+            .Skip(Math.Max(0, query.Skip)).Take(Math.Clamp(query.Take, 1, 500))
             .ToListAsync(ct);
+        return (rows, total);
     }
 }

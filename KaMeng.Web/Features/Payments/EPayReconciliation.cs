@@ -109,11 +109,17 @@ public sealed class EPayReconciliation(
 /// <summary>The finance list of payment mismatches (对账异常) and marking one handled.</summary>
 public sealed class PaymentIssueService(IDbContextFactory<KaMengDbContext> dbFactory, TimeProvider clock)
 {
-    public async Task<List<PaymentIssue>> ListAsync(Orders.AuditActor actor, bool includeResolved, CancellationToken ct = default)
+    public async Task<List<PaymentIssue>> ListAsync(Orders.AuditActor actor, bool includeResolved, CancellationToken ct = default) =>
+        (await PageAsync(actor, includeResolved, 0, 500, ct)).Rows.ToList();
+
+    /// <summary>One page of issues (newest first) and how many match, for the 支付对账 grid.</summary>
+    public async Task<(IReadOnlyList<PaymentIssue> Rows, int Total)> PageAsync(Orders.AuditActor actor, bool includeResolved, int skip, int take, CancellationToken ct = default)
     {
         await using var db = await actor.ScopedAsync(dbFactory, ct);
-        return await db.PaymentIssues.AsNoTracking().Where(i => includeResolved || i.ResolvedAt == null)
-            .OrderByDescending(i => i.Id).Take(500).ToListAsync(ct);
+        var q = db.PaymentIssues.AsNoTracking().Where(i => includeResolved || i.ResolvedAt == null);
+        var total = await q.CountAsync(ct);
+        var rows = await q.OrderByDescending(i => i.Id).Skip(Math.Max(0, skip)).Take(Math.Clamp(take, 1, 500)).ToListAsync(ct);
+        return (rows, total);
     }
 
     public async Task<string?> ResolveAsync(Orders.AuditActor actor, long issueId, string? note, CancellationToken ct = default)
