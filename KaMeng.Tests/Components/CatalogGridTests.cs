@@ -60,6 +60,8 @@ public sealed class CatalogGridTests : MudContext, IAsyncLifetime
     static void Search(IRenderedComponent<MudTestHost> host, string text)
     {
         host.Find(Field("product-search")).Change(text);
+        // The field takes the text through its own async handler: search only once it holds it.
+        host.WaitForAssertion(() => Assert.Equal(text, host.Find(Field("product-search")).GetAttribute("value")));
         host.Find("[data-testid=product-search-button]").Click();
     }
 
