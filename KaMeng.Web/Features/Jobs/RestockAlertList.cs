@@ -21,8 +21,10 @@ public sealed class RestockAlertList(TimeProvider clock, Microsoft.EntityFramewo
     public static int? StationOf(System.Security.Claims.ClaimsPrincipal user, int? ownedStationId) =>
         user.IsInRole(Roles.PlatformAdmin) ? Station.MainStationId : user.IsInRole(Roles.StationOwner) ? ownedStationId : null;
 
-    public async Task<List<RestockAlertRow>> ListAsync(KaMengDbContext db, int stationId, CancellationToken ct = default)
+    /// <summary>The alerts as <paramref name="admin"/> may see them: a context scoped to their stations, opened and disposed here.</summary>
+    public async Task<List<RestockAlertRow>> ListAsync(Orders.CurrentAdmin admin, int stationId, CancellationToken ct = default)
     {
+        await using var db = await (await admin.GetAsync()).ScopedAsync(dbFactory, ct);
         var now = clock.GetUtcNow();
         return await (from a in db.RestockAlerts.AsNoTracking()
                           join p in db.Products on a.ProductId equals p.Id
@@ -33,24 +35,12 @@ public sealed class RestockAlertList(TimeProvider clock, Microsoft.EntityFramewo
             .ToListAsync(ct);
     }
 
-    /// <summary>The alerts as <paramref name="admin"/> may see them: a context scoped to their stations, opened and disposed here.</summary>
-    public async Task<List<RestockAlertRow>> ListAsync(Orders.CurrentAdmin admin, int stationId, CancellationToken ct = default)
-    {
-        await using var db = await (await admin.GetAsync()).ScopedAsync(dbFactory, ct);
-        return await ListAsync(db, stationId, ct);
-    }
-
-    /// <summary>Snoozes through a context scoped to <paramref name="admin"/>'s stations (opened and disposed here).</summary>
+    /// <summary>Holds back the alert of this product at this station for <paramref name="length"/> (one of <see cref="SnoozeChoices"/>),
+    /// through a context scoped to <paramref name="admin"/>'s stations.</summary>
     public async Task SnoozeAsync(Orders.CurrentAdmin admin, int stationId, int productId, TimeSpan length, CancellationToken ct = default)
     {
-        await using var db = await (await admin.GetAsync()).ScopedAsync(dbFactory, ct);
-        await SnoozeAsync(db, stationId, productId, length, ct);
-    }
-
-    /// <summary>Holds back the alert of this product at this station for <paramref name="length"/> (one of <see cref="SnoozeChoices"/>).</summary>
-    public async Task SnoozeAsync(KaMengDbContext db, int stationId, int productId, TimeSpan length, CancellationToken ct = default)
-    {
         if (!SnoozeChoices.Any(c => c.Length == length)) throw new ArgumentOutOfRangeException(nameof(length), "暂停时长只能是 1 天或 7 天。");
+        await using var db = await (await admin.GetAsync()).ScopedAsync(dbFactory, ct);
         var alert = await db.RestockAlerts.FirstOrDefaultAsync(a => a.StationId == stationId && a.ProductId == productId, ct);
         if (alert is null) db.RestockAlerts.Add(alert = new RestockAlert { StationId = stationId, ProductId = productId });
         alert.Snooze(clock.GetUtcNow() + length);
