@@ -35,7 +35,7 @@ public class AdminPhoneLayoutTests(BrowserFixture fx) : IClassFixture<BrowserFix
         await page.ScreenshotAsync(new() { Path = Path.Combine(TestPaths.TestResults, "admin-phone-menu-open.png") });
 
         // Tapping beside the menu closes it; following a link closes it too.
-        await page.GetByTestId("menu-backdrop").ClickAsync(new() { Position = new() { X = 370, Y = 400 } });
+        await page.Mouse.ClickAsync(370, 400);
         await Assertions.Expect(orders).Not.ToBeInViewportAsync();
         await toggle.ClickAsync();
         await orders.ClickAsync();

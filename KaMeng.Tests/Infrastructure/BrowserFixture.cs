@@ -57,9 +57,14 @@ public sealed class BrowserFixture : IAsyncLifetime
     {
         await page.SetViewportSizeAsync(1280, 800);
         await page.ScreenshotAsync(new() { Path = Path.Combine(TestPaths.TestResults, $"{name}-desktop.png"), FullPage = true });
+        // The admin's menu follows the width a moment later (MudBlazor's resize listener): picture the settled page.
+        var menu = page.GetByTestId("menu-toggle");
+        var admin = await menu.CountAsync() > 0 && await menu.GetAttributeAsync("aria-expanded") == "true";
         await page.SetViewportSizeAsync(390, 844);
+        if (admin) await Assertions.Expect(menu).ToHaveAttributeAsync("aria-expanded", "false");
         await page.ScreenshotAsync(new() { Path = Path.Combine(TestPaths.TestResults, $"{name}-mobile.png"), FullPage = true });
         await page.SetViewportSizeAsync(1280, 800);
+        if (admin) await Assertions.Expect(menu).ToHaveAttributeAsync("aria-expanded", "true");
     }
 
     public async Task DisposeAsync()

@@ -18,15 +18,6 @@ document.addEventListener('click', async (e) => {
 // Called by the admin layout once its circuit is interactive; browser tests wait for this mark.
 window.kameng = window.kameng || {};
 window.kameng.circuitReady = () => document.body.setAttribute('data-circuit', 'connected');
-// The admin layout's phone mode (below 768px, as admin.css): reported now and on every crossing, e.g. a rotation.
-// One listener for the page: the admin layout of a later circuit takes over from the one before.
-(() => {
-  const query = window.matchMedia('(max-width: 767.98px)');
-  let layout = null;
-  query.addEventListener('change', e => layout?.invokeMethodAsync('SetNarrow', e.matches).catch(() => {}));
-  window.kameng.watchNarrow = (current) => { layout = current; return query.matches; };
-})();
-
 // Forms marked data-once submit once: a double click cannot send a second request
 // (the server's idempotency key is the real guard).
 document.addEventListener('submit', (e) => {
