@@ -4,7 +4,8 @@ using Microsoft.Playwright;
 namespace KaMeng.Tests.Browser;
 
 /// <summary>The admin on a phone: the menu is closed by default, opens over the page with the toggle and closes again.</summary>
-public class AdminPhoneLayoutTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
+[Collection(SharedAppCollection.Name)]
+public class AdminPhoneLayoutTests(BrowserFixture fx)
 {
     static async Task ExpectContentUsesTheWidthAsync(IPage page, string heading)
     {

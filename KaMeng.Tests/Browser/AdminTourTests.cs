@@ -8,7 +8,8 @@ namespace KaMeng.Tests.Browser;
 /// Every admin page, opened by the user it is for, at 1280 and 390 px: it loads, shows no MudBlazor English default
 /// (issue 17: the admin speaks Chinese), cuts off no column at 1280 px, and leaves a screenshot of each width under TestResults/.
 /// </summary>
-public class AdminTourTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
+[Collection(SharedAppCollection.Name)]
+public class AdminTourTests(BrowserFixture fx)
 {
     public static TheoryData<string, string, string> Pages => new()
     {

@@ -14,7 +14,8 @@ using Microsoft.Extensions.Options;
 namespace KaMeng.Tests.Web;
 
 /// <summary>Issue 16 §4: headers on every answer, links built from the configured public address, no third-party media.</summary>
-public class FrontDoorTests(KaMengApp app) : IClassFixture<KaMengApp>
+[Collection(SharedAppCollection.Name)]
+public class FrontDoorTests(KaMengApp app)
 {
     [Theory]
     [InlineData("/")]

@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace KaMeng.Tests.Web;
 
 /// <summary>Issue 16 §5: malformed input is answered (a 4xx, or the page with a message), never a 500.</summary>
+// Its own app: junk posted to the login counts as failed sign-ins, which would ask later sign-ins for a captcha.
 public class MalformedInputTests(KaMengApp app) : IClassFixture<KaMengApp>
 {
     /// <summary>Values that have broken endpoints before, for every route parameter and query field.</summary>

@@ -3,7 +3,8 @@ using KaMeng.Tests.Infrastructure;
 namespace KaMeng.Tests.Web;
 
 /// <summary>Issue 17 §3: staff who sign in without asking for a page land in the admin; buyers on the storefront.</summary>
-public class SignInLandingTests(KaMengApp app) : IClassFixture<KaMengApp>
+[Collection(SharedAppCollection.Name)]
+public class SignInLandingTests(KaMengApp app)
 {
     string PathOf(string? location) => new Uri(new Uri(app.BaseUrl), location).AbsolutePath;
 
