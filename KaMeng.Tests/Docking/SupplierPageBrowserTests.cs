@@ -71,6 +71,7 @@ public sealed class SupplierPageBrowserTests(BrowserFixture fx, DockingApp upstr
         await suppliers.FillSupplierAsync("备用站", upstream.BaseUrl + "/", second.KeyId, second.Secret);
         await suppliers.AddAsync();
         await Assertions.Expect(suppliers.SupplierRow("备用站")).ToBeVisibleAsync();
+        await suppliers.WaitIdleAsync();
         await Selects.ChooseAsync(page, imported.GetByTestId("backup-supplier"), "备用站");
         await imported.GetByTestId("backup-product").FillAsync("x");
         await imported.GetByTestId("backup-save").ClickAsync();
@@ -115,6 +116,9 @@ public sealed class SupplierAdminPage(IPage page)
     }
 
     public Task AddAsync() => page.GetByTestId("supplier-add").ClickAsync();
+
+    /// <summary>The page's buttons are enabled again once an action has finished (lists reloaded and rendered).</summary>
+    public Task WaitIdleAsync() => Assertions.Expect(page.GetByTestId("supplier-add")).ToBeEnabledAsync();
 
     public ILocator SupplierRow(string name) =>
         SupplierGrid.Locator("tr").Filter(new() { Has = page.GetByTestId("supplier-name-cell").GetByText(name, new() { Exact = true }) });
