@@ -70,7 +70,7 @@ public class CardKeyInventoryTests(BrowserFixture fx) : IClassFixture<BrowserFix
     }
 
     [Fact]
-    public async Task Admin_reveals_a_key_after_a_logged_warning_and_voids_another()
+    public async Task Admin_reveals_a_key_after_a_logged_warning_voids_another_and_voids_two_more_at_once_after_a_confirmation_naming_the_count()
     {
         const string product = "Steam 钱包 50 元";
         var inventory = await SignInAsync();
@@ -79,7 +79,7 @@ public class CardKeyInventoryTests(BrowserFixture fx) : IClassFixture<BrowserFix
         await Assertions.Expect(inventory.KeyRows).ToHaveCountAsync(20);
 
         var firstRow = inventory.KeyRows.First;
-        var id = long.Parse((await firstRow.Locator("td").First.InnerTextAsync()).Trim());
+        var id = await CardKeyInventoryPage.IdOfAsync(firstRow);
         var masked = (await firstRow.GetByTestId("masked-secret").InnerTextAsync()).Trim();
         var secret = await inventory.RevealAsync(firstRow);
 
@@ -96,6 +96,30 @@ public class CardKeyInventoryTests(BrowserFixture fx) : IClassFixture<BrowserFix
         await Assertions.Expect(inventory.Void).ToHaveTextAsync("1");
         await Assertions.Expect(inventory.KeyRows.Nth(1)).ToContainTextAsync("作废");
         await Assertions.Expect(inventory.KeyRows.Nth(1).GetByTestId("void")).ToHaveCountAsync(0);
+
+        // Batch actions show only with a selection; the confirmation repeats the count and a cancel voids nothing.
+        await Assertions.Expect(inventory.BatchBar).ToHaveCountAsync(0);
+        var third = await CardKeyInventoryPage.IdOfAsync(inventory.KeyRows.Nth(2));
+        var fourth = await CardKeyInventoryPage.IdOfAsync(inventory.KeyRows.Nth(3));
+        await inventory.SelectAsync(inventory.KeyRows.Nth(2));
+        await inventory.SelectAsync(inventory.KeyRows.Nth(3));
+        await Assertions.Expect(inventory.SelectedCount).ToHaveTextAsync("已选 2 个");
+        await BrowserFixture.ScreenshotsAsync(inventory.Page, "card-keys-selection");
+        await inventory.StartBatchVoidAsync();
+        await Assertions.Expect(inventory.Admin.Confirmation).ToContainTextAsync("作废选中的 2 个卡密");
+        await inventory.Admin.CancelConfirmationAsync();
+        await Assertions.Expect(inventory.Admin.Confirmation).ToHaveCountAsync(0);
+        await Assertions.Expect(inventory.Available).ToHaveTextAsync("19");
+
+        await inventory.StartBatchVoidAsync();
+        await inventory.Admin.ConfirmAsync();
+        await Assertions.Expect(inventory.Admin.Notification("已作废 2 个卡密")).ToBeVisibleAsync();
+        await Assertions.Expect(inventory.Available).ToHaveTextAsync("17");
+        await Assertions.Expect(inventory.Void).ToHaveTextAsync("3");
+        await Assertions.Expect(inventory.BatchBar).ToHaveCountAsync(0);
+        await using var after = fx.App.NewContext();
+        Assert.Equal(2, await after.CardKeys.CountAsync(k => (k.Id == third || k.Id == fourth) && k.Status == CardKeyStatus.Void));
+        Assert.Equal(2, await after.AuditEntries.CountAsync(a => a.Action == "cardkey.void" && (a.Target == $"cardkey:{third}" || a.Target == $"cardkey:{fourth}")));
     }
 
     [Fact]

@@ -12,7 +12,7 @@ namespace KaMeng.Tests.Docking;
 public sealed class SupplierPageBrowserTests(BrowserFixture fx, DockingApp upstream) : IClassFixture<BrowserFixture>, IClassFixture<DockingApp>
 {
     [Fact]
-    public async Task An_admin_adds_a_supplier_tests_it_browses_its_catalogue_and_imports_a_product_priced_by_the_rule()
+    public async Task An_admin_adds_a_supplier_tests_it_browses_its_catalogue_and_after_confirming_imports_a_product_priced_by_the_rule()
     {
         var credentials = upstream.Services.GetRequiredService<ApiCredentialService>();
         var actor = new AuditActor("test", "test", null);
@@ -23,55 +23,69 @@ public sealed class SupplierPageBrowserTests(BrowserFixture fx, DockingApp upstr
 
         var page = await fx.NewPageAsync();
         await new LoginPage(page).LoginAsAsync("admin", TestAccounts.AdminPassword, "/admin/suppliers");
-        var admin = new AdminPage(page);
+        var suppliers = new SupplierAdminPage(page);
+        var admin = suppliers.Admin;
         await admin.WaitForCircuitAsync();
 
-        // A bad address is refused with a clear message and nothing is added.
-        await page.Locator("input[name=supplier-name]").FillAsync("上游站");
-        await page.Locator("input[name=supplier-url]").FillAsync("ftp://nope");
-        await page.Locator("input[name=supplier-key]").FillAsync(issued.KeyId);
-        await page.Locator("input[name=supplier-secret]").FillAsync(issued.Secret);
-        await page.GetByTestId("supplier-add").ClickAsync();
-        await Assertions.Expect(admin.Notification("地址应为")).ToBeVisibleAsync();
+        // A bad address is refused next to its field, in Chinese, and nothing is added.
+        await suppliers.FillSupplierAsync("上游站", "ftp://nope", issued.KeyId, issued.Secret);
+        await suppliers.AddAsync();
+        await Assertions.Expect(suppliers.Form.GetByText("地址应为 http:// 或 https:// 开头")).ToBeVisibleAsync();
+        await Assertions.Expect(suppliers.SupplierGrid.GetByTestId("empty-state")).ToBeVisibleAsync();
 
-        await page.Locator("input[name=supplier-url]").FillAsync(upstream.BaseUrl);
-        await page.GetByTestId("supplier-add").ClickAsync();
-        var row = page.GetByTestId("supplier-grid").Locator("tbody tr").Filter(new() { HasText = upstream.BaseUrl });
-        await Assertions.Expect(row).ToContainTextAsync("上游站");
-        await row.GetByRole(AriaRole.Button, new() { Name = "测试连接" }).ClickAsync();
+        await page.GetByTestId("supplier-url").FillAsync(upstream.BaseUrl);
+        await Assertions.Expect(suppliers.Form.GetByText("地址应为 http:// 或 https:// 开头")).ToHaveCountAsync(0);
+        await suppliers.AddAsync();
+        await Assertions.Expect(admin.Notification("已添加供货商「上游站」")).ToBeVisibleAsync();
+        var row = suppliers.SupplierRow("上游站");
+        await Assertions.Expect(row).ToContainTextAsync(upstream.BaseUrl);
+        await row.GetByTestId("supplier-ping").ClickAsync();
         await Assertions.Expect(admin.Notification("连接成功")).ToBeVisibleAsync();
-        await Assertions.Expect(row).ToContainTextAsync("可用");
+        await Assertions.Expect(row.GetByTestId("supplier-status")).ToHaveTextAsync("可用");
 
-        await row.GetByRole(AriaRole.Button, new() { Name = "浏览商品" }).ClickAsync();
-        var item = page.GetByTestId("catalogue-grid").Locator("tbody tr").Filter(new() { HasText = "王者荣耀 60 点券" });
-        await Assertions.Expect(item).ToContainTextAsync("¥6.00");
-        await page.Locator("select[name=import-kind]").SelectOptionAsync("PlusAmount");
-        await page.Locator("input[name=import-value]").FillAsync("1.5");
-        await page.Locator("select[name=import-rounding]").SelectOptionAsync("Fen");
-        await item.GetByRole(AriaRole.Button, new() { Name = "导入" }).ClickAsync();
-        await Assertions.Expect(admin.Notification("已导入")).ToBeVisibleAsync();
-        var imported = page.GetByTestId("imported-grid").Locator("tbody tr").Filter(new() { HasText = "王者荣耀 60 点券" });
-        await Assertions.Expect(imported).ToContainTextAsync("¥6.00 → ¥7.50");
-        await Assertions.Expect(item).ToContainTextAsync("已导入");
+        // Importing asks first, repeating the upstream price, the rule and the selling price it gives.
+        await row.GetByTestId("supplier-browse").ClickAsync();
+        var item = suppliers.CatalogueRow("王者荣耀 60 点券");
+        await Assertions.Expect(item.GetByTestId("catalogue-price")).ToHaveTextAsync("¥6.00");
+        await Selects.ChooseAsync(page, page.GetByTestId("import-kind"), "上游价 + 金额");
+        await page.GetByTestId("import-value").FillAsync("1.5");
+        await Selects.ChooseAsync(page, page.GetByTestId("import-rounding"), "到分");
+        await item.GetByTestId("catalogue-import").ClickAsync();
+        await Assertions.Expect(admin.Confirmation).ToContainTextAsync("上游价 ¥6.00，规则：上游价 +1.5 元，取整到分，售价 ¥7.50");
+        await admin.ConfirmAsync();
+        await Assertions.Expect(admin.Notification("已导入「王者荣耀 60 点券」")).ToBeVisibleAsync();
+        var imported = suppliers.ImportedRow("王者荣耀 60 点券");
+        await Assertions.Expect(imported.GetByTestId("imported-price")).ToHaveTextAsync("¥6.00 → ¥7.50");
+        await Assertions.Expect(item.GetByTestId("catalogue-imported")).ToBeVisibleAsync();
 
-        // A second supplier becomes the product's backup, then one click swaps them.
+        // Syncing prices asks first too; the upstream price is unchanged, so is ours.
+        await page.GetByTestId("supplier-sync").ClickAsync();
+        await Assertions.Expect(admin.Confirmation).ToContainTextAsync("1 个已导入商品");
+        await admin.ConfirmAsync();
+        await Assertions.Expect(admin.Notification("同步完成")).ToBeVisibleAsync();
+        await Assertions.Expect(imported.GetByTestId("imported-price")).ToHaveTextAsync("¥6.00 → ¥7.50");
+
+        // A second supplier becomes the product's backup, then one click (confirmed) swaps them.
         var (second, _) = await credentials.RequestAsync(buyerId, Station.MainStationId, "备用");
         Assert.Null(await credentials.ApproveAsync(actor, second!.Id));
-        await page.Locator("input[name=supplier-name]").FillAsync("备用站");
-        await page.Locator("input[name=supplier-url]").FillAsync(upstream.BaseUrl + "/");
-        await page.Locator("input[name=supplier-key]").FillAsync(second.KeyId);
-        await page.Locator("input[name=supplier-secret]").FillAsync(second.Secret);
-        await page.GetByTestId("supplier-add").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("supplier-grid")).ToContainTextAsync("备用站");
-        await imported.Locator("select[name=backup-supplier]").SelectOptionAsync(new SelectOptionValue { Label = "备用站" });
-        await imported.Locator("input[name=backup-product]").FillAsync("x");
-        await imported.GetByRole(AriaRole.Button, new() { Name = "保存" }).ClickAsync();
-        await Assertions.Expect(admin.Notification("商品 ID")).ToBeVisibleAsync();
-        await imported.Locator("input[name=backup-product]").FillAsync("1");
-        await imported.GetByRole(AriaRole.Button, new() { Name = "保存" }).ClickAsync();
-        await Assertions.Expect(imported).ToContainTextAsync("备用：备用站");
-        await imported.GetByRole(AriaRole.Button, new() { Name = "一键切换" }).ClickAsync();
-        await Assertions.Expect(imported).ToContainTextAsync("备用：上游站");
+        await suppliers.FillSupplierAsync("备用站", upstream.BaseUrl + "/", second.KeyId, second.Secret);
+        await suppliers.AddAsync();
+        await Assertions.Expect(suppliers.SupplierRow("备用站")).ToBeVisibleAsync();
+        await suppliers.WaitIdleAsync();
+        await Selects.ChooseAsync(page, imported.GetByTestId("backup-supplier"), "备用站");
+        await imported.GetByTestId("backup-product").FillAsync("x");
+        await imported.GetByTestId("backup-save").ClickAsync();
+        await Assertions.Expect(imported.GetByText("请填写备用供货商的商品 ID（数字）")).ToBeVisibleAsync();
+        await imported.GetByTestId("backup-product").FillAsync("1");
+        await Assertions.Expect(imported.GetByText("请填写备用供货商的商品 ID（数字）")).ToHaveCountAsync(0);
+        await imported.GetByTestId("backup-save").ClickAsync();
+        await Assertions.Expect(imported.GetByTestId("imported-backup")).ToHaveTextAsync("备用：备用站");
+        await imported.GetByTestId("backup-swap").ClickAsync();
+        await Assertions.Expect(admin.Confirmation).ToContainTextAsync("改由备用供货商「备用站」");
+        await admin.ConfirmAsync();
+        await Assertions.Expect(imported.GetByTestId("imported-backup")).ToHaveTextAsync("备用：上游站");
+        await Assertions.Expect(imported.GetByTestId("imported-supplier")).ToHaveTextAsync("备用站");
+
         await BrowserFixture.ScreenshotsAsync(page, "docking-suppliers");
 
         await using var db = fx.App.NewContext();
@@ -83,4 +97,35 @@ public sealed class SupplierPageBrowserTests(BrowserFixture fx, DockingApp upstr
         Assert.Equal(backupSupplier.Id, link.BackupSupplierId);
         Assert.Equal(1, link.BackupUpstreamProductId);
     }
+}
+
+/// <summary>Page object: /admin/suppliers (上游供货). Elements are found by data-testid and role only.</summary>
+public sealed class SupplierAdminPage(IPage page)
+{
+    public AdminPage Admin { get; } = new(page);
+
+    public ILocator Form => page.GetByTestId("supplier-form");
+    public ILocator SupplierGrid => page.GetByTestId("supplier-grid");
+
+    public async Task FillSupplierAsync(string name, string url, string keyId, string secret)
+    {
+        await page.GetByTestId("supplier-name").FillAsync(name);
+        await page.GetByTestId("supplier-url").FillAsync(url);
+        await page.GetByTestId("supplier-key").FillAsync(keyId);
+        await page.GetByTestId("supplier-secret").FillAsync(secret);
+    }
+
+    public Task AddAsync() => page.GetByTestId("supplier-add").ClickAsync();
+
+    /// <summary>The page's buttons are enabled again once an action has finished (lists reloaded and rendered).</summary>
+    public Task WaitIdleAsync() => Assertions.Expect(page.GetByTestId("supplier-add")).ToBeEnabledAsync();
+
+    public ILocator SupplierRow(string name) =>
+        SupplierGrid.Locator("tr").Filter(new() { Has = page.GetByTestId("supplier-name-cell").GetByText(name, new() { Exact = true }) });
+
+    public ILocator CatalogueRow(string name) =>
+        page.GetByTestId("catalogue-grid").Locator("tr").Filter(new() { Has = page.GetByTestId("catalogue-name").GetByText(name, new() { Exact = true }) });
+
+    public ILocator ImportedRow(string name) =>
+        page.GetByTestId("imported-grid").Locator("tr").Filter(new() { Has = page.GetByTestId("imported-name").GetByText(name, new() { Exact = true }) });
 }

@@ -89,6 +89,48 @@ public class CardKeyInventoryServiceTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    public async Task Voiding_several_keys_voids_the_available_ones_skips_the_others_and_audits_each(DatabaseProvider provider)
+    {
+        await using var db = await CreateAsync(provider);
+        var product = await db.ProductAsync();
+        var keys = await db.KeysAsync(product.Id);
+        await db.MarkSoldAsync(keys[0].Id);
+        var inventory = db.Inventory();
+
+        var result = await inventory.VoidManyAsync(Station.MainStationId, [keys[0].Id, keys[1].Id, keys[2].Id, keys[2].Id], Admin);
+
+        Assert.Equal(new CardKeyVoidResult(2, 1), result);
+        Assert.Equal(new CardKeyCounts(17, 1, 2), await inventory.CountsAsync(Station.MainStationId, product.Id));
+        await using var ctx = db.NewContext();
+        var targets = await ctx.AuditEntries.Where(a => a.Action == "cardkey.void").Select(a => a.Target).OrderBy(t => t).ToListAsync();
+        Assert.Equal(new[] { $"cardkey:{keys[1].Id}", $"cardkey:{keys[2].Id}" }.Order(), targets);
+        // Another station's keys are never touched.
+        Assert.Equal(new CardKeyVoidResult(0, 1), await inventory.VoidManyAsync(Station.MainStationId + 999, [keys[3].Id], Admin));
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task The_list_sorts_by_status_and_batch_on_the_server(DatabaseProvider provider)
+    {
+        await using var db = await CreateAsync(provider);
+        var product = await db.ProductAsync();
+        var keys = await db.KeysAsync(product.Id);
+        await db.MarkSoldAsync(keys[4].Id);
+        var imported = await db.Importer().ImportAsync(Station.MainStationId, product.Id, "SORTED-KEY-0001", OnePerLine, Admin);
+        var inventory = db.Inventory();
+
+        var bySoldFirst = await inventory.ListAsync(Station.MainStationId, product.Id, new CardKeyQuery(Take: 1, Sort: CardKeySort.Status, Descending: true));
+        Assert.Equal(keys[4].Id, Assert.Single(bySoldFirst.Rows).Id);
+        var byBatch = await inventory.ListAsync(Station.MainStationId, product.Id, new CardKeyQuery(Take: 1, Sort: CardKeySort.Batch, Descending: true));
+        Assert.Equal(imported.BatchId, Assert.Single(byBatch.Rows).BatchId);
+        var oldest = await inventory.ListAsync(Station.MainStationId, product.Id, new CardKeyQuery(Take: 1, Sort: CardKeySort.Id));
+        Assert.Equal(keys[0].Id, Assert.Single(oldest.Rows).Id);
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
     public async Task Reveal_returns_the_full_secret_and_writes_an_audit_entry(DatabaseProvider provider)
     {
         await using var db = await CreateAsync(provider);

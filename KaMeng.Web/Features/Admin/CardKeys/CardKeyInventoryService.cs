@@ -18,7 +18,13 @@ public sealed record CardKeyBatchRow(int Id, string Number, int Count, int Avail
 
 public sealed record CardKeyRow(long Id, string MaskedSecret, CardKeyStatus Status, int BatchId, string BatchNumber, long? OrderId, DateTimeOffset CreatedAt, DateTimeOffset? SoldAt);
 
-public sealed record CardKeyQuery(CardKeyStatus? Status = null, int? BatchId = null, int Skip = 0, int Take = 20);
+/// <summary>What the key list can be sorted by; <see cref="Newest"/> (the default) is the newest key first.</summary>
+public enum CardKeySort { Newest, Id, Status, Batch, CreatedAt }
+
+public sealed record CardKeyQuery(CardKeyStatus? Status = null, int? BatchId = null, int Skip = 0, int Take = 20, CardKeySort Sort = CardKeySort.Newest, bool Descending = false);
+
+/// <summary>The outcome of voiding several keys: only available keys are voided, the others are skipped.</summary>
+public sealed record CardKeyVoidResult(int Voided, int Skipped);
 
 public sealed record CardKeyPage(IReadOnlyList<CardKeyRow> Rows, int Total);
 
@@ -29,6 +35,12 @@ public sealed record CardKeyExportFile(string FileName, byte[] Content, int Coun
 public sealed class CardKeyInventoryService(IDbContextFactory<KaMengDbContext> dbFactory, CardKeyVault vault, TimeProvider clock, ILogger<CardKeyInventoryService> log)
 {
     public const int MaxPageSize = 200;
+
+    /// <summary>The page sizes the key list offers.</summary>
+    public static readonly int[] PageSizes = [20, 50, 100, 200];
+
+    /// <summary>Most keys voided in one batch action (a selection spans at most a few pages).</summary>
+    public const int MaxVoidBatch = 1000;
 
     /// <summary>The station whose keys the user manages (<see cref="CardKeyAccess.StationOfAsync"/>).</summary>
     public Task<int?> StationOfAsync(System.Security.Claims.ClaimsPrincipal user, CancellationToken ct = default) =>
@@ -71,11 +83,19 @@ public sealed class CardKeyInventoryService(IDbContextFactory<KaMengDbContext> d
         if (query.Status is { } status) keys = keys.Where(k => k.Status == status);
         if (query.BatchId is { } batchId) keys = keys.Where(k => k.BatchId == batchId);
         var total = await keys.CountAsync(ct);
-        var rows = await (from k in keys
-                          join b in db.CardKeyBatches on k.BatchId equals b.Id
-                          orderby k.Id descending
-                          select new { k.Id, k.SecretCipher, k.Status, k.BatchId, b.Number, k.OrderId, k.CreatedAt, k.SoldAt })
-            .Skip(Math.Max(0, query.Skip)).Take(Math.Clamp(query.Take, 1, MaxPageSize)).ToListAsync(ct);
+        var joined = from k in keys
+                     join b in db.CardKeyBatches on k.BatchId equals b.Id
+                     select new { k.Id, k.SecretCipher, k.Status, k.BatchId, b.Number, k.OrderId, k.CreatedAt, k.SoldAt };
+        var desc = query.Descending;
+        // Every order ends on the id, so pages never overlap.
+        joined = query.Sort switch
+        {
+            CardKeySort.Id or CardKeySort.CreatedAt => desc ? joined.OrderByDescending(r => r.Id) : joined.OrderBy(r => r.Id),
+            CardKeySort.Status => desc ? joined.OrderByDescending(r => r.Status).ThenByDescending(r => r.Id) : joined.OrderBy(r => r.Status).ThenByDescending(r => r.Id),
+            CardKeySort.Batch => desc ? joined.OrderByDescending(r => r.BatchId).ThenByDescending(r => r.Id) : joined.OrderBy(r => r.BatchId).ThenByDescending(r => r.Id),
+            _ => joined.OrderByDescending(r => r.Id),
+        };
+        var rows = await joined.Skip(Math.Max(0, query.Skip)).Take(Math.Clamp(query.Take, 1, MaxPageSize)).ToListAsync(ct);
         return new CardKeyPage(rows.Select(r => new CardKeyRow(r.Id, MaskOf(r.SecretCipher), r.Status, r.BatchId, r.Number, r.OrderId, r.CreatedAt, r.SoldAt)).ToList(), total);
     }
 
@@ -101,6 +121,35 @@ public sealed class CardKeyInventoryService(IDbContextFactory<KaMengDbContext> d
         db.AuditEntries.Add(CardKeyAccess.Audit(stationId, actor, "cardkey.void", $"cardkey:{keyId}", $"作废卡密 {keyId}（商品 {key.ProductId}，批次 {key.BatchId}）", clock.GetUtcNow()));
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
+    }
+
+    /// <summary>批量作废: voids the available keys among <paramref name="keyIds"/> in one transaction (one audit entry per
+    /// key); sold, refunded and already void keys are skipped and counted.</summary>
+    public async Task<CardKeyVoidResult> VoidManyAsync(int stationId, IReadOnlyCollection<long> keyIds, CardKeyActor actor, CancellationToken ct = default)
+    {
+        var ids = keyIds.Distinct().ToList();
+        if (ids.Count == 0) return new(0, 0);
+        if (ids.Count > MaxVoidBatch) throw new DomainException("cardkey.void-too-many", $"一次最多作废 {MaxVoidBatch} 个卡密");
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var available = await db.CardKeys.Where(k => ids.Contains(k.Id) && k.StationId == stationId && k.Status == CardKeyStatus.Available)
+            .Select(k => new { k.Id, k.ProductId, k.BatchId }).ToListAsync(ct);
+        var availableIds = available.Select(k => k.Id).ToList();
+        var changed = availableIds.Count == 0 ? 0 : await db.CardKeys
+            .Where(k => availableIds.Contains(k.Id) && k.StationId == stationId && k.Status == CardKeyStatus.Available)
+            .ExecuteUpdateAsync(u => u.SetProperty(k => k.Status, CardKeyStatus.Void), ct);
+        if (changed != availableIds.Count)
+        {
+            // A key was sold between the read and the update: void nothing rather than audit keys that were not voided.
+            await tx.RollbackAsync(CancellationToken.None);
+            throw new DomainException("cardkey.changed", "有卡密刚被售出或作废，本次没有作废任何卡密，请刷新后重试");
+        }
+        var now = clock.GetUtcNow();
+        foreach (var key in available)
+            db.AuditEntries.Add(CardKeyAccess.Audit(stationId, actor, "cardkey.void", $"cardkey:{key.Id}", $"批量作废卡密 {key.Id}（商品 {key.ProductId}，批次 {key.BatchId}）", now));
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return new(changed, ids.Count - changed);
     }
 
     /// <summary>查看完整卡密: the audit entry (who, which key) is written before the secret is returned.</summary>
