@@ -33,7 +33,7 @@ public class BuilderLockTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
         await Assertions.Expect(notice.GetByTestId("locked-badge")).ToBeVisibleAsync();
         foreach (var action in new[] { "delete", "duplicate", "toggle-hidden" })
             await Assertions.Expect(notice.GetByTestId(action)).ToBeDisabledAsync();
-        await notice.ClickAsync();
+        await builder.EditAsync(notice);
         await Assertions.Expect(page.GetByTestId("settings-panel")).ToContainTextAsync("此区块由总站锁定，分站不能修改。");
         await Assertions.Expect(page.GetByTestId("apply-settings")).ToHaveCountAsync(0);
 

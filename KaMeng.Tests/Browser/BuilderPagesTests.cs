@@ -28,17 +28,17 @@ public class BuilderPagesTests(BrowserFixture fx) : IClassFixture<BrowserFixture
         await page.GetByTestId("new-page-slug").FillAsync("about");
         await page.GetByTestId("new-page-slug").BlurAsync();
         await page.GetByTestId("create-page").ClickAsync();
-        await builder.ExpectMessageAsync("页面已创建");
-        await Assertions.Expect(page.GetByTestId("page-select").Locator("option:checked")).ToHaveTextAsync("关于我们（/p/about）");
+        await builder.ExpectToastAsync("页面已创建");
+        await Assertions.Expect(builder.CurrentPage).ToHaveAttributeAsync("data-current", "关于我们（/p/about）");
         await builder.WaitForOrderAsync("rich-text");
 
         // A FAQ dragged below the text, contacts added with the palette's button (after the selected FAQ).
-        await page.GetByTestId("palette-faq").DragToAsync(page.GetByTestId("drop-slot-1"));
+        await builder.DragFromPaletteAsync("faq", 1);
         await builder.WaitForOrderAsync("rich-text", "faq");
         await page.GetByRole(AriaRole.Button, new() { Name = "添加客服联系方式" }).ClickAsync();
         await builder.WaitForOrderAsync("rich-text", "faq", "contacts");
 
-        await builder.Block("rich-text").ClickAsync();
+        await builder.EditAsync(builder.Block("rich-text"));
         await builder.FillSettingAsync("setting-markdown", "## 关于我们\n\n本店诚信经营，**自动发货**。");
         await builder.ApplySettingsAsync();
         await Assertions.Expect(builder.Preview.GetByText("本店诚信经营")).ToBeVisibleAsync(Visible);
@@ -77,7 +77,7 @@ public class BuilderPagesTests(BrowserFixture fx) : IClassFixture<BrowserFixture
         Assert.Contains("category-nav", start);
 
         // A banner at the top; its first slide's image uploaded through the file input.
-        await page.GetByTestId("palette-banner").DragToAsync(page.GetByTestId("drop-slot-0"));
+        await builder.DragFromPaletteAsync("banner", 0);
         await builder.WaitForOrderAsync(["banner", .. start]);
         await page.GetByTestId("add-slides").ClickAsync();
         await page.GetByTestId("upload-slides-0-image").SetInputFilesAsync(new FilePayload { Name = "banner.png", MimeType = "image/png", Buffer = png });
@@ -90,7 +90,7 @@ public class BuilderPagesTests(BrowserFixture fx) : IClassFixture<BrowserFixture
         await Assertions.Expect(previewBanner).ToHaveJSPropertyAsync("naturalWidth", 600, new() { Timeout = 20_000 }); // the uploaded PNG loads
 
         // An image + text block: an SVG (with a script) and an oversized file are refused in Chinese; a PNG is taken.
-        await page.GetByTestId("palette-image-text").DragToAsync(page.GetByTestId("drop-slot-1"));
+        await builder.DragFromPaletteAsync("image-text", 1);
         await builder.WaitForOrderAsync(["banner", "image-text", .. start]);
         var upload = page.GetByTestId("upload-image");
         await upload.SetInputFilesAsync(new FilePayload { Name = "logo.svg", MimeType = "image/svg+xml", Buffer = Encoding.UTF8.GetBytes("<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"><script>alert(2)</script></svg>") });
@@ -146,6 +146,65 @@ public class BuilderPagesTests(BrowserFixture fx) : IClassFixture<BrowserFixture
         var mainPrices = (await PricesAsync(store.Locator("body"))).ToDictionary(p => p.Name, p => p.Price);
         var (name, price) = previewPrices[0];
         Assert.NotEqual(mainPrices[name], price);
+    }
+
+    [Fact]
+    public async Task On_a_phone_the_owner_adds_every_kind_of_block_with_buttons_edits_them_and_publishes_after_confirming()
+    {
+        var page = await fx.NewPageAsync(mobile: true);
+        var builder = await BuilderPage.SignInAsync(page, "demo-owner", TestAccounts.DemoPassword);
+        await page.GetByTestId("new-page-title").FillAsync("活动");
+        await page.GetByTestId("new-page-slug").FillAsync("promo");
+        await page.GetByTestId("new-page-slug").BlurAsync();
+        await page.GetByTestId("create-page").ClickAsync();
+        await builder.ExpectToastAsync("页面已创建");
+        await builder.WaitForOrderAsync("rich-text");
+
+        // Every block type has an add button: each new block goes after the one just added (and selected).
+        var types = new[] { "announcement", "banner", "category-nav", "product-grid", "hot-products", "rich-text", "image-text", "faq", "contacts", "notice", "footer" };
+        var order = new List<string> { "rich-text" };
+        foreach (var type in types)
+        {
+            await page.GetByTestId($"palette-{type}").GetByRole(AriaRole.Button).ClickAsync();
+            order.Add(type);
+            await builder.WaitForOrderAsync([.. order]);
+            await Assertions.Expect(page.GetByTestId("apply-settings")).ToBeVisibleAsync(); // the new block is open for editing
+        }
+        await Assertions.Expect(builder.Errors).ToHaveCountAsync(0);
+
+        // Each block opens its settings from its 编辑 button.
+        for (var i = 0; i < order.Count; i++)
+        {
+            await builder.Blocks.Nth(i).GetByTestId("edit-block").ClickAsync();
+            await Assertions.Expect(builder.Blocks.Nth(i)).ToHaveAttributeAsync("aria-selected", "true");
+            await Assertions.Expect(page.GetByTestId("block-settings")).ToBeVisibleAsync();
+        }
+
+        // Edit the announcement and see it in the (phone) preview.
+        await builder.Block("announcement").GetByTestId("edit-block").ClickAsync();
+        await builder.FillSettingAsync("setting-text", "五一活动：全场九折");
+        await builder.ApplySettingsAsync();
+        await Assertions.Expect(builder.Block("announcement")).ToContainTextAsync("五一活动：全场九折");
+        await Assertions.Expect(builder.Preview.GetByText("五一活动：全场九折")).ToBeVisibleAsync(Visible);
+
+        // Nothing is wider than the phone.
+        Assert.True(await page.EvaluateAsync<bool>("document.documentElement.scrollWidth <= window.innerWidth + 1"), "the builder fits 390 px");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(TestPaths.TestResults, "builder-phone-editing-mobile.png"), FullPage = true });
+
+        // 发布 asks first; cancelling publishes nothing.
+        await page.GetByTestId("publish").ClickAsync();
+        await page.GetByTestId("confirm-cancel").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("confirm-message")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByTestId("draft-state")).ToContainTextAsync("尚未发布");
+        await builder.PublishAsync(1);
+        await Assertions.Expect(page.GetByTestId("draft-state")).ToHaveTextAsync("线上版本 1");
+        await BrowserFixture.ScreenshotsAsync(page, "builder-phone-editing");
+
+        var store = await fx.NewPageAsync(mobile: true);
+        await store.GotoAsync("/s/demo/p/promo");
+        var live = await BuilderPage.StoreOrderAsync(store.Locator("body"));
+        Assert.Equal(order, live);
+        await Assertions.Expect(store.GetByText("五一活动：全场九折")).ToBeVisibleAsync();
     }
 
     /// <summary>Name and price of every product card, in page order.</summary>

@@ -19,13 +19,13 @@ public class StoreBuilderTests(BrowserFixture fx) : IClassFixture<BrowserFixture
         await builder.PublishAsync(1);
 
         // Drag a banner, then a product grid, from the palette to the top of the canvas.
-        await page.GetByTestId("palette-banner").DragToAsync(page.GetByTestId("drop-slot-0"));
+        await builder.DragFromPaletteAsync("banner", 0);
         await builder.WaitForOrderAsync(["banner", .. before]);
-        await page.GetByTestId("palette-product-grid").DragToAsync(page.GetByTestId("drop-slot-0"));
+        await builder.DragFromPaletteAsync("product-grid", 0);
         await builder.WaitForOrderAsync(["product-grid", "banner", .. before]);
 
         // Reorder by dragging the banner above the new grid …
-        await builder.Block("banner").DragToAsync(page.GetByTestId("drop-slot-0"));
+        await builder.DragBlockAsync(builder.Block("banner"), 0);
         await builder.WaitForOrderAsync(["banner", "product-grid", .. before]);
 
         // … and with the keyboard: Alt+ArrowDown moves the focused block and keeps the focus on it.
@@ -48,17 +48,18 @@ public class StoreBuilderTests(BrowserFixture fx) : IClassFixture<BrowserFixture
         await builder.WaitForOrderAsync(["banner", "product-grid", .. before]);
 
         // Invalid settings are refused in Chinese and not stored.
-        await builder.Block("product-grid").First.ClickAsync();
+        await builder.EditAsync(builder.Block("product-grid").First);
         await builder.FillSettingAsync("setting-columns", "9");
         await page.GetByTestId("apply-settings").ClickAsync();
-        await builder.ExpectErrorAsync("每行列数须在 1–6 之间");
-        await page.GetByTestId("setting-columns").FillAsync("3");
+        await builder.ExpectSettingsErrorAsync("每行列数须在 1–6 之间");
+        await builder.FillSettingAsync("setting-columns", "3");
+        await Assertions.Expect(builder.SettingsErrors).ToHaveCountAsync(0); // gone as soon as the field is fixed
         await builder.FillSettingAsync("setting-title", "本周热卖");
         await builder.ApplySettingsAsync();
 
         // Theme 暗夜: chosen in the draft, visible in the preview before publishing.
         await page.GetByTestId("deselect").ClickAsync();
-        await page.GetByTestId("theme-select").SelectOptionAsync("dark");
+        await builder.SelectThemeAsync("暗夜");
         await builder.ExpectMessageAsync("主题已改为");
         var preview = builder.Preview;
         await Assertions.Expect(preview.Locator("link[href$='/themes/dark/theme.css']")).ToHaveCountAsync(1, new() { Timeout = 20_000 });
@@ -73,7 +74,18 @@ public class StoreBuilderTests(BrowserFixture fx) : IClassFixture<BrowserFixture
 
         await builder.PublishAsync(2);
         await BrowserFixture.ScreenshotsAsync(page, "builder");
+
+        // The desktop preview: the storefront at full width, scaled into view, not cut off; then back to the phone.
+        var frame = page.GetByTestId("preview");
+        await page.GetByTestId("preview-desktop").ClickAsync();
+        await Assertions.Expect(frame).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("\\bdesktop\\b"));
+        await Assertions.Expect(frame).ToBeInViewportAsync();
+        var wide = (await frame.BoundingBoxAsync())!;
+        Assert.True(wide.X >= 0 && wide.X + wide.Width <= 1280, $"the desktop preview fits the window ({wide.X} + {wide.Width})");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(TestPaths.TestResults, "builder-desktop-preview.png") });
         await page.GetByTestId("preview-phone").ClickAsync();
+        await Assertions.Expect(frame).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("\\bphone\\b"));
+        await Assertions.Expect(frame).ToBeInViewportAsync();
         await page.ScreenshotAsync(new() { Path = Path.Combine(TestPaths.TestResults, "builder-phone-preview.png"), FullPage = true });
 
         await store.GotoAsync("/s/demo/");
@@ -85,8 +97,7 @@ public class StoreBuilderTests(BrowserFixture fx) : IClassFixture<BrowserFixture
         await BrowserFixture.ScreenshotsAsync(store, "builder-published-dark");
 
         // Rolling back to version 1 restores the old order and theme.
-        await page.GetByTestId("rollback-1").ClickAsync();
-        await builder.ExpectMessageAsync("已回滚到版本 1");
+        await builder.RollBackAsync(1);
         await builder.WaitForOrderAsync(before);
         await store.GotoAsync("/s/demo/");
         Assert.Equal(before, await StoreOrderAsync(store));

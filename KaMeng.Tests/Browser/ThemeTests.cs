@@ -27,7 +27,7 @@ public class ThemeTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
         await builder.WaitUntilReadyAsync();
         await Assertions.Expect(page.GetByTestId("theme-live")).ToContainTextAsync("线上主题：经典");
 
-        await page.GetByTestId("theme-select").SelectOptionAsync("dark");
+        await builder.SelectThemeAsync("暗夜");
         await builder.ExpectMessageAsync("主题已改为「暗夜」");
 
         // A bad value is refused in Chinese and not saved; a good one reaches the draft and its preview.

@@ -17,7 +17,7 @@ public sealed class BuilderPage(IPage page)
         return builder;
     }
 
-    /// <summary>The canvas is shown and the drag-and-drop script is wired (a drop before that is lost).</summary>
+    /// <summary>The canvas is shown and interactive (a drop before that is lost).</summary>
     public async Task WaitUntilReadyAsync()
     {
         await Assertions.Expect(Blocks.First).ToBeVisibleAsync(new() { Timeout = 20_000 });
@@ -25,9 +25,20 @@ public sealed class BuilderPage(IPage page)
     }
 
     public ILocator Blocks => page.Locator("[data-testid=canvas-block]");
+    /// <summary>Opens a block's settings with its 编辑 button (a click on the block itself may land on one of its other buttons).</summary>
+    public async Task EditAsync(ILocator block)
+    {
+        await block.GetByTestId("edit-block").ClickAsync();
+        await Assertions.Expect(block).ToHaveAttributeAsync("aria-selected", "true", new() { Timeout = 20_000 });
+    }
+
     public ILocator Block(string type) => page.Locator($"[data-testid=canvas-block][data-block-type={type}]");
     public ILocator Message => page.GetByTestId("builder-message");
     public ILocator Errors => page.GetByTestId("builder-errors");
+    /// <summary>What the settings panel found wrong before saving (next to the form).</summary>
+    public ILocator SettingsErrors => page.GetByTestId("settings-errors");
+    /// <summary>The page being edited, as the page switch names it (首页, or 标题（/p/地址）).</summary>
+    public ILocator CurrentPage => page.GetByTestId("page-switch");
     public IFrameLocator Preview => page.FrameLocator("[data-testid=preview]");
 
     public Task<string[]> OrderAsync() => Blocks.EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.blockType)");
@@ -43,6 +54,22 @@ public sealed class BuilderPage(IPage page)
 
     public Task ExpectErrorAsync(string text) => Assertions.Expect(Errors).ToContainTextAsync(text, new() { Timeout = 20_000 });
 
+    public Task ExpectSettingsErrorAsync(string text) => Assertions.Expect(SettingsErrors).ToContainTextAsync(text, new() { Timeout = 20_000 });
+
+    public Task ExpectToastAsync(string text) =>
+        Assertions.Expect(page.GetByTestId("toast").Filter(new() { HasText = text })).ToHaveCountAsync(1, new() { Timeout = 20_000 });
+
+    /// <summary>Drags a block type from the palette onto a drop slot: it lands before the block now at <paramref name="slot"/> (the block count: at the end).</summary>
+    public Task DragFromPaletteAsync(string type, int slot) =>
+        page.GetByTestId($"palette-{type}").DragToAsync(page.GetByTestId($"drop-slot-{slot}"), new() { SourcePosition = new() { X = 12, Y = 12 } });
+
+    /// <summary>Drags a block (by its grip, the top left corner) onto a drop slot.</summary>
+    public Task DragBlockAsync(ILocator block, int slot) =>
+        block.DragToAsync(page.GetByTestId($"drop-slot-{slot}"), new() { SourcePosition = new() { X = 12, Y = 12 } });
+
+    /// <summary>Chooses the draft's theme by its name (经典, 暗夜…).</summary>
+    public Task SelectThemeAsync(string displayName) => Selects.ChooseAsync(page, page.GetByTestId("theme-select"), displayName);
+
     /// <summary>Types into a settings field and leaves it, so the circuit has the value before 应用.</summary>
     public async Task FillSettingAsync(string testId, string value)
     {
@@ -56,10 +83,24 @@ public sealed class BuilderPage(IPage page)
         await ExpectMessageAsync("设置已保存到草稿");
     }
 
+    /// <summary>发布, confirmed in the dialog that names the version about to go live.</summary>
     public async Task PublishAsync(int expectedVersion)
     {
         await page.GetByTestId("publish").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("confirm-message")).ToContainTextAsync($"线上版本 {expectedVersion}");
+        await page.GetByTestId("confirm-ok").ClickAsync();
+        await ExpectToastAsync($"已发布版本 {expectedVersion}");
         await ExpectMessageAsync($"已发布版本 {expectedVersion}");
+    }
+
+    /// <summary>Rolls back to a version, confirmed in the dialog.</summary>
+    public async Task RollBackAsync(int number)
+    {
+        await page.GetByTestId($"rollback-{number}").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("confirm-message")).ToContainTextAsync($"版本 {number}");
+        await page.GetByTestId("confirm-ok").ClickAsync();
+        await ExpectToastAsync($"已回滚到版本 {number}");
+        await ExpectMessageAsync($"已回滚到版本 {number}");
     }
 
     /// <summary>Storefront blocks in page order (storefront pages and the preview mark blocks the same way).</summary>

@@ -1,26 +1,47 @@
-// Keeps keyboard focus on a block the builder just moved (Alt+Arrow), after Blazor re-rendered the canvas.
+// The storefront builder's few browser-side needs; dragging and dropping is MudBlazor's (MudDropContainer).
+
+// Keeps keyboard focus on a block the builder just moved (Alt+Arrow): the move re-renders it in another drop slot,
+// so focus it now and once more after the drop zones' own renders have settled.
 export function focusBlock(id) {
-    const el = document.querySelector(`.canvas-block[data-block-id="${CSS.escape(id)}"]`);
-    if (el) el.focus();
+    const find = () => document.querySelector(`[data-testid="canvas-block"][data-block-id="${CSS.escape(id)}"]`);
+    const focus = () => { const el = find(); if (el && document.activeElement !== el) el.focus(); };
+    focus();
+    requestAnimationFrame(() => requestAnimationFrame(focus));
+    setTimeout(focus, 250);
 }
 
-// Chromium starts a native drag only with something in the drag data: give palette items and blocks a payload.
-export function init() {
-    // Drops before this runs are lost (nothing cancels dragover yet); tests wait for this mark.
+let observer = null;
+
+// The desktop preview renders the storefront 1280 px wide and scales it down to the width it has, so that it is
+// never cut off; the phone preview is 390 px as it is.
+function fit(wrap) {
+    const style = getComputedStyle(wrap);
+    const inner = wrap.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const scale = Math.min(1, inner / 1280) || 1;
+    wrap.style.setProperty('--preview-scale', String(scale));
+}
+
+export function init(wrap) {
+    if (wrap instanceof HTMLElement) {
+        observer?.disconnect();
+        observer = new ResizeObserver(() => fit(wrap));
+        observer.observe(wrap);
+        fit(wrap);
+    }
+    // The canvas is interactive: a drop before this is lost; tests wait for this mark.
     document.body.setAttribute('data-builder-ready', '1');
-    if (window.__kmBuilderDrag) return;
-    window.__kmBuilderDrag = true;
-    document.addEventListener('dragstart', e => {
-        const item = e.target.closest && e.target.closest('.palette-item, .canvas-block');
-        if (!item || !e.dataTransfer) return;
-        e.dataTransfer.setData('text/plain', item.dataset.blockId || item.dataset.testid || 'block');
-        e.dataTransfer.effectAllowed = 'copyMove';
-    }, true);
-    // Drop targets must cancel dragover, or the browser never fires drop on them.
-    document.addEventListener('dragover', e => {
-        if (e.target.closest && e.target.closest('.drop-slot, .canvas-block')) {
-            e.preventDefault();
-            if (e.dataTransfer) e.dataTransfer.dropEffect = 'move';
-        }
-    });
+}
+
+// After the preview changed width: bring it into view.
+export function showPreview(wrap) {
+    if (!(wrap instanceof HTMLElement)) return;
+    fit(wrap);
+    const box = wrap.getBoundingClientRect();
+    if (box.top < 0 || box.bottom > window.innerHeight) wrap.scrollIntoView({ block: 'nearest', behavior: 'instant' });
+}
+
+export function dispose() {
+    observer?.disconnect();
+    observer = null;
+    document.body.removeAttribute('data-builder-ready');
 }
