@@ -50,8 +50,8 @@ public sealed class AdminPage(IPage page)
 
     public ILocator SignedInUser => page.GetByTestId("admin-user");
 
-    // Pages on MudBlazor report through AdminFeedback's toasts; the Radzen alternative goes with the last Radzen page (issue 17).
-    ILocator Toasts => page.Locator("[data-testid=toast], .rz-notification-item");
+    // Every admin page reports through AdminFeedback's toasts.
+    ILocator Toasts => page.GetByTestId("toast");
 
     /// <summary>The result message that contains <paramref name="text"/> (others may still be showing).</summary>
     public ILocator Notification(string text) => Toasts.Filter(new() { HasText = text });

@@ -2,8 +2,9 @@ using KaMeng.Tests.Infrastructure;
 
 namespace KaMeng.Tests.Web;
 
-/// <summary>Two rules read off the sources: pages never query EF Core themselves (they call query classes and services),
-/// and times are converted with the business clock (<see cref="KaMeng.Domain.BusinessTime"/>), never the server's zone.</summary>
+/// <summary>Rules read off the sources: pages never query EF Core themselves (they call query classes and services),
+/// times are converted with the business clock (<see cref="KaMeng.Domain.BusinessTime"/>), never the server's zone, and
+/// the admin's old component library is gone for good (issue 17).</summary>
 public class SourceRulesTests
 {
     static IEnumerable<string> SourceFiles(string project, params string[] extensions) =>
@@ -32,5 +33,22 @@ public class SourceRulesTests
         var files = new[] { "KaMeng.Domain", "KaMeng.Data", "KaMeng.Web" }.SelectMany(p => SourceFiles(p, ".cs", ".razor"))
             .Where(f => Path.GetFileName(f) != "BusinessTime.cs").ToList();
         Assert.Empty(Offences(files, ["ToLocalTime(", "TimeZoneInfo.Local", "DateTime.Now", "DateTimeOffset.Now", "DateTime.Today"]));
+    }
+
+    [Fact]
+    public void The_old_component_library_is_named_nowhere()
+    {
+        // Spelt in two halves so this file does not name it either.
+        var library = "Rad" + "zen";
+        var files = Directory.EnumerateFiles(TestPaths.RepoRoot, "*", SearchOption.AllDirectories)
+            .Where(f => !f.Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj" or ".git" or "TestResults" or "node_modules"))
+            .Where(f => Path.GetExtension(f) is ".cs" or ".razor" or ".css" or ".js" or ".csproj" or ".props" or ".targets" or ".json" or ".md" or ".sh" or ".sln" or ".html")
+            .ToList();
+        Assert.NotEmpty(files);
+        var offences = files.Where(f => File.ReadAllText(f).Contains(library, StringComparison.OrdinalIgnoreCase)).Select(f => Path.GetRelativePath(TestPaths.RepoRoot, f)).ToList();
+        Assert.Empty(offences);
+        // Nor do tests select its CSS classes.
+        var tests = SourceFiles("KaMeng.Tests", ".cs").Where(f => Path.GetFileName(f) != "SourceRulesTests.cs");
+        Assert.Empty(Offences(tests, ["\"rz-", ".rz-"]));
     }
 }

@@ -3,9 +3,9 @@ using System.Security.Cryptography;
 namespace KaMeng.Web.Infrastructure;
 
 /// <summary>
-/// The headers every answer carries (issue 16 §4): a Content-Security-Policy that Blazor Server, Radzen and the storefront
+/// The headers every answer carries (issue 16 §4): a Content-Security-Policy that Blazor Server, MudBlazor and the storefront
 /// work under — scripts from this site only, plus the framework's one inline import map by a per-request nonce; styles may
-/// be inline (Radzen and Blazor set style attributes); images from this site (uploads) and data: — and nosniff, a
+/// be inline (MudBlazor and Blazor set style attributes); images from this site (uploads) and data: — and nosniff, a
 /// referrer policy, a permissions policy, and HSTS outside Development (sent by ASP.NET Core on HTTPS requests only).
 /// </summary>
 public static class SecurityHeaders

@@ -4,7 +4,6 @@ using System.Text.Unicode;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
-using Radzen;
 using MudBlazor;
 using MudBlazor.Services;
 using KaMeng.Web.Infrastructure.Mud;
@@ -18,7 +17,6 @@ public static class UiSetup
         // Chinese text stays readable in the HTML instead of &#x…; escapes.
         builder.Services.AddSingleton(HtmlEncoder.Create(UnicodeRanges.All));
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
-        builder.Services.AddRadzenComponents();
         builder.Services.AddMudServices(o =>
         {
             // Results show at the bottom right, away from the forms they report on.
