@@ -173,6 +173,25 @@ public abstract class WalletBucketTests(DatabaseProvider provider) : IAsyncLifet
         Assert.Equal(30000, await h.BalanceAsync(owner));
         await h.AssertBooksAsync();
     }
+
+    [Fact]
+    public async Task The_owners_ledger_pages_newest_first_over_every_entry()
+    {
+        for (var i = 0; i < 3; i++) await SellAsync();
+        await using (var db = h.Db.NewContext())
+        {
+            var walletId = await db.Wallets.Where(w => w.UserId == owner).Select(w => w.Id).SingleAsync();
+            var all = await db.LedgerEntries.Where(e => e.WalletId == walletId).OrderByDescending(e => e.Id).Select(e => e.Id).ToListAsync();
+            Assert.True(all.Count >= 4, $"the owner has {all.Count} entries");
+
+            var first = await h.Wallets.LedgerPageAsync(owner, 0, 2);
+            var second = await h.Wallets.LedgerPageAsync(owner, 1, 2);
+            Assert.Equal(all.Count, first.Total);
+            Assert.Equal(all.Take(2), first.Items.Select(e => e.Id));
+            Assert.Equal(all.Skip(2).Take(2), second.Items.Select(e => e.Id));
+        }
+        Assert.Equal(0, (await h.Wallets.LedgerPageAsync("nobody", 0, 20)).Total);
+    }
 }
 
 public sealed class SqliteWalletBucketTests() : WalletBucketTests(DatabaseProvider.Sqlite);

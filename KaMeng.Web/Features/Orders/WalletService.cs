@@ -27,6 +27,18 @@ public sealed class WalletService(IDbContextFactory<KaMengDbContext> dbFactory, 
         return new(wallet.Balance, earnings, entries);
     }
 
+    /// <summary>One page (from 0) of a user's ledger, newest first, and how many entries there are in all.</summary>
+    public async Task<(IReadOnlyList<LedgerEntry> Items, int Total)> LedgerPageAsync(string userId, int page, int pageSize, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var walletId = await db.Wallets.Where(w => w.UserId == userId).Select(w => (int?)w.Id).SingleOrDefaultAsync(ct);
+        if (walletId is null) return ([], 0);
+        var entries = db.LedgerEntries.AsNoTracking().Where(e => e.WalletId == walletId);
+        var total = await entries.CountAsync(ct);
+        var items = await entries.OrderByDescending(e => e.Id).Skip(Math.Max(0, page) * Math.Clamp(pageSize, 1, 200)).Take(Math.Clamp(pageSize, 1, 200)).ToListAsync(ct);
+        return (items, total);
+    }
+
     /// <summary>
     /// 收益转余额: moves 可提现 earnings into spendable 余额, one way (money once in 余额 never becomes withdrawable again:
     /// decision 0023). Returns a Chinese error or null.
