@@ -12,6 +12,9 @@ public static class BusinessTime
     /// <summary>The IANA id of the business zone.</summary>
     public const string ZoneId = "Asia/Shanghai";
 
+    /// <summary>How pages name the zone.</summary>
+    public const string DisplayName = "北京时间";
+
     /// <summary>The offset of China Standard Time from UTC.</summary>
     public static readonly TimeSpan Offset = TimeSpan.FromHours(8);
 
