@@ -178,6 +178,8 @@ public class BuilderPagesTests(BrowserFixture fx) : IClassFixture<BrowserFixture
             await builder.Blocks.Nth(i).GetByTestId("edit-block").ClickAsync();
             await Assertions.Expect(builder.Blocks.Nth(i)).ToHaveAttributeAsync("aria-selected", "true");
             await Assertions.Expect(page.GetByTestId("block-settings")).ToBeVisibleAsync();
+            // The settings come up to the owner: no scrolling past the whole canvas to find them.
+            await Assertions.Expect(page.GetByTestId("settings-panel")).ToBeInViewportAsync(new() { Ratio = 0.3f });
         }
 
         // Edit the announcement and see it in the (phone) preview.

@@ -40,6 +40,13 @@ export function showPreview(wrap) {
     if (box.top < 0 || box.bottom > window.innerHeight) wrap.scrollIntoView({ block: 'nearest', behavior: 'instant' });
 }
 
+// On a phone the settings sit below the whole canvas: bring them up when a block is opened for editing. Wider
+// screens show them beside or right below the canvas already.
+export function showSettings() {
+    if (window.innerWidth >= 600) return;
+    document.querySelector('[data-testid="settings-panel"]')?.scrollIntoView({ block: 'start', behavior: 'instant' });
+}
+
 export function dispose() {
     observer?.disconnect();
     observer = null;
