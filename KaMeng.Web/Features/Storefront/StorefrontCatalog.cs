@@ -55,6 +55,21 @@ public sealed class StorefrontCatalog(IDbContextFactory<KaMengDbContext> dbFacto
         }).ToList();
     }
 
+    /// <summary>
+    /// 搜索: the station's listed products (so hidden products and the station's own names and prices hold) whose name, tag
+    /// or category name contains the words, all of them, ignoring case.
+    /// </summary>
+    public async Task<List<ProductCard>> SearchAsync(StationInfo station, string? query, CancellationToken ct = default)
+    {
+        var words = (query ?? "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (words.Length == 0) return [];
+        var categories = (await CategoriesAsync(station, ct)).ToDictionary(c => c.Id, c => c.Name);
+        return (await ProductsAsync(station, ct: ct)).Where(p => words.All(w =>
+            p.Name.Contains(w, StringComparison.OrdinalIgnoreCase)
+            || p.Tags.Any(t => t.Contains(w, StringComparison.OrdinalIgnoreCase))
+            || (categories.GetValueOrDefault(p.CategoryId)?.Contains(w, StringComparison.OrdinalIgnoreCase) ?? false))).ToList();
+    }
+
     public async Task<ProductDetail?> ProductAsync(StationInfo station, int id, CancellationToken ct = default, string? buyerUserId = null)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
