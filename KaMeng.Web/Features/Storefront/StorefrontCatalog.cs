@@ -17,6 +17,9 @@ public sealed record ProductDetail(Product Product, string Name, string? Descrip
 {
     /// <summary>The unit price of the buyer it was quoted for (<see cref="BuyerTerms.Anonymous"/>: the chain price).</summary>
     public Money Price => Terms.UnitPrice(Quote);
+
+    /// <summary>What <paramref name="quantity"/> cost at <see cref="Price"/> (the order's total as checkout computes it).</summary>
+    public Money TotalFor(int quantity) => Price * Math.Max(quantity, 0);
 }
 
 /// <summary>What buyers see of a station's catalogue: on-sale products not hidden by the station, with the station's
