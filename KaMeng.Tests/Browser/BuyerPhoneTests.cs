@@ -162,4 +162,44 @@ public class BuyerPhoneTests : IClassFixture<BrowserFixture>
         await Assertions.Expect(new BuyerPhonePage(page).InAppHint).ToContainTextAsync("在浏览器打开");
         await context.CloseAsync();
     }
+
+    [Fact]
+    public async Task A_guest_whose_payment_failed_pays_again_another_way_and_without_mail_is_told_to_keep_number_and_password()
+    {
+        var page = await fx.NewPageAsync(mobile: true);
+        var store = new BuyerPhonePage(page);
+        await store.GotoAsync();
+        await store.ProductCards.Filter(new() { HasText = "王者荣耀 60 点券" }).ClickAsync();
+        await store.Quantity.FillAsync("1");
+        await page.FillAsync("#contact", "13800138000");
+        await page.FillAsync("#query-password", "246813");
+        await CaptchaSolver.SolveAsync(page, fx.App);
+        await store.PayButton("alipay").ClickAsync();
+
+        // The cashier shows the product's name; the order number travels as out_trade_no.
+        var number = (await page.GetByTestId("sandbox-order").InnerTextAsync()).Trim();
+        await Assertions.Expect(page.Locator("body")).ToContainTextAsync("王者荣耀 60 点券");
+        await page.GetByTestId("sandbox-fail").ClickAsync();
+
+        // Back on the store, not a dead end: pay again, or another way.
+        await page.WaitForURLAsync($"**/pay/result/{number}");
+        await Assertions.Expect(store.RetryButton("alipay")).ToHaveTextAsync("重新支付（支付宝）");
+        await Assertions.Expect(store.RetryButton("wxpay")).ToHaveTextAsync("改用微信支付");
+        // This app sends no mail: keep the order number and the query password, one button copies both.
+        await Assertions.Expect(store.GuestNote).ToContainTextAsync("不会通过邮件发送");
+        await Assertions.Expect(store.KeepNumber).ToHaveTextAsync(number);
+        await Assertions.Expect(store.KeepPassword).ToHaveTextAsync("246813");
+        var copied = await store.CopyOrderInfo.GetAttributeAsync("data-copy");
+        Assert.Contains(number, copied);
+        Assert.Contains("246813", copied);
+        await BrowserFixture.ScreenshotsAsync(page, "store-payment-retry");
+
+        await store.RetryButton("wxpay").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("sandbox-order")).ToHaveTextAsync(number);
+        await page.GetByTestId("sandbox-pay").ClickAsync();
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("购买成功");
+        await Assertions.Expect(page.GetByTestId("order-keys").Locator("code")).ToHaveCountAsync(1);
+        await using var db = fx.App.NewContext();
+        Assert.Equal("wxpay", (await db.GatewayPayments.SingleAsync(p => p.OutTradeNo == number)).Channel);
+    }
 }

@@ -33,5 +33,11 @@ public sealed class BuyerPhonePage(IPage page, string basePath = "")
     public ILocator ServiceContacts => page.GetByTestId("cs-contacts");
     public ILocator InAppHint => page.GetByTestId("inapp-hint");
 
+    public ILocator RetryButton(string channel) => page.GetByTestId("retry-" + channel);
+    public ILocator GuestNote => page.GetByTestId("guest-mail-note");
+    public ILocator KeepNumber => page.GetByTestId("keep-number");
+    public ILocator KeepPassword => page.GetByTestId("keep-password");
+    public ILocator CopyOrderInfo => page.GetByTestId("copy-order-info");
+
     public Task<string> BackgroundOfAsync(ILocator locator) => locator.EvaluateAsync<string>("e => getComputedStyle(e).backgroundColor");
 }

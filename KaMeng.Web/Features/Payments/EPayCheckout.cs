@@ -122,6 +122,34 @@ public sealed class EPayCheckout(
         }
     }
 
+    /// <summary>
+    /// 重新支付: the buyer came back from the gateway without paying (or gave up there). While the order still waits for
+    /// payment, the same payment goes to the gateway again, in the channel the buyer picks now (the payment's channel follows,
+    /// so the notify matches it). <paramref name="payment"/> is one the caller already showed to this viewer.
+    /// </summary>
+    public async Task<GatewayRedirect> RetryAsync(GatewayPayment payment, string channel, SiteAddress site, CancellationToken ct = default)
+    {
+        if (payment.Kind != GatewayPaymentKind.Order || payment.OrderId is not long orderId) return GatewayRedirect.Refused("该支付不能重新发起");
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var order = await db.Orders.AsNoTracking().SingleAsync(o => o.Id == orderId, ct);
+        if (order.Status != OrderStatus.PendingPayment || order.IsExpired(clock.GetUtcNow())) return GatewayRedirect.Refused("订单已关闭或已支付，不能重新支付");
+        var gateway = await db.PaymentGateways.AsNoTracking().SingleAsync(g => g.Id == payment.GatewayId, ct);
+        if (!gateway.Enabled || !gateway.ChannelList.Contains(channel)) return GatewayRedirect.Refused("请选择可用的支付方式");
+        var row = await db.GatewayPayments.SingleOrDefaultAsync(p => p.Id == payment.Id && p.Status == GatewayPaymentStatus.Pending, ct);
+        if (row is null) return GatewayRedirect.Refused("订单已支付，请刷新页面");
+        row.Channel = channel;
+        await db.SaveChangesAsync(ct);
+        return new GatewayRedirect(SubmitUrl(gateway, row, site, order.ProductName), row.OutTradeNo, null);
+    }
+
+    /// <summary>The channels the payment's own gateway offers now (null when it is gone or switched off).</summary>
+    public async Task<IReadOnlyList<string>?> ChannelsOfAsync(GatewayPayment payment, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var gateway = await db.PaymentGateways.AsNoTracking().SingleOrDefaultAsync(g => g.Id == payment.GatewayId, ct);
+        return gateway is { Enabled: true } ? gateway.ChannelList : null;
+    }
+
     /// <summary>在线充值: a signed-in user tops up their balance through the station's gateway.</summary>
     public async Task<GatewayRedirect> StartRechargeAsync(StationInfo station, string userId, string? amountText, string channel, SiteAddress site, CancellationToken ct = default)
     {
