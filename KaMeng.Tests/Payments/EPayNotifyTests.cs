@@ -69,14 +69,16 @@ public abstract class EPayNotifyTests(DatabaseProvider provider) : IAsyncLifetim
     }
 
     [Fact]
-    public async Task The_redirect_goes_to_submit_php_signed_with_the_order_number_as_name()
+    public async Task The_redirect_goes_to_submit_php_signed_with_the_product_name_as_name_and_the_order_number_as_out_trade_no()
     {
         var product = await h.AddCardKeyProductAsync(3, priceFen: 1000);
         var (redirect, order) = await GuestOrderAsync(product, 2, channel: "wxpay");
         Assert.StartsWith("https://pay.main.test/submit.php?", redirect.Url);
         var query = QueryHelpers.ParseQuery(new Uri(redirect.Url!).Query).ToDictionary(kv => kv.Key, kv => (string?)kv.Value.ToString());
         Assert.Equal(order.Number, query["out_trade_no"]);
-        Assert.Equal(order.Number, query["name"]);
+        // Buyers see 商品名称 on the cashier: the product's name, not the order number (issue 18 §2).
+        Assert.Equal(product.Name, query["name"]);
+        Assert.Equal(product.Name, order.ProductName);
         Assert.Equal("20.00", query["money"]);
         Assert.Equal("wxpay", query["type"]);
         Assert.Equal("1001", query["pid"]);

@@ -18,6 +18,22 @@ public sealed class OrderService(IDbContextFactory<KaMengDbContext> dbFactory, C
         return order is null ? null : new OrderView(order, await KeysOfAsync(db, order, ct));
     }
 
+    /// <summary>查单 without the order number: every order at this station left with this contact and query password (newest
+    /// first, at most <paramref name="take"/>). Orders with another password for the same contact stay out.</summary>
+    public async Task<List<OrderView>> QueryByContactAsync(int stationId, string? contact, string? password, int take = 20, CancellationToken ct = default)
+    {
+        if (string.IsNullOrWhiteSpace(contact) || string.IsNullOrEmpty(password)) return [];
+        var trimmed = contact.Trim();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var candidates = await db.Orders.AsNoTracking()
+            .Where(o => o.StationId == stationId && o.Contact == trimmed && o.QueryPasswordHash != null)
+            .OrderByDescending(o => o.Id).Take(50).ToListAsync(ct);
+        var views = new List<OrderView>();
+        foreach (var order in candidates.Where(o => OrderDraft.VerifyQueryPassword(o, password)).Take(take))
+            views.Add(new OrderView(order, await KeysOfAsync(db, order, ct)));
+        return views;
+    }
+
     /// <summary>查单: order number plus the contact and query password given at checkout.</summary>
     public async Task<OrderView?> QueryAsync(int stationId, string? number, string? contact, string? password, CancellationToken ct = default)
     {

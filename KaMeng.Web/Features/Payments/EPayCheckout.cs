@@ -98,14 +98,14 @@ public sealed class EPayCheckout(
         {
             // A double-submitted form: the first order's payment stands.
             var existing = await db.Orders.AsNoTracking().Where(o => o.IdempotencyKey == request.IdempotencyKey)
-                .Select(o => new { o.Id, o.Number, o.BuyerUserId, o.Status }).SingleOrDefaultAsync(ct);
+                .Select(o => new { o.Id, o.Number, o.BuyerUserId, o.Status, o.ProductName }).SingleOrDefaultAsync(ct);
             if (existing is not null)
             {
                 var payment = await db.GatewayPayments.AsNoTracking().SingleOrDefaultAsync(p => p.OrderId == existing.Id, ct);
                 if (payment is null || existing.BuyerUserId != request.BuyerUserId || existing.Status != OrderStatus.PendingPayment)
                     return GatewayRedirect.Refused("下单表单已失效，请刷新页面后重试");
                 var existingGateway = await db.PaymentGateways.AsNoTracking().SingleAsync(g => g.Id == payment.GatewayId, ct);
-                return new GatewayRedirect(SubmitUrl(existingGateway, payment, site), payment.OutTradeNo, null);
+                return new GatewayRedirect(SubmitUrl(existingGateway, payment, site, existing.ProductName), payment.OutTradeNo, null);
             }
             db.Orders.Add(order);
             await db.SaveChangesAsync(ct);
@@ -118,8 +118,36 @@ public sealed class EPayCheckout(
             db.GatewayPayments.Add(created);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
-            return new GatewayRedirect(SubmitUrl(gateway, created, site), created.OutTradeNo, null);
+            return new GatewayRedirect(SubmitUrl(gateway, created, site, order.ProductName), created.OutTradeNo, null);
         }
+    }
+
+    /// <summary>
+    /// 重新支付: the buyer came back from the gateway without paying (or gave up there). While the order still waits for
+    /// payment, the same payment goes to the gateway again, in the channel the buyer picks now (the payment's channel follows,
+    /// so the notify matches it). <paramref name="payment"/> is one the caller already showed to this viewer.
+    /// </summary>
+    public async Task<GatewayRedirect> RetryAsync(GatewayPayment payment, string channel, SiteAddress site, CancellationToken ct = default)
+    {
+        if (payment.Kind != GatewayPaymentKind.Order || payment.OrderId is not long orderId) return GatewayRedirect.Refused("该支付不能重新发起");
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var order = await db.Orders.AsNoTracking().SingleAsync(o => o.Id == orderId, ct);
+        if (order.Status != OrderStatus.PendingPayment || order.IsExpired(clock.GetUtcNow())) return GatewayRedirect.Refused("订单已关闭或已支付，不能重新支付");
+        var gateway = await db.PaymentGateways.AsNoTracking().SingleAsync(g => g.Id == payment.GatewayId, ct);
+        if (!gateway.Enabled || !gateway.ChannelList.Contains(channel)) return GatewayRedirect.Refused("请选择可用的支付方式");
+        var row = await db.GatewayPayments.SingleOrDefaultAsync(p => p.Id == payment.Id && p.Status == GatewayPaymentStatus.Pending, ct);
+        if (row is null) return GatewayRedirect.Refused("订单已支付，请刷新页面");
+        row.Channel = channel;
+        await db.SaveChangesAsync(ct);
+        return new GatewayRedirect(SubmitUrl(gateway, row, site, order.ProductName), row.OutTradeNo, null);
+    }
+
+    /// <summary>The channels the payment's own gateway offers now (null when it is gone or switched off).</summary>
+    public async Task<IReadOnlyList<string>?> ChannelsOfAsync(GatewayPayment payment, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var gateway = await db.PaymentGateways.AsNoTracking().SingleOrDefaultAsync(g => g.Id == payment.GatewayId, ct);
+        return gateway is { Enabled: true } ? gateway.ChannelList : null;
     }
 
     /// <summary>在线充值: a signed-in user tops up their balance through the station's gateway.</summary>
@@ -141,11 +169,13 @@ public sealed class EPayCheckout(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         db.GatewayPayments.Add(payment);
         await db.SaveChangesAsync(ct);
-        return new GatewayRedirect(SubmitUrl(gateway, payment, site), payment.OutTradeNo, null);
+        return new GatewayRedirect(SubmitUrl(gateway, payment, site, "余额充值"), payment.OutTradeNo, null);
     }
 
-    /// <summary>{gateway}/submit.php?… with the parameters of the protocol, signed with the gateway's key.</summary>
-    public string SubmitUrl(PaymentGateway gateway, GatewayPayment payment, SiteAddress site)
+    /// <summary>{gateway}/submit.php?… with the parameters of the protocol, signed with the gateway's key. <paramref name="itemName"/>
+    /// is what the buyer's cashier shows as 商品名称 (the product's name at this station, issue 18 §2); the order number
+    /// travels in out_trade_no.</summary>
+    public string SubmitUrl(PaymentGateway gateway, GatewayPayment payment, SiteAddress site, string? itemName = null)
     {
         var parameters = new Dictionary<string, string?>
         {
@@ -154,10 +184,18 @@ public sealed class EPayCheckout(
             ["out_trade_no"] = payment.OutTradeNo,
             ["notify_url"] = site.NotifyUrl,
             ["return_url"] = site.ReturnUrl(payment.OutTradeNo),
-            // The order number, never the product name (gateways show and log it; product names may be refused by risk control).
-            ["name"] = payment.OutTradeNo,
+            ["name"] = GatewayItemName(itemName) ?? payment.OutTradeNo,
             ["money"] = payment.Amount.ToDecimalString(),
         };
         return gateway.BaseUrl + "submit.php?" + EPaySignature.SignedQuery(parameters, keys.Unprotect(gateway.KeyCipher));
+    }
+
+    /// <summary>The product name as a gateway takes it: one line, no characters the EPay query or signature trips on, at most 64.</summary>
+    public static string? GatewayItemName(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name)) return null;
+        var clean = new string(name.Where(c => !char.IsControl(c) && c is not ('&' or '=' or '+' or '#' or '%' or '<' or '>' or '"' or '\'')).ToArray()).Trim();
+        if (clean.Length == 0) return null;
+        return clean.Length <= 64 ? clean : clean[..64];
     }
 }

@@ -18,14 +18,32 @@ public sealed record PaymentResultView(GatewayPayment Payment, OrderView? Order)
 public sealed class PaymentResults(IDbContextFactory<KaMengDbContext> dbFactory, OrderService orders, IDataProtectionProvider protection)
 {
     readonly IDataProtector protector = protection.CreateProtector("KaMeng.Payments.GuestAccess.v1");
+    readonly IDataProtector passwordProtector = protection.CreateProtector("KaMeng.Payments.GuestQueryPassword.v1");
 
     static string CookieName(string outTradeNo) => "km_pay_" + outTradeNo;
+    static string PasswordCookieName(string outTradeNo) => "km_qp_" + outTradeNo;
 
-    public void RememberGuestPayment(HttpContext http, string outTradeNo) =>
-        http.Response.Cookies.Append(CookieName(outTradeNo), protector.Protect(outTradeNo), new CookieOptions
+    /// <param name="queryPassword">Kept (encrypted, in this browser only) so the result page can show the guest what to keep
+    /// and copy it with the order number when no mail will be sent (issue 18 §2).</param>
+    public void RememberGuestPayment(HttpContext http, string outTradeNo, string? queryPassword = null)
+    {
+        var options = new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Lax, Path = "/", MaxAge = TimeSpan.FromDays(7), Secure = http.Request.IsHttps };
+        http.Response.Cookies.Append(CookieName(outTradeNo), protector.Protect(outTradeNo), options);
+        if (!string.IsNullOrEmpty(queryPassword) && queryPassword.Length <= 32)
+            http.Response.Cookies.Append(PasswordCookieName(outTradeNo), passwordProtector.Protect(outTradeNo + "\n" + queryPassword), options);
+    }
+
+    /// <summary>The query password the guest set for this payment in this browser, or null.</summary>
+    public string? GuestQueryPassword(HttpContext http, string outTradeNo)
+    {
+        if (http.Request.Cookies[PasswordCookieName(outTradeNo)] is not { } value) return null;
+        try
         {
-            HttpOnly = true, SameSite = SameSiteMode.Lax, Path = "/", MaxAge = TimeSpan.FromDays(7), Secure = http.Request.IsHttps,
-        });
+            var text = passwordProtector.Unprotect(value);
+            return text.StartsWith(outTradeNo + "\n", StringComparison.Ordinal) ? text[(outTradeNo.Length + 1)..] : null;
+        }
+        catch (System.Security.Cryptography.CryptographicException) { return null; }
+    }
 
     bool HasGuestCookie(HttpContext http, string outTradeNo)
     {

@@ -27,6 +27,16 @@ public static class StationRouting
             var directory = context.RequestServices.GetRequiredService<StationDirectory>();
             var current = context.RequestServices.GetRequiredService<CurrentStation>();
             var path = context.Request.Path;
+            // The 404 page re-executed for a substation's unknown page keeps that substation (its brand, its home link):
+            // the request's PathBase is still the /s/{code} this middleware gave it.
+            if (context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodeReExecuteFeature>() is { } reExecuted
+                && new PathString(reExecuted.OriginalPathBase).StartsWithSegments("/s", out var originalAfterS)
+                && await directory.ByCodeAsync(originalAfterS.Value!.Trim('/')) is { } original)
+            {
+                current.Set(original, "/s/" + original.Code);
+                await next(context);
+                return;
+            }
             if (path.StartsWithSegments("/s", out var afterS) && afterS.HasValue)
             {
                 var rest = afterS.Value!.TrimStart('/');

@@ -17,6 +17,9 @@ public sealed record ProductDetail(Product Product, string Name, string? Descrip
 {
     /// <summary>The unit price of the buyer it was quoted for (<see cref="BuyerTerms.Anonymous"/>: the chain price).</summary>
     public Money Price => Terms.UnitPrice(Quote);
+
+    /// <summary>What <paramref name="quantity"/> cost at <see cref="Price"/> (the order's total as checkout computes it).</summary>
+    public Money TotalFor(int quantity) => Price * Math.Max(quantity, 0);
 }
 
 /// <summary>What buyers see of a station's catalogue: on-sale products not hidden by the station, with the station's
@@ -53,6 +56,21 @@ public sealed class StorefrontCatalog(IDbContextFactory<KaMengDbContext> dbFacto
             if (o?.Recommended == true && !tags.Contains("推荐")) tags.Insert(0, "推荐");
             return new ProductCard(p.Id, o?.Name ?? p.Name, p.CategoryId, terms.UnitPrice(pricing.Quote(p, terms.MemberDiscountBasisPoints)), StockOf(p, stock), p.DeliveryType, tags, p.ImagePath);
         }).ToList();
+    }
+
+    /// <summary>
+    /// 搜索: the station's listed products (so hidden products and the station's own names and prices hold) whose name, tag
+    /// or category name contains the words, all of them, ignoring case.
+    /// </summary>
+    public async Task<List<ProductCard>> SearchAsync(StationInfo station, string? query, CancellationToken ct = default)
+    {
+        var words = (query ?? "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (words.Length == 0) return [];
+        var categories = (await CategoriesAsync(station, ct)).ToDictionary(c => c.Id, c => c.Name);
+        return (await ProductsAsync(station, ct: ct)).Where(p => words.All(w =>
+            p.Name.Contains(w, StringComparison.OrdinalIgnoreCase)
+            || p.Tags.Any(t => t.Contains(w, StringComparison.OrdinalIgnoreCase))
+            || (categories.GetValueOrDefault(p.CategoryId)?.Contains(w, StringComparison.OrdinalIgnoreCase) ?? false))).ToList();
     }
 
     public async Task<ProductDetail?> ProductAsync(StationInfo station, int id, CancellationToken ct = default, string? buyerUserId = null)

@@ -55,3 +55,24 @@ document.addEventListener('submit', (e) => {
     }
   }, 250);
 })();
+
+// The product page's total follows the quantity (the server rendered the same total for the quantity it shows).
+document.addEventListener('input', (e) => {
+  const input = e.target;
+  if (!(input instanceof HTMLInputElement) || !input.dataset.totalFor) return;
+  const total = document.querySelector(input.dataset.totalFor);
+  if (!total) return;
+  const unit = Number(total.dataset.unitFen);
+  const quantity = /^[0-9]+$/.test(input.value) ? Number(input.value) : NaN;
+  if (!(quantity > 0) || !Number.isSafeInteger(unit * quantity)) return;
+  const fen = unit * quantity;
+  total.textContent = '¥' + Math.floor(fen / 100) + '.' + String(fen % 100).padStart(2, '0');
+});
+
+// Opened inside WeChat or QQ (their in-app browsers): show the hint to open the page in the browser.
+(() => {
+  const ua = navigator.userAgent || '';
+  if (!/MicroMessenger|\bQQ\/|MQQBrowser.*\bQQ\b/i.test(ua)) return;
+  const show = () => document.querySelectorAll('[data-inapp-hint]').forEach((el) => { el.hidden = false; });
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', show); else show();
+})();
