@@ -47,18 +47,19 @@ public static class DataServiceCollectionExtensions
                 PrivateFiles.PrepareSqliteFile(new SqliteConnectionStringBuilder(cs).DataSource);
                 // Pooled: a purchase creates a context per request, and building one (its internal service scope) was a
                 // measurable part of each order. The contexts hold no state of their own; EF resets them on return.
-                services.AddPooledDbContextFactory<SqliteKaMengDbContext>(o => ConfigureSqlite(o, cs));
+                services.AddPooledDbContextFactory<SqliteKaMengDbContext>((sp, o) => ConfigureSqlite(o, cs).AddInterceptors(sp.GetServices<IInterceptor>()));
                 services.AddSingleton<IDbContextFactory<KaMengDbContext>, Adapter<SqliteKaMengDbContext>>();
                 break;
             case DatabaseProvider.Postgres:
                 if (string.IsNullOrWhiteSpace(connectionString))
                     throw new InvalidOperationException("KaMeng:Database:Provider is Postgres but ConnectionStrings:KaMeng is empty.");
-                services.AddPooledDbContextFactory<PostgresKaMengDbContext>(o => ConfigurePostgres(o, connectionString));
+                services.AddPooledDbContextFactory<PostgresKaMengDbContext>((sp, o) => ConfigurePostgres(o, connectionString).AddInterceptors(sp.GetServices<IInterceptor>()));
                 services.AddSingleton<IDbContextFactory<KaMengDbContext>, Adapter<PostgresKaMengDbContext>>();
                 break;
             default:
                 throw new InvalidOperationException($"Unknown database provider {provider}.");
         }
+        // Interceptors the app registers (IInterceptor in its services, e.g. the storefront cache's change tracker) join every context.
         // Identity's stores want a scoped context; it is made by the same factory.
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<KaMengDbContext>>().CreateDbContext());
     }

@@ -29,6 +29,8 @@ builder.AddKaMengUi();
 builder.AddStations();
 builder.AddOrders();
 builder.AddStorefront();
+builder.AddStorefrontCache();
+builder.Services.AddSingleton<HealthProbe>();
 builder.AddCardKeys();
 builder.AddCatalog();
 builder.AddThemes();
@@ -60,6 +62,9 @@ app.UseAntiforgery();
 // The Open API's signature is checked before its body is read or bound; then the throttles (EPay notify per IP, Open API per key).
 app.UseOpenApiSignature();
 app.UseRateLimiter();
+// Anonymous storefront pages from memory for at most 2 s (docs/decisions/0029-storefront-output-cache.md): after
+// authentication (a signed-in buyer is never served from it) and the throttles.
+app.UseStorefrontCache();
 
 app.MapThemes();
 app.MapStaticAssets();

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Microsoft.Extensions.Primitives;
 
 namespace KaMeng.Web.Infrastructure;
 
@@ -14,6 +15,17 @@ public static class SecurityHeaders
 
     /// <summary>The nonce of this request's Content-Security-Policy, for the one inline script the framework renders.</summary>
     public static string Nonce(HttpContext http) => http.Items[NonceKey] as string ?? "";
+
+    const string CachedPolicyKey = "KaMeng.CspFromCache";
+
+    /// <summary>This answer is a cached page: it keeps the policy stored with it, whose nonce its HTML carries.</summary>
+    public static void KeepCachedPolicy(HttpContext http) => http.Items[CachedPolicyKey] = true;
+
+    /// <summary>Sets this request's policy now (pages do, before their body starts; see App.razor).</summary>
+    public static void ApplyPolicy(HttpContext http)
+    {
+        if (!http.Response.HasStarted && http.Items[NonceKey] is string nonce) http.Response.Headers.ContentSecurityPolicy = Policy(nonce);
+    }
 
     public static string Policy(string nonce) =>
         $"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; " +
@@ -37,7 +49,9 @@ public static class SecurityHeaders
             http.Response.OnStarting(() =>
             {
                 var headers = http.Response.Headers;
-                headers.ContentSecurityPolicy = Policy(nonce);
+                // A page served from the storefront's output cache carries the policy it was rendered under: its import map has
+                // that response's nonce (decision record 0029), so that policy is kept.
+                if (!http.Items.ContainsKey(CachedPolicyKey) || StringValues.IsNullOrEmpty(headers.ContentSecurityPolicy)) headers.ContentSecurityPolicy = Policy(nonce);
                 headers.XContentTypeOptions = "nosniff";
                 headers["Referrer-Policy"] = "strict-origin-when-cross-origin";
                 headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=(), usb=()";

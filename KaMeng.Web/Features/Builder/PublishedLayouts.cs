@@ -40,7 +40,11 @@ public sealed class PublishedLayouts(IDbContextFactory<KaMengDbContext> dbFactor
     {
         if (stationId == Station.MainStationId) cache.Clear();
         else foreach (var key in cache.Keys.Where(k => k.StationId == stationId)) cache.TryRemove(key, out _);
+        Invalidated?.Invoke(stationId);
     }
+
+    /// <summary>Raised by <see cref="Invalidate"/> with the station (the storefront's page cache listens).</summary>
+    public event Action<int>? Invalidated;
 
     async Task<RenderedLayout?> LoadAsync(int stationId, string slug)
     {

@@ -3,16 +3,57 @@ using Microsoft.EntityFrameworkCore;
 
 namespace KaMeng.Web.Features.Health;
 
+public sealed record HealthResult(string Provider, bool Answered);
+
+/// <summary>
+/// The database check behind /healthz, run at most once a second (<see cref="MaxAge"/>) and shared by every caller in
+/// between: a load balancer or a burst of probes never opens a connection per call (issue 18 §4).
+/// </summary>
+public sealed class HealthProbe(IDbContextFactory<KaMengDbContext> dbFactory, TimeProvider clock)
+{
+    public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(1);
+
+    readonly Lock gate = new();
+    Task<HealthResult>? current;
+    long startedAt;
+    int checks;
+
+    /// <summary>How many times the database was asked (for tests).</summary>
+    public int Checks => Volatile.Read(ref checks);
+
+    public Task<HealthResult> GetAsync()
+    {
+        lock (gate)
+        {
+            // A check in flight is shared; a finished one is reused until it is MaxAge old.
+            if (current is { } c && (!c.IsCompleted || clock.GetElapsedTime(startedAt) < MaxAge)) return c;
+            startedAt = clock.GetTimestamp();
+            return current = CheckAsync();
+        }
+    }
+
+    async Task<HealthResult> CheckAsync()
+    {
+        Interlocked.Increment(ref checks);
+        var provider = "unknown";
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await using var db = await dbFactory.CreateDbContextAsync(timeout.Token);
+            provider = db.Provider.ToString();
+            return new HealthResult(provider, await db.Database.CanConnectAsync(timeout.Token) && await db.Stations.AnyAsync(timeout.Token));
+        }
+        catch (Exception) { return new HealthResult(provider, false); }
+    }
+}
+
 public static class HealthEndpoints
 {
     public static void MapHealth(this WebApplication app) =>
-        app.MapGet("/healthz", async (IDbContextFactory<KaMengDbContext> dbFactory, CancellationToken ct) =>
+        app.MapGet("/healthz", async (HealthProbe probe) =>
         {
-            await using var db = await dbFactory.CreateDbContextAsync(ct);
-            bool answered;
-            try { answered = await db.Database.CanConnectAsync(ct) && await db.Stations.AnyAsync(ct); }
-            catch (Exception) { answered = false; }
-            var body = new { status = answered ? "ok" : "degraded", database = new { provider = db.Provider.ToString(), answered } };
-            return answered ? Results.Ok(body) : Results.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
+            var result = await probe.GetAsync();
+            var body = new { status = result.Answered ? "ok" : "degraded", database = new { provider = result.Provider, answered = result.Answered } };
+            return result.Answered ? Results.Ok(body) : Results.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
         }).AllowAnonymous();
 }

@@ -51,7 +51,14 @@ public sealed class PriceResolver(IDbContextFactory<KaMengDbContext> dbFactory)
     readonly ConcurrentDictionary<int, Lazy<Task<StationPricing>>> cache = new();
 
     /// <summary>Call after any change to stations, levels, level prices, price rules or member levels.</summary>
-    public void Invalidate() => cache.Clear();
+    public void Invalidate()
+    {
+        cache.Clear();
+        Invalidated?.Invoke();
+    }
+
+    /// <summary>Raised by <see cref="Invalidate"/> (the storefront's page cache listens).</summary>
+    public event Action? Invalidated;
 
     public Task<StationPricing> ForStationAsync(int stationId) =>
         cache.GetOrAdd(stationId, id => new Lazy<Task<StationPricing>>(() => LoadAsync(id))).Value;

@@ -44,7 +44,14 @@ public sealed class StationDirectory(IDbContextFactory<KaMengDbContext> dbFactor
     volatile Snapshot? snapshot;
     readonly SemaphoreSlim gate = new(1, 1);
 
-    public void Invalidate() => snapshot = null;
+    public void Invalidate()
+    {
+        snapshot = null;
+        Invalidated?.Invoke();
+    }
+
+    /// <summary>Raised by <see cref="Invalidate"/> (the storefront's page cache listens).</summary>
+    public event Action? Invalidated;
 
     public async ValueTask<StationInfo?> ByCodeAsync(string code) => (await GetAsync()).ByCode.GetValueOrDefault(code);
 
