@@ -3,11 +3,14 @@ using Microsoft.Playwright;
 namespace KaMeng.Tests.Infrastructure;
 
 /// <summary>A fresh app plus Debian's Chromium driven by Playwright, for one browser test class.</summary>
-public class BrowserFixture(KaMengApp app) : IAsyncLifetime
+public class BrowserFixture : IAsyncLifetime
 {
     public BrowserFixture() : this(new KaMengApp()) { }
 
-    public KaMengApp App { get; } = app;
+    // Protected: xunit wants a fixture to have a single public constructor.
+    protected BrowserFixture(KaMengApp app) => App = app;
+
+    public KaMengApp App { get; }
     public IPlaywright Playwright { get; private set; } = default!;
     public IBrowser Browser { get; private set; } = default!;
 
