@@ -20,6 +20,10 @@ public static class DataServiceCollectionExtensions
         {
             o.DataDir = Path.GetFullPath(o.DataDir, builder.Environment.ContentRootPath);
             o.Seed.Demo ??= builder.Environment.IsDevelopment();
+            o.Seed.History ??= o.Seed.Demo;
+            o.Seed.GenerateAdminPassword ??= builder.Environment.IsDevelopment();
+            // Production never seeds demo data, whatever the configuration says.
+            if (builder.Environment.IsProduction()) o.Seed.Demo = o.Seed.History = false;
         });
 
         var options = new KaMengOptions();

@@ -16,7 +16,8 @@ public sealed class DatabaseInitializer(
     IOptions<KaMengOptions> options,
     ILogger<DatabaseInitializer> log)
 {
-    public async Task InitializeAsync(CancellationToken ct = default)
+    /// <summary>Migrates, and seeds a database without stations. True when it seeded (a first run).</summary>
+    public async Task<bool> InitializeAsync(CancellationToken ct = default)
     {
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
@@ -24,9 +25,10 @@ public sealed class DatabaseInitializer(
             if (db.Provider == DatabaseProvider.Sqlite)
                 await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode = WAL;", ct);
             await EnsurePlatformDefaultsAsync(db, ct);
-            if (await db.Stations.AnyAsync(ct)) return;
+            if (await db.Stations.AnyAsync(ct)) return false;
         }
         await SeedAsync(ct);
+        return true;
     }
 
     /// <summary>Platform settings and the default substation levels, added when missing (also to older databases).</summary>
@@ -58,12 +60,16 @@ public sealed class DatabaseInitializer(
 
         var seed = options.Value.Seed;
         var adminPassword = seed.AdminPassword;
-        if (string.IsNullOrEmpty(adminPassword))
+        if (string.IsNullOrEmpty(adminPassword) && seed.GenerateAdminPassword == true)
         {
             adminPassword = GeneratePassword();
             Console.WriteLine($"[KaMeng] 已生成管理员账号 admin，密码：{adminPassword}  (set KaMeng__Seed__AdminPassword to choose one)");
         }
-        await CreateUserAsync("admin", adminPassword, "平台管理员", Station.MainStationId, Roles.PlatformAdmin);
+        // Without a password (Production's default) there is no admin yet: the first-run page /setup creates one.
+        if (string.IsNullOrEmpty(adminPassword))
+            log.LogWarning("No platform admin: open /setup to create one.");
+        else
+            await CreateUserAsync("admin", adminPassword, "平台管理员", Station.MainStationId, Roles.PlatformAdmin);
 
         if (seed.Demo == true) await SeedDemoAsync(now, ct);
         log.LogInformation("Seeded a new KaMeng database.");

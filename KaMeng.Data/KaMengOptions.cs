@@ -24,6 +24,12 @@ public sealed class SeedOptions
 {
     public string? AdminPassword { get; set; }
     public string? DemoPassword { get; set; }
-    /// <summary>Seed the demo substation, buyer and catalogue. Defaults to true in Development.</summary>
+    /// <summary>Seed the demo substation, buyer and catalogue. Defaults to true in Development; never in Production.</summary>
     public bool? Demo { get; set; }
+    /// <summary>With the demo, 60 days of order history placed through the real services (the web app seeds it). Defaults
+    /// to <see cref="Demo"/>; never in Production.</summary>
+    public bool? History { get; set; }
+    /// <summary>Without <see cref="AdminPassword"/>: create the admin with a generated password printed once on the console
+    /// (true, the Development default) or leave the platform admin to the first-run page /setup (false, elsewhere).</summary>
+    public bool? GenerateAdminPassword { get; set; }
 }

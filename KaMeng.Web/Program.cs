@@ -14,6 +14,7 @@ using KaMeng.Web.Features.OpenApi;
 using KaMeng.Web.Features.Orders;
 using KaMeng.Web.Features.Payments;
 using KaMeng.Web.Features.Security;
+using KaMeng.Web.Features.Setup;
 using KaMeng.Web.Features.Shared;
 using KaMeng.Web.Features.Stations;
 using KaMeng.Web.Features.Storefront;
@@ -25,6 +26,7 @@ builder.AddKaMengSecurity();
 builder.AddKaMengData();
 builder.AddKaMengCulture();
 builder.AddKaMengIdentity();
+builder.AddFirstRun();
 builder.AddKaMengUi();
 builder.AddStations();
 builder.AddOrders();
@@ -53,6 +55,8 @@ await app.InitializeDatabaseAsync();
 
 app.UseKaMengSecurityHeaders();
 app.UseKaMengErrorPages();
+// A database without a platform admin (a fresh production install) serves only the first-run page.
+app.UseFirstRun();
 app.UseStationRouting();
 app.UseRouting();
 app.UseKaMengCulture();

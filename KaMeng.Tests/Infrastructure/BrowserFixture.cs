@@ -3,9 +3,14 @@ using Microsoft.Playwright;
 namespace KaMeng.Tests.Infrastructure;
 
 /// <summary>A fresh app plus Debian's Chromium driven by Playwright, for one browser test class.</summary>
-public sealed class BrowserFixture : IAsyncLifetime
+public class BrowserFixture : IAsyncLifetime
 {
-    public KaMengApp App { get; } = new();
+    public BrowserFixture() : this(new KaMengApp()) { }
+
+    // Protected: xunit wants a fixture to have a single public constructor.
+    protected BrowserFixture(KaMengApp app) => App = app;
+
+    public KaMengApp App { get; }
     public IPlaywright Playwright { get; private set; } = default!;
     public IBrowser Browser { get; private set; } = default!;
 
@@ -74,3 +79,6 @@ public sealed class BrowserFixture : IAsyncLifetime
         await ((IAsyncLifetime)App).DisposeAsync();
     }
 }
+
+/// <summary>A browser over a fresh production install (<see cref="FreshProductionApp"/>): no admin yet.</summary>
+public sealed class FreshProductionBrowserFixture() : BrowserFixture(new FreshProductionApp());

@@ -30,6 +30,13 @@ public class KaMengApp : WebApplicationFactory<Program>, IAsyncLifetime
     /// Off for apps that must create their own key ring.</summary>
     protected virtual bool FromTemplate => true;
 
+    /// <summary>The hosting environment the app runs in.</summary>
+    protected virtual string EnvironmentName => "Development";
+
+    /// <summary>Configure the admin and demo passwords (the seeded accounts tests sign in with). Off: a first run without
+    /// an admin, as a production install starts.</summary>
+    protected virtual bool SeedAccounts => true;
+
     public async Task InitializeAsync()
     {
         var template = FromTemplate ? await TestDatabase.Template.CopyAsync(provider, DataDir) : null;
@@ -41,11 +48,16 @@ public class KaMengApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Development");
+        builder.UseEnvironment(EnvironmentName);
         builder.UseSetting("KaMeng:DataDir", DataDir);
-        builder.UseSetting("KaMeng:Seed:AdminPassword", TestAccounts.AdminPassword);
-        builder.UseSetting("KaMeng:Seed:DemoPassword", TestAccounts.DemoPassword);
+        if (SeedAccounts)
+        {
+            builder.UseSetting("KaMeng:Seed:AdminPassword", TestAccounts.AdminPassword);
+            builder.UseSetting("KaMeng:Seed:DemoPassword", TestAccounts.DemoPassword);
+        }
         builder.UseSetting("KaMeng:Seed:Demo", "true");
+        // The 60-day demo history (DemoHistoryTests seed it directly): a fresh app here starts with the plain demo.
+        builder.UseSetting("KaMeng:Seed:History", "false");
         builder.UseSetting("KaMeng:Database:Provider", provider.ToString());
         builder.UseSetting("KaMeng:Outbound:AllowPrivateNetworks", AllowPrivateNetworks ? "true" : "false");
         if (pgConnection is not null) builder.UseSetting("ConnectionStrings:KaMeng", pgConnection);
@@ -122,6 +134,22 @@ public sealed class ThrottledNoProxyApp : ThrottledApp
 public sealed class FreshKaMengApp : KaMengApp
 {
     protected override bool FromTemplate => false;
+}
+
+/// <summary>A fresh production install: its own new database, no configured admin password (and Seed:Demo asked for, which
+/// Production ignores). It starts on the first-run page.</summary>
+public sealed class FreshProductionApp : KaMengApp
+{
+    protected override bool FromTemplate => false;
+    protected override string EnvironmentName => "Production";
+    protected override bool SeedAccounts => false;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        // The framework's and packages' static files are served from the build's manifest only in Development by default.
+        builder.UseStaticWebAssets();
+    }
 }
 
 /// <summary>The app against PostgreSQL.</summary>

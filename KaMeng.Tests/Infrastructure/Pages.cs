@@ -85,3 +85,19 @@ public sealed class ApiCredentialsAdminPage(IPage page)
     /// <summary>Any field that would name another user to create a key for (there must be none).</summary>
     public ILocator IssueForUserField => page.Locator("input[name=api-user]");
 }
+
+/// <summary>Page object: /setup, the first-run page of an install without a platform admin.</summary>
+public sealed class SetupPage(IPage page)
+{
+    public ILocator Form => page.GetByTestId("setup");
+    public ILocator Errors => page.GetByTestId("setup-error");
+
+    public async Task FillAsync(string userName, string password, string confirm)
+    {
+        await page.FillAsync("#username", userName);
+        await page.FillAsync("#password", password);
+        await page.FillAsync("#confirm", confirm);
+    }
+
+    public Task SubmitAsync() => page.GetByTestId("setup-submit").ClickAsync();
+}

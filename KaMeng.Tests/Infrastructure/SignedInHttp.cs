@@ -24,6 +24,9 @@ public sealed partial class SignedInHttp : IDisposable
         return http;
     }
 
+    /// <summary>A client that is not signed in, for the forms anyone may post (the first-run page).</summary>
+    public static SignedInHttp Anonymous(KaMengApp app) => new(app.NewHttpClient());
+
     /// <summary>Where the sign-in sent the browser.</summary>
     public string? LastRedirect { get; private set; }
 
@@ -37,14 +40,18 @@ public sealed partial class SignedInHttp : IDisposable
     }
 
     /// <summary>Loads <paramref name="path"/> for its antiforgery token, then posts the form named <paramref name="formName"/>.</summary>
-    public async Task<HttpResponseMessage> PostFormAsync(string path, string formName, Dictionary<string, string> fields)
+    public async Task<HttpResponseMessage> PostFormAsync(string path, string formName, Dictionary<string, string> fields) =>
+        await (await PrepareFormAsync(path, formName, fields))();
+
+    /// <summary>Loads the form (its antiforgery token) now and returns the post to send later: races post several at once.</summary>
+    public async Task<Func<Task<HttpResponseMessage>>> PrepareFormAsync(string path, string formName, Dictionary<string, string> fields)
     {
         var (status, html) = await GetAsync(path);
         if (status != HttpStatusCode.OK) throw new Xunit.Sdk.XunitException($"GET {path} answered {(int)status}");
         var token = TokenInput().Match(html) is { Success: true } m ? ValueAttribute().Match(m.Value).Groups[1].Value
             : throw new Xunit.Sdk.XunitException($"{path} has no antiforgery token");
         var body = new Dictionary<string, string>(fields) { ["_handler"] = formName, ["__RequestVerificationToken"] = WebUtility.HtmlDecode(token) };
-        return await client.PostAsync(path, new FormUrlEncodedContent(body));
+        return () => client.PostAsync(path, new FormUrlEncodedContent(body));
     }
 
     public void Dispose() => client.Dispose();

@@ -66,7 +66,14 @@ public static class UiSetup
     public static async Task InitializeDatabaseAsync(this WebApplication app)
     {
         await using var scope = app.Services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<DatabaseInitializer>().InitializeAsync();
+        var seeded = await scope.ServiceProvider.GetRequiredService<DatabaseInitializer>().InitializeAsync();
+        // A new database with the demo (Development): 60 days of business through the real services, so the dashboards speak.
+        var seed = app.Services.GetRequiredService<IOptions<KaMengOptions>>().Value.Seed;
+        if (seeded && seed.Demo == true && seed.History == true)
+        {
+            var result = await app.Services.GetRequiredService<KaMeng.Web.Features.Setup.DemoHistory>().SeedAsync(TimeProvider.System.GetUtcNow());
+            Console.WriteLine($"[KaMeng] 演示历史已生成：近 {KaMeng.Web.Features.Setup.DemoHistory.Days} 天 {result.Orders} 笔订单、{result.Refunds} 笔退款、{result.Buyers} 位买家，两级分站 demo → {KaMeng.Web.Features.Setup.DemoHistory.ChildCode}（{result.Took.TotalSeconds:0.0} 秒）");
+        }
     }
 
     public static void PrintStartupBanner(this WebApplication app)
