@@ -5,7 +5,7 @@ using KaMeng.Data;
 // dotnet run -c Release --project KaMeng.Bench -- dashboard --provider sqlite|postgres --orders 1000000
 // dotnet run -c Release --project KaMeng.Bench -- live --subscribers 1000
 // dotnet run -c Release --project KaMeng.Bench -- export --rows 1000000 [--provider sqlite|postgres] [--connection "..."]
-// dotnet run -c Release --project KaMeng.Bench -- render [--seconds 20] [--workers 16] [--products 60]
+// dotnet run -c Release --project KaMeng.Bench -- render [--seconds 20] [--workers 16] [--products 60] [--loader wrk|inprocess]
 // dotnet run -c Release --project KaMeng.Bench -- circuits [--dashboards 20] [--cold-runs 6]
 if (args.Length == 0 || args[0] is not ("claim" or "export" or "dashboard" or "live" or "render" or "circuits"))
 {
@@ -13,7 +13,7 @@ if (args.Length == 0 || args[0] is not ("claim" or "export" or "dashboard" or "l
     Console.Error.WriteLine("       KaMeng.Bench dashboard --provider sqlite|postgres [--orders 1000000] [--connection \"…\"]");
     Console.Error.WriteLine("       KaMeng.Bench live [--subscribers 1000] [--orders 200] [--provider sqlite|postgres]");
     Console.Error.WriteLine("       KaMeng.Bench export --rows 1000000 [--provider sqlite|postgres] [--connection \"Host=…;Username=…\"]");
-    Console.Error.WriteLine("       KaMeng.Bench render [--seconds 20] [--workers 16] [--products 60]");
+    Console.Error.WriteLine("       KaMeng.Bench render [--seconds 20] [--workers 16] [--products 60] [--loader wrk|inprocess]");
     Console.Error.WriteLine("       KaMeng.Bench circuits [--dashboards 20] [--cold-runs 6]");
     return 2;
 }
@@ -27,7 +27,8 @@ string? Option(string name)
 if (args[0] == "circuits")
     return await CircuitScenario.RunAsync(new CircuitOptions(int.Parse(Option("--dashboards") ?? "20"), int.Parse(Option("--cold-runs") ?? "6")));
 if (args[0] == "render")
-    return await RenderScenario.RunAsync(new RenderOptions(int.Parse(Option("--seconds") ?? "20"), int.Parse(Option("--workers") ?? "16"), int.Parse(Option("--products") ?? "60")));
+    return await RenderScenario.RunAsync(new RenderOptions(int.Parse(Option("--seconds") ?? "20"), int.Parse(Option("--workers") ?? "16"), int.Parse(Option("--products") ?? "60"),
+        (Option("--loader") ?? "wrk") == "wrk"));
 
 var provider = (Option("--provider") ?? "sqlite").ToLowerInvariant() switch
 {

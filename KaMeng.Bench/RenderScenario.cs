@@ -13,12 +13,15 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace KaMeng.Bench;
 
-public sealed record RenderOptions(int Seconds, int Workers, int Products);
+public sealed record RenderOptions(int Seconds, int Workers, int Products, bool Wrk);
 
 /// <summary>
-/// The storefront home page of a station with a published layout of 12 blocks and 60 products, served by the real app on
-/// Kestrel (SQLite), loaded over HTTP by <see cref="RenderOptions.Workers"/> in-process clients for a fixed time. Measures
-/// requests/s and latency percentiles, first for today's default home page (no layout), then with the layout.
+/// The storefront served by the real app on Kestrel (Production, demo seed, SQLite), measured side by side in one run
+/// (issue 18 §4): a static file (/css/store.css), the main station's home page (the demo seed's 6 products), /healthz,
+/// then a substation home page with a published layout of 12 blocks showing <see cref="RenderOptions.Products"/>
+/// products. Each is loaded for a fixed time by wrk (-t2 -c32, when installed and --wrk is on) or by
+/// <see cref="RenderOptions.Workers"/> in-process clients; requests/s and p50/p99 latency. The last line is one JSON
+/// object with the home/static ratio. Finally a price change is made and checked on the very next request.
 /// </summary>
 public static class RenderScenario
 {
@@ -50,26 +53,40 @@ public static class RenderScenario
         using (var l = new TcpListener(IPAddress.Loopback, 0)) { l.Start(); port = ((IPEndPoint)l.LocalEndpoint).Port; }
         var app = new App(port, dataDir);
         app.Start();
-        var url = $"http://127.0.0.1:{port}/s/demo/";
+        var root = $"http://127.0.0.1:{port}";
+        var useWrk = options.Wrk && File.Exists("/usr/bin/wrk");
         string json;
-        Result layout;
+        Result page;
+        bool priceVisible;
         try
         {
-            await SeedProductsAsync(app.Services, options.Products);
             using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.Workers, PooledConnectionLifetime = TimeSpan.FromMinutes(10) });
+            Task<Result> Load(string url) => useWrk ? WrkAsync(http, url, options) : LoadAsync(http, url, options);
+            Console.WriteLine($"loader: {(useWrk ? "wrk -t2 -c32" : $"{options.Workers} in-process clients")}, {options.Seconds} s each");
 
-            var baseline = await LoadAsync(http, url, options);
-            Console.WriteLine($"default home page (no layout): {baseline.Rps:F0} req/s, p50 {baseline.P50:F1} ms, p99 {baseline.P99:F1} ms, {baseline.Cards} product cards");
+            var staticFile = await Load(root + "/css/store.css");
+            Console.WriteLine($"static file /css/store.css: {staticFile.Rps:F0} req/s, p50 {staticFile.P50:F1} ms, p99 {staticFile.P99:F1} ms");
+            var home = await Load(root + "/");
+            Console.WriteLine($"main home page /: {home.Rps:F0} req/s, p50 {home.P50:F1} ms, p99 {home.P99:F1} ms, {home.Cards} product cards ({home.Rps / staticFile.Rps:F2}x static)");
+            var health = await Load(root + "/healthz");
+            Console.WriteLine($"/healthz: {health.Rps:F0} req/s, p99 {health.P99:F1} ms");
 
+            await SeedProductsAsync(app.Services, options.Products);
             var blocks = await PublishLayoutAsync(app.Services);
-            layout = await LoadAsync(http, url, options);
-            Console.WriteLine($"published layout ({blocks} blocks): {layout.Rps:F0} req/s, p50 {layout.P50:F1} ms, p99 {layout.P99:F1} ms, {layout.Cards} product cards, {layout.Errors} errors");
+            page = await Load(root + "/s/demo/");
+            Console.WriteLine($"substation home, published layout ({blocks} blocks): {page.Rps:F0} req/s, p50 {page.P50:F1} ms, p99 {page.P99:F1} ms, {page.Cards} product cards, {page.Errors} errors");
+            priceVisible = await PriceVisibleOnNextRequestAsync(app.Services, http, root + "/");
+            Console.WriteLine($"price change visible on the next request: {priceVisible}");
             Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()}");
             json = JsonSerializer.Serialize(new
             {
-                scenario = "render", blocks, products = options.Products, workers = options.Workers, seconds = options.Seconds,
-                rps = Math.Round(layout.Rps), p50Ms = Math.Round(layout.P50, 1), p99Ms = Math.Round(layout.P99, 1), cards = layout.Cards, errors = layout.Errors,
-                defaultRps = Math.Round(baseline.Rps), defaultP99Ms = Math.Round(baseline.P99, 1),
+                scenario = "render", loader = useWrk ? "wrk -t2 -c32" : "in-process", seconds = options.Seconds, blocks, products = options.Products,
+                staticRps = Math.Round(staticFile.Rps), staticP99Ms = Math.Round(staticFile.P99, 1),
+                homeRps = Math.Round(home.Rps), homeP50Ms = Math.Round(home.P50, 1), homeP99Ms = Math.Round(home.P99, 1), homeCards = home.Cards,
+                homeToStatic = Math.Round(home.Rps / staticFile.Rps, 3),
+                rps = Math.Round(page.Rps), p50Ms = Math.Round(page.P50, 1), p99Ms = Math.Round(page.P99, 1), cards = page.Cards,
+                errors = staticFile.Errors + home.Errors + health.Errors + page.Errors,
+                healthzRps = Math.Round(health.Rps), healthzP99Ms = Math.Round(health.P99, 1), priceVisibleNextRequest = priceVisible,
             });
         }
         finally
@@ -78,7 +95,50 @@ public static class RenderScenario
             try { Directory.Delete(dataDir, true); } catch (IOException) { }
         }
         Console.WriteLine(json); // the last line: one JSON object
-        return layout.Errors == 0 && layout.Cards >= options.Products ? 0 : 1;
+        return page.Errors == 0 && page.Cards >= options.Products && priceVisible ? 0 : 1;
+    }
+
+    /// <summary>wrk -t2 -c32 --latency on one URL (after a short warm-up); non-2xx answers and socket errors count as errors.</summary>
+    static async Task<Result> WrkAsync(HttpClient http, string url, RenderOptions options)
+    {
+        var cards = CountCards(await http.GetStringAsync(url));
+        await RunWrkAsync(url, Math.Min(3, options.Seconds));
+        var output = await RunWrkAsync(url, options.Seconds);
+        double Latency(string label)
+        {
+            var m = System.Text.RegularExpressions.Regex.Match(output, $@"^\s*{label}\s+([\d.]+)(us|ms|s)\s*$", System.Text.RegularExpressions.RegexOptions.Multiline);
+            if (!m.Success) return double.NaN;
+            var v = double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            return m.Groups[2].Value switch { "us" => v / 1000, "s" => v * 1000, _ => v };
+        }
+        var rps = double.Parse(System.Text.RegularExpressions.Regex.Match(output, @"Requests/sec:\s+([\d.]+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        var errors = 0;
+        foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(output, @"(?:Non-2xx or 3xx responses|Socket errors: connect|read|write|timeout)[: ]\s*(\d+)"))
+            errors += int.Parse(m.Groups[1].Value);
+        return new Result(rps, Latency("50%"), Latency("99%"), cards, errors);
+    }
+
+    static async Task<string> RunWrkAsync(string url, int seconds)
+    {
+        using var wrk = Process.Start(new ProcessStartInfo("/usr/bin/wrk", ["-t2", "-c32", $"-d{seconds}s", "--latency", url]) { RedirectStandardOutput = true })!;
+        var output = await wrk.StandardOutput.ReadToEndAsync();
+        await wrk.WaitForExitAsync();
+        return output;
+    }
+
+    /// <summary>Changes the price of a product shown on <paramref name="url"/> and checks the very next request shows it.</summary>
+    static async Task<bool> PriceVisibleOnNextRequestAsync(IServiceProvider services, HttpClient http, string url)
+    {
+        await http.GetStringAsync(url);
+        await http.GetStringAsync(url); // now served from the cache
+        var price = Money.FromFen(123_457);
+        await using (var db = await services.GetRequiredService<IDbContextFactory<KaMengDbContext>>().CreateDbContextAsync())
+        {
+            var product = await db.Products.Where(p => p.StationId == Station.MainStationId && p.OnShelf && !p.Deleted).OrderBy(p => p.SortOrder).ThenBy(p => p.Id).FirstAsync();
+            product.BasePrice = price;
+            await db.SaveChangesAsync();
+        }
+        return (await http.GetStringAsync(url)).Contains(price.ToString(), StringComparison.Ordinal);
     }
 
     sealed record Result(double Rps, double P50, double P99, int Cards, int Errors);

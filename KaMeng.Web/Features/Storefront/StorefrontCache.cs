@@ -58,6 +58,8 @@ public sealed class StorefrontCachePolicy(IOptionsMonitor<StorefrontCacheOptions
         rules.VaryByValues["station"] = station.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
         rules.VaryByValues["theme"] = station.Theme + "|" + station.ThemeTokensJson?.GetHashCode();
         rules.VaryByValues["auth"] = signedIn ? "1" : "0";
+        // blazor.web.js's enhanced navigation asks with its own Accept value and may be answered differently: its own entries.
+        rules.VaryByValues["enhanced"] = http.Request.Headers.Accept.ToString().Contains("blazor-enhanced-nav=on", StringComparison.OrdinalIgnoreCase) ? "1" : "0";
         var directory = http.RequestServices.GetRequiredService<Stations.StationDirectory>();
         for (var s = station; s is not null; s = s.ParentId is int parent ? await directory.ByIdAsync(parent) : null)
             context.Tags.Add(Tag(s.Id));
