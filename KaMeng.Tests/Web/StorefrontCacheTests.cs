@@ -173,15 +173,18 @@ public partial class StorefrontCacheTests(KaMengApp app) : IClassFixture<KaMengA
                 .ExecuteUpdateAsync(u => u.SetProperty(k => k.Status, CardKeyStatus.Void));
         var soldAt = Stopwatch.StartNew();
 
-        var elapsed = TimeSpan.Zero;
+        // What matters is when a stale answer was asked for, not how long a loaded machine takes to deliver it: every
+        // request that still shows the product available must have started within the 2 s lifetime (a request reaches
+        // the cache after it starts, so its start is the earlier, stricter time).
+        var lastStaleStart = TimeSpan.Zero;
         await Poll.UntilAsync(async () =>
         {
+            var started = soldAt.Elapsed;
             var shown = SoldOut(await GetAsync(http, url), product.Name);
-            elapsed = soldAt.Elapsed;
+            if (!shown) lastStaleStart = started;
             return shown;
-        }, "the sold-out badge", 5);
-        // Polled every 100 ms, and a request takes its own time: a little above the 2 s lifetime at most.
-        Assert.True(elapsed < TimeSpan.FromSeconds(2.6), $"still shown as available {elapsed.TotalSeconds:F2} s after it sold out");
+        }, "the sold-out badge", 10);
+        Assert.True(lastStaleStart < TimeSpan.FromSeconds(2.05), $"a request {lastStaleStart.TotalSeconds:F2} s after the sale still showed it available");
     }
 
     static bool SoldOut((HttpResponseMessage, string Html) page, string name)
