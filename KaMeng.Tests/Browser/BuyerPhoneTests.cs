@@ -202,4 +202,44 @@ public class BuyerPhoneTests : IClassFixture<BrowserFixture>
         await using var db = fx.App.NewContext();
         Assert.Equal("wxpay", (await db.GatewayPayments.SingleAsync(p => p.OutTradeNo == number)).Channel);
     }
+
+    [Fact]
+    public async Task Order_query_lists_a_signed_in_buyers_orders_and_a_guests_orders_by_contact_and_query_password()
+    {
+        // A guest's two orders, left with one contact and query password.
+        var contact = $"q-{Guid.NewGuid():N}"[..12] + "@example.cn";
+        var numbers = new List<string>();
+        int productId;
+        await using (var db = fx.App.NewContext())
+            productId = await db.Products.Where(p => p.Name == "爱奇艺黄金会员 月卡").Select(p => p.Id).SingleAsync();
+        var main = (await fx.App.Services.GetRequiredService<KaMeng.Web.Features.Stations.StationDirectory>().ByIdAsync(Station.MainStationId))!;
+        for (var i = 0; i < 2; i++)
+        {
+            var redirect = await fx.App.Services.GetRequiredService<EPayCheckout>().StartOrderAsync(main,
+                new GatewayCheckoutRequest(productId, 1, "alipay", Guid.NewGuid().ToString("N"), null, contact, "135790"), new SiteAddress(fx.App.BaseUrl, ""));
+            Assert.Null(redirect.Error);
+            numbers.Add(redirect.OutTradeNo!);
+        }
+        var guest = await fx.NewPageAsync(mobile: true);
+        var query = new StorefrontPage(guest);
+        await query.QueryOrderAsync("", contact, "135790");
+        var results = guest.GetByTestId("query-result");
+        await Assertions.Expect(results).ToHaveCountAsync(2);
+        foreach (var number in numbers) await Assertions.Expect(results.Filter(new() { HasText = number })).ToHaveCountAsync(1);
+        await BrowserFixture.ScreenshotsAsync(guest, "store-order-query-by-contact");
+
+        // A signed-in buyer's 查单 starts with their own orders at this station.
+        var page = await fx.NewPageAsync(mobile: true);
+        await new LoginPage(page).LoginAsAsync("demo-buyer", TestAccounts.DemoPassword);
+        var store = new StorefrontPage(page);
+        await store.OpenProductAsync("王者荣耀 60 点券");
+        await store.BuyAsync("1");
+        var bought = (await store.OrderNumber.InnerTextAsync()).Trim();
+        await new BuyerPhonePage(page).Tab("查单").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("my-station-orders")).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotsAsync(page, "store-order-query-signed-in");
+        await page.SetViewportSizeAsync(390, 844);
+        await page.GetByTestId("my-station-order").GetByRole(AriaRole.Link).Filter(new() { HasText = "王者荣耀 60 点券" }).First.ClickAsync();
+        await Assertions.Expect(store.OrderNumber).ToHaveTextAsync(bought);
+    }
 }
