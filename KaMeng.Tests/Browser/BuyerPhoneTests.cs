@@ -242,4 +242,34 @@ public class BuyerPhoneTests : IClassFixture<BrowserFixture>
         await page.GetByTestId("my-station-order").GetByRole(AriaRole.Link).Filter(new() { HasText = "王者荣耀 60 点券" }).First.ClickAsync();
         await Assertions.Expect(store.OrderNumber).ToHaveTextAsync(bought);
     }
+
+    [Fact]
+    public async Task A_product_with_purchase_notes_shows_them_next_to_the_pay_buttons()
+    {
+        await using (var db = fx.App.NewContext())
+        {
+            var product = await db.Products.SingleAsync(p => p.Name == "代办服务（人工发货）");
+            product.DescriptionMarkdown = "下单后客服人工处理。\n\n## 购买须知\n\n- 虚拟商品，售出不退不换\n- 工作时间 9:00–22:00 处理\n\n## 处理时效\n\n一般 1 小时内。";
+            await db.SaveChangesAsync();
+        }
+        var page = await fx.NewPageAsync(mobile: true);
+        var store = new BuyerPhonePage(page);
+        await store.GotoAsync();
+        await store.ProductCards.Filter(new() { HasText = "代办服务（人工发货）" }).ClickAsync();
+        await Assertions.Expect(store.PurchaseNotice).ToContainTextAsync("售出不退不换");
+        await Assertions.Expect(store.PurchaseNotice).Not.ToContainTextAsync("一般 1 小时内");
+        await Assertions.Expect(page.GetByTestId("product-description")).ToContainTextAsync("一般 1 小时内");
+        await Assertions.Expect(page.GetByTestId("product-description")).Not.ToContainTextAsync("售出不退不换");
+        // Read before paying: above the pay buttons.
+        var noticeTop = await store.PurchaseNotice.EvaluateAsync<double>("e => e.getBoundingClientRect().top");
+        var payTop = await store.PayButton("alipay").EvaluateAsync<double>("e => e.getBoundingClientRect().top");
+        Assert.True(noticeTop < payTop);
+        await BrowserFixture.ScreenshotsAsync(page, "store-purchase-notice");
+
+        // Without such a section nothing is shown.
+        await store.GotoAsync();
+        await store.ProductCards.Filter(new() { HasText = "Steam 钱包 50 元" }).ClickAsync();
+        await Assertions.Expect(store.ProductName).ToHaveTextAsync("Steam 钱包 50 元");
+        await Assertions.Expect(store.PurchaseNotice).ToHaveCountAsync(0);
+    }
 }
