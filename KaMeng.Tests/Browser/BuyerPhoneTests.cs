@@ -74,8 +74,18 @@ public class BuyerPhoneTests : IClassFixture<BrowserFixture>
         await BrowserFixture.ScreenshotsAsync(page, "store-balance-short");
         await store.GoRecharge.ClickAsync();
         await page.WaitForURLAsync("**/my/wallet?returnUrl=*");
+        await Assertions.Expect(store.BackToProduct).ToBeVisibleAsync();
+
+        // Recharge what is missing at the gateway; its return page leads back to the product, where the order now goes through.
+        await page.FillAsync("#recharge-amount", Money.FromFen(Math.Max(9900L * quantity - balance, EPayCheckout.MinRechargeFen)).ToDecimalString());
+        await page.GetByTestId("recharge-alipay").ClickAsync();
+        await page.GetByTestId("sandbox-pay").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("recharge-done")).ToBeVisibleAsync();
         await store.BackToProduct.ClickAsync();
         await Assertions.Expect(store.ProductName).ToHaveTextAsync("办公软件 年度授权");
+        await store.Quantity.FillAsync(quantity.ToString());
+        await store.Buy.ClickAsync();
+        await Assertions.Expect(page.GetByTestId("order-status")).ToHaveTextAsync("已发货");
     }
 
     [Fact]
@@ -201,5 +211,75 @@ public class BuyerPhoneTests : IClassFixture<BrowserFixture>
         await Assertions.Expect(page.GetByTestId("order-keys").Locator("code")).ToHaveCountAsync(1);
         await using var db = fx.App.NewContext();
         Assert.Equal("wxpay", (await db.GatewayPayments.SingleAsync(p => p.OutTradeNo == number)).Channel);
+    }
+
+    [Fact]
+    public async Task Order_query_lists_a_signed_in_buyers_orders_and_a_guests_orders_by_contact_and_query_password()
+    {
+        // A guest's two orders, left with one contact and query password.
+        var contact = $"q-{Guid.NewGuid():N}"[..12] + "@example.cn";
+        var numbers = new List<string>();
+        int productId;
+        await using (var db = fx.App.NewContext())
+            productId = await db.Products.Where(p => p.Name == "爱奇艺黄金会员 月卡").Select(p => p.Id).SingleAsync();
+        var main = (await fx.App.Services.GetRequiredService<KaMeng.Web.Features.Stations.StationDirectory>().ByIdAsync(Station.MainStationId))!;
+        for (var i = 0; i < 2; i++)
+        {
+            var redirect = await fx.App.Services.GetRequiredService<EPayCheckout>().StartOrderAsync(main,
+                new GatewayCheckoutRequest(productId, 1, "alipay", Guid.NewGuid().ToString("N"), null, contact, "135790"), new SiteAddress(fx.App.BaseUrl, ""));
+            Assert.Null(redirect.Error);
+            numbers.Add(redirect.OutTradeNo!);
+        }
+        var guest = await fx.NewPageAsync(mobile: true);
+        var query = new StorefrontPage(guest);
+        await query.QueryOrderAsync("", contact, "135790");
+        var results = guest.GetByTestId("query-result");
+        await Assertions.Expect(results).ToHaveCountAsync(2);
+        foreach (var number in numbers) await Assertions.Expect(results.Filter(new() { HasText = number })).ToHaveCountAsync(1);
+        await BrowserFixture.ScreenshotsAsync(guest, "store-order-query-by-contact");
+
+        // A signed-in buyer's 查单 starts with their own orders at this station.
+        var page = await fx.NewPageAsync(mobile: true);
+        await new LoginPage(page).LoginAsAsync("demo-buyer", TestAccounts.DemoPassword);
+        var store = new StorefrontPage(page);
+        await store.OpenProductAsync("王者荣耀 60 点券");
+        await store.BuyAsync("1");
+        var bought = (await store.OrderNumber.InnerTextAsync()).Trim();
+        await new BuyerPhonePage(page).Tab("查单").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("my-station-orders")).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotsAsync(page, "store-order-query-signed-in");
+        await page.SetViewportSizeAsync(390, 844);
+        await page.GetByTestId("my-station-order").GetByRole(AriaRole.Link).Filter(new() { HasText = "王者荣耀 60 点券" }).First.ClickAsync();
+        await Assertions.Expect(store.OrderNumber).ToHaveTextAsync(bought);
+    }
+
+    [Fact]
+    public async Task A_product_with_purchase_notes_shows_them_next_to_the_pay_buttons()
+    {
+        await using (var db = fx.App.NewContext())
+        {
+            var product = await db.Products.SingleAsync(p => p.Name == "代办服务（人工发货）");
+            product.DescriptionMarkdown = "下单后客服人工处理。\n\n## 购买须知\n\n- 虚拟商品，售出不退不换\n- 工作时间 9:00–22:00 处理\n\n## 处理时效\n\n一般 1 小时内。";
+            await db.SaveChangesAsync();
+        }
+        var page = await fx.NewPageAsync(mobile: true);
+        var store = new BuyerPhonePage(page);
+        await store.GotoAsync();
+        await store.ProductCards.Filter(new() { HasText = "代办服务（人工发货）" }).ClickAsync();
+        await Assertions.Expect(store.PurchaseNotice).ToContainTextAsync("售出不退不换");
+        await Assertions.Expect(store.PurchaseNotice).Not.ToContainTextAsync("一般 1 小时内");
+        await Assertions.Expect(page.GetByTestId("product-description")).ToContainTextAsync("一般 1 小时内");
+        await Assertions.Expect(page.GetByTestId("product-description")).Not.ToContainTextAsync("售出不退不换");
+        // Read before paying: above the pay buttons.
+        var noticeTop = await store.PurchaseNotice.EvaluateAsync<double>("e => e.getBoundingClientRect().top");
+        var payTop = await store.PayButton("alipay").EvaluateAsync<double>("e => e.getBoundingClientRect().top");
+        Assert.True(noticeTop < payTop);
+        await BrowserFixture.ScreenshotsAsync(page, "store-purchase-notice");
+
+        // Without such a section nothing is shown.
+        await store.GotoAsync();
+        await store.ProductCards.Filter(new() { HasText = "Steam 钱包 50 元" }).ClickAsync();
+        await Assertions.Expect(store.ProductName).ToHaveTextAsync("Steam 钱包 50 元");
+        await Assertions.Expect(store.PurchaseNotice).ToHaveCountAsync(0);
     }
 }

@@ -33,6 +33,7 @@ public sealed class BuyerPhonePage(IPage page, string basePath = "")
     public ILocator ServiceContacts => page.GetByTestId("cs-contacts");
     public ILocator InAppHint => page.GetByTestId("inapp-hint");
 
+    public ILocator PurchaseNotice => page.GetByTestId("purchase-notice");
     public ILocator RetryButton(string channel) => page.GetByTestId("retry-" + channel);
     public ILocator GuestNote => page.GetByTestId("guest-mail-note");
     public ILocator KeepNumber => page.GetByTestId("keep-number");

@@ -29,6 +29,10 @@ public sealed record SiteAddress(string Origin, string PathBase)
 {
     public string NotifyUrl => Origin + "/pay/epay/notify";
     public string ReturnUrl(string outTradeNo) => Origin + PathBase + "/pay/result/" + outTradeNo;
+
+    /// <summary>A page of this station to offer after the payment ("product/12", from 去充值), or null when it is anything else.</summary>
+    public static string? LocalReturn(string? path) =>
+        path is not null && System.Text.RegularExpressions.Regex.IsMatch(path, "^product/[0-9]{1,9}$") ? path : null;
     /// <summary>The station's storefront as the buyer reached it (links in the guest's mail).</summary>
     public string StoreUrl => (Origin + PathBase)[..Math.Min(300, Origin.Length + PathBase.Length)];
 
@@ -151,7 +155,8 @@ public sealed class EPayCheckout(
     }
 
     /// <summary>在线充值: a signed-in user tops up their balance through the station's gateway.</summary>
-    public async Task<GatewayRedirect> StartRechargeAsync(StationInfo station, string userId, string? amountText, string channel, SiteAddress site, CancellationToken ct = default)
+    /// <param name="back">去充值 came from this product page ("product/{id}"): the return page links back to it.</param>
+    public async Task<GatewayRedirect> StartRechargeAsync(StationInfo station, string userId, string? amountText, string channel, SiteAddress site, CancellationToken ct = default, string? back = null)
     {
         if (!Money.TryParseYuan(amountText, out var amount) || amount.Fen < MinRechargeFen || amount.Fen > MaxRechargeFen)
             return GatewayRedirect.Refused($"充值金额应为 {Money.FromFen(MinRechargeFen)}–{Money.FromFen(MaxRechargeFen)}，最多两位小数");
@@ -169,13 +174,13 @@ public sealed class EPayCheckout(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         db.GatewayPayments.Add(payment);
         await db.SaveChangesAsync(ct);
-        return new GatewayRedirect(SubmitUrl(gateway, payment, site, "余额充值"), payment.OutTradeNo, null);
+        return new GatewayRedirect(SubmitUrl(gateway, payment, site, "余额充值", SiteAddress.LocalReturn(back)), payment.OutTradeNo, null);
     }
 
     /// <summary>{gateway}/submit.php?… with the parameters of the protocol, signed with the gateway's key. <paramref name="itemName"/>
     /// is what the buyer's cashier shows as 商品名称 (the product's name at this station, issue 18 §2); the order number
     /// travels in out_trade_no.</summary>
-    public string SubmitUrl(PaymentGateway gateway, GatewayPayment payment, SiteAddress site, string? itemName = null)
+    public string SubmitUrl(PaymentGateway gateway, GatewayPayment payment, SiteAddress site, string? itemName = null, string? back = null)
     {
         var parameters = new Dictionary<string, string?>
         {
@@ -183,7 +188,7 @@ public sealed class EPayCheckout(
             ["type"] = payment.Channel,
             ["out_trade_no"] = payment.OutTradeNo,
             ["notify_url"] = site.NotifyUrl,
-            ["return_url"] = site.ReturnUrl(payment.OutTradeNo),
+            ["return_url"] = site.ReturnUrl(payment.OutTradeNo) + (back is null ? "" : "?back=" + Uri.EscapeDataString(back)),
             ["name"] = GatewayItemName(itemName) ?? payment.OutTradeNo,
             ["money"] = payment.Amount.ToDecimalString(),
         };

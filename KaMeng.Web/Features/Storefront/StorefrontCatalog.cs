@@ -20,6 +20,40 @@ public sealed record ProductDetail(Product Product, string Name, string? Descrip
 
     /// <summary>What <paramref name="quantity"/> cost at <see cref="Price"/> (the order's total as checkout computes it).</summary>
     public Money TotalFor(int quantity) => Price * Math.Max(quantity, 0);
+
+    /// <summary>购买须知 and the rest of the description (see <see cref="PurchaseNotice.Split"/>).</summary>
+    public (string? Notice, string? Description) NoticeAndDescription => PurchaseNotice.Split(DescriptionMarkdown);
+}
+
+/// <summary>
+/// 购买须知: until products have a field of their own, the section of the description (Markdown) under a heading
+/// "购买须知" (any level, up to the next heading of that level or higher). The product page shows it next to the pay buttons.
+/// </summary>
+public static class PurchaseNotice
+{
+    public const string Heading = "购买须知";
+
+    public static (string? Notice, string? Description) Split(string? markdown)
+    {
+        if (string.IsNullOrWhiteSpace(markdown)) return (null, markdown);
+        var lines = markdown.Replace("\r\n", "\n").Split('\n');
+        int start = -1, level = 0;
+        for (var i = 0; i < lines.Length && start < 0; i++)
+            if (HeadingLevel(lines[i]) is > 0 and var found && lines[i].TrimStart('#').Trim().TrimEnd(':', '：') == Heading) (start, level) = (i, found);
+        if (start < 0) return (null, markdown);
+        var end = start + 1;
+        while (end < lines.Length && !(HeadingLevel(lines[end]) is > 0 and var next && next <= level)) end++;
+        var notice = string.Join('\n', lines[(start + 1)..end]).Trim();
+        var rest = string.Join('\n', lines[..start].Concat(lines[end..])).Trim();
+        return (notice.Length == 0 ? null : notice, rest.Length == 0 ? null : rest);
+    }
+
+    static int HeadingLevel(string line)
+    {
+        var n = 0;
+        while (n < line.Length && line[n] == '#') n++;
+        return n is >= 1 and <= 6 && n < line.Length && line[n] == ' ' ? n : 0;
+    }
 }
 
 /// <summary>What buyers see of a station's catalogue: on-sale products not hidden by the station, with the station's
