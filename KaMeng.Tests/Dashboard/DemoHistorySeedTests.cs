@@ -27,8 +27,10 @@ public class DemoHistorySeedTests
         Assert.Equal(result.Orders, orders.Count);
         Assert.InRange(orders.Count, 250, 800);
         var local = orders.Select(o => o.CreatedAt.ToOffset(Beijing)).ToList();
-        Assert.All(local, t => Assert.InRange(t, now.AddDays(-DemoHistory.Days - 1), now));
-        Assert.True(local.Select(t => t.Date).Distinct().Count() >= 55, "orders on at least 55 of the 60 days");
+        // The 60 days, plus a few orders of two early buyers from before them (who make the 沉睡 segment).
+        Assert.All(local, t => Assert.InRange(t, now.AddDays(-DemoHistory.Days - 21), now));
+        Assert.InRange(local.Count(t => t < now.AddDays(-DemoHistory.Days - 1)), 1, 10);
+        Assert.True(local.Where(t => t >= now.AddDays(-DemoHistory.Days)).Select(t => t.Date).Distinct().Count() >= 55, "orders on at least 55 of the 60 days");
         Assert.True(local.Select(t => t.Hour).Distinct().Count() >= 20, "orders in at least 20 hours of the day");
         Assert.Equal(7, local.Select(t => t.DayOfWeek).Distinct().Count());
         // More in the evening than before dawn, more at weekends than midweek (per day).
@@ -76,6 +78,9 @@ public class DemoHistorySeedTests
         Assert.True(await db.StationDayStats.Where(d => d.StationId == child.Id).CountAsync() >= 40);
         Assert.True(await db.StationHourStats.CountAsync() > 200);
         Assert.True(await db.BuyerStats.CountAsync() >= 10);
+        var segments = await DashboardQueries.SegmentsAsync(db, OrderFacts.PlatformBucket, now);
+        Assert.All(segments, s => Assert.True(s.Buyers > 0, $"segment {s.Segment} has buyers"));
+        Assert.Equal(4, segments.Count);
         var ratings = await h.Db.Services.GetRequiredService<StationRatingService>().ComputeAllAsync();
         Assert.All(ratings, r => Assert.True(r.Rating.Score > 0, $"{r.Code} is rated"));
 

@@ -17,7 +17,8 @@ public sealed record DemoHistoryResult(int Orders, int Refunds, int Buyers, int 
 /// Development's demo, alive: 60 days of orders placed through the real services (checkout, refunds, substations, price
 /// rules) on a clock that walks through those days, so orders, ledger entries, earnings and dashboard rollups agree as they
 /// would after 60 days of business. Two levels of substations (demo → demo-child, and star) with their own markups, a dozen
-/// buyers who join and drift away at different times, more orders in the evening and at weekends, a few refunds by finance.
+/// buyers who join and drift away at different times (and, for the 沉睡 segment, two who last bought before the 60 days),
+/// more orders in the evening and at weekends, a few refunds by finance.
 /// Deterministic (a fixed random seed). Runs once, right after the demo seed of a new database (KaMeng:Seed:History).
 /// </summary>
 public sealed class DemoHistory(IServiceProvider services, StationDirectory directory, CardKeyVault vault, ILogger<DemoHistory> log)
@@ -66,6 +67,8 @@ public sealed class DemoHistory(IServiceProvider services, StationDirectory dire
             demoId = demo.Id;
             // The demo substation has been open since the history began.
             demo.CreatedAt = start;
+            // ... and the platform a little longer (its first buyers came before).
+            (await db.Stations.SingleAsync(s => s.Id == Station.MainStationId, ct)).CreatedAt = start.AddDays(-21);
             await db.SaveChangesAsync(ct);
             financeId = await db.Users.Where(u => u.UserName == "demo-finance").Select(u => u.Id).SingleAsync(ct);
             products = await db.Products.AsNoTracking().Where(p => p.DeliveryType == DeliveryType.CardKey && p.StationId == Station.MainStationId)
@@ -113,21 +116,41 @@ public sealed class DemoHistory(IServiceProvider services, StationDirectory dire
         // Stations and their share of the orders (star only once it is open).
         var stations = new[] { (Id: Station.MainStationId, Weight: 0.3, From: 0), (Id: demoId, Weight: 0.35, From: 0), (Id: childId.Value, Weight: 0.2, From: 3), (Id: starId.Value, Weight: 0.15, From: 10) };
 
-        // Buyers: each registered at a station, joining on some day and some drifting away (new, active and dormant segments).
+        // Buyers: each registered at a station, joining on some day and some drifting away; per station the first buys most.
         string[] names = ["xiaoming", "lili", "ahua", "dawei", "mengmeng", "laowang", "tiantian", "kaikai", "yuyu", "feifei", "haohao", "jingjing", "ningning", "bobo"];
         var buyers = new List<Buyer>();
         for (var i = 0; i < names.Length; i++)
         {
             var station = stations[i % stations.Length];
             var join = Math.Max(station.From, i < 6 ? rng.Next(0, 5) : rng.Next(5, 50));
-            var leave = i % 5 == 3 && join < 30 ? rng.Next(join + 8, Days - 15) : Days;
+            var leave = i % 5 == 3 && join < 30 ? rng.Next(join + 8, Days - 15) : Days + 1;
             clock.Now = start.AddDays(join).AddHours(9);
             var id = await UserAsync("buyer-" + names[i], names[i], station.Id, clock.Now);
-            buyers.Add(new Buyer(id, station.Id, join, Math.Max(leave, join + 1), 1.0 / (1 + i % 4)));
+            buyers.Add(new Buyer(id, station.Id, join, Math.Max(leave, join + 1), 1.0 / (1 + i / stations.Length)));
         }
 
-        // The plan: every order of the 60 days, in time order.
+        // The plan: every order, in time order. First two early buyers of the platform who bought before the 60 days and
+        // never came back (沉睡), and three who came once in the last weeks (新客); then the 60 days themselves.
         var plan = new List<(DateTimeOffset At, Buyer Buyer, Product Product, int Quantity)>();
+        var prelude = start.AddDays(-20);
+        for (var i = 0; i < 2; i++)
+        {
+            clock.Now = prelude.AddHours(10 + i);
+            var dormant = new Buyer(await UserAsync($"buyer-early{i + 1}", $"老买家{i + 1}", Station.MainStationId, clock.Now), Station.MainStationId, -20, -1, 0);
+            buyers.Add(dormant);
+            for (var n = 0; n < 3; n++)
+                plan.Add((prelude.AddDays(2 + 5 * n + i).AddHours(PickIndex(rng, HourWeights)).AddMinutes(rng.Next(60)), dormant, products[n % products.Count], 1));
+        }
+        string[] once = ["yiyi", "erer", "sansan"];
+        for (var i = 0; i < once.Length; i++)
+        {
+            var station = stations[i % stations.Length];
+            var day = Days - 3 - 7 * i;
+            clock.Now = start.AddDays(day).AddHours(8);
+            var buyer = new Buyer(await UserAsync("buyer-" + once[i], once[i], station.Id, clock.Now), station.Id, day, day + 1, 0);
+            buyers.Add(buyer);
+            plan.Add((start.AddDays(day).AddHours(19 + i).AddMinutes(rng.Next(60)), buyer, products[0], 1));
+        }
         double[] productWeights = [6, 2, 4, 1];
         for (var day = 0; day <= Days; day++) // up to today, so the 今日 view has orders too
         {
@@ -137,8 +160,8 @@ public sealed class DemoHistory(IServiceProvider services, StationDirectory dire
             for (var n = 0; n < count; n++)
             {
                 var station = Pick(rng, stations.Where(s => s.From <= day).ToArray(), s => s.Weight);
-                var eligible = buyers.Where(b => b.StationId == station.Id && b.JoinDay <= day && day < b.LeaveDay).ToArray();
-                if (eligible.Length == 0) eligible = buyers.Where(b => b.JoinDay <= day && day < b.LeaveDay).ToArray();
+                var eligible = buyers.Where(b => b.Weight > 0 && b.StationId == station.Id && b.JoinDay <= day && day < b.LeaveDay).ToArray();
+                if (eligible.Length == 0) eligible = buyers.Where(b => b.Weight > 0 && b.JoinDay <= day && day < b.LeaveDay).ToArray();
                 if (eligible.Length == 0) continue;
                 var buyer = Pick(rng, eligible, b => b.Weight);
                 var product = products[PickIndex(rng, productWeights.Take(products.Count).ToArray())];
@@ -150,8 +173,8 @@ public sealed class DemoHistory(IServiceProvider services, StationDirectory dire
         }
         plan.Sort((a, b) => a.At.CompareTo(b.At));
 
-        // Enough keys for the plan, imported at the start (the seeded 20 per product stay for the demo's own purchases).
-        clock.Now = start.AddHours(9);
+        // Enough keys for the plan, imported before it (the seeded 20 per product stay for the demo's own purchases).
+        clock.Now = prelude;
         await AddKeysAsync(dbFactory, products, plan.GroupBy(p => p.Product.Id).ToDictionary(g => g.Key, g => g.Sum(p => p.Quantity)), rng, clock.Now, ct);
 
         // Run it: recharges when a wallet runs low, each order through checkout, and refunds a few hours after some orders.
