@@ -52,13 +52,16 @@ public class DemoHistorySeedTests
         Assert.Equal(demo.Id, child.ParentId);
         Assert.Equal(child.Id, result.ChildStationId);
         Assert.Equal(Station.MainStationId, stations.Single(s => s.Code == DemoHistory.StarCode).ParentId);
+        var lucky = stations.Single(s => s.Code == DemoHistory.LuckyCode);
+        Assert.Equal(demo.Id, lucky.ParentId);
+        Assert.InRange(lucky.CreatedAt, now.AddDays(-11), now.AddDays(-9));
         var rules = await db.PriceRules.AsNoTracking().ToListAsync();
         Assert.Contains(rules, r => r.StationId == demo.Id && r.Audience == PriceRuleAudience.Selling);
         Assert.Contains(rules, r => r.StationId == demo.Id && r.Audience == PriceRuleAudience.ChildSupply);
         Assert.Contains(rules, r => r.StationId == child.Id && r.Audience == PriceRuleAudience.Selling);
         foreach (var s in stations.Where(s => !s.IsMain))
         {
-            Assert.True(orders.Count(o => o.StationId == s.Id) >= 20, $"{s.Code} sells");
+            Assert.True(orders.Count(o => o.StationId == s.Id) >= (s.Code == DemoHistory.LuckyCode ? 5 : 20), $"{s.Code} sells");
             var wallet = await db.Wallets.AsNoTracking().SingleAsync(w => w.UserId == s.OwnerUserId);
             var earned = (await db.LedgerEntries.AsNoTracking().Where(e => e.WalletId == wallet.Id && e.Type == LedgerEntryType.Earning).Select(e => e.Amount).ToListAsync()).Sum(m => m.Fen);
             Assert.True(earned > 0, $"{s.Code}'s owner earns");

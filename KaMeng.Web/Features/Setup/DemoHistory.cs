@@ -26,6 +26,7 @@ public sealed class DemoHistory(IServiceProvider services, StationDirectory dire
     public const int Days = 60;
     public const string ChildCode = "demo-child";
     public const string StarCode = "star";
+    public const string LuckyCode = "lucky";
     static readonly TimeSpan Beijing = TimeSpan.FromHours(8);
 
     // Relative weight of each Beijing hour: quiet nights, a lunch bump and an evening peak.
@@ -113,8 +114,21 @@ public sealed class DemoHistory(IServiceProvider services, StationDirectory dire
         if (starId is null) throw new InvalidOperationException("Demo history: " + starError);
         await SaveRuleAsync(priceRules, starId.Value, new AuditActor(starOwner, "demo-star", starId), PriceRuleAudience.Selling, PriceRuleKind.PlusAmount, "0.5", ct);
 
-        // Stations and their share of the orders (star only once it is open).
-        var stations = new[] { (Id: Station.MainStationId, Weight: 0.3, From: 0), (Id: demoId, Weight: 0.35, From: 0), (Id: childId.Value, Weight: 0.2, From: 3), (Id: starId.Value, Weight: 0.15, From: 10) };
+        // Ten days ago a second child opens under demo (the dashboard's 新开分站), adding ¥1.00.
+        const int luckyFrom = Days - 10;
+        clock.Now = start.AddDays(luckyFrom).AddHours(11);
+        var luckyOwner = await UserAsync("demo-lucky", "幸运站长", demoId, clock.Now);
+        await RechargeAsync(luckyOwner, Money.FromYuan(100), "演示充值");
+        var (luckyId, luckyError) = await substations.OpenAsync(demoId, luckyOwner, new OpenSubstationRequest(LuckyCode, "幸运小铺", levels.Basic), ct);
+        if (luckyId is null) throw new InvalidOperationException("Demo history: " + luckyError);
+        await SaveRuleAsync(priceRules, luckyId.Value, new AuditActor(luckyOwner, "demo-lucky", luckyId), PriceRuleAudience.Selling, PriceRuleKind.PlusAmount, "1", ct);
+
+        // Stations and their share of the orders (each only once it is open).
+        var stations = new[]
+        {
+            (Id: Station.MainStationId, Weight: 0.3, From: 0), (Id: demoId, Weight: 0.35, From: 0), (Id: childId.Value, Weight: 0.2, From: 3),
+            (Id: starId.Value, Weight: 0.15, From: 10), (Id: luckyId.Value, Weight: 0.1, From: luckyFrom + 1),
+        };
 
         // Buyers: each registered at a station, joining on some day and some drifting away; per station the first buys most.
         string[] names = ["xiaoming", "lili", "ahua", "dawei", "mengmeng", "laowang", "tiantian", "kaikai", "yuyu", "feifei", "haohao", "jingjing", "ningning", "bobo"];
@@ -123,7 +137,7 @@ public sealed class DemoHistory(IServiceProvider services, StationDirectory dire
         {
             var station = stations[i % stations.Length];
             var join = Math.Max(station.From, i < 6 ? rng.Next(0, 5) : rng.Next(5, 50));
-            var leave = i % 5 == 3 && join < 30 ? rng.Next(join + 8, Days - 15) : Days + 1;
+            var leave = i is 3 or 7 && join < 30 ? rng.Next(join + 8, Days - 15) : Days + 1;
             clock.Now = start.AddDays(join).AddHours(9);
             var id = await UserAsync("buyer-" + names[i], names[i], station.Id, clock.Now);
             buyers.Add(new Buyer(id, station.Id, join, Math.Max(leave, join + 1), 1.0 / (1 + i / stations.Length)));
