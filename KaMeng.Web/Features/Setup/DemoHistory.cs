@@ -227,15 +227,14 @@ public sealed class DemoHistory(IServiceProvider services, StationDirectory dire
                 continue;
             }
             placed++;
-            await using (var db = await dbFactory.CreateDbContextAsync(ct))
+            balances[buyer.Id] -= total;
+            if (rng.NextDouble() < 0.035 && at.AddHours(1) < now)
             {
-                var order = await db.Orders.AsNoTracking().Where(o => o.Number == result.OrderNumber).Select(o => new { o.Id, o.Total }).SingleAsync(ct);
-                balances[buyer.Id] -= order.Total.Fen;
-                if (rng.NextDouble() < 0.035)
-                {
-                    var due = at.AddMinutes(rng.Next(30, 20 * 60));
-                    if (due < now) pendingRefunds.Enqueue(order.Id, due);
-                }
+                // Only the orders to refund are looked up again (by their number).
+                await using var db = await dbFactory.CreateDbContextAsync(ct);
+                var orderId = await db.Orders.AsNoTracking().Where(o => o.Number == result.OrderNumber).Select(o => o.Id).SingleAsync(ct);
+                var due = at.AddMinutes(rng.Next(30, 20 * 60));
+                pendingRefunds.Enqueue(orderId, due < now ? due : now);
             }
         }
         await RefundDueAsync(now);
