@@ -140,7 +140,7 @@ public sealed class FreshKaMengApp : KaMengApp
 
 /// <summary>A fresh production install: its own new database, no configured admin password (and Seed:Demo asked for, which
 /// Production ignores). It starts on the first-run page.</summary>
-public sealed class FreshProductionApp : KaMengApp
+public class FreshProductionApp : KaMengApp
 {
     protected override bool FromTemplate => false;
     protected override string EnvironmentName => "Production";
@@ -152,6 +152,12 @@ public sealed class FreshProductionApp : KaMengApp
         // The framework's and packages' static files are served from the build's manifest only in Development by default.
         builder.UseStaticWebAssets();
     }
+}
+
+/// <summary>A fresh production install whose operator configured KaMeng:Seed:AdminPassword: the admin is created, no first-run page.</summary>
+public sealed class ConfiguredProductionApp : FreshProductionApp
+{
+    protected override bool SeedAccounts => true;
 }
 
 /// <summary>A first run in Development as `dotnet run` does it: the demo with its 60 days of history.</summary>
