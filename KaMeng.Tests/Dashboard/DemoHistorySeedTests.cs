@@ -27,8 +27,10 @@ public class DemoHistorySeedTests
         Assert.Equal(result.Orders, orders.Count);
         Assert.InRange(orders.Count, 250, 800);
         var local = orders.Select(o => o.CreatedAt.ToOffset(Beijing)).ToList();
-        Assert.All(local, t => Assert.InRange(t, now.AddDays(-DemoHistory.Days - 1), now));
-        Assert.True(local.Select(t => t.Date).Distinct().Count() >= 55, "orders on at least 55 of the 60 days");
+        // The 60 days, plus a few orders of two early buyers from before them (who make the 沉睡 segment).
+        Assert.All(local, t => Assert.InRange(t, now.AddDays(-DemoHistory.Days - 21), now));
+        Assert.InRange(local.Count(t => t < now.AddDays(-DemoHistory.Days - 1)), 1, 10);
+        Assert.True(local.Where(t => t >= now.AddDays(-DemoHistory.Days)).Select(t => t.Date).Distinct().Count() >= 55, "orders on at least 55 of the 60 days");
         Assert.True(local.Select(t => t.Hour).Distinct().Count() >= 20, "orders in at least 20 hours of the day");
         Assert.Equal(7, local.Select(t => t.DayOfWeek).Distinct().Count());
         // More in the evening than before dawn, more at weekends than midweek (per day).
@@ -50,13 +52,16 @@ public class DemoHistorySeedTests
         Assert.Equal(demo.Id, child.ParentId);
         Assert.Equal(child.Id, result.ChildStationId);
         Assert.Equal(Station.MainStationId, stations.Single(s => s.Code == DemoHistory.StarCode).ParentId);
+        var lucky = stations.Single(s => s.Code == DemoHistory.LuckyCode);
+        Assert.Equal(demo.Id, lucky.ParentId);
+        Assert.InRange(lucky.CreatedAt, now.AddDays(-11), now.AddDays(-9));
         var rules = await db.PriceRules.AsNoTracking().ToListAsync();
         Assert.Contains(rules, r => r.StationId == demo.Id && r.Audience == PriceRuleAudience.Selling);
         Assert.Contains(rules, r => r.StationId == demo.Id && r.Audience == PriceRuleAudience.ChildSupply);
         Assert.Contains(rules, r => r.StationId == child.Id && r.Audience == PriceRuleAudience.Selling);
         foreach (var s in stations.Where(s => !s.IsMain))
         {
-            Assert.True(orders.Count(o => o.StationId == s.Id) >= 20, $"{s.Code} sells");
+            Assert.True(orders.Count(o => o.StationId == s.Id) >= (s.Code == DemoHistory.LuckyCode ? 5 : 20), $"{s.Code} sells");
             var wallet = await db.Wallets.AsNoTracking().SingleAsync(w => w.UserId == s.OwnerUserId);
             var earned = (await db.LedgerEntries.AsNoTracking().Where(e => e.WalletId == wallet.Id && e.Type == LedgerEntryType.Earning).Select(e => e.Amount).ToListAsync()).Sum(m => m.Fen);
             Assert.True(earned > 0, $"{s.Code}'s owner earns");
@@ -76,6 +81,9 @@ public class DemoHistorySeedTests
         Assert.True(await db.StationDayStats.Where(d => d.StationId == child.Id).CountAsync() >= 40);
         Assert.True(await db.StationHourStats.CountAsync() > 200);
         Assert.True(await db.BuyerStats.CountAsync() >= 10);
+        var segments = await DashboardQueries.SegmentsAsync(db, OrderFacts.PlatformBucket, now);
+        Assert.All(segments, s => Assert.True(s.Buyers > 0, $"segment {s.Segment} has buyers"));
+        Assert.Equal(4, segments.Count);
         var ratings = await h.Db.Services.GetRequiredService<StationRatingService>().ComputeAllAsync();
         Assert.All(ratings, r => Assert.True(r.Rating.Score > 0, $"{r.Code} is rated"));
 

@@ -82,3 +82,6 @@ public class BrowserFixture : IAsyncLifetime
 
 /// <summary>A browser over a fresh production install (<see cref="FreshProductionApp"/>): no admin yet.</summary>
 public sealed class FreshProductionBrowserFixture() : BrowserFixture(new FreshProductionApp());
+
+/// <summary>A browser over a first Development run with the 60-day demo history (<see cref="DemoHistoryApp"/>).</summary>
+public sealed class DemoHistoryBrowserFixture() : BrowserFixture(new DemoHistoryApp());

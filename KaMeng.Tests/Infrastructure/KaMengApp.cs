@@ -37,6 +37,9 @@ public class KaMengApp : WebApplicationFactory<Program>, IAsyncLifetime
     /// an admin, as a production install starts.</summary>
     protected virtual bool SeedAccounts => true;
 
+    /// <summary>Seed Development's 60 days of demo history on a fresh database (only where a test looks at it: it takes seconds).</summary>
+    protected virtual bool SeedHistory => false;
+
     public async Task InitializeAsync()
     {
         var template = FromTemplate ? await TestDatabase.Template.CopyAsync(provider, DataDir) : null;
@@ -56,8 +59,7 @@ public class KaMengApp : WebApplicationFactory<Program>, IAsyncLifetime
             builder.UseSetting("KaMeng:Seed:DemoPassword", TestAccounts.DemoPassword);
         }
         builder.UseSetting("KaMeng:Seed:Demo", "true");
-        // The 60-day demo history (DemoHistoryTests seed it directly): a fresh app here starts with the plain demo.
-        builder.UseSetting("KaMeng:Seed:History", "false");
+        builder.UseSetting("KaMeng:Seed:History", SeedHistory ? "true" : "false");
         builder.UseSetting("KaMeng:Database:Provider", provider.ToString());
         builder.UseSetting("KaMeng:Outbound:AllowPrivateNetworks", AllowPrivateNetworks ? "true" : "false");
         if (pgConnection is not null) builder.UseSetting("ConnectionStrings:KaMeng", pgConnection);
@@ -138,7 +140,7 @@ public sealed class FreshKaMengApp : KaMengApp
 
 /// <summary>A fresh production install: its own new database, no configured admin password (and Seed:Demo asked for, which
 /// Production ignores). It starts on the first-run page.</summary>
-public sealed class FreshProductionApp : KaMengApp
+public class FreshProductionApp : KaMengApp
 {
     protected override bool FromTemplate => false;
     protected override string EnvironmentName => "Production";
@@ -150,6 +152,19 @@ public sealed class FreshProductionApp : KaMengApp
         // The framework's and packages' static files are served from the build's manifest only in Development by default.
         builder.UseStaticWebAssets();
     }
+}
+
+/// <summary>A fresh production install whose operator configured KaMeng:Seed:AdminPassword: the admin is created, no first-run page.</summary>
+public sealed class ConfiguredProductionApp : FreshProductionApp
+{
+    protected override bool SeedAccounts => true;
+}
+
+/// <summary>A first run in Development as `dotnet run` does it: the demo with its 60 days of history.</summary>
+public sealed class DemoHistoryApp : KaMengApp
+{
+    protected override bool FromTemplate => false;
+    protected override bool SeedHistory => true;
 }
 
 /// <summary>The app against PostgreSQL.</summary>

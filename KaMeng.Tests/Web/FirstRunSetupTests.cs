@@ -109,3 +109,23 @@ public class FirstRunAcrossServersTests(FreshProductionApp app) : IClassFixture<
         Assert.Single(await FirstRunForm.AdminsAsync(app));
     }
 }
+
+/// <summary>Production with a configured admin password: the admin exists from the start, still without any demo data.</summary>
+public class ConfiguredAdminInProductionTests(ConfiguredProductionApp app) : IClassFixture<ConfiguredProductionApp>
+{
+    [Fact]
+    public async Task A_configured_admin_password_creates_the_admin_so_there_is_no_first_run_page_and_still_no_demo()
+    {
+        Assert.Equal(["admin"], await FirstRunForm.AdminsAsync(app));
+        await using (var db = app.NewContext())
+        {
+            Assert.Equal(["admin"], await db.Users.Select(u => u.UserName!).ToListAsync());
+            Assert.Empty(await db.Products.IgnoreQueryFilters().ToListAsync());
+        }
+        using var http = app.NewHttpClient();
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/setup")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/")).StatusCode);
+        using var admin = await SignedInHttp.SignInAsync(app, "admin", TestAccounts.AdminPassword);
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/admin")).Status);
+    }
+}

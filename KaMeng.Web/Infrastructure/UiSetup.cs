@@ -84,12 +84,12 @@ public static class UiSetup
             var urls = app.Urls.Count > 0 ? app.Urls : ["http://localhost:5000"];
             var url = urls.First().TrimEnd('/');
             var demoHost = url.Replace("://localhost", "://demo.localhost").Replace("://127.0.0.1", "://demo.localhost");
-            Console.WriteLine($"""
-                [KaMeng] 数据库：{options.Database.Provider}，数据目录：{options.DataDir}
-                [KaMeng] 商城首页： {url}/
-                [KaMeng] 管理后台： {url}/admin   (账号 admin)
-                [KaMeng] 演示分站： {url}/s/demo/  或 {demoHost}/
-                """);
+            // Production's first run has no admin yet: say where to create one (never a password).
+            var hasAdmin = app.Services.GetRequiredService<KaMeng.Web.Features.Setup.FirstRun>().AdminExistsAsync().GetAwaiter().GetResult();
+            Console.WriteLine($"[KaMeng] 数据库：{options.Database.Provider}，数据目录：{options.DataDir}");
+            Console.WriteLine($"[KaMeng] 商城首页： {url}/");
+            Console.WriteLine(hasAdmin ? $"[KaMeng] 管理后台： {url}/admin" : $"[KaMeng] 首次运行：请打开 {url}{KaMeng.Web.Features.Setup.FirstRun.Path} 创建平台管理员");
+            if (options.Seed.Demo == true) Console.WriteLine($"[KaMeng] 演示分站： {url}/s/demo/  或 {demoHost}/");
         });
     }
 }

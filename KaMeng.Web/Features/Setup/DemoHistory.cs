@@ -17,7 +17,8 @@ public sealed record DemoHistoryResult(int Orders, int Refunds, int Buyers, int 
 /// Development's demo, alive: 60 days of orders placed through the real services (checkout, refunds, substations, price
 /// rules) on a clock that walks through those days, so orders, ledger entries, earnings and dashboard rollups agree as they
 /// would after 60 days of business. Two levels of substations (demo → demo-child, and star) with their own markups, a dozen
-/// buyers who join and drift away at different times, more orders in the evening and at weekends, a few refunds by finance.
+/// buyers who join and drift away at different times (and, for the 沉睡 segment, two who last bought before the 60 days),
+/// more orders in the evening and at weekends, a few refunds by finance.
 /// Deterministic (a fixed random seed). Runs once, right after the demo seed of a new database (KaMeng:Seed:History).
 /// </summary>
 public sealed class DemoHistory(IServiceProvider services, StationDirectory directory, CardKeyVault vault, ILogger<DemoHistory> log)
@@ -25,6 +26,7 @@ public sealed class DemoHistory(IServiceProvider services, StationDirectory dire
     public const int Days = 60;
     public const string ChildCode = "demo-child";
     public const string StarCode = "star";
+    public const string LuckyCode = "lucky";
     static readonly TimeSpan Beijing = TimeSpan.FromHours(8);
 
     // Relative weight of each Beijing hour: quiet nights, a lunch bump and an evening peak.
@@ -66,6 +68,8 @@ public sealed class DemoHistory(IServiceProvider services, StationDirectory dire
             demoId = demo.Id;
             // The demo substation has been open since the history began.
             demo.CreatedAt = start;
+            // ... and the platform a little longer (its first buyers came before).
+            (await db.Stations.SingleAsync(s => s.Id == Station.MainStationId, ct)).CreatedAt = start.AddDays(-21);
             await db.SaveChangesAsync(ct);
             financeId = await db.Users.Where(u => u.UserName == "demo-finance").Select(u => u.Id).SingleAsync(ct);
             products = await db.Products.AsNoTracking().Where(p => p.DeliveryType == DeliveryType.CardKey && p.StationId == Station.MainStationId)
@@ -110,24 +114,57 @@ public sealed class DemoHistory(IServiceProvider services, StationDirectory dire
         if (starId is null) throw new InvalidOperationException("Demo history: " + starError);
         await SaveRuleAsync(priceRules, starId.Value, new AuditActor(starOwner, "demo-star", starId), PriceRuleAudience.Selling, PriceRuleKind.PlusAmount, "0.5", ct);
 
-        // Stations and their share of the orders (star only once it is open).
-        var stations = new[] { (Id: Station.MainStationId, Weight: 0.3, From: 0), (Id: demoId, Weight: 0.35, From: 0), (Id: childId.Value, Weight: 0.2, From: 3), (Id: starId.Value, Weight: 0.15, From: 10) };
+        // Ten days ago a second child opens under demo (the dashboard's 新开分站), adding ¥1.00.
+        const int luckyFrom = Days - 10;
+        clock.Now = start.AddDays(luckyFrom).AddHours(11);
+        var luckyOwner = await UserAsync("demo-lucky", "幸运站长", demoId, clock.Now);
+        await RechargeAsync(luckyOwner, Money.FromYuan(100), "演示充值");
+        var (luckyId, luckyError) = await substations.OpenAsync(demoId, luckyOwner, new OpenSubstationRequest(LuckyCode, "幸运小铺", levels.Basic), ct);
+        if (luckyId is null) throw new InvalidOperationException("Demo history: " + luckyError);
+        await SaveRuleAsync(priceRules, luckyId.Value, new AuditActor(luckyOwner, "demo-lucky", luckyId), PriceRuleAudience.Selling, PriceRuleKind.PlusAmount, "1", ct);
 
-        // Buyers: each registered at a station, joining on some day and some drifting away (new, active and dormant segments).
+        // Stations and their share of the orders (each only once it is open).
+        var stations = new[]
+        {
+            (Id: Station.MainStationId, Weight: 0.3, From: 0), (Id: demoId, Weight: 0.35, From: 0), (Id: childId.Value, Weight: 0.2, From: 3),
+            (Id: starId.Value, Weight: 0.15, From: 10), (Id: luckyId.Value, Weight: 0.1, From: luckyFrom + 1),
+        };
+
+        // Buyers: each registered at a station, joining on some day and some drifting away; per station the first buys most.
         string[] names = ["xiaoming", "lili", "ahua", "dawei", "mengmeng", "laowang", "tiantian", "kaikai", "yuyu", "feifei", "haohao", "jingjing", "ningning", "bobo"];
         var buyers = new List<Buyer>();
         for (var i = 0; i < names.Length; i++)
         {
             var station = stations[i % stations.Length];
             var join = Math.Max(station.From, i < 6 ? rng.Next(0, 5) : rng.Next(5, 50));
-            var leave = i % 5 == 3 && join < 30 ? rng.Next(join + 8, Days - 15) : Days;
+            var leave = i is 3 or 7 && join < 30 ? rng.Next(join + 8, Days - 15) : Days + 1;
             clock.Now = start.AddDays(join).AddHours(9);
             var id = await UserAsync("buyer-" + names[i], names[i], station.Id, clock.Now);
-            buyers.Add(new Buyer(id, station.Id, join, Math.Max(leave, join + 1), 1.0 / (1 + i % 4)));
+            buyers.Add(new Buyer(id, station.Id, join, Math.Max(leave, join + 1), 1.0 / (1 + i / stations.Length)));
         }
 
-        // The plan: every order of the 60 days, in time order.
+        // The plan: every order, in time order. First two early buyers of the platform who bought before the 60 days and
+        // never came back (沉睡), and three who came once in the last weeks (新客); then the 60 days themselves.
         var plan = new List<(DateTimeOffset At, Buyer Buyer, Product Product, int Quantity)>();
+        var prelude = start.AddDays(-20);
+        for (var i = 0; i < 2; i++)
+        {
+            clock.Now = prelude.AddHours(10 + i);
+            var dormant = new Buyer(await UserAsync($"buyer-early{i + 1}", $"老买家{i + 1}", Station.MainStationId, clock.Now), Station.MainStationId, -20, -1, 0);
+            buyers.Add(dormant);
+            for (var n = 0; n < 3; n++)
+                plan.Add((prelude.AddDays(2 + 5 * n + i).AddHours(PickIndex(rng, HourWeights)).AddMinutes(rng.Next(60)), dormant, products[n % products.Count], 1));
+        }
+        string[] once = ["yiyi", "erer", "sansan"];
+        for (var i = 0; i < once.Length; i++)
+        {
+            var station = stations[i % stations.Length];
+            var day = Days - 3 - 7 * i;
+            clock.Now = start.AddDays(day).AddHours(8);
+            var buyer = new Buyer(await UserAsync("buyer-" + once[i], once[i], station.Id, clock.Now), station.Id, day, day + 1, 0);
+            buyers.Add(buyer);
+            plan.Add((start.AddDays(day).AddHours(19 + i).AddMinutes(rng.Next(60)), buyer, products[0], 1));
+        }
         double[] productWeights = [6, 2, 4, 1];
         for (var day = 0; day <= Days; day++) // up to today, so the 今日 view has orders too
         {
@@ -137,8 +174,8 @@ public sealed class DemoHistory(IServiceProvider services, StationDirectory dire
             for (var n = 0; n < count; n++)
             {
                 var station = Pick(rng, stations.Where(s => s.From <= day).ToArray(), s => s.Weight);
-                var eligible = buyers.Where(b => b.StationId == station.Id && b.JoinDay <= day && day < b.LeaveDay).ToArray();
-                if (eligible.Length == 0) eligible = buyers.Where(b => b.JoinDay <= day && day < b.LeaveDay).ToArray();
+                var eligible = buyers.Where(b => b.Weight > 0 && b.StationId == station.Id && b.JoinDay <= day && day < b.LeaveDay).ToArray();
+                if (eligible.Length == 0) eligible = buyers.Where(b => b.Weight > 0 && b.JoinDay <= day && day < b.LeaveDay).ToArray();
                 if (eligible.Length == 0) continue;
                 var buyer = Pick(rng, eligible, b => b.Weight);
                 var product = products[PickIndex(rng, productWeights.Take(products.Count).ToArray())];
@@ -150,8 +187,8 @@ public sealed class DemoHistory(IServiceProvider services, StationDirectory dire
         }
         plan.Sort((a, b) => a.At.CompareTo(b.At));
 
-        // Enough keys for the plan, imported at the start (the seeded 20 per product stay for the demo's own purchases).
-        clock.Now = start.AddHours(9);
+        // Enough keys for the plan, imported before it (the seeded 20 per product stay for the demo's own purchases).
+        clock.Now = prelude;
         await AddKeysAsync(dbFactory, products, plan.GroupBy(p => p.Product.Id).ToDictionary(g => g.Key, g => g.Sum(p => p.Quantity)), rng, clock.Now, ct);
 
         // Run it: recharges when a wallet runs low, each order through checkout, and refunds a few hours after some orders.
@@ -190,15 +227,14 @@ public sealed class DemoHistory(IServiceProvider services, StationDirectory dire
                 continue;
             }
             placed++;
-            await using (var db = await dbFactory.CreateDbContextAsync(ct))
+            balances[buyer.Id] -= total;
+            if (rng.NextDouble() < 0.035 && at.AddHours(1) < now)
             {
-                var order = await db.Orders.AsNoTracking().Where(o => o.Number == result.OrderNumber).Select(o => new { o.Id, o.Total }).SingleAsync(ct);
-                balances[buyer.Id] -= order.Total.Fen;
-                if (rng.NextDouble() < 0.035)
-                {
-                    var due = at.AddMinutes(rng.Next(30, 20 * 60));
-                    if (due < now) pendingRefunds.Enqueue(order.Id, due);
-                }
+                // Only the orders to refund are looked up again (by their number).
+                await using var db = await dbFactory.CreateDbContextAsync(ct);
+                var orderId = await db.Orders.AsNoTracking().Where(o => o.Number == result.OrderNumber).Select(o => o.Id).SingleAsync(ct);
+                var due = at.AddMinutes(rng.Next(30, 20 * 60));
+                pendingRefunds.Enqueue(orderId, due < now ? due : now);
             }
         }
         await RefundDueAsync(now);
