@@ -16,7 +16,7 @@ namespace KaMeng.Bench;
 public sealed record RenderOptions(int Seconds, int Workers, int Products, bool Wrk);
 
 /// <summary>
-/// The storefront served by the real app on Kestrel (Production, demo seed, SQLite), measured side by side in one run
+/// The storefront served by the real app on Kestrel (Staging — production settings, demo seed —, SQLite), measured side by side in one run
 /// (issue 18 §4): a static file (/css/store.css), the main station's home page (the demo seed's 6 products), /healthz,
 /// then a substation home page with a published layout of 12 blocks showing <see cref="RenderOptions.Products"/>
 /// products. Each is loaded for a fixed time by wrk (-t2 -c32, when installed and --wrk is on) or by
@@ -29,7 +29,8 @@ public static class RenderScenario
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
-            builder.UseEnvironment("Production");
+            // Staging: production settings, but demo data may be seeded (Production never seeds it).
+            builder.UseEnvironment("Staging");
             builder.UseSetting("KaMeng:DataDir", dataDir);
             builder.UseSetting("KaMeng:Seed:Demo", "true");
             builder.UseSetting("KaMeng:Seed:History", "false"); // the plain demo, as the numbers in the README were measured on
