@@ -15,6 +15,7 @@ public sealed class HealthProbe(IDbContextFactory<KaMengDbContext> dbFactory, Ti
 
     readonly Lock gate = new();
     Task<HealthResult>? current;
+    Task<HealthResult>? lastAnswer;
     long startedAt;
     int checks;
 
@@ -25,10 +26,16 @@ public sealed class HealthProbe(IDbContextFactory<KaMengDbContext> dbFactory, Ti
     {
         lock (gate)
         {
-            // A check in flight is shared; a finished one is reused until it is MaxAge old.
-            if (current is { } c && (!c.IsCompleted || clock.GetElapsedTime(startedAt) < MaxAge)) return c;
-            startedAt = clock.GetTimestamp();
-            return current = CheckAsync();
+            if (current is { IsCompleted: true }) lastAnswer = current;
+            // A finished check is reused until it is MaxAge old; then one caller starts the next.
+            if (current is null || (current.IsCompleted && clock.GetElapsedTime(startedAt) >= MaxAge))
+            {
+                startedAt = clock.GetTimestamp();
+                current = CheckAsync();
+            }
+            // While a check is in flight for less than MaxAge the previous answer is given, so a burst of probes does not
+            // queue behind one round trip; a check slower than that (a database in trouble) is waited for.
+            return current.IsCompleted || lastAnswer is null || clock.GetElapsedTime(startedAt) >= MaxAge ? current : lastAnswer;
         }
     }
 

@@ -14,8 +14,9 @@ namespace KaMeng.Web.Features.Storefront;
 
 public sealed class StorefrontCacheOptions
 {
-    /// <summary>How long a rendered page is served from memory. Stock counts shown are at most this stale, so it stays
-    /// at or under 2 s (issue 18 §4); 0 turns the cache off.</summary>
+    /// <summary>How long a rendered page is served from memory (re-rendered after half of it, see
+    /// <see cref="RevalidatingCacheStore"/>). Stock counts shown are at most this stale, so it stays at or under 2 s
+    /// (issue 18 §4); 0 turns the cache off.</summary>
     public double Seconds { get; set; } = 2;
 }
 
@@ -50,6 +51,7 @@ public sealed class StorefrontCachePolicy(IOptionsMonitor<StorefrontCacheOptions
         context.AllowCacheLookup = !signedIn;
         context.AllowCacheStorage = !signedIn;
         context.AllowLocking = true;
+        // The page's whole life; RevalidatingCacheStore re-renders it after half of that while still serving it.
         context.ResponseExpirationTimeSpan = TimeSpan.FromSeconds(Math.Min(seconds, 2));
         var station = current.Station;
         var rules = context.CacheVaryByRules;
@@ -234,13 +236,9 @@ public static class StorefrontCacheSetup
         builder.Services.AddSingleton<StorefrontChangeInterceptor>();
         builder.Services.AddSingleton<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor>(sp => sp.GetRequiredService<StorefrontChangeInterceptor>());
         builder.Services.AddOutputCache();
-        // Decorates the antiforgery service registered so far (AddAntiforgery's TryAdd keeps this one afterwards).
         builder.Services.AddAntiforgery();
-        var inner = builder.Services.Last(d => d.ServiceType == typeof(IAntiforgery));
-        builder.Services.Remove(inner);
-        builder.Services.AddSingleton<IAntiforgery>(sp => new NoTokensOnCachedPages(
-            inner.ImplementationInstance as IAntiforgery ?? inner.ImplementationFactory?.Invoke(sp) as IAntiforgery
-            ?? (IAntiforgery)ActivatorUtilities.CreateInstance(sp, inner.ImplementationType!)));
+        Infrastructure.ServiceDecoration.Decorate<IAntiforgery>(builder.Services, (_, inner) => new NoTokensOnCachedPages(inner));
+        RevalidatingCacheStore.Decorate(builder.Services);
         builder.Services.AddOptions<OutputCacheOptions>().Configure<StorefrontCachePolicy>((o, policy) =>
         {
             o.AddBasePolicy(policy);
