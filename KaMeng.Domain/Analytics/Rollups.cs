@@ -1,8 +1,8 @@
 namespace KaMeng.Domain;
 
 /// <summary>
-/// Time keys of the rollups. Hours are UTC hours since the Unix epoch; days are calendar days in Beijing time (the fixed
-/// <see cref="BusinessTime.Offset"/>, no daylight saving), which is how owners read "today".
+/// Time keys of the rollups. Hours are UTC hours since the Unix epoch; days are calendar days in business time (Beijing
+/// unless configured; the fixed <see cref="BusinessTime.Offset"/>, no daylight saving), which is how owners read "today".
 /// </summary>
 public static class StatTime
 {
@@ -10,7 +10,8 @@ public static class StatTime
 
     public static int DayOfHour(long hour) => (int)Math.Floor((hour + OffsetHours) / 24.0);
 
-    static readonly int OffsetHours = (int)BusinessTime.Offset.TotalHours;
+    /// <summary>Read on each call: the zone is set at start, after this type may already be loaded.</summary>
+    static int OffsetHours => (int)BusinessTime.Offset.TotalHours;
 
     public static int DayOf(DateTimeOffset t) => DayOfHour(HourOf(t));
 

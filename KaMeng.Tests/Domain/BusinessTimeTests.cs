@@ -77,4 +77,19 @@ public class BusinessTimeTests
         Assert.False(zone.SupportsDaylightSavingTime);
         Assert.Equal(TimeSpan.FromHours(8), zone.GetUtcOffset(Utc(2026, 7, 15, 0, 0)));
     }
+
+    [Theory]
+    [InlineData("Asia/Shanghai")]
+    [InlineData("Asia/Tokyo")]
+    [InlineData("Asia/Singapore")]
+    [InlineData("UTC")]
+    public void A_zone_with_one_whole_hour_offset_all_year_can_be_the_business_zone(string id) => Assert.Null(BusinessTime.Refusal(id));
+
+    [Theory]
+    [InlineData("Europe/Berlin", "夏令时")]
+    [InlineData("America/New_York", "夏令时")]
+    [InlineData("Asia/Kolkata", "整小时")]
+    [InlineData("Mars/Olympus_Mons", "不存在")]
+    public void A_zone_the_rollups_cannot_file_days_by_is_refused_with_the_reason(string id, string reason) =>
+        Assert.Contains(reason, BusinessTime.Refusal(id));
 }

@@ -30,11 +30,12 @@ public class ProcessTimeZoneTests
 {
     static readonly DateTimeOffset PaidAt = new(2026, 12, 3, 19, 8, 0, TimeSpan.Zero); // 2026-12-04 03:08 in Beijing
 
-    sealed class ClockedApp(TimeProvider clock) : KaMengApp
+    sealed class ClockedApp(TimeProvider clock, string? businessZone) : KaMengApp
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             base.ConfigureWebHost(builder);
+            if (businessZone is not null) builder.UseSetting("KaMeng:BusinessTimeZone", businessZone);
             builder.ConfigureTestServices(s => s.AddSingleton(clock));
         }
     }
@@ -60,13 +61,32 @@ public class ProcessTimeZoneTests
         }
     }
 
-    static async Task<Seen> RunInZoneAsync(string zone, TimeSpan expectedOffset)
+    [Fact]
+    public async Task A_configured_business_zone_moves_every_screen_and_file_by_its_offset_whatever_the_process_zone()
+    {
+        var original = Environment.GetEnvironmentVariable("TZ");
+        try
+        {
+            // Tokyo is an hour ahead of Beijing: 04:08 on the same day, and its "today" holds the order.
+            var seen = await RunInZoneAsync("UTC", TimeSpan.Zero, "Asia/Tokyo", "2026-12-04 04:08");
+            Assert.Equal(new Seen("2026-12-04 04:08:00", true, true, false, "2026-12-04 04:08:00"), seen);
+            Assert.Equal("UTC+09:00", BusinessTime.DisplayName);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("TZ", original);
+            TimeZoneInfo.ClearCachedData();
+            BusinessTime.Use(null);
+        }
+    }
+
+    static async Task<Seen> RunInZoneAsync(string zone, TimeSpan expectedOffset, string? businessZone = null, string listed = "2026-12-04 03:08")
     {
         Environment.SetEnvironmentVariable("TZ", zone);
         TimeZoneInfo.ClearCachedData();
         Assert.Equal(expectedOffset, TimeZoneInfo.Local.GetUtcOffset(PaidAt));
 
-        var app = new ClockedApp(new FakeTimeProvider(PaidAt));
+        var app = new ClockedApp(new FakeTimeProvider(PaidAt), businessZone);
         await ((IAsyncLifetime)app).InitializeAsync();
         try
         {
@@ -91,7 +111,7 @@ public class ProcessTimeZoneTests
             using var finance = await SignedInHttp.SignInAsync(app, "demo-finance", TestAccounts.DemoPassword);
             var (today, excelTime) = await OrderInReportAsync(finance, number, "2026-12-04");
             var (yesterday, _) = await OrderInReportAsync(finance, number, "2026-12-03");
-            return new Seen(shown, myOrders.Contains("2026-12-04 03:08"), today, yesterday, excelTime);
+            return new Seen(shown, myOrders.Contains(listed), today, yesterday, excelTime);
         }
         finally
         {

@@ -81,10 +81,11 @@ static class RollupRebuild
                 {Row("\"RefundHour\"", ("Refunds", "1"), ("RefundFen", "\"TotalFen\""), ("RefundProfitFen", "\"Margin\""))} FROM f WHERE "RefundHour" IS NOT NULL
             ) u GROUP BY "B", "H"
             """;
-        // China-time day of a UTC hour key (StatTime.DayOfHour; hours since 1970 are positive, so division floors).
+        // Business-time day of a UTC hour key (StatTime.DayOfHour; hours since 1970 plus the offset are positive, so division floors).
+        var offset = (int)BusinessTime.Offset.TotalHours;
         yield return $"""
             INSERT INTO "StationDayStats" ("StationId", "Day", {counters})
-            SELECT "StationId", CAST(("Hour" + 8) / 24 AS integer), {sums} FROM "StationHourStats" GROUP BY "StationId", CAST(("Hour" + 8) / 24 AS integer)
+            SELECT "StationId", CAST(("Hour" + {offset}) / 24 AS integer), {sums} FROM "StationHourStats" GROUP BY "StationId", CAST(("Hour" + {offset}) / 24 AS integer)
             """;
         yield return Buckets + """
             INSERT INTO "ProductDayStats" ("StationId", "Day", "ProductId", "Paid", "Quantity", "GmvFen")

@@ -27,7 +27,7 @@ public sealed class DemoHistory(IServiceProvider services, StationDirectory dire
     public const string ChildCode = "demo-child";
     public const string StarCode = "star";
     public const string LuckyCode = "lucky";
-    static readonly TimeSpan Beijing = TimeSpan.FromHours(8);
+    static TimeSpan Beijing => BusinessTime.Offset;
 
     // Relative weight of each Beijing hour: quiet nights, a lunch bump and an evening peak.
     static readonly double[] HourWeights = [3, 2, 1, 0.6, 0.4, 0.4, 0.8, 2, 3, 4, 5, 6, 7, 6, 5, 5, 5, 5, 6, 7, 9, 10, 9, 6];
