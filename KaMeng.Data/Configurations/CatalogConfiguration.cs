@@ -22,6 +22,7 @@ sealed class ProductConfiguration : IEntityTypeConfiguration<Product>
     {
         b.Property(x => x.Name).HasMaxLength(128);
         b.Property(x => x.DescriptionMarkdown).HasMaxLength(20000);
+        b.Property(x => x.PurchaseNotice).HasMaxLength(Product.PurchaseNoticeMaxLength);
         b.Property(x => x.ImagePath).HasMaxLength(256);
         b.Property(x => x.Tags).HasMaxLength(128);
         b.HasOne(x => x.Category).WithMany().HasForeignKey(x => x.CategoryId).OnDelete(DeleteBehavior.Restrict);

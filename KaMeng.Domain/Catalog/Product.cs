@@ -11,6 +11,9 @@ public class Product
     public Category? Category { get; set; }
     public required string Name { get; set; }
     public string? DescriptionMarkdown { get; set; }
+    /// <summary>购买须知 (Markdown): shown beside the pay buttons, apart from the description.</summary>
+    public string? PurchaseNotice { get; set; }
+    public const int PurchaseNoticeMaxLength = 2000;
     public string? ImagePath { get; set; }
     public DeliveryType DeliveryType { get; set; }
     public Money FaceValue { get; set; }

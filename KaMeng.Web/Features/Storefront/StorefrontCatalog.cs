@@ -21,13 +21,15 @@ public sealed record ProductDetail(Product Product, string Name, string? Descrip
     /// <summary>What <paramref name="quantity"/> cost at <see cref="Price"/> (the order's total as checkout computes it).</summary>
     public Money TotalFor(int quantity) => Price * Math.Max(quantity, 0);
 
-    /// <summary>购买须知 and the rest of the description (see <see cref="PurchaseNotice.Split"/>).</summary>
-    public (string? Notice, string? Description) NoticeAndDescription => PurchaseNotice.Split(DescriptionMarkdown);
+    /// <summary>购买须知 and the description: the product's own notice when it has one, else the section of the description
+    /// under a 购买须知 heading (see <see cref="PurchaseNotice.Split"/>; products written before the field existed).</summary>
+    public (string? Notice, string? Description) NoticeAndDescription =>
+        Product.PurchaseNotice is { Length: > 0 } own ? (own, DescriptionMarkdown) : PurchaseNotice.Split(DescriptionMarkdown);
 }
 
 /// <summary>
-/// 购买须知: until products have a field of their own, the section of the description (Markdown) under a heading
-/// "购买须知" (any level, up to the next heading of that level or higher). The product page shows it next to the pay buttons.
+/// 购买须知 written inside a description: the section of the description (Markdown) under a heading "购买须知" (any level,
+/// up to the next heading of that level or higher). A product's own <see cref="Product.PurchaseNotice"/> comes first.
 /// </summary>
 public static class PurchaseNotice
 {

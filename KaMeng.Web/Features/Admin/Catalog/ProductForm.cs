@@ -29,6 +29,7 @@ public sealed class ProductForm
     public bool ReusableKey { get; set; }
     public List<InputFieldForm> InputFields { get; set; } = [];
     public string? DescriptionMarkdown { get; set; }
+    public string? PurchaseNotice { get; set; }
     public string? ImagePath { get; set; }
 }
 

@@ -221,7 +221,7 @@ public sealed class ProductService(IDbContextFactory<KaMengDbContext> dbFactory,
             ShelfFrom = BusinessTime.ToBusinessDateTime(p.ShelfFrom), ShelfUntil = BusinessTime.ToBusinessDateTime(p.ShelfUntil),
             LowStockThreshold = p.LowStockThreshold, TagHot = tags.Contains(CatalogText.Hot), TagRecommended = tags.Contains(CatalogText.Recommended),
             OtherTags = string.Join(",", tags.Where(t => t is not CatalogText.Hot and not CatalogText.Recommended)),
-            SortOrder = p.SortOrder, ReusableKey = p.ReusableKey, DescriptionMarkdown = p.DescriptionMarkdown, ImagePath = p.ImagePath,
+            SortOrder = p.SortOrder, ReusableKey = p.ReusableKey, DescriptionMarkdown = p.DescriptionMarkdown, PurchaseNotice = p.PurchaseNotice, ImagePath = p.ImagePath,
             InputFields = p.InputFields.Select(f => new InputFieldForm { Key = f.Key, Label = f.Label, Type = f.Type, Required = f.Required, Pattern = f.Pattern }).ToList(),
         };
     }
@@ -266,6 +266,7 @@ public sealed class ProductService(IDbContextFactory<KaMengDbContext> dbFactory,
         product.SortOrder = form.SortOrder;
         product.ReusableKey = form.DeliveryType == DeliveryType.CardKey && form.ReusableKey;
         product.DescriptionMarkdown = values.Description;
+        product.PurchaseNotice = values.Notice;
         product.ImagePath = values.ImagePath;
         var fieldsChanged = !SameFields(product.InputFields, values.InputFields);
         if (fieldsChanged) product.InputFields = values.InputFields;
@@ -308,7 +309,7 @@ public sealed class ProductService(IDbContextFactory<KaMengDbContext> dbFactory,
     }
 
     sealed record ValidValues(string Name, Money FaceValue, Money CostPrice, Money BasePrice, DateTimeOffset? ShelfFrom, DateTimeOffset? ShelfUntil,
-        string? Tags, string? Description, string? ImagePath, List<InputField> InputFields);
+        string? Tags, string? Description, string? Notice, string? ImagePath, List<InputField> InputFields);
 
     /// <summary>Checks every field; adds a Chinese message per problem. Returns the parsed values when there is none.</summary>
     static ValidValues? Validate(ProductForm form, FormErrors errors)
@@ -377,11 +378,14 @@ public sealed class ProductService(IDbContextFactory<KaMengDbContext> dbFactory,
 
         var description = string.IsNullOrWhiteSpace(form.DescriptionMarkdown) ? null : form.DescriptionMarkdown.Trim();
         if (description is { Length: > 20000 }) errors.Add(nameof(ProductForm.DescriptionMarkdown), "商品描述不能超过 20000 个字符");
+        var notice = string.IsNullOrWhiteSpace(form.PurchaseNotice) ? null : form.PurchaseNotice.Trim();
+        if (notice is { Length: > Product.PurchaseNoticeMaxLength })
+            errors.Add(nameof(ProductForm.PurchaseNotice), $"购买须知不能超过 {Product.PurchaseNoticeMaxLength} 个字符");
         var image = string.IsNullOrWhiteSpace(form.ImagePath) ? null : form.ImagePath;
         if (image is not null && !UploadStore.IsStoredImagePath(image, ProductImages.Folder)) errors.Add(nameof(ProductForm.ImagePath), "商品图片无效，请重新上传");
 
         return errors.Count > 0 ? null
-            : new ValidValues(name, face!.Value, cost!.Value, price!.Value, from, until, tagText, description, image, fields);
+            : new ValidValues(name, face!.Value, cost!.Value, price!.Value, from, until, tagText, description, notice, image, fields);
     }
 
     static Money? Price(string? text, string field, string label, FormErrors errors, bool allowEmpty)
