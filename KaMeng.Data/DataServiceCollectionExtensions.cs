@@ -60,6 +60,12 @@ public static class DataServiceCollectionExtensions
                 services.AddPooledDbContextFactory<PostgresKaMengDbContext>((sp, o) => ConfigurePostgres(o, connectionString).AddInterceptors(sp.GetServices<IInterceptor>()));
                 services.AddSingleton<IDbContextFactory<KaMengDbContext>, Adapter<PostgresKaMengDbContext>>();
                 break;
+            case DatabaseProvider.SqlServer:
+                if (string.IsNullOrWhiteSpace(connectionString))
+                    throw new InvalidOperationException("KaMeng:Database:Provider is SqlServer but ConnectionStrings:KaMeng is empty.");
+                services.AddPooledDbContextFactory<SqlServerKaMengDbContext>((sp, o) => ConfigureSqlServer(o, connectionString).AddInterceptors(sp.GetServices<IInterceptor>()));
+                services.AddSingleton<IDbContextFactory<KaMengDbContext>, Adapter<SqlServerKaMengDbContext>>();
+                break;
             default:
                 throw new InvalidOperationException($"Unknown database provider {provider}.");
         }
@@ -77,6 +83,11 @@ public static class DataServiceCollectionExtensions
 
     public static DbContextOptionsBuilder ConfigurePostgres(DbContextOptionsBuilder o, string connectionString) =>
         o.UseNpgsql(connectionString);
+
+    /// <summary>No retrying execution strategy: business operations run in explicit transactions (BusinessTransaction),
+    /// which a retrying strategy would refuse; a deadlock victim fails the operation like on the other providers.</summary>
+    public static DbContextOptionsBuilder ConfigureSqlServer(DbContextOptionsBuilder o, string connectionString) =>
+        o.UseSqlServer(connectionString);
 
     sealed class Adapter<TContext>(IDbContextFactory<TContext> inner) : IDbContextFactory<KaMengDbContext>
         where TContext : KaMengDbContext

@@ -111,7 +111,7 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
     sealed class MoneyConverter() : ValueConverter<Money, long>(m => m.Fen, fen => Money.FromFen(fen));
 }
 
-public enum DatabaseProvider { Sqlite, Postgres }
+public enum DatabaseProvider { Sqlite, Postgres, SqlServer }
 
 public sealed class SqliteKaMengDbContext(DbContextOptions<SqliteKaMengDbContext> options) : KaMengDbContext(options)
 {
@@ -128,4 +128,9 @@ public sealed class SqliteKaMengDbContext(DbContextOptions<SqliteKaMengDbContext
 public sealed class PostgresKaMengDbContext(DbContextOptions<PostgresKaMengDbContext> options) : KaMengDbContext(options)
 {
     public override DatabaseProvider Provider => DatabaseProvider.Postgres;
+}
+
+public sealed class SqlServerKaMengDbContext(DbContextOptions<SqlServerKaMengDbContext> options) : KaMengDbContext(options)
+{
+    public override DatabaseProvider Provider => DatabaseProvider.SqlServer;
 }

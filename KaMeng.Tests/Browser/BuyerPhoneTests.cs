@@ -281,5 +281,15 @@ public class BuyerPhoneTests : IClassFixture<BrowserFixture>
         await store.ProductCards.Filter(new() { HasText = "Steam 钱包 50 元" }).ClickAsync();
         await Assertions.Expect(store.ProductName).ToHaveTextAsync("Steam 钱包 50 元");
         await Assertions.Expect(store.PurchaseNotice).ToHaveCountAsync(0);
+
+        // A product's own 购买须知 field is shown the same way, and its description stays whole.
+        await using (var db = fx.App.NewContext())
+        {
+            var product = await db.Products.SingleAsync(p => p.Name == "Steam 钱包 50 元");
+            product.PurchaseNotice = "**充值前请确认账号所在区服**";
+            await db.SaveChangesAsync();
+        }
+        await page.ReloadAsync();
+        await Assertions.Expect(store.PurchaseNotice.Locator("strong")).ToHaveTextAsync("充值前请确认账号所在区服");
     }
 }

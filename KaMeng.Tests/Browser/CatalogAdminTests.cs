@@ -38,6 +38,7 @@ public class CatalogAdminTests(BrowserFixture fx) : IClassFixture<BrowserFixture
         await edit.FillAsync(productName, categoryName, price: "12.50", cost: "10", faceValue: "12.50");
         await edit.DescribeAsync("**自动发货**，购买后在订单页查看卡密。");
         await Assertions.Expect(edit.Preview.Locator("strong")).ToHaveTextAsync("自动发货");
+        await edit.WritePurchaseNoticeAsync("虚拟商品，售出不退");
         await BrowserFixture.ScreenshotsAsync(page, "admin-product-edit");
         await edit.SaveAsync();
 
@@ -55,6 +56,7 @@ public class CatalogAdminTests(BrowserFixture fx) : IClassFixture<BrowserFixture
         {
             var stored = await db.Products.SingleAsync(p => p.Name == productName);
             Assert.Equal((1250L, 1000L, DeliveryType.CardKey), (stored.BasePrice.Fen, stored.CostPrice.Fen, stored.DeliveryType));
+            Assert.Equal("虚拟商品，售出不退", stored.PurchaseNotice);
             Assert.True(await db.AuditEntries.AnyAsync(a => a.Action == "product.create" && a.Target == $"product:{stored.Id}" && a.UserName == "admin"));
         }
 

@@ -214,6 +214,7 @@ public class CatalogServiceTests
         ["min zero"] = (f => f.MinPerOrder = 0, "单次最少购买数量至少为 1"),
         ["max above 1000"] = (f => f.MaxPerOrder = 1001, "单次最多购买数量不能超过 1000"),
         ["limit below min"] = (f => { f.MinPerOrder = 3; f.PerBuyerLimit = 2; }, "每人限购不能少于单次最少购买数量"),
+        ["long purchase notice"] = (f => f.PurchaseNotice = new string('须', 2001), "购买须知不能超过 2000 个字符"),
         ["schedule backwards"] = (f => { f.ShelfFrom = new DateTime(2030, 2, 1); f.ShelfUntil = new DateTime(2030, 1, 1); }, "定时下架时间必须晚于定时上架时间"),
         ["reusable top-up"] = (f => { f.DeliveryType = DeliveryType.Manual; f.ReusableKey = true; }, "循环卡密只适用于卡密商品"),
         ["top-up without fields"] = (f => { f.DeliveryType = DeliveryType.DirectTopUp; f.InputFields = []; }, "直充商品至少需要一个买家输入项（如充值账号、手机号）"),

@@ -145,6 +145,8 @@ public sealed class ProductEditPage(IPage page)
 
     public Task DescribeAsync(string markdown) => page.GetByTestId("product-description").FillAsync(markdown);
 
+    public Task WritePurchaseNoticeAsync(string markdown) => page.GetByTestId("product-notice").FillAsync(markdown);
+
     public Task UploadImageAsync(string fileName, string mimeType, byte[] bytes) =>
         page.Locator("[data-testid=product-image-upload] input[type=file], input[type=file][data-testid=product-image-upload]").First.SetInputFilesAsync(new FilePayload { Name = fileName, MimeType = mimeType, Buffer = bytes });
 

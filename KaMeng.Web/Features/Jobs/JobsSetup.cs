@@ -42,18 +42,25 @@ public static class JobsSetup
             q.ConfigureScheduler(s => s.InstanceName = "KaMeng");
             q.UsePersistentStore(store =>
             {
-                if (kameng.Database.Provider == DatabaseProvider.Postgres)
+                switch (kameng.Database.Provider)
                 {
-                    store.UsePostgres(connectionString!);
-                    if (jobs.Clustered ?? true) store.UseClustering(c => c.CheckinInterval = TimeSpan.FromSeconds(10));
-                }
-                else
-                {
-                    var cs = string.IsNullOrWhiteSpace(connectionString)
-                        ? new SqliteConnectionStringBuilder { DataSource = Path.Combine(dataDir, "kameng.db"), DefaultTimeout = 30 }.ToString()
-                        : connectionString;
-                    store.UseSqlite(cs);
-                    if (jobs.Clustered == true) store.UseClustering(c => c.CheckinInterval = TimeSpan.FromSeconds(10));
+                    case DatabaseProvider.Postgres:
+                        store.UsePostgres(connectionString!);
+                        if (jobs.Clustered ?? true) store.UseClustering(c => c.CheckinInterval = TimeSpan.FromSeconds(10));
+                        break;
+                    case DatabaseProvider.SqlServer:
+                        store.UseSqlServer(connectionString!);
+                        if (jobs.Clustered ?? true) store.UseClustering(c => c.CheckinInterval = TimeSpan.FromSeconds(10));
+                        break;
+                    case DatabaseProvider.Sqlite:
+                        var cs = string.IsNullOrWhiteSpace(connectionString)
+                            ? new SqliteConnectionStringBuilder { DataSource = Path.Combine(dataDir, "kameng.db"), DefaultTimeout = 30 }.ToString()
+                            : connectionString;
+                        store.UseSqlite(cs);
+                        if (jobs.Clustered == true) store.UseClustering(c => c.CheckinInterval = TimeSpan.FromSeconds(10));
+                        break;
+                    default:
+                        throw new InvalidOperationException($"No Quartz store for database provider {kameng.Database.Provider}.");
                 }
                 store.UseSystemTextJsonSerializer();
                 store.ProvisionSchema();
