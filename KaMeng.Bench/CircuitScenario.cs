@@ -28,7 +28,7 @@ public static class CircuitScenario
             builder.UseEnvironment("Development");
             builder.UseSetting("KaMeng:DataDir", dataDir);
             builder.UseSetting("KaMeng:Seed:Demo", "true");
-            builder.UseSetting("KaMeng:Seed:History", "false"); // the plain demo, as the numbers in the README were measured on
+            builder.UseSetting("KaMeng:Seed:History", "false"); // the plain demo, as the numbers in docs/performance.md were measured on
             builder.UseSetting("KaMeng:Seed:AdminPassword", AdminPassword);
             builder.UseSetting("KaMeng:Seed:DemoPassword", "Bench-demo-9137");
             builder.UseSetting("Logging:LogLevel:Default", "Warning");

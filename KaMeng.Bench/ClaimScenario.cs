@@ -187,7 +187,7 @@ public static class ClaimScenario
     /// then followed by the timed one, left the first tenth of every timed run special: the GC (DATAS) restarted its
     /// adaptation after the pause, so the first tenths had 0–2 gen0 collections and the later ones 6–8; and a warm-up on
     /// another product left the timed product's per-buyer index regions empty, so a purchase wrote 5.0 pages at the start
-    /// and 7.0 once they had spread (decision record 0018).
+    /// and 7.0 once they had spread (docs/performance/claim-bench-steady-state-and-claim-floor.md).
     /// </summary>
     static async Task<RunResult> RunWorkersAsync(List<Buyer> buyers, Func<Buyer, Task<string?>> place, int unmeasured = 0, Action? measuring = null)
     {

@@ -33,7 +33,7 @@ public static class RenderScenario
             builder.UseEnvironment("Staging");
             builder.UseSetting("KaMeng:DataDir", dataDir);
             builder.UseSetting("KaMeng:Seed:Demo", "true");
-            builder.UseSetting("KaMeng:Seed:History", "false"); // the plain demo, as the numbers in the README were measured on
+            builder.UseSetting("KaMeng:Seed:History", "false"); // the plain demo, as the numbers in docs/performance.md were measured on
             builder.UseSetting("KaMeng:Seed:AdminPassword", "bench-" + Guid.NewGuid());
             builder.UseSetting("KaMeng:Seed:DemoPassword", "bench-" + Guid.NewGuid());
             builder.UseSetting("Logging:LogLevel:Default", "Warning");

@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace KaMeng.Tests.Builder;
 
-/// <summary>The builder is the single owner of a station's theme (decision record 0013): the home page's draft holds
+/// <summary>The builder is the single owner of a station's theme (decision record 0014): the home page's draft holds
 /// the theme and its token overrides, and only publishing (or rolling back) the home page changes the station.</summary>
 public class BuilderThemeOwnerTests(KaMengApp app) : IClassFixture<KaMengApp>
 {

@@ -70,7 +70,7 @@ public static class CardKeyClaim
 
 /// <summary>
 /// PostgreSQL: per database and product, the lowest key id the latest claim took, where the next claim starts
-/// (decision record 0018). Claims go in id order, so below it every key is sold, held by a transaction still running, or
+/// (docs/performance/claim-bench-steady-state-and-claim-floor.md). Claims go in id order, so below it every key is sold, held by a transaction still running, or
 /// given back by one that rolled back. Only a hint: each process keeps its own, and a claim that comes up short looks
 /// again from the start before the buyer is told there is no stock.
 /// </summary>
