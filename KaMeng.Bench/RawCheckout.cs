@@ -91,7 +91,7 @@ public sealed class RawCheckout(BenchDatabase database, Product product) : IRawC
             {
                 taken = await ClaimFloor.ClaimAsync(database.ConnectionString, product.Id, 1, async (fromId, count) =>
                 {
-                    await using var cmd = Command(conn, tx, CardKeyClaim.PostgresClaimSql, ("p0", product.Id), ("p1", 0), ("p2", count), ("p3", 1),
+                    await using var cmd = Command(conn, tx, PostgresSql.ClaimKeys, ("p0", product.Id), ("p1", 0), ("p2", count), ("p3", 1),
                         ("p4", orderId), ("p5", ts(now)), ("p6", fromId));
                     await using var reader = await cmd.ExecuteReaderAsync();
                     await reader.ReadAsync();

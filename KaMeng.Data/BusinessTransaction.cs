@@ -28,12 +28,15 @@ public sealed class BusinessTransaction : IAsyncDisposable
 
     public static async Task<BusinessTransaction> BeginAsync(KaMengDbContext db, CancellationToken ct = default)
     {
-        SemaphoreSlim? gate = null;
-        if (db.Provider == DatabaseProvider.Sqlite)
+        // SQLite has one writer: the gate queues business transactions in-process instead of in busy_timeout retries.
+        // The servers lock rows themselves.
+        var gate = db.Provider switch
         {
-            gate = GateOf(db);
-            await gate.WaitAsync(ct);
-        }
+            DatabaseProvider.Sqlite => GateOf(db),
+            DatabaseProvider.Postgres or DatabaseProvider.SqlServer => null,
+            var other => throw ProviderSql.Unsupported(other),
+        };
+        if (gate is not null) await gate.WaitAsync(ct);
         try
         {
             return new BusinessTransaction(await db.Database.BeginTransactionAsync(ct), gate);

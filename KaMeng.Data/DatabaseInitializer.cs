@@ -23,7 +23,7 @@ public sealed class DatabaseInitializer(
         {
             await db.Database.MigrateAsync(ct);
             if (db.Provider == DatabaseProvider.Sqlite)
-                await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode = WAL;", ct);
+                await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode = WAL;", ct); // only SQLite has a journal mode to set
             await EnsurePlatformDefaultsAsync(db, ct);
             if (await db.Stations.AnyAsync(ct)) return false;
         }
@@ -51,9 +51,29 @@ public sealed class DatabaseInitializer(
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             db.Stations.Add(new Station { Id = Station.MainStationId, Code = "main", Name = "卡盟总站", CreatedAt = now, Announcement = "欢迎光临卡盟总站：自动发货，24 小时营业。" });
-            await db.SaveChangesAsync(ct);
-            if (db.Provider == DatabaseProvider.Postgres)
-                await db.Database.ExecuteSqlRawAsync("""SELECT setval(pg_get_serial_sequence('"Stations"', 'Id'), (SELECT MAX("Id") FROM "Stations"))""", ct);
+            // The main station has a fixed id in an identity column: each provider lets it in and moves the identity past it.
+            switch (db.Provider)
+            {
+                case DatabaseProvider.Sqlite:
+                    await db.SaveChangesAsync(ct);
+                    break;
+                case DatabaseProvider.Postgres:
+                    await db.SaveChangesAsync(ct);
+                    await db.Database.ExecuteSqlRawAsync(PostgresSql.ResetStationSequence, ct);
+                    break;
+                case DatabaseProvider.SqlServer:
+                    await db.Database.OpenConnectionAsync(ct);
+                    await using (var tx = await db.Database.BeginTransactionAsync(ct))
+                    {
+                        await db.Database.ExecuteSqlRawAsync(SqlServerSql.IdentityInsert("Stations", on: true), ct);
+                        await db.SaveChangesAsync(ct);
+                        await db.Database.ExecuteSqlRawAsync(SqlServerSql.IdentityInsert("Stations", on: false), ct);
+                        await tx.CommitAsync(ct);
+                    }
+                    break;
+                default:
+                    throw ProviderSql.Unsupported(db.Provider);
+            }
         }
         foreach (var role in Roles.All)
             if (!await roles.RoleExistsAsync(role)) Check(await roles.CreateAsync(new IdentityRole(role)));

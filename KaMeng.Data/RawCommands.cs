@@ -7,7 +7,7 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace KaMeng.Data;
 
 /// <summary>
-/// Plain ADO.NET on a context's connection and transaction, for both providers: the model-built INSERT (prepared through
+/// Plain ADO.NET on a context's connection and transaction, for every provider: the model-built INSERT (prepared through
 /// <see cref="SqlitePrepared"/> on SQLite), one-off @p commands, and values converted as the model stores them.
 /// </summary>
 public static class RawCommands
@@ -29,7 +29,7 @@ public static class RawCommands
     /// </summary>
     public static async Task InsertAsync<T>(this KaMengDbContext db, T entity, CancellationToken ct = default) where T : class
     {
-        if (InsertPlan.For(db.Model, typeof(T)) is not { } plan)
+        if (InsertPlan.For(db.Model, db.Provider, typeof(T)) is not { } plan)
         {
             db.Add(entity);
             await db.SaveChangesAsync(ct);
@@ -41,7 +41,7 @@ public static class RawCommands
         {
             key = db.Provider == DatabaseProvider.Sqlite
                 ? SqlitePrepared.Scalar(db, plan.Sql, plan.Values(entity))
-                : await ScalarAsync(db, plan.AtSql, plan.Values(entity), ct);
+                : await ScalarAsync(db, plan.Sql, plan.Values(entity), ct);
         }
         catch (DbException e)
         {
@@ -80,20 +80,23 @@ public static class RawCommands
     static Task<object?> ScalarAsync(KaMengDbContext db, string sql, object?[] values, CancellationToken ct) =>
         RunAsync(db, sql, values, c => c.ExecuteScalarAsync(ct), ct);
 
+    /// <summary>The INSERT <see cref="InsertAsync"/> runs for the entity type on the provider (null: it goes through
+    /// SaveChanges). For the T-SQL parse test and readers.</summary>
+    public static string? InsertSql(IModel model, DatabaseProvider provider, Type type) => InsertPlan.For(model, provider, type)?.Sql;
+
     sealed class InsertPlan
     {
-        static readonly ConcurrentDictionary<(IModel, Type), InsertPlan?> Plans = new();
+        static readonly ConcurrentDictionary<(IModel, DatabaseProvider, Type), InsertPlan?> Plans = new();
 
-        /// <summary>The INSERT with parameters $p0, $p1, … (SQLite's prepared form).</summary>
+        /// <summary>The provider's INSERT returning the key: parameters $p0, $p1, … on SQLite (prepared), @p0, @p1, … elsewhere.</summary>
         public required string Sql { get; init; }
-        /// <summary>The same INSERT with parameters @p0, @p1, … (<see cref="RunAsync"/>'s form), built once with the plan.</summary>
-        public required string AtSql { get; init; }
         public required IProperty[] Columns { get; init; }
         public required IProperty Key { get; init; }
 
-        public static InsertPlan? For(IModel model, Type type) => Plans.GetOrAdd((model, type), k => Build(k.Item1.FindEntityType(k.Item2)));
+        public static InsertPlan? For(IModel model, DatabaseProvider provider, Type type) =>
+            Plans.GetOrAdd((model, provider, type), k => Build(k.Item1.FindEntityType(k.Item3), k.Item2));
 
-        static InsertPlan? Build(IEntityType? entityType)
+        static InsertPlan? Build(IEntityType? entityType, DatabaseProvider provider)
         {
             if (entityType is null || entityType.GetTableName() is not { } table || entityType.BaseType is not null || entityType.GetDerivedTypes().Any()
                 || entityType.GetComplexProperties().Any() || entityType.GetNavigations().Any(n => n.TargetEntityType.IsOwned()) || entityType.IsOwned())
@@ -102,13 +105,16 @@ public static class RawCommands
             if (keyProperties is not [{ ValueGenerated: ValueGenerated.OnAdd } key] || key.PropertyInfo is null) return null;
             var columns = entityType.GetProperties().Where(p => p != key).ToArray();
             if (columns.Any(p => p.IsShadowProperty() || p.ValueGenerated != ValueGenerated.Never)) return null;
-            var names = string.Join(", ", columns.Select(p => $"\"{p.GetColumnName()}\""));
-            string Insert(string prefix) =>
-                $"INSERT INTO \"{table}\" ({names}) VALUES ({string.Join(", ", columns.Select((_, i) => prefix + i))}) RETURNING \"{key.GetColumnName()}\"";
+            var names = columns.Select(p => p.GetColumnName()).ToArray();
             return new InsertPlan
             {
-                Sql = Insert("$p"),
-                AtSql = Insert("@p"),
+                Sql = provider switch
+                {
+                    DatabaseProvider.Sqlite => SqliteSql.Insert(table, names, key.GetColumnName(), "$p"),
+                    DatabaseProvider.Postgres => PostgresSql.Insert(table, names, key.GetColumnName()),
+                    DatabaseProvider.SqlServer => SqlServerSql.Insert(table, names, key.GetColumnName()),
+                    var other => throw ProviderSql.Unsupported(other),
+                },
                 Columns = columns,
                 Key = key,
             };

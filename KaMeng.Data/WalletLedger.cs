@@ -97,18 +97,17 @@ public static class WalletLedger
     public static async Task LockWalletAsync(this KaMengDbContext db, string userId, CancellationToken ct = default)
     {
         await db.EnsureWalletAsync(userId, ct);
-        if (db.Provider == DatabaseProvider.Postgres)
-            await db.Database.ExecuteSqlInterpolatedAsync($"""SELECT 1 FROM "Wallets" WHERE "UserId" = {userId} FOR UPDATE""", ct);
+        await db.LockRowAsync("Wallets", "UserId", userId, ct);
     }
 
     readonly record struct WalletRef(int? Id, string? UserId);
 
     /// <summary>The SQLite posting statements, indexed by bucket (×4), by wallet id rather than user (×2), no floor (×1).</summary>
-    static readonly string[] SqliteSql =
+    static readonly string[] SqlitePostings =
         [.. from bucket in new[] { "Balance", "Earnings" }
             from byId in new[] { false, true }
             from noFloor in new[] { false, true }
-            select $"""UPDATE "Wallets" SET "{bucket}" = "{bucket}" + $p0 WHERE {(byId ? "\"Id\"" : "\"UserId\"")} = $p1{(noFloor ? "" : $" AND \"{bucket}\" + $p0 >= 0")} RETURNING "Id", "{bucket}" """];
+            select SqliteSql.PostToWallet(bucket, byId, noFloor)];
 
     static async Task<LedgerEntry?> PostAsync(KaMengDbContext db, WalletRef wallet, LedgerEntry entry, bool allowNegative, CancellationToken ct)
     {
@@ -123,7 +122,7 @@ public static class WalletLedger
         {
             // The check and the change in one statement, so no other writer can come between them; RETURNING hands back the
             // wallet and its new balance in the same step. Prepared: this runs in every purchase, inside the SQLite writer.
-            var sql = SqliteSql[(entry.Bucket == WalletBucket.Earnings ? 4 : 0) + (wallet.Id is not null ? 2 : 0) + (noFloor ? 1 : 0)];
+            var sql = SqlitePostings[(entry.Bucket == WalletBucket.Earnings ? 4 : 0) + (wallet.Id is not null ? 2 : 0) + (noFloor ? 1 : 0)];
             var updated = SqlitePrepared.Run(db, sql, [fen, walletKey], command =>
             {
                 using var reader = command.ExecuteReader();
@@ -135,27 +134,28 @@ public static class WalletLedger
             await db.InsertAsync(entry, ct);
             return entry;
         }
-        // PostgreSQL: the debit and its ledger entry in one statement (one round trip); no row when the debit is refused.
-        var posted = await PostgresLedgerInsert.RunAsync(db, wallet.Id is not null, noFloor, entry.Bucket, fen, walletKey, entry, ct);
+        // PostgreSQL and SQL Server: the debit and its ledger entry in one command (one round trip); no row when refused.
+        var posted = await LedgerInsert.RunAsync(db, wallet.Id is not null, noFloor, entry.Bucket, fen, walletKey, entry, ct);
         return posted ? entry : null;
     }
 }
 
 /// <summary>
-/// PostgreSQL: a balance change and its ledger entry as one statement (a data-modifying CTE), so a purchase pays one round
-/// trip for both. The INSERT is built from the EF model (every mapped column, values through the model's converters), so a
-/// column added to <see cref="LedgerEntry"/> is written without touching this code. The wallet's id and new balance come
-/// from the UPDATE; when it updates nothing (too little balance, no such wallet) nothing is inserted.
+/// PostgreSQL and SQL Server: a balance change and its ledger entry as one command, so a purchase pays one round trip for
+/// both (<see cref="PostgresSql.PostToLedger"/>, <see cref="SqlServerSql.PostToLedger"/>). The INSERT is built from the EF
+/// model (every mapped column, values through the model's converters), so a column added to <see cref="LedgerEntry"/> is
+/// written without touching this code. The wallet's id and new balance come from the UPDATE; when it updates nothing (too
+/// little balance, no such wallet) nothing is inserted.
 /// </summary>
-static class PostgresLedgerInsert
+public static class LedgerInsert
 {
     sealed record Plan(string Sql, IProperty[] Parameters);
 
-    static readonly ConcurrentDictionary<(IModel, bool ById, bool NoFloor, WalletBucket Bucket), Plan> Plans = new();
+    static readonly ConcurrentDictionary<(IModel, DatabaseProvider, bool ById, bool NoFloor, WalletBucket Bucket), Plan> Plans = new();
 
-    public static async Task<bool> RunAsync(KaMengDbContext db, bool byId, bool noFloor, WalletBucket bucket, long fen, object walletKey, LedgerEntry entry, CancellationToken ct)
+    internal static async Task<bool> RunAsync(KaMengDbContext db, bool byId, bool noFloor, WalletBucket bucket, long fen, object walletKey, LedgerEntry entry, CancellationToken ct)
     {
-        var plan = Plans.GetOrAdd((db.Model, byId, noFloor, bucket), k => Build(k.Item1, k.ById, k.NoFloor, k.Bucket));
+        var plan = Plans.GetOrAdd((db.Model, db.Provider, byId, noFloor, bucket), k => Build(k.Item1, k.Item2, k.ById, k.NoFloor, k.Bucket));
         var values = new object?[2 + plan.Parameters.Length];
         values[0] = fen;
         values[1] = walletKey;
@@ -172,15 +172,17 @@ static class PostgresLedgerInsert
         }, ct);
     }
 
-    static Plan Build(IModel model, bool byId, bool noFloor, WalletBucket bucket)
+    /// <summary>The command for the provider (for the T-SQL parse test and readers).</summary>
+    public static string Sql(IModel model, DatabaseProvider provider, bool byId, bool noFloor, WalletBucket bucket) => Build(model, provider, byId, noFloor, bucket).Sql;
+
+    static Plan Build(IModel model, DatabaseProvider provider, bool byId, bool noFloor, WalletBucket bucket)
     {
-        var column = bucket == WalletBucket.Earnings ? "\"Earnings\"" : "\"Balance\"";
+        var column = bucket == WalletBucket.Earnings ? "Earnings" : "Balance";
         var type = model.FindEntityType(typeof(LedgerEntry))!;
         var key = type.FindPrimaryKey()!.Properties.Single();
-        string Column(string name) => "\"" + type.FindProperty(name)!.GetColumnName() + "\"";
         var columns = type.GetProperties().Where(p => p != key).ToArray();
         if (columns.Any(p => p.IsShadowProperty() || p.ValueGenerated != ValueGenerated.Never))
-            throw new NotSupportedException("LedgerEntry has columns the ledger's INSERT cannot write; extend PostgresLedgerInsert.");
+            throw new NotSupportedException("LedgerEntry has columns the ledger's INSERT cannot write; extend LedgerInsert.");
         var walletId = type.FindProperty(nameof(LedgerEntry.WalletId))!;
         var balanceAfter = type.FindProperty(nameof(LedgerEntry.BalanceAfter))!;
         var parameters = columns.Where(p => p != walletId && p != balanceAfter).ToArray();
@@ -188,16 +190,15 @@ static class PostgresLedgerInsert
         // (a parameter in a SELECT list has no type of its own).
         var values = columns.Select(p => p == walletId ? "d.\"Id\"" : p == balanceAfter ? "d.\"After\""
             : $"CAST(@p{2 + Array.IndexOf(parameters, p)} AS {p.GetColumnType()})");
-        var wallets = "\"" + model.FindEntityType(typeof(Wallet))!.GetTableName() + "\"";
-        var sql = $"""
-            WITH d AS (
-                UPDATE {wallets} SET {column} = {column} + @p0
-                WHERE {(byId ? "\"Id\"" : "\"UserId\"")} = @p1{(noFloor ? "" : $" AND {column} + @p0 >= 0")}
-                RETURNING "Id", {column} AS "After")
-            INSERT INTO "{type.GetTableName()}" ({string.Join(", ", columns.Select(p => "\"" + p.GetColumnName() + "\""))})
-            SELECT {string.Join(", ", values)} FROM d
-            RETURNING {Column(key.Name)}, {Column(walletId.Name)}, {Column(balanceAfter.Name)}
-            """;
+        var wallets = model.FindEntityType(typeof(Wallet))!.GetTableName()!;
+        var names = columns.Select(p => p.GetColumnName()).ToArray();
+        string[] returning = [key.GetColumnName(), walletId.GetColumnName(), balanceAfter.GetColumnName()];
+        var sql = provider switch
+        {
+            DatabaseProvider.Postgres => PostgresSql.PostToLedger(wallets, column, byId, noFloor, type.GetTableName()!, names, values, returning),
+            DatabaseProvider.SqlServer => SqlServerSql.PostToLedger(wallets, column, byId, noFloor, type.GetTableName()!, names, values, returning),
+            var other => throw ProviderSql.Unsupported(other),
+        };
         return new Plan(sql, parameters);
     }
 }

@@ -155,10 +155,9 @@ public sealed class DashboardRollup(IDbContextFactory<KaMengDbContext> dbFactory
         async Task<BuyerStat?> LoadAsync(int station, string buyer, bool create)
         {
             if (touched.TryGetValue((station, buyer), out var known)) return known;
-            // On PostgreSQL the row is locked until commit, so two servers cannot lose each other's update.
-            var row = db.Provider == DatabaseProvider.Postgres
-                ? await db.BuyerStats.FromSqlInterpolated($"""SELECT * FROM "BuyerStats" WHERE "StationId" = {station} AND "BuyerUserId" = {buyer} FOR UPDATE""").SingleOrDefaultAsync(ct)
-                : await db.BuyerStats.SingleOrDefaultAsync(b => b.StationId == station && b.BuyerUserId == buyer, ct);
+            // The row is locked until commit, so two servers cannot lose each other's update.
+            await db.LockRowAsync("BuyerStats", ["StationId", "BuyerUserId"], [station, buyer], ct);
+            var row = await db.BuyerStats.SingleOrDefaultAsync(b => b.StationId == station && b.BuyerUserId == buyer, ct);
             if (row is null && create) db.BuyerStats.Add(row = new BuyerStat { StationId = station, BuyerUserId = buyer });
             if (row is not null) touched[(station, buyer)] = row;
             return row;
@@ -190,34 +189,31 @@ public sealed class DashboardRollup(IDbContextFactory<KaMengDbContext> dbFactory
             delta.BuyerDays.Select(x => new object[] { x.Key.Station, x.Key.Day, x.Key.Buyer, x.Value }), ct);
     }
 
-    /// <summary>INSERT … VALUES (…), (…) ON CONFLICT (keys) DO UPDATE SET sum = sum + excluded.sum.
-    /// Each statement carries at most ~2,000 parameters (SQLite's and PostgreSQL's limits are far above).</summary>
+    /// <summary>Multi-row upserts adding the sums (ON CONFLICT on SQLite and PostgreSQL, MERGE … HOLDLOCK on SQL Server).
+    /// Each statement carries at most ~2,000 parameters (SQL Server's limit is 2,100).</summary>
     static async Task UpsertAsync(KaMengDbContext db, string table, string[] keys, string[] sums, IEnumerable<object[]> rows, CancellationToken ct)
     {
         var width = keys.Length + sums.Length;
-        var columns = string.Join(", ", keys.Concat(sums).Select(c => $"\"{c}\""));
-        var conflict = $" ON CONFLICT ({string.Join(", ", keys.Select(c => $"\"{c}\""))}) DO UPDATE SET "
-            + string.Join(", ", sums.Select(c => $"\"{c}\" = \"{table}\".\"{c}\" + excluded.\"{c}\""));
         foreach (var chunk in rows.Chunk(Math.Max(1, 2000 / width)))
         {
             await using var cmd = db.Database.GetDbConnection().CreateCommand();
             cmd.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-            var sql = new System.Text.StringBuilder($"INSERT INTO \"{table}\" ({columns}) VALUES ");
             var n = 0;
-            for (var r = 0; r < chunk.Length; r++)
-            {
-                sql.Append(r == 0 ? "(" : ", (");
-                for (var c = 0; c < width; c++)
+            foreach (var row in chunk)
+                foreach (var value in row)
                 {
                     var p = cmd.CreateParameter();
-                    p.ParameterName = "@p" + n;
-                    p.Value = chunk[r][c];
+                    p.ParameterName = "@p" + n++;
+                    p.Value = value;
                     cmd.Parameters.Add(p);
-                    sql.Append(c == 0 ? "" : ", ").Append("@p").Append(n++);
                 }
-                sql.Append(')');
-            }
-            cmd.CommandText = sql.Append(conflict).ToString();
+            cmd.CommandText = db.Provider switch
+            {
+                DatabaseProvider.Sqlite => SqliteSql.Upsert(table, keys, sums, chunk.Length),
+                DatabaseProvider.Postgres => PostgresSql.Upsert(table, keys, sums, chunk.Length),
+                DatabaseProvider.SqlServer => SqlServerSql.Upsert(table, keys, sums, chunk.Length),
+                var other => throw ProviderSql.Unsupported(other),
+            };
             await cmd.ExecuteNonQueryAsync(ct);
         }
     }

@@ -18,50 +18,89 @@ namespace KaMeng.Web.Features.Dashboard;
 /// </summary>
 static class RollupRebuild
 {
-    const string Facts = "rollup_facts";
+    /// <summary>The staging table, private to the rebuild's connection (a # table on SQL Server).</summary>
+    static string Facts(DatabaseProvider provider) => provider == DatabaseProvider.SqlServer ? "#rollup_facts" : "rollup_facts";
 
     /// <summary>Each order once per bucket: the selling station's (its margin) and the platform's (the main station's margin).</summary>
-    static readonly string Buckets = $"""
+    static string Buckets(DatabaseProvider provider) => $"""
         WITH f AS (
             SELECT CASE WHEN k."P" = 1 THEN {OrderFacts.PlatformBucket} ELSE r."StationId" END AS "B",
                    CASE WHEN k."P" = 1 THEN r."PlatformMargin" ELSE r."StationMargin" END AS "Margin",
                    r."ProductId", r."BuyerUserId", r."Status", r."IsPaid", r."IsBalance", r."IsEPay", r."TotalFen", r."Quantity",
                    r."CreatedHour", r."PaidHour", r."PaidDay", r."PaidAt", r."PaidTicks", r."RefundHour"
-            FROM {Facts} r CROSS JOIN (SELECT 0 AS "P" UNION ALL SELECT 1) k)
+            FROM {Facts(provider)} r CROSS JOIN (SELECT 0 AS "P" UNION ALL SELECT 1) k)
 
         """;
 
     public static async Task<int> RunAsync(KaMengDbContext db, CancellationToken ct)
     {
         await db.Database.OpenConnectionAsync(ct);
-        var pg = db.Provider == DatabaseProvider.Postgres;
-        await ExecAsync(db, $"DROP TABLE IF EXISTS {(pg ? "" : "temp.")}{Facts}", ct);
-        await ExecAsync(db, $"""
-            CREATE TEMP TABLE {Facts} ("OrderId" bigint NOT NULL, "StationId" integer NOT NULL, "ProductId" integer NOT NULL, "BuyerUserId" text NULL,
-                "Status" integer NOT NULL, "IsPaid" integer NOT NULL, "IsBalance" integer NOT NULL, "IsEPay" integer NOT NULL, "TotalFen" bigint NOT NULL,
-                "Quantity" bigint NOT NULL, "StationMargin" bigint NOT NULL, "PlatformMargin" bigint NOT NULL, "CreatedHour" bigint NOT NULL,
-                "PaidHour" bigint NULL, "PaidDay" integer NULL, "PaidAt" {(pg ? "timestamp with time zone" : "integer")} NULL, "PaidTicks" bigint NULL, "RefundHour" bigint NULL)
-            """, ct);
+        var provider = db.Provider;
+        await ExecAsync(db, DropSql(provider), ct);
+        await ExecAsync(db, CreateSql(provider), ct);
         try
         {
             var total = await StageAsync(db, ct);
             await using (var tx = await db.BeginBusinessTransactionAsync(ct))
             {
-                foreach (var table in new[] { "OrderRollupStates", "StationHourStats", "StationDayStats", "ProductDayStats", "BuyerStats", "BuyerDayStats" })
-                    await ExecAsync(db, pg ? $"TRUNCATE \"{table}\"" : $"DELETE FROM \"{table}\"", ct);
-                foreach (var sql in FillSql()) await ExecAsync(db, sql, ct);
+                foreach (var sql in EmptySql(provider).Concat(FillSql(provider))) await ExecAsync(db, sql, ct);
                 await tx.CommitAsync(ct);
             }
             return total;
         }
         finally
         {
-            await ExecAsync(db, $"DROP TABLE IF EXISTS {Facts}", CancellationToken.None);
+            await ExecAsync(db, DropSql(provider), CancellationToken.None);
         }
     }
 
-    static IEnumerable<string> FillSql()
+    /// <summary>Every statement of a rebuild on the provider, in order (for the T-SQL parse test and readers).</summary>
+    public static IEnumerable<string> Statements(DatabaseProvider provider) =>
+        [DropSql(provider), CreateSql(provider), .. EmptySql(provider), .. FillSql(provider)];
+
+    static string DropSql(DatabaseProvider provider) => provider switch
     {
+        DatabaseProvider.Sqlite => $"DROP TABLE IF EXISTS temp.{Facts(provider)}",
+        DatabaseProvider.Postgres or DatabaseProvider.SqlServer => $"DROP TABLE IF EXISTS {Facts(provider)}",
+        var other => throw ProviderSql.Unsupported(other),
+    };
+
+    static string CreateSql(DatabaseProvider provider)
+    {
+        var (create, text, paidAt) = provider switch
+        {
+            DatabaseProvider.Sqlite => ("CREATE TEMP TABLE", "text", "integer"),
+            DatabaseProvider.Postgres => ("CREATE TEMP TABLE", "text", "timestamp with time zone"),
+            // Grouped and compared, so not nvarchar(max); the column it copies is nvarchar(450).
+            DatabaseProvider.SqlServer => ("CREATE TABLE", "nvarchar(450)", "datetimeoffset"),
+            var other => throw ProviderSql.Unsupported(other),
+        };
+        return $"""
+            {create} {Facts(provider)} ("OrderId" bigint NOT NULL, "StationId" integer NOT NULL, "ProductId" integer NOT NULL, "BuyerUserId" {text} NULL,
+                "Status" integer NOT NULL, "IsPaid" integer NOT NULL, "IsBalance" integer NOT NULL, "IsEPay" integer NOT NULL, "TotalFen" bigint NOT NULL,
+                "Quantity" bigint NOT NULL, "StationMargin" bigint NOT NULL, "PlatformMargin" bigint NOT NULL, "CreatedHour" bigint NOT NULL,
+                "PaidHour" bigint NULL, "PaidDay" integer NULL, "PaidAt" {paidAt} NULL, "PaidTicks" bigint NULL, "RefundHour" bigint NULL)
+            """;
+    }
+
+    static readonly string[] RollupTables = ["OrderRollupStates", "StationHourStats", "StationDayStats", "ProductDayStats", "BuyerStats", "BuyerDayStats"];
+
+    static IEnumerable<string> EmptySql(DatabaseProvider provider) => RollupTables.Select(table => provider switch
+    {
+        DatabaseProvider.Sqlite => $"DELETE FROM \"{table}\"",
+        DatabaseProvider.Postgres => $"TRUNCATE \"{table}\"",
+        DatabaseProvider.SqlServer => $"TRUNCATE TABLE \"{table}\"",
+        var other => throw ProviderSql.Unsupported(other),
+    });
+
+    static IEnumerable<string> FillSql(DatabaseProvider provider)
+    {
+        var Buckets = RollupRebuild.Buckets(provider);
+        var Facts = RollupRebuild.Facts(provider);
+        // Whether the second payment came within the window: a boolean expression on SQLite and PostgreSQL, a bit on SQL Server.
+        string Within(string a, string b, long limit) => provider == DatabaseProvider.SqlServer
+            ? $"CAST(CASE WHEN {a} - {b} < {limit} THEN 1 ELSE 0 END AS bit)"
+            : $"COALESCE({a} - {b} < {limit}, FALSE)";
         var counters = string.Join(", ", StatRow.CounterColumns.Select(c => $"\"{c}\""));
         var sums = string.Join(", ", StatRow.CounterColumns.Select(c => $"SUM(\"{c}\")"));
         string Row(string hour, params (string Column, string Value)[] set) =>
@@ -102,7 +141,7 @@ static class RollupRebuild
                     FROM f WHERE "IsPaid" = 1 AND "BuyerUserId" IS NOT NULL)
             INSERT INTO "BuyerStats" ("StationId", "BuyerUserId", "FirstPaidAt", "SecondPaidAt", "LastPaidAt", "PaidOrders", "SpendFen", "RepurchasedInWindow")
             SELECT "B", "BuyerUserId", MAX(CASE WHEN "N" = 1 THEN "PaidAt" END), MAX(CASE WHEN "N" = 2 THEN "PaidAt" END), MAX("PaidAt"), COUNT(*), SUM("Spend"),
-                   COALESCE(MAX(CASE WHEN "N" = 2 THEN "PaidTicks" END) - MAX(CASE WHEN "N" = 1 THEN "PaidTicks" END) < {TimeSpan.TicksPerDay * Repurchase.WindowDays}, FALSE)
+                   {Within("MAX(CASE WHEN \"N\" = 2 THEN \"PaidTicks\" END)", "MAX(CASE WHEN \"N\" = 1 THEN \"PaidTicks\" END)", TimeSpan.TicksPerDay * Repurchase.WindowDays)}
             FROM p GROUP BY "B", "BuyerUserId"
             """;
         yield return $"""INSERT INTO "OrderRollupStates" ("OrderId", "StationId", "Status") SELECT "OrderId", "StationId", "Status" FROM {Facts}""";
@@ -113,7 +152,13 @@ static class RollupRebuild
     {
         long last = 0;
         var total = 0;
-        await using var writer = db.Provider == DatabaseProvider.Postgres ? (IFactWriter)new CopyWriter(db) : new SqliteWriter(db);
+        await using IFactWriter writer = db.Provider switch
+        {
+            DatabaseProvider.Sqlite => new SqliteWriter(db),
+            DatabaseProvider.Postgres => new CopyWriter(db),
+            DatabaseProvider.SqlServer => new BulkCopyWriter(db),
+            var other => throw ProviderSql.Unsupported(other),
+        };
         while (true)
         {
             var chunk = await DashboardRollup.Rows(db.Orders.Where(o => o.Id > last).OrderBy(o => o.Id).Take(50_000)).ToListAsync(ct);
@@ -161,7 +206,7 @@ static class RollupRebuild
         {
             connection = (SqliteConnection)db.Database.GetDbConnection();
             command = connection.CreateCommand();
-            command.CommandText = $"INSERT INTO {Facts} VALUES ({string.Join(", ", Enumerable.Range(0, 18).Select(i => "$" + i))})";
+            command.CommandText = $"INSERT INTO {Facts(DatabaseProvider.Sqlite)} VALUES ({string.Join(", ", Enumerable.Range(0, 18).Select(i => "$" + i))})";
             for (var i = 0; i < 18; i++) command.Parameters.Add(new SqliteParameter("$" + i, null));
         }
 
@@ -194,7 +239,7 @@ static class RollupRebuild
         public async Task WriteAsync(IEnumerable<OrderFacts> facts, CancellationToken ct)
         {
             var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-            await using var import = await connection.BeginBinaryImportAsync($"COPY {Facts} FROM STDIN (FORMAT BINARY)", ct);
+            await using var import = await connection.BeginBinaryImportAsync($"COPY {Facts(DatabaseProvider.Postgres)} FROM STDIN (FORMAT BINARY)", ct);
             foreach (var f in facts)
             {
                 await import.StartRowAsync(ct);
@@ -214,6 +259,30 @@ static class RollupRebuild
                 }
             }
             await import.CompleteAsync(ct);
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    /// <summary>SqlBulkCopy into the # table (same connection, so the same session sees it).</summary>
+    sealed class BulkCopyWriter(KaMengDbContext db) : IFactWriter
+    {
+        static readonly string[] Columns = ["OrderId", "StationId", "ProductId", "BuyerUserId", "Status", "IsPaid", "IsBalance", "IsEPay", "TotalFen",
+            "Quantity", "StationMargin", "PlatformMargin", "CreatedHour", "PaidHour", "PaidDay", "PaidAt", "PaidTicks", "RefundHour"];
+        static readonly Type[] Types = [typeof(long), typeof(int), typeof(int), typeof(string), typeof(int), typeof(int), typeof(int), typeof(int), typeof(long),
+            typeof(long), typeof(long), typeof(long), typeof(long), typeof(long), typeof(int), typeof(DateTimeOffset), typeof(long), typeof(long)];
+
+        public async Task WriteAsync(IEnumerable<OrderFacts> facts, CancellationToken ct)
+        {
+            using var table = new System.Data.DataTable();
+            for (var i = 0; i < Columns.Length; i++) table.Columns.Add(Columns[i], Types[i]);
+            foreach (var f in facts) table.Rows.Add(Values(f).Select(v => v ?? DBNull.Value).ToArray());
+            using var bulk = new Microsoft.Data.SqlClient.SqlBulkCopy((Microsoft.Data.SqlClient.SqlConnection)db.Database.GetDbConnection())
+            {
+                DestinationTableName = Facts(DatabaseProvider.SqlServer), BulkCopyTimeout = 0,
+            };
+            foreach (var column in Columns) bulk.ColumnMappings.Add(column, column);
+            await bulk.WriteToServerAsync(table, ct);
         }
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;

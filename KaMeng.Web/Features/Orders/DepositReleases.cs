@@ -41,8 +41,7 @@ public sealed class DepositReleases(IDbContextFactory<KaMengDbContext> dbFactory
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await db.Database.OpenConnectionAsync(ct);
         await using var tx = await db.BeginBusinessTransactionAsync(ct);
-        if (db.Provider == DatabaseProvider.Postgres)
-            await db.Database.ExecuteSqlInterpolatedAsync($"""SELECT 1 FROM "Orders" WHERE "Id" = {orderId} FOR UPDATE""", ct);
+        await db.LockRowAsync("Orders", "Id", orderId, ct);
         var order = await db.Orders.SingleAsync(o => o.Id == orderId, ct);
         if (!order.AwaitingDeposit || order.Status != OrderStatus.Paid) return (null, default);
         var outcome = await Fulfilment.ReleaseAsync(db, order, now, ct);

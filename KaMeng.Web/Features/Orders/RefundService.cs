@@ -203,8 +203,7 @@ public sealed class RefundService(
     {
         // Partial refunds leave the status (the concurrency token) unchanged: the row lock keeps two of them from both
         // fitting in what remains. SQLite's business transaction is the writer gate already.
-        if (db.Provider == DatabaseProvider.Postgres)
-            await db.Database.ExecuteSqlInterpolatedAsync($"""SELECT 1 FROM "Orders" WHERE "Id" = {orderId} FOR UPDATE""", ct);
+        await db.LockRowAsync("Orders", "Id", orderId, ct);
         return await db.Orders.SingleOrDefaultAsync(o => o.Id == orderId, ct);
     }
 

@@ -85,8 +85,7 @@ public sealed class EPayNotifications(
         {
             await db.Database.OpenConnectionAsync(ct);
             await using var tx = await db.BeginBusinessTransactionAsync(ct);
-            if (db.Provider == DatabaseProvider.Postgres)
-                await db.Database.ExecuteSqlInterpolatedAsync($"""SELECT 1 FROM "GatewayPayments" WHERE "Id" = {paymentId} FOR UPDATE""", ct);
+            await db.LockRowAsync("GatewayPayments", "Id", paymentId, ct);
             var payment = await db.GatewayPayments.SingleAsync(p => p.Id == paymentId, ct);
             // Whose money this is: a station's own merchant account collects for its owner, never for the platform.
             var collectedByStation = await db.PaymentGateways.Where(g => g.Id == payment.GatewayId).Select(g => g.StationId).SingleAsync(ct) != Station.MainStationId;
@@ -103,8 +102,7 @@ public sealed class EPayNotifications(
 
             if (payment.Kind == GatewayPaymentKind.Order)
             {
-                if (db.Provider == DatabaseProvider.Postgres)
-                    await db.Database.ExecuteSqlInterpolatedAsync($"""SELECT 1 FROM "Orders" WHERE "Id" = {payment.OrderId} FOR UPDATE""", ct);
+                await db.LockRowAsync("Orders", "Id", payment.OrderId!, ct);
                 order = await db.Orders.SingleAsync(o => o.Id == payment.OrderId, ct);
                 if (order.Status != OrderStatus.PendingPayment || order.IsExpired(now))
                 {
