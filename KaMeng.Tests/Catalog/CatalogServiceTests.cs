@@ -74,6 +74,7 @@ public class CatalogServiceTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task Nested_categories_are_listed_parents_first_with_their_depth(DatabaseProvider provider)
     {
         await using var c = await NewCatalogAsync(provider);
@@ -91,6 +92,7 @@ public class CatalogServiceTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task A_category_cannot_move_under_its_own_child_nor_nest_deeper_than_three_levels(DatabaseProvider provider)
     {
         await using var c = await NewCatalogAsync(provider);
@@ -116,6 +118,7 @@ public class CatalogServiceTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task Deleting_a_category_with_children_or_products_is_refused_in_chinese(DatabaseProvider provider)
     {
         await using var c = await NewCatalogAsync(provider);
@@ -146,6 +149,7 @@ public class CatalogServiceTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task Categories_of_another_station_are_neither_seen_nor_changed(DatabaseProvider provider)
     {
         await using var c = await NewCatalogAsync(provider);
@@ -162,6 +166,7 @@ public class CatalogServiceTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task A_valid_product_is_saved_in_fen_with_its_tags_and_an_audit_entry(DatabaseProvider provider)
     {
         await using var c = await NewCatalogAsync(provider);
@@ -254,6 +259,7 @@ public class CatalogServiceTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task An_update_is_audited_with_what_changed_and_keeps_input_fields(DatabaseProvider provider)
     {
         await using var c = await NewCatalogAsync(provider);
@@ -282,6 +288,7 @@ public class CatalogServiceTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task A_card_key_product_with_keys_cannot_change_its_delivery_type(DatabaseProvider provider)
     {
         await using var c = await NewCatalogAsync(provider);
@@ -299,6 +306,7 @@ public class CatalogServiceTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task Stock_is_counted_from_available_keys_循环_for_reusable_and_a_dash_without_keys(DatabaseProvider provider)
     {
         await using var c = await NewCatalogAsync(provider);
@@ -335,6 +343,7 @@ public class CatalogServiceTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task The_grid_pages_sorts_and_filters_on_the_server(DatabaseProvider provider)
     {
         await using var c = await NewCatalogAsync(provider);
@@ -376,6 +385,7 @@ public class CatalogServiceTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task Batch_shelf_actions_change_only_the_chosen_products_of_the_station_and_are_audited(DatabaseProvider provider)
     {
         await using var c = await NewCatalogAsync(provider);
@@ -409,6 +419,7 @@ public class CatalogServiceTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task Deleting_products_is_a_soft_delete_that_hides_them_and_is_audited(DatabaseProvider provider)
     {
         await using var c = await NewCatalogAsync(provider);

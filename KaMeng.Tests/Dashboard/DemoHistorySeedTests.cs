@@ -16,6 +16,7 @@ public class DemoHistorySeedTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task The_history_spreads_orders_over_sixty_days_hours_and_weekdays_with_refunds_two_levels_of_earning_substations_and_balanced_books(DatabaseProvider provider)
     {
         await using var h = await CommerceHarness.CreateAsync(provider, s => { s.AddDashboardServices(); s.AddSingleton<DemoHistory>(); });

@@ -23,6 +23,7 @@ public class RollupTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task Rollups_equal_a_recomputation_from_orders_after_random_orders_refunds_lost_events_and_a_sweep(DatabaseProvider provider)
     {
         var clock = new ManualClock(DateTimeOffset.UtcNow.AddDays(-3));

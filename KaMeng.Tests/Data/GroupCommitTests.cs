@@ -10,6 +10,7 @@ public class GroupCommitTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task Each_business_transaction_stays_all_or_nothing_when_they_share_a_commit(DatabaseProvider provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);

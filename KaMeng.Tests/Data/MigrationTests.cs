@@ -11,6 +11,7 @@ public class MigrationTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task Each_provider_has_a_migration_for_the_current_model(DatabaseProvider provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider, seed: false);
@@ -21,6 +22,7 @@ public class MigrationTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task A_new_database_is_migrated_and_seeded_once(DatabaseProvider provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
@@ -43,6 +45,7 @@ public class MigrationTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task Demo_buyer_starts_with_100_yuan_that_equals_the_ledger(DatabaseProvider provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);

@@ -10,6 +10,7 @@ public class TenancyScopeTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task A_scoped_context_sees_only_its_stations_rows_and_a_pooled_context_forgets_the_scope(DatabaseProvider provider)
     {
         await using var h = await CommerceHarness.CreateAsync(provider);

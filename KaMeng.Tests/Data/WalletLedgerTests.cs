@@ -17,6 +17,7 @@ public class WalletLedgerTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task A_debit_beyond_the_balance_writes_nothing(DatabaseProvider provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
@@ -34,6 +35,7 @@ public class WalletLedgerTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task Parallel_debits_never_overdraw_and_balance_equals_ledger(DatabaseProvider provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
@@ -59,6 +61,7 @@ public class WalletLedgerTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task A_credit_lands_on_a_wallet_below_zero(DatabaseProvider provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);

@@ -9,7 +9,7 @@ using Npgsql;
 namespace KaMeng.Tests.Infrastructure;
 
 /// <summary>
-/// A fresh, migrated database of either provider, with the data services around it, for one test class.
+/// A fresh, migrated database of any provider (SQL Server only when KAMENG_TEST_SQLSERVER names one), with the data services around it, for one test class.
 /// PostgreSQL comes from the server test.sh starts (KAMENG_TEST_PG); a missing server fails the test, never skips it.
 /// </summary>
 public sealed class TestDatabase : IAsyncDisposable
@@ -18,11 +18,11 @@ public sealed class TestDatabase : IAsyncDisposable
     public string ConnectionString { get; }
     public string DataDir { get; }
     public ServiceProvider Services { get; }
-    readonly string? pgDatabase;
+    readonly string? serverDatabase;
 
-    TestDatabase(DatabaseProvider provider, string connectionString, string dataDir, ServiceProvider services, string? pgDatabase)
+    TestDatabase(DatabaseProvider provider, string connectionString, string dataDir, ServiceProvider services, string? serverDatabase)
     {
-        Provider = provider; ConnectionString = connectionString; DataDir = dataDir; Services = services; this.pgDatabase = pgDatabase;
+        Provider = provider; ConnectionString = connectionString; DataDir = dataDir; Services = services; this.serverDatabase = serverDatabase;
     }
 
     public IDbContextFactory<KaMengDbContext> DbFactory => Services.GetRequiredService<IDbContextFactory<KaMengDbContext>>();
@@ -47,15 +47,37 @@ public sealed class TestDatabase : IAsyncDisposable
         return (cs, name);
     }
 
+    public static string SqlServerAdminConnectionString =>
+        Environment.GetEnvironmentVariable(SqlServerDataAttribute.Variable) is { Length: > 0 } cs ? cs
+            : throw new InvalidOperationException($"{SqlServerDataAttribute.Variable} is not set: SQL Server cases run only against a server it names.");
+
+    /// <summary>Creates an empty SQL Server database and returns its connection string.</summary>
+    public static async Task<(string ConnectionString, string Database)> CreateSqlServerDatabaseAsync()
+    {
+        var name = "kameng_t_" + Guid.NewGuid().ToString("N")[..12];
+        await using (var conn = new Microsoft.Data.SqlClient.SqlConnection(SqlServerAdminConnectionString))
+        {
+            await conn.OpenAsync();
+            await using var cmd = new Microsoft.Data.SqlClient.SqlCommand($"CREATE DATABASE [{name}]", conn);
+            await cmd.ExecuteNonQueryAsync();
+        }
+        var cs = new Microsoft.Data.SqlClient.SqlConnectionStringBuilder(SqlServerAdminConnectionString) { InitialCatalog = name, MaxPoolSize = 64 }.ToString();
+        return (cs, name);
+    }
+
     public static async Task<TestDatabase> CreateAsync(DatabaseProvider provider, Action<IServiceCollection>? configure = null, bool seed = true)
     {
         var dataDir = TestPaths.NewTempDir("db");
         // A seeded database starts as a copy of the run's template (migrated and seeded once); the initializer below then
-        // finds it up to date, as the app does on a restart.
-        var template = seed ? await Template.CopyAsync(provider, dataDir) : null;
+        // finds it up to date, as the app does on a restart. SQL Server has no template: each one is migrated and seeded.
+        var template = seed && provider != DatabaseProvider.SqlServer ? await Template.CopyAsync(provider, dataDir) : null;
         string cs; string? pgName = null;
-        if (provider == DatabaseProvider.Postgres) (cs, pgName) = await CreatePostgresDatabaseAsync(template);
-        else cs = SqliteConnectionString(dataDir);
+        switch (provider)
+        {
+            case DatabaseProvider.Postgres: (cs, pgName) = await CreatePostgresDatabaseAsync(template); break;
+            case DatabaseProvider.SqlServer: (cs, pgName) = await CreateSqlServerDatabaseAsync(); break;
+            default: cs = SqliteConnectionString(dataDir); break;
+        }
         var db = Build(provider, cs, dataDir, configure, pgName);
         if (seed)
         {
@@ -106,9 +128,9 @@ public sealed class TestDatabase : IAsyncDisposable
         /// returns the PostgreSQL template database's name, if any.</summary>
         public static async Task<string?> CopyAsync(DatabaseProvider provider, string dataDir)
         {
-            var (templateDir, pgDatabase) = await (provider == DatabaseProvider.Postgres ? postgres : sqlite).Value;
+            var (templateDir, serverDatabase) = await (provider == DatabaseProvider.Postgres ? postgres : sqlite).Value;
             CopyDirectory(templateDir, dataDir);
-            return pgDatabase;
+            return serverDatabase;
         }
 
         static async Task<(string, string?)> BuildAsync(DatabaseProvider provider)
@@ -138,12 +160,21 @@ public sealed class TestDatabase : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Services.DisposeAsync();
-        if (pgDatabase is not null)
+        if (serverDatabase is not null && Provider == DatabaseProvider.SqlServer)
+        {
+            Microsoft.Data.SqlClient.SqlConnection.ClearAllPools();
+            await using var conn = new Microsoft.Data.SqlClient.SqlConnection(SqlServerAdminConnectionString);
+            await conn.OpenAsync();
+            await using var cmd = new Microsoft.Data.SqlClient.SqlCommand(
+                $"ALTER DATABASE [{serverDatabase}] SET SINGLE_USER WITH ROLLBACK IMMEDIATE; DROP DATABASE [{serverDatabase}]", conn);
+            await cmd.ExecuteNonQueryAsync();
+        }
+        else if (serverDatabase is not null)
         {
             NpgsqlConnection.ClearAllPools();
             await using var conn = new NpgsqlConnection(PostgresAdminConnectionString);
             await conn.OpenAsync();
-            await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS {pgDatabase} WITH (FORCE)", conn);
+            await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS {serverDatabase} WITH (FORCE)", conn);
             await cmd.ExecuteNonQueryAsync();
         }
         else

@@ -11,6 +11,7 @@ public class CheckoutRaceTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task Last_keys_are_sold_once_when_32_buyers_race(DatabaseProvider provider)
     {
         await using var h = await CommerceHarness.CreateAsync(provider);
@@ -47,6 +48,7 @@ public class CheckoutRaceTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task A_double_clicked_checkout_makes_one_order(DatabaseProvider provider)
     {
         await using var h = await CommerceHarness.CreateAsync(provider);

@@ -64,6 +64,7 @@ public class ExportServiceTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task Order_export_has_chinese_headers_typed_cells_safe_text_and_totals_equal_the_database(DatabaseProvider provider)
     {
         var w = await WorldAsync(provider);
@@ -108,6 +109,7 @@ public class ExportServiceTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task Order_export_follows_the_filter_and_the_station_scope(DatabaseProvider provider)
     {
         var w = await WorldAsync(provider);
@@ -142,6 +144,7 @@ public class ExportServiceTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task Ledger_export_totals_equal_the_database_and_follow_type_and_scope(DatabaseProvider provider)
     {
         var w = await WorldAsync(provider);

@@ -42,6 +42,7 @@ public class OrderReportTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task The_page_shows_the_exports_rows_with_cost_and_profit_and_the_export_writes_the_same(DatabaseProvider provider)
     {
         var w = await WorldAsync(provider);

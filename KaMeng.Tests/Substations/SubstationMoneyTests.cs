@@ -41,6 +41,7 @@ public class SubstationMoneyTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task Opening_charges_the_level_price_to_the_buyer(DatabaseProvider provider)
     {
         await using var w = await WorldAsync(provider);
@@ -52,6 +53,7 @@ public class SubstationMoneyTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task A_sale_at_the_substation_pays_each_station_its_margin_and_a_refund_reverses_them(DatabaseProvider provider)
     {
         await using var w = await WorldAsync(provider);
@@ -81,6 +83,7 @@ public class SubstationMoneyTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task An_owner_buying_on_their_own_station_pays_cost_and_earns_nothing_on_themselves(DatabaseProvider provider)
     {
         await using var w = await WorldAsync(provider);
@@ -144,6 +147,7 @@ public class SubstationMoneyTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task A_withdrawal_holds_amount_and_fee_finance_approves_or_rejects_and_releases(DatabaseProvider provider)
     {
         await using var w = await WorldAsync(provider);

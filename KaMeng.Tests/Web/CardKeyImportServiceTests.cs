@@ -16,6 +16,7 @@ public class CardKeyImportServiceTests(ITestOutputHelper output)
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task Preview_finds_duplicates_of_existing_keys_by_hash_and_within_the_batch(DatabaseProvider provider)
     {
         await using var db = await CreateAsync(provider);
@@ -34,6 +35,7 @@ public class CardKeyImportServiceTests(ITestOutputHelper output)
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task Import_writes_one_batch_of_encrypted_keys_and_an_audit_entry(DatabaseProvider provider)
     {
         await using var db = await CreateAsync(provider);
@@ -79,6 +81,7 @@ public class CardKeyImportServiceTests(ITestOutputHelper output)
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task An_import_with_nothing_new_writes_nothing(DatabaseProvider provider)
     {
         await using var db = await CreateAsync(provider);
@@ -97,6 +100,7 @@ public class CardKeyImportServiceTests(ITestOutputHelper output)
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task Concurrent_imports_of_overlapping_keys_store_each_key_once_and_never_part_of_a_batch(DatabaseProvider provider)
     {
         await using var db = await CreateAsync(provider);
@@ -182,6 +186,7 @@ public class CardKeyImportServiceTests(ITestOutputHelper output)
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task A_reusable_product_takes_exactly_one_key(DatabaseProvider provider)
     {
         await using var db = await CreateAsync(provider);
@@ -215,6 +220,7 @@ public class CardKeyImportServiceTests(ITestOutputHelper output)
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task Only_card_key_products_of_the_station_accept_keys(DatabaseProvider provider)
     {
         await using var db = await CreateAsync(provider);
@@ -233,6 +239,7 @@ public class CardKeyImportServiceTests(ITestOutputHelper output)
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task Twenty_thousand_keys_import_in_one_go(DatabaseProvider provider)
     {
         await using var db = await CreateAsync(provider);

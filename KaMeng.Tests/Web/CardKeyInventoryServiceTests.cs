@@ -14,6 +14,7 @@ public class CardKeyInventoryServiceTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task Counts_are_derived_from_the_keys_themselves(DatabaseProvider provider)
     {
         await using var db = await CreateAsync(provider);
@@ -34,6 +35,7 @@ public class CardKeyInventoryServiceTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task The_list_pages_masked_secrets_and_filters_by_status_and_batch(DatabaseProvider provider)
     {
         await using var db = await CreateAsync(provider);
@@ -64,6 +66,7 @@ public class CardKeyInventoryServiceTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task Void_takes_an_available_key_out_of_stock_but_refuses_a_sold_one(DatabaseProvider provider)
     {
         await using var db = await CreateAsync(provider);
@@ -89,6 +92,7 @@ public class CardKeyInventoryServiceTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task Voiding_several_keys_voids_the_available_ones_skips_the_others_and_audits_each(DatabaseProvider provider)
     {
         await using var db = await CreateAsync(provider);
@@ -111,6 +115,7 @@ public class CardKeyInventoryServiceTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task The_list_sorts_by_status_and_batch_on_the_server(DatabaseProvider provider)
     {
         await using var db = await CreateAsync(provider);
@@ -131,6 +136,7 @@ public class CardKeyInventoryServiceTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task Reveal_returns_the_full_secret_and_writes_an_audit_entry(DatabaseProvider provider)
     {
         await using var db = await CreateAsync(provider);
@@ -150,6 +156,7 @@ public class CardKeyInventoryServiceTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task Another_station_can_neither_reveal_void_nor_export_the_keys(DatabaseProvider provider)
     {
         await using var db = await CreateAsync(provider);
@@ -171,6 +178,7 @@ public class CardKeyInventoryServiceTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task Export_of_a_batch_lists_its_unsold_keys_one_per_line_and_is_audited(DatabaseProvider provider)
     {
         await using var db = await CreateAsync(provider);
@@ -195,6 +203,7 @@ public class CardKeyInventoryServiceTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [SqlServerData]
     public async Task Admins_manage_the_main_station_and_owners_their_own_station(DatabaseProvider provider)
     {
         await using var db = await CreateAsync(provider);

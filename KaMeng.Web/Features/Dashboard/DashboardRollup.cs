@@ -175,6 +175,13 @@ public sealed class DashboardRollup(IDbContextFactory<KaMengDbContext> dbFactory
     static readonly string[] BuyerDayKey = ["StationId", "Day", "BuyerUserId"];
     static readonly string[] BuyerDaySums = ["Paid"];
 
+    /// <summary>The upserts' targets: table, key columns, summed columns (for the T-SQL parse test and readers).</summary>
+    public static IEnumerable<(string Table, string[] Keys, string[] Sums)> UpsertTargets =>
+    [
+        ("StationHourStats", HourKey, StatRow.CounterColumns), ("StationDayStats", DayKey, StatRow.CounterColumns),
+        ("ProductDayStats", ProductKey, ProductSums), ("BuyerDayStats", BuyerDayKey, BuyerDaySums),
+    ];
+
     /// <summary>Adds the counter deltas with multi-row upserts (the same SQL on SQLite and PostgreSQL), so concurrent
     /// appliers add up instead of overwriting each other.</summary>
     static async Task WriteCountersAsync(KaMengDbContext db, RollupDelta delta, CancellationToken ct)

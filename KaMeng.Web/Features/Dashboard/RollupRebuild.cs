@@ -16,7 +16,7 @@ namespace KaMeng.Web.Features.Dashboard;
 /// the same SQL on both providers. The staging happens before the transaction (a temp table is private to the
 /// connection), so writers wait only for the GROUP BYs.
 /// </summary>
-static class RollupRebuild
+public static class RollupRebuild
 {
     /// <summary>The staging table, private to the rebuild's connection (a # table on SQL Server).</summary>
     static string Facts(DatabaseProvider provider) => provider == DatabaseProvider.SqlServer ? "#rollup_facts" : "rollup_facts";
