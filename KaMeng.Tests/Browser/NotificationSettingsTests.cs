@@ -51,7 +51,7 @@ public class NotificationSettingsTests(BrowserFixture fx) : IClassFixture<Browse
     }
 
     [Fact]
-    public async Task Admin_saves_the_smtp_server_and_the_test_mail_arrives_and_a_bad_host_or_port_is_refused_unsaved()
+    public async Task Admin_saves_the_smtp_server_and_the_test_mail_arrives_and_a_bad_host_port_or_security_choice_is_refused_unsaved()
     {
         await using var smtp = await SmtpServer.StartAsync();
         var page = await fx.NewPageAsync();
@@ -66,6 +66,12 @@ public class NotificationSettingsTests(BrowserFixture fx) : IClassFixture<Browse
             await input.PressAsync("Tab");
         }
 
+        // A fresh form: 465 with 自动, what QQ and 163 mail take.
+        var security = page.GetByTestId("smtp-security");
+        var securityShown = page.GetByRole(AriaRole.Combobox, new() { Name = "加密方式" });
+        await Assertions.Expect(page.Locator("input[name=smtp-port]")).ToHaveValueAsync("465");
+        await Assertions.Expect(securityShown).ToHaveValueAsync("自动");
+
         await FillAsync("smtp-host", "not a host");
         await FillAsync("smtp-port", smtp.Port.ToString());
         await FillAsync("smtp-from", "kameng@example.test");
@@ -75,10 +81,18 @@ public class NotificationSettingsTests(BrowserFixture fx) : IClassFixture<Browse
         await FillAsync("smtp-port", "70000");
         await page.GetByTestId("save-smtp").ClickAsync();
         await Assertions.Expect(admin.Notification("端口应在 1–65535 之间")).ToBeVisibleAsync();
+        await FillAsync("smtp-port", smtp.Port.ToString());
+        await Selects.ChooseAsync(page, security, "STARTTLS");
+        await Assertions.Expect(securityShown).ToHaveValueAsync("STARTTLS");
+        await page.GetByTestId("save-smtp").ClickAsync();
+        await Assertions.Expect(admin.Notification("STARTTLS 只能用于 587、25 或 2525 端口")).ToBeVisibleAsync();
         await using (var db = fx.App.NewContext())
             Assert.False(await db.SmtpSettings.AnyAsync(), "a refused SMTP setting must not be stored");
 
-        await FillAsync("smtp-port", smtp.Port.ToString());
+        // The local test server speaks no TLS: 自动 sends in the clear when STARTTLS is not offered.
+        await admin.CloseNotificationsAsync();
+        await Selects.ChooseAsync(page, security, "自动");
+        await Assertions.Expect(securityShown).ToHaveValueAsync("自动");
         await page.GetByTestId("save-smtp").ClickAsync();
         await Assertions.Expect(admin.Notification("SMTP 设置已更新")).ToBeVisibleAsync();
         await FillAsync("smtp-test-to", "finance@example.test");
@@ -93,6 +107,9 @@ public class NotificationSettingsTests(BrowserFixture fx) : IClassFixture<Browse
         await page.ReloadAsync();
         await admin.WaitForCircuitAsync();
         await Assertions.Expect(page.Locator("input[name=smtp-host]")).ToHaveValueAsync("127.0.0.1");
+        await Assertions.Expect(securityShown).ToHaveValueAsync("自动");
+        await using (var db = fx.App.NewContext())
+            Assert.Equal(SmtpSecurity.Auto, (await db.SmtpSettings.SingleAsync()).Security);
     }
 
     /// <summary>The check box of one event and channel (the test id sits on the box or around it).</summary>

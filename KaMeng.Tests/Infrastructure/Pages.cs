@@ -56,6 +56,18 @@ public sealed class AdminPage(IPage page)
     /// <summary>The result message that contains <paramref name="text"/> (others may still be showing).</summary>
     public ILocator Notification(string text) => Toasts.Filter(new() { HasText = text });
 
+    /// <summary>Closes the showing toasts, as a person would: at most three show, a fourth waits until one goes.</summary>
+    public async Task CloseNotificationsAsync()
+    {
+        var close = page.GetByRole(AriaRole.Alert).Filter(new() { Has = Toasts }).GetByRole(AriaRole.Button, new() { Name = "关闭" });
+        // One at a time, each gone before the next: a closing toast stays in the page while it fades out.
+        for (var left = await Toasts.CountAsync(); left > 0; left = await Toasts.CountAsync())
+        {
+            await close.First.ClickAsync();
+            await Poll.UntilAsync(async () => await Toasts.CountAsync() < left, "a closed toast to go", 15);
+        }
+    }
+
     /// <summary>The confirmation dialog (AdminFeedback.ConfirmAsync).</summary>
     public ILocator Confirmation => page.GetByTestId("confirm-message");
 

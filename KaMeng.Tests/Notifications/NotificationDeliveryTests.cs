@@ -50,6 +50,7 @@ public class NotificationDeliveryTests : IAsyncLifetime
         Assert.Null(await Get<NotificationSettingsService>().SendTestAsync("admin@example.test"));
         await WaitForAsync(() => smtp.Messages().Length == 1, "the test mail");
         Assert.Equal("[KaMeng] 测试邮件", SmtpServer.Subject(smtp.Messages()[0]));
+        Assert.Contains("这是一封来自 KaMeng 卡盟后台的测试邮件，收到即表示 SMTP 设置正确。", SmtpServer.Body(smtp.Messages()[0]));
         Assert.Contains("To: admin@example.test", smtp.Messages()[0]);
 
         // The owner asked for low-stock alerts by email as well as in the centre.
@@ -60,6 +61,7 @@ public class NotificationDeliveryTests : IAsyncLifetime
         await WaitForAsync(() => smtp.Messages().Length == 2, "the notification mail");
         var mail = smtp.Messages().Single(m => m.Contains("owner@example.test"));
         Assert.Equal("[KaMeng] 补货提醒：测试商品 库存仅剩 1", SmtpServer.Subject(mail));
+        Assert.Contains("请补货", SmtpServer.Body(mail));
 
         await using var ctx = db.NewContext();
         var delivery = await ctx.NotificationDeliveries.SingleAsync();
@@ -70,8 +72,10 @@ public class NotificationDeliveryTests : IAsyncLifetime
     [Fact]
     public async Task A_refused_email_is_logged_and_retried_later_never_thrown()
     {
-        await SaveSmtpAsync(FreePort()); // nothing listens there
-        Assert.StartsWith("发送失败", await Get<NotificationSettingsService>().SendTestAsync("admin@example.test"));
+        var port = FreePort(); // nothing listens there
+        await SaveSmtpAsync(port);
+        Assert.Equal($"发送失败：无法连接 SMTP 服务器 127.0.0.1:{port}：连接被拒绝，请检查端口",
+            await Get<NotificationSettingsService>().SendTestAsync("admin@example.test"));
         await Get<NotificationSettingsService>().SavePreferencesAsync(ownerId, new Dictionary<NotificationEvent, NotificationChannels>
         { [NotificationEvent.OrderFailed] = NotificationChannels.Email });
         await Get<NotificationWriter>().WriteAsync(new NotificationRequest(NotificationEvent.OrderFailed, "订单失败：X1", UserIds: [ownerId]));
@@ -81,7 +85,7 @@ public class NotificationDeliveryTests : IAsyncLifetime
         var d = await ctx.NotificationDeliveries.SingleAsync();
         Assert.Equal(DeliveryStatus.Pending, d.Status);
         Assert.Equal(1, d.Attempts);
-        Assert.NotNull(d.LastError);
+        Assert.StartsWith("无法连接 SMTP 服务器", d.LastError);
         Assert.True(d.NextAttemptAt >= before.AddSeconds(29));
         Assert.Equal(0, await Get<NotificationDispatcher>().DeliverDueAsync()); // not due yet: backoff
         Assert.Equal(0, await ctx.Notifications.CountAsync()); // email only: nothing in the centre

@@ -4,7 +4,7 @@ namespace KaMeng.Tests.Web;
 
 /// <summary>Rules read off the sources: pages never query EF Core themselves (they call query classes and services),
 /// times are converted with the business clock (<see cref="KaMeng.Domain.BusinessTime"/>), never the server's zone, and
-/// the admin's old component library is gone for good (issue 17).</summary>
+/// the admin's old component library is gone for good (issue 17), and the app never relaxes TLS certificate checks.</summary>
 public class SourceRulesTests
 {
     static IEnumerable<string> SourceFiles(string project, params string[] extensions) =>
@@ -50,5 +50,17 @@ public class SourceRulesTests
         // Nor do tests select its CSS classes.
         var tests = SourceFiles("KaMeng.Tests", ".cs").Where(f => Path.GetFileName(f) != "SourceRulesTests.cs");
         Assert.Empty(Offences(tests, ["\"rz-", ".rz-"]));
+    }
+
+    [Fact]
+    public void Only_tests_relax_the_smtp_servers_certificate_check()
+    {
+        // Senders.cs declares the test-only hook and hands it to MailKit; nothing else in the app may set it or install
+        // a certificate callback of its own.
+        var files = new[] { "KaMeng.Domain", "KaMeng.Data", "KaMeng.Web" }.SelectMany(p => SourceFiles(p, ".cs", ".razor"))
+            .Where(f => Path.GetFileName(f) != "Senders.cs").ToList();
+        Assert.NotEmpty(files);
+        Assert.Empty(Offences(files, ["CertificateValidationForTests", "ServerCertificateValidationCallback",
+            "ServerCertificateCustomValidationCallback", "RemoteCertificateValidationCallback", "DangerousAcceptAnyServerCertificateValidator"]));
     }
 }

@@ -1,5 +1,6 @@
 using KaMeng.Domain;
 using KaMeng.Web.Features.Orders;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace KaMeng.Web.Features.Notifications;
 
@@ -21,6 +22,7 @@ public static class NotificationsSetup
         services.AddSingleton<Notifier>();
         services.AddSingleton<NotificationWriter>();
         services.AddSingleton<NotificationCenter>();
+        services.TryAddSingleton(new MailTransportOptions());
         services.AddSingleton<EmailSender>();
         services.AddSingleton<WebhookSender>();
         services.AddSingleton<NotificationDispatcher>();
