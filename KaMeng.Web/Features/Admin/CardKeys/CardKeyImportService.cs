@@ -40,7 +40,7 @@ public sealed class CardKeyImportService(IDbContextFactory<KaMengDbContext> dbFa
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         db.ChangeTracker.AutoDetectChangesEnabled = false;
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.BeginBusinessTransactionAsync(ct);
         var product = await CardKeyAccess.CardKeyProductAsync(db, stationId, productId, ct);
         var (preview, hashes) = await CheckAsync(db, product, parsed, ct);
         if (preview.Error is not null) return new(false, preview.Error, preview);

@@ -103,7 +103,7 @@ public sealed class CardKeyInventoryService(IDbContextFactory<KaMengDbContext> d
     public async Task VoidAsync(int stationId, long keyId, CardKeyActor actor, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.BeginBusinessTransactionAsync(ct);
         var changed = await db.CardKeys.Where(k => k.Id == keyId && k.StationId == stationId && k.Status == CardKeyStatus.Available)
             .ExecuteUpdateAsync(u => u.SetProperty(k => k.Status, CardKeyStatus.Void), ct);
         if (changed == 0)
@@ -131,7 +131,7 @@ public sealed class CardKeyInventoryService(IDbContextFactory<KaMengDbContext> d
         if (ids.Count == 0) return new(0, 0);
         if (ids.Count > MaxVoidBatch) throw new DomainException("cardkey.void-too-many", $"一次最多作废 {MaxVoidBatch} 个卡密");
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.BeginBusinessTransactionAsync(ct);
         var available = await db.CardKeys.Where(k => ids.Contains(k.Id) && k.StationId == stationId && k.Status == CardKeyStatus.Available)
             .Select(k => new { k.Id, k.ProductId, k.BatchId }).ToListAsync(ct);
         var availableIds = available.Select(k => k.Id).ToList();

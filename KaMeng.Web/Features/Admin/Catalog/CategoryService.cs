@@ -123,7 +123,7 @@ public sealed class CategoryService(IDbContextFactory<KaMengDbContext> dbFactory
         if (created)
         {
             // The new id is known only after the insert: both writes share one transaction.
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await using var tx = await db.BeginBusinessTransactionAsync(ct);
             await db.SaveChangesAsync(ct);
             db.AuditEntries.Add(Audit(stationId, actor, "category.create", category.Id, Describe(category)));
             await db.SaveChangesAsync(ct);

@@ -274,7 +274,7 @@ public sealed class ProductService(IDbContextFactory<KaMengDbContext> dbFactory,
         if (created)
         {
             // The new id is known only after the insert: product and audit entry share one transaction.
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await using var tx = await db.BeginBusinessTransactionAsync(ct);
             await db.SaveChangesAsync(ct);
             db.AuditEntries.Add(Audit(stationId, actor, "product.create", product.Id,
                 $"新建商品：{product.Name}（{DisplayNames.Of(product.DeliveryType)}，售价 {product.BasePrice}，成本 {product.CostPrice}）", now));
