@@ -72,7 +72,7 @@ public sealed class ExcelWriter : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        // Not finishing a failed workbook: what was written is discarded by the caller (a temp file, a deleted export).
+        // Finishes the package after a failure too: such a file is the caller's to discard (a temp file, a deleted export).
         await spreadsheet.FinishAsync();
         spreadsheet.Dispose();
     }
