@@ -1,4 +1,3 @@
-using DocumentFormat.OpenXml.Spreadsheet;
 using KaMeng.Data;
 using KaMeng.Domain;
 using KaMeng.Tests.Infrastructure;
@@ -51,13 +50,11 @@ public class ExportServiceTests
         return ms.ToArray();
     }
 
-    static List<Cell> Cells(Row row) => [.. row.Elements<Cell>()];
-
     /// <summary>The 合计 row of a 汇总 sheet: (count, amount).</summary>
     static (decimal Count, decimal Amount) Total(Workbook book)
     {
-        var row = book.Rows("汇总").Select(Cells).Single(c => Workbook.Text(c[0]) == "合计");
-        Assert.Equal(ExcelWriter.MoneyFormatCode, book.FormatCode(row[2]));
+        var row = book.Rows("汇总").Single(c => Workbook.Text(c[0]) == "合计");
+        Assert.Equal(ExcelWriter.MoneyFormatCode, Workbook.FormatCode(row[2]));
         return (Workbook.Number(row[1]), Workbook.Number(row[2]));
     }
 
@@ -72,34 +69,35 @@ public class ExportServiceTests
         using var book = new Workbook(await ExportOrdersAsync(w.H, new ReportFilter()));
         Assert.Equal(["订单", "汇总"], book.SheetNames);
         var rows = book.Rows("订单");
-        Assert.Equal(["订单号", "分站", "商品", "数量", "单价", "金额", "状态", "支付方式", "买家", "联系方式", "下单时间", "支付时间", "成本", "利润"], Cells(rows[0]).Select(Workbook.Text));
+        Assert.Equal(["订单号", "分站", "商品", "数量", "单价", "金额", "状态", "支付方式", "买家", "联系方式", "下单时间", "支付时间", "成本", "利润"], rows[0].Select(Workbook.Text));
 
         List<Order> orders;
         await using (var db = w.H.Db.NewContext()) orders = await db.Orders.AsNoTracking().ToListAsync();
         Assert.Equal(orders.Count, rows.Count - 1);
 
-        var first = rows.Select(Cells).Single(c => Workbook.Text(c[0]) == w.Numbers[0]);
+        var first = rows.Single(c => Workbook.Text(c[0]) == w.Numbers[0]);
         var order = orders.Single(o => o.Number == w.Numbers[0]);
         Assert.Equal("卡盟总站", Workbook.Text(first[1]));
         Assert.True(Workbook.IsText(first[2]));
         Assert.Equal("'" + Evil, Workbook.Text(first[2]));
         Assert.Equal(1m, Workbook.Number(first[3]));
         Assert.True(Workbook.IsNumber(first[4]));
-        Assert.Equal(ExcelWriter.MoneyFormatCode, book.FormatCode(first[4]));
+        Assert.Equal(ExcelWriter.MoneyFormatCode, Workbook.FormatCode(first[4]));
         Assert.Equal(order.UnitPrice.Fen / 100m, Workbook.Number(first[4]));
         Assert.True(Workbook.IsNumber(first[5]));
-        Assert.Equal(ExcelWriter.MoneyFormatCode, book.FormatCode(first[5]));
+        Assert.Equal(ExcelWriter.MoneyFormatCode, Workbook.FormatCode(first[5]));
         Assert.Equal(order.Total.Fen / 100m, Workbook.Number(first[5]));
         Assert.Equal(DisplayNames.Of(order.Status), Workbook.Text(first[6]));
         Assert.Equal("余额", Workbook.Text(first[7]));
         Assert.Equal("'+1-2", Workbook.Text(first[9]));
         Assert.True(Workbook.IsNumber(first[10]));
-        Assert.Equal(ExcelWriter.DateTimeFormatCode, book.FormatCode(first[10]));
+        Assert.Equal(ExcelWriter.DateTimeFormatCode, Workbook.FormatCode(first[10]));
         Assert.Equal(BusinessTime.ToBusiness(order.CreatedAt).DateTime, DateTime.FromOADate((double)Workbook.Number(first[10])), TimeSpan.FromMilliseconds(1));
 
-        var sheet = book.Sheet("订单");
-        Assert.Equal(PaneStateValues.Frozen, sheet.GetFirstChild<SheetViews>()!.GetFirstChild<SheetView>()!.GetFirstChild<Pane>()!.State!.Value);
-        Assert.Equal($"A1:N{rows.Count}", sheet.GetFirstChild<AutoFilter>()!.Reference!.Value);
+        Assert.Equal(1, book.FrozenRows("订单"));
+        Assert.Equal("A:N", book.FilterRange("订单")); // the header and every row below it: A1:N1048576, whole columns
+        Assert.Equal("A1:C5", book.FilterRange("汇总")); // two statuses, 合计, the filter line
+        Assert.Equal(24, book.ColumnWidth("订单", 1), 1.0);
 
         var (count, amount) = Total(book);
         Assert.Equal(orders.Count, count);
@@ -119,7 +117,7 @@ public class ExportServiceTests
         // A station owner's export: only their station's order.
         using (var book = new Workbook(await ExportOrdersAsync(w.H, new ReportFilter(), w.DemoStationId)))
         {
-            var rows = book.Rows("订单").Skip(1).Select(Cells).ToList();
+            var rows = book.Rows("订单").Skip(1).ToList();
             Assert.Single(rows);
             Assert.StartsWith("DEMO", Workbook.Text(rows[0][0]));
             Assert.Equal("演示分站", Workbook.Text(rows[0][1]));
@@ -129,7 +127,7 @@ public class ExportServiceTests
         // Search, status and the date range.
         using (var book = new Workbook(await ExportOrdersAsync(w.H, new ReportFilter(today, today, nameof(OrderStatus.Delivered), "HYPERLINK"))))
         {
-            var numbers = book.Rows("订单").Skip(1).Select(r => Workbook.Text(Cells(r)[0])).ToHashSet();
+            var numbers = book.Rows("订单").Skip(1).Select(r => Workbook.Text(r[0])).ToHashSet();
             Assert.True(numbers.SetEquals(w.Numbers));
             Assert.Equal((3m, 6 * 12.34m), Total(book));
         }
@@ -156,15 +154,15 @@ public class ExportServiceTests
         {
             Assert.Equal(["资金流水", "汇总"], book.SheetNames);
             var rows = book.Rows("资金流水");
-            Assert.Equal(["时间", "用户", "类型", "金额", "余额", "订单", "说明", "操作人"], Cells(rows[0]).Select(Workbook.Text));
+            Assert.Equal(["时间", "用户", "类型", "金额", "余额", "订单", "说明", "操作人"], rows[0].Select(Workbook.Text));
             Assert.Equal(entries.Count, rows.Count - 1);
-            var purchase = rows.Skip(1).Select(Cells).First(c => Workbook.Text(c[5]) == w.Numbers[1]);
-            Assert.Equal(ExcelWriter.DateTimeFormatCode, book.FormatCode(purchase[0]));
+            var purchase = rows.Skip(1).First(c => Workbook.Text(c[5]) == w.Numbers[1]);
+            Assert.Equal(ExcelWriter.DateTimeFormatCode, Workbook.FormatCode(purchase[0]));
             Assert.Equal("消费", Workbook.Text(purchase[2]));
             Assert.True(Workbook.IsNumber(purchase[3]));
-            Assert.Equal(ExcelWriter.MoneyFormatCode, book.FormatCode(purchase[3]));
+            Assert.Equal(ExcelWriter.MoneyFormatCode, Workbook.FormatCode(purchase[3]));
             Assert.Equal(-2 * 12.34m, Workbook.Number(purchase[3]));
-            Assert.Equal(ExcelWriter.MoneyFormatCode, book.FormatCode(purchase[4]));
+            Assert.Equal(ExcelWriter.MoneyFormatCode, Workbook.FormatCode(purchase[4]));
             Assert.Equal((entries.Count, entries.Sum(e => e.Amount.Fen) / 100m), Total(book));
         }
         using (var book = new Workbook(await ExportLedgerAsync(w.H, new ReportFilter(Status: nameof(LedgerEntryType.Purchase)))))

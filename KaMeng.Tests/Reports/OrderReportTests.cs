@@ -1,4 +1,3 @@
-using DocumentFormat.OpenXml.Spreadsheet;
 using KaMeng.Data;
 using KaMeng.Domain;
 using KaMeng.Tests.Infrastructure;
@@ -63,9 +62,9 @@ public class OrderReportTests
         using var ms = new MemoryStream();
         await using (var db = w.H.Db.NewContext()) await OrderExport.WriteAsync(db, filter, ms);
         using var book = new Workbook(ms.ToArray());
-        var rows = book.Rows(OrderExport.SheetName).Select(r => r.Elements<Cell>().ToList()).ToList();
+        var rows = book.Rows(OrderExport.SheetName);
         Assert.Equal(["成本", "利润"], rows[0].Skip(12).Select(Workbook.Text));
-        var exported = rows.Skip(1).Select(c => (Workbook.Text(c[0]), Workbook.Number(Column(c, "M")), Workbook.Number(Column(c, "N")))).ToList();
+        var exported = rows.Skip(1).Select(c => (Workbook.Text(c[0]), Workbook.Number(Workbook.At(c, "M")), Workbook.Number(Workbook.At(c, "N")))).ToList();
         Assert.Equal(shown.Rows.Select(r => (r.Number, r.CostFen!.Value / 100m, r.ProfitFen!.Value / 100m)), exported);
     }
 
@@ -90,8 +89,4 @@ public class OrderReportTests
         Assert.Equal(4, page.TotalCount);
         Assert.Equal([1998L, 1234L], page.Rows.Select(r => r.Total.Fen));
     }
-
-    /// <summary>The cell of a column (empty cells are not written, so a row's cells are not positional).</summary>
-    static DocumentFormat.OpenXml.Spreadsheet.Cell Column(List<DocumentFormat.OpenXml.Spreadsheet.Cell> row, string column) =>
-        row.Single(c => c.CellReference!.Value!.TrimEnd("0123456789".ToCharArray()) == column);
 }

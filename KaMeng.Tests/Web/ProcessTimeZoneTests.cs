@@ -126,9 +126,8 @@ public class ProcessTimeZoneTests
         response.EnsureSuccessStatusCode();
         using var book = new Workbook(await response.Content.ReadAsByteArrayAsync());
         var rows = book.Rows(OrderExport.SheetName);
-        var header = rows[0].Elements<DocumentFormat.OpenXml.Spreadsheet.Cell>().Select(Workbook.Text).ToList();
-        var row = rows.Skip(1).Select(r => r.Elements<DocumentFormat.OpenXml.Spreadsheet.Cell>().ToList())
-            .FirstOrDefault(cells => cells.Any(c => Workbook.Text(c) == number));
+        var header = rows[0].Select(Workbook.Text).ToList();
+        var row = rows.Skip(1).FirstOrDefault(cells => cells.Any(c => Workbook.Text(c) == number));
         if (row is null) return (false, "");
         var time = row[header.IndexOf("下单时间")];
         return (true, DateTime.FromOADate((double)Workbook.Number(time)).ToString("yyyy-MM-dd HH:mm:ss"));

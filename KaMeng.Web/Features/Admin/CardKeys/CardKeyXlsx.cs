@@ -1,5 +1,5 @@
-using DocumentFormat.OpenXml.Packaging;
-using DocumentFormat.OpenXml.Spreadsheet;
+using System.Globalization;
+using ClosedXML.Excel;
 using KaMeng.Domain;
 
 namespace KaMeng.Web.Features.Admin.CardKeys;
@@ -23,45 +23,40 @@ public static class CardKeyXlsx
         }
     }
 
-    /// <summary>Reads the first worksheet. A file that is not a workbook is a DomainException with a Chinese message.</summary>
+    /// <summary>Reads the first worksheet (with ClosedXML). A file that is not an .xlsx workbook is a DomainException with a
+    /// Chinese message.</summary>
     public static Sheet Read(byte[] bytes)
     {
+        XLWorkbook book;
         try
         {
-            using var doc = SpreadsheetDocument.Open(new MemoryStream(bytes), false);
-            var wb = doc.WorkbookPart ?? throw new DomainException("cardkey.xlsx", "不是有效的 Excel 文件");
-            var first = wb.Workbook.Sheets?.Elements<DocumentFormat.OpenXml.Spreadsheet.Sheet>().FirstOrDefault()
-                ?? throw new DomainException("cardkey.xlsx", "Excel 文件中没有工作表");
-            var part = (WorksheetPart)wb.GetPartById(first.Id!);
-            var shared = wb.SharedStringTablePart?.SharedStringTable.Elements<SharedStringItem>().Select(s => s.InnerText).ToList() ?? [];
-            var rows = new List<(int, IReadOnlyDictionary<int, string>)>();
+            book = new XLWorkbook(new MemoryStream(bytes, writable: false));
+        }
+        catch (Exception ex) when (ex is not DomainException)
+        {
+            throw new DomainException("cardkey.xlsx", "无法读取 Excel 文件：它不是有效的 .xlsx 工作簿（.xls 或 .csv 请先在 Excel 中另存为 .xlsx，或改传 .csv / .txt）");
+        }
+        using (book)
+        {
+            var first = book.Worksheets.FirstOrDefault() ?? throw new DomainException("cardkey.xlsx", "Excel 文件中没有工作表");
             var headers = new List<string>();
+            var rows = new List<(int, IReadOnlyDictionary<int, string>)>();
             var headerRead = false;
-            foreach (var row in part.Worksheet.Descendants<Row>())
+            foreach (var row in first.RowsUsed())
             {
                 var cells = new Dictionary<int, string>();
-                var next = 0;
-                foreach (var cell in row.Elements<Cell>())
-                {
-                    var col = cell.CellReference?.Value is { } r ? ColumnIndex(r) : next;
-                    next = col + 1;
-                    cells[col] = Value(cell, shared);
-                }
-                var index = (int)(row.RowIndex?.Value ?? (uint)(rows.Count + 2));
+                foreach (var cell in row.CellsUsed())
+                    cells[cell.Address.ColumnNumber - 1] = Value(cell);
                 if (!headerRead)
                 {
                     headerRead = true;
                     var width = cells.Count == 0 ? 0 : cells.Keys.Max() + 1;
-                    for (var i = 0; i < width; i++) headers.Add(cells.GetValueOrDefault(i, "")?.Trim() ?? "");
+                    for (var i = 0; i < width; i++) headers.Add(cells.GetValueOrDefault(i, "").Trim());
                     continue;
                 }
-                rows.Add((index, cells));
+                rows.Add((row.RowNumber(), cells));
             }
             return new Sheet(headers, rows);
-        }
-        catch (Exception ex) when (ex is not DomainException)
-        {
-            throw new DomainException("cardkey.xlsx", "无法读取 Excel 文件：" + ex.Message);
         }
     }
 
@@ -72,21 +67,18 @@ public static class CardKeyXlsx
             ? [r.Cells.GetValueOrDefault(column, "")]
             : [r.Cells.GetValueOrDefault(column, ""), r.Cells.GetValueOrDefault(column + 1, "")])), mode);
 
-    static string Value(Cell cell, List<string> shared)
+    /// <summary>A cell's text as the sheet holds it: a number in invariant digits (a numeric key 100001, not "100001.0"
+    /// or a culture's separators), a formula's last computed value, text as is.</summary>
+    static string Value(IXLCell cell)
     {
-        if (cell.DataType?.Value == CellValues.SharedString && int.TryParse(cell.CellValue?.Text, out var i) && i < shared.Count) return shared[i];
-        if (cell.DataType?.Value == CellValues.InlineString) return cell.InlineString?.InnerText ?? "";
-        return cell.CellValue?.Text ?? cell.InnerText;
-    }
-
-    static int ColumnIndex(string reference)
-    {
-        var n = 0;
-        foreach (var c in reference)
+        var value = cell.HasFormula ? cell.CachedValue : cell.Value;
+        return value switch
         {
-            if (!char.IsAsciiLetter(c)) break;
-            n = n * 26 + (char.ToUpperInvariant(c) - 'A' + 1);
-        }
-        return n - 1;
+            double d => d.ToString("R", CultureInfo.InvariantCulture),
+            DateTime or TimeSpan => cell.GetFormattedString(),
+            IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+            null => "",
+            _ => value.ToString() ?? "",
+        };
     }
 }

@@ -62,25 +62,24 @@ public static class LedgerExport
     {
         var byType = new SortedDictionary<LedgerEntryType, (long Count, long Fen)>();
         long count = 0, fen = 0;
-        using (var excel = ExcelWriter.Create(output))
+        await using (var excel = await ExcelWriter.CreateAsync(output, ct))
         {
-            using (var sheet = excel.BeginSheet(SheetName, Columns))
-            {
-                await foreach (var e in Query(db, filter).AsAsyncEnumerable().WithCancellation(ct))
+            var sheet = await excel.BeginSheetAsync(SheetName, Columns, ct: ct);
+            await foreach (var batch in ReadAhead.Batches(Query(db, filter).AsAsyncEnumerable(), ct))
+                foreach (var e in batch)
                 {
-                    sheet.BeginRow()
+                    await sheet.BeginRow()
                         .DateTime(e.CreatedAt).Text(e.UserName).Text(LedgerEntry.TypeName(e.Type)).Money(e.Amount.Fen).Money(e.BalanceAfter.Fen)
                         .Text(e.OrderNumber).Text(e.Reason).Text(e.OperatorName)
-                        .EndRow();
+                        .EndRowAsync(ct);
                     count++;
                     if (count % 1000 == 0) progress?.Report(count);
                     fen = checked(fen + e.Amount.Fen);
                     var t = byType.GetValueOrDefault(e.Type);
                     byType[e.Type] = (t.Count + 1, checked(t.Fen + e.Amount.Fen));
                 }
-            }
-            ReportSummary.Write(excel, "笔数", byType.Select(b => (LedgerEntry.TypeName(b.Key), b.Value.Count, b.Value.Fen)), count, fen,
-                filter.Describe(filter.StatusAs<LedgerEntryType>() is { } st ? LedgerEntry.TypeName(st) : null));
+            await ReportSummary.WriteAsync(excel, "笔数", byType.Select(b => (LedgerEntry.TypeName(b.Key), b.Value.Count, b.Value.Fen)).ToList(), count, fen,
+                filter.Describe(filter.StatusAs<LedgerEntryType>() is { } st ? LedgerEntry.TypeName(st) : null), ct);
         }
         return new ReportTotals(count, fen);
     }

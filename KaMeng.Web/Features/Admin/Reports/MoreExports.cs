@@ -6,7 +6,7 @@ namespace KaMeng.Web.Features.Admin.Reports;
 
 /// <summary>
 /// The other finance exports: 提现, 分站收益, 卡密库存汇总, 买家. Each is a query of exactly what its filter selects (the
-/// page counts the same query) and a writer on the shared <see cref="ExcelWriter"/>, with a 汇总 sheet of totals.
+/// page counts the same query) and a writer on the shared streaming <see cref="ExcelWriter"/>, with a 汇总 sheet of totals.
 /// </summary>
 public static class MoreExports
 {
@@ -167,18 +167,19 @@ public static class MoreExports
         long count = 0, fen = 0;
         // Rows so far, for a background export's progress bar.
         void Counted() { if (++count % 1000 == 0) progress?.Report(count); }
-        using var excel = ExcelWriter.Create(output);
+        await using var excel = await ExcelWriter.CreateAsync(output, ct);
         var summary = new List<(string Label, long Count, long Fen)>();
         switch (kind.Key)
         {
             case "withdrawals":
             {
                 var by = new SortedDictionary<WithdrawalStatus, (long, long)>();
-                using (var sheet = excel.BeginSheet("提现", [new("申请时间", 20), new("用户", 16), new("分站", 14), new("金额", 14), new("手续费", 12), new("收款账户", 28), new("状态", 10), new("打款流水号", 20), new("驳回原因", 24), new("审核时间", 20)]))
-                    await foreach (var w in WithdrawalQuery(db, f).AsAsyncEnumerable().WithCancellation(ct))
+                var sheet = await excel.BeginSheetAsync("提现", [new("申请时间", 20), new("用户", 16), new("分站", 14), new("金额", 14), new("手续费", 12), new("收款账户", 28), new("状态", 10), new("打款流水号", 20), new("驳回原因", 24), new("审核时间", 20)], ct: ct);
+                await foreach (var batch in ReadAhead.Batches(WithdrawalQuery(db, f).AsAsyncEnumerable(), ct))
+                    foreach (var w in batch)
                     {
-                        sheet.BeginRow().DateTime(w.CreatedAt).Text(w.UserName).Text(w.StationName).Money(w.Amount.Fen).Money(w.Fee.Fen).Text(w.PayoutAccount)
-                            .Text(WithdrawalName(w.Status)).Text(w.Reference).Text(w.RejectReason).DateTime(w.DecidedAt).EndRow();
+                        await sheet.BeginRow().DateTime(w.CreatedAt).Text(w.UserName).Text(w.StationName).Money(w.Amount.Fen).Money(w.Fee.Fen).Text(w.PayoutAccount)
+                            .Text(WithdrawalName(w.Status)).Text(w.Reference).Text(w.RejectReason).DateTime(w.DecidedAt).EndRowAsync(ct);
                         Counted(); fen = checked(fen + w.Amount.Fen);
                         var t = by.GetValueOrDefault(w.Status); by[w.Status] = (t.Item1 + 1, t.Item2 + w.Amount.Fen);
                     }
@@ -188,10 +189,11 @@ public static class MoreExports
             case "earnings":
             {
                 var by = new SortedDictionary<string, (long, long)>(StringComparer.Ordinal);
-                using (var sheet = excel.BeginSheet("分站收益", [new("时间", 20), new("分站", 16), new("站长", 16), new("收益", 14), new("订单", 24), new("说明", 36)]))
-                    await foreach (var e in EarningQuery(db, f).AsAsyncEnumerable().WithCancellation(ct))
+                var sheet = await excel.BeginSheetAsync("分站收益", [new("时间", 20), new("分站", 16), new("站长", 16), new("收益", 14), new("订单", 24), new("说明", 36)], ct: ct);
+                await foreach (var batch in ReadAhead.Batches(EarningQuery(db, f).AsAsyncEnumerable(), ct))
+                    foreach (var e in batch)
                     {
-                        sheet.BeginRow().DateTime(e.CreatedAt).Text(e.StationName).Text(e.OwnerName).Money(e.Amount.Fen).Text(e.OrderNumber).Text(e.Reason).EndRow();
+                        await sheet.BeginRow().DateTime(e.CreatedAt).Text(e.StationName).Text(e.OwnerName).Money(e.Amount.Fen).Text(e.OrderNumber).Text(e.Reason).EndRowAsync(ct);
                         Counted(); fen = checked(fen + e.Amount.Fen);
                         var key = e.StationName ?? "—"; var t = by.GetValueOrDefault(key); by[key] = (t.Item1 + 1, t.Item2 + e.Amount.Fen);
                     }
@@ -201,21 +203,20 @@ public static class MoreExports
             case "inventory":
             {
                 long available = 0, sold = 0, voided = 0;
-                using (var sheet = excel.BeginSheet("卡密库存", [new("分站", 16), new("商品", 30), new("可用", 10), new("已售", 10), new("作废", 10), new("提醒阈值", 10), new("低库存", 8)]))
-                    await foreach (var r in InventoryQuery(db, f).AsAsyncEnumerable().WithCancellation(ct))
+                var sheet = await excel.BeginSheetAsync("卡密库存", [new("分站", 16), new("商品", 30), new("可用", 10), new("已售", 10), new("作废", 10), new("提醒阈值", 10), new("低库存", 8)], ct: ct);
+                await foreach (var batch in ReadAhead.Batches(InventoryQuery(db, f).AsAsyncEnumerable(), ct))
+                    foreach (var r in batch)
                     {
-                        sheet.BeginRow().Text(r.StationName).Text(r.ProductName).Integer(r.Available).Integer(r.Sold).Integer(r.Void).Integer(r.LowStockBelow)
-                            .Text(r.Available < r.LowStockBelow ? "是" : "否").EndRow();
+                        await sheet.BeginRow().Text(r.StationName).Text(r.ProductName).Integer(r.Available).Integer(r.Sold).Integer(r.Void).Integer(r.LowStockBelow)
+                            .Text(r.Available < r.LowStockBelow ? "是" : "否").EndRowAsync(ct);
                         Counted(); available += r.Available; sold += r.Sold; voided += r.Void;
                     }
-                using (var s = excel.BeginSheet(ReportSummary.SheetName, [new("项目", 16), new("卡密数", 12)]))
-                {
-                    s.BeginRow().Text("可用").Integer(available).EndRow();
-                    s.BeginRow().Text("已售").Integer(sold).EndRow();
-                    s.BeginRow().Text("作废").Integer(voided).EndRow();
-                    s.BeginRow().Text("合计", ExcelWriter.StyleHeader).Integer(available + sold + voided).EndRow();
-                    s.BeginRow().Text(f.Describe(null)).EndRow();
-                }
+                var s = await excel.BeginSheetAsync(ReportSummary.SheetName, [new("项目", 16), new("卡密数", 12)], 5, ct);
+                await s.BeginRow().Text("可用").Integer(available).EndRowAsync(ct);
+                await s.BeginRow().Text("已售").Integer(sold).EndRowAsync(ct);
+                await s.BeginRow().Text("作废").Integer(voided).EndRowAsync(ct);
+                await s.BeginRow().Text("合计", bold: true).Integer(available + sold + voided).EndRowAsync(ct);
+                await s.BeginRow().Text(f.Describe(null)).EndRowAsync(ct);
                 return new ReportTotals(count, 0);
             }
             default:
@@ -229,19 +230,20 @@ public static class MoreExports
                     var t = spent.GetValueOrDefault(o.BuyerUserId!);
                     spent[o.BuyerUserId!] = (t.Count + 1, checked(t.Fen + o.Total.Fen));
                 }
-                using (var sheet = excel.BeginSheet("买家", [new("用户名", 18), new("邮箱", 24), new("注册站点", 14), new("注册时间", 20), new("余额", 14), new("已完成订单", 10), new("消费金额", 14)]))
-                    await foreach (var b in BuyerQuery(db, f).AsAsyncEnumerable().WithCancellation(ct))
+                var sheet = await excel.BeginSheetAsync("买家", [new("用户名", 18), new("邮箱", 24), new("注册站点", 14), new("注册时间", 20), new("余额", 14), new("已完成订单", 10), new("消费金额", 14)], ct: ct);
+                await foreach (var batch in ReadAhead.Batches(BuyerQuery(db, f).AsAsyncEnumerable(), ct))
+                    foreach (var b in batch)
                     {
                         var (orders, spentFen) = spent.GetValueOrDefault(b.UserId);
-                        sheet.BeginRow().Text(b.UserName).Text(b.Email).Text(b.StationName).DateTime(b.RegisteredAt).Money(b.Balance.Fen).Integer(orders).Money(spentFen).EndRow();
+                        await sheet.BeginRow().Text(b.UserName).Text(b.Email).Text(b.StationName).DateTime(b.RegisteredAt).Money(b.Balance.Fen).Integer(orders).Money(spentFen).EndRowAsync(ct);
                         Counted(); fen = checked(fen + spentFen); balance = checked(balance + b.Balance.Fen);
                     }
                 summary.Add(("余额合计", count, balance));
                 break;
             }
         }
-        ReportSummary.Write(excel, "笔数", summary, count, fen,
-            f.Describe(kind.Key == "withdrawals" && f.StatusAs<WithdrawalStatus>() is { } st ? WithdrawalName(st) : null));
+        await ReportSummary.WriteAsync(excel, "笔数", summary, count, fen,
+            f.Describe(kind.Key == "withdrawals" && f.StatusAs<WithdrawalStatus>() is { } st ? WithdrawalName(st) : null), ct);
         return new ReportTotals(count, fen);
     }
 }

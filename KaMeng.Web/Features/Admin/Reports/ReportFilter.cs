@@ -65,12 +65,13 @@ public static class ReportSummary
 {
     public const string SheetName = "汇总";
 
-    public static void Write(ExcelWriter excel, string countHeader, IEnumerable<(string Label, long Count, long Fen)> groups, long count, long fen, string filterDescription)
+    public static async Task WriteAsync(ExcelWriter excel, string countHeader, IReadOnlyList<(string Label, long Count, long Fen)> groups, long count, long fen,
+        string filterDescription, CancellationToken ct = default)
     {
-        using var summary = excel.BeginSheet(SheetName, [new("项目", 16), new(countHeader, 12), new("金额", 18)]);
-        foreach (var (label, c, amount) in groups) summary.BeginRow().Text(label).Integer(c).Money(amount).EndRow();
-        summary.BeginRow().Text("合计", ExcelWriter.StyleHeader).Integer(count).Money(fen).EndRow();
-        summary.BeginRow().Text(filterDescription).EndRow();
+        var summary = await excel.BeginSheetAsync(SheetName, [new("项目", 16), new(countHeader, 12), new("金额", 18)], groups.Count + 2, ct);
+        foreach (var (label, c, amount) in groups) await summary.BeginRow().Text(label).Integer(c).Money(amount).EndRowAsync(ct);
+        await summary.BeginRow().Text("合计", bold: true).Integer(count).Money(fen).EndRowAsync(ct);
+        await summary.BeginRow().Text(filterDescription).EndRowAsync(ct);
     }
 }
 
