@@ -76,7 +76,7 @@ public static class DataServiceCollectionExtensions
 
     /// <summary>Per-connection SQLite settings (SQLite does not keep them in the file); the claim bench's raw writer sets them too.</summary>
     public static readonly string SqliteConnectionPragmas =
-        $"PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000; PRAGMA journal_size_limit = {SqliteGroupCommit.WalLimitBytes};";
+        $"PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000; PRAGMA journal_size_limit = {SqliteWal.LimitBytes};";
 
     public static DbContextOptionsBuilder ConfigureSqlite(DbContextOptionsBuilder o, string connectionString) =>
         o.UseSqlite(connectionString).AddInterceptors(SqlitePragmas.Instance);

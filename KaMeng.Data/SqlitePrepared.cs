@@ -19,9 +19,9 @@ public static class SqlitePrepared
     static readonly ConditionalWeakTable<SqliteConnection, Dictionary<string, SqliteCommand>> Kept = new();
 
     /// <summary>Keeps prepared commands for <paramref name="connection"/> until <see cref="Forget"/>.</summary>
-    internal static void Keep(SqliteConnection connection) => Kept.AddOrUpdate(connection, []);
+    public static void Keep(SqliteConnection connection) => Kept.AddOrUpdate(connection, []);
 
-    internal static void Forget(SqliteConnection connection)
+    public static void Forget(SqliteConnection connection)
     {
         if (!Kept.TryGetValue(connection, out var commands)) return;
         Kept.Remove(connection);
@@ -78,4 +78,11 @@ public static class SqlitePrepared
     public static object? Scalar(KaMengDbContext db, string sql, params ReadOnlySpan<object?> values) => Run(db, sql, values, c => c.ExecuteScalar());
 
     public static int NonQuery(KaMengDbContext db, string sql, params ReadOnlySpan<object?> values) => Run(db, sql, values, c => c.ExecuteNonQuery());
+}
+
+/// <summary>How large SQLite's WAL may grow before the purchase writer restarts it; also the connections'
+/// <c>journal_size_limit</c>, so a WAL that outgrew it is cut back when it restarts.</summary>
+public static class SqliteWal
+{
+    public const long LimitBytes = 64L << 20;
 }

@@ -11,5 +11,5 @@ dotnet build KaMeng.Data/KaMeng.Data.csproj -nologo -v q
 for provider in Sqlite Postgres SqlServer; do
   echo "== $provider"
   dotnet tool run dotnet-ef migrations add "$name" --no-build --project KaMeng.Data \
-    --context "${provider}KaMengDbContext" --output-dir "Migrations/$provider" --namespace "KaMeng.Data.Migrations.$provider"
+    --context "${provider}KaMengDbContext" --output-dir "Migrations/$provider"
 done

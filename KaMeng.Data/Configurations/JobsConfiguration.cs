@@ -73,6 +73,5 @@ sealed class SmtpSettingsConfiguration : IEntityTypeConfiguration<SmtpSettings>
         b.Property(x => x.Password).HasMaxLength(200);
         b.Property(x => x.From).HasMaxLength(200);
         b.Ignore(x => x.IsConfigured);
-        b.Ignore(x => x.Security);
     }
 }

@@ -139,16 +139,13 @@ public class SmtpSettings
     public string? Host { get; set; }
     /// <summary>465 by default: QQ and 163 mail, which most owners use, take SSL/TLS there.</summary>
     public int Port { get; set; } = SmtpSecurityRules.ImplicitTlsPort;
-    /// <summary>Half of the stored 加密方式: see <see cref="Security"/>.</summary>
-    public bool EnableSsl { get; set; }
+    /// <summary>加密方式 (自动 by default: SSL/TLS on 465, STARTTLS elsewhere when offered).</summary>
+    public SmtpSecurity Security { get; set; } = SmtpSecurity.Auto;
     public string? UserName { get; set; }
     public string? Password { get; set; }
     public string From { get; set; } = "noreply@kameng.local";
 
     public bool IsConfigured => !string.IsNullOrWhiteSpace(Host);
-
-    /// <summary>The 加密方式, read off <see cref="EnableSsl"/> and <see cref="Port"/> (no column of its own yet).</summary>
-    public SmtpSecurity Security => SmtpSecurityRules.Of(EnableSsl, Port);
 }
 
 /// <summary>How the connection to the SMTP server is secured (加密方式).</summary>
@@ -164,36 +161,11 @@ public enum SmtpSecurity
     None,
 }
 
-/// <summary>
-/// Where the 加密方式 is stored until SmtpSettings gets a column for it (not added while the migrations are being
-/// squashed): <see cref="SmtpSettings.EnableSsl"/> means "encryption required", the port says which kind: STARTTLS on
-/// the ports servers offer it on (25, 587, 2525), SSL/TLS on any other (465, 163's 994). Without it, port 25 is 无加密
-/// (the local relay port) and any other port 自动. So each choice is allowed only on the ports that store it.
-/// </summary>
+/// <summary>The 加密方式's port convention and names.</summary>
 public static class SmtpSecurityRules
 {
+    /// <summary>The implicit-TLS port (QQ and 163 mail): 自动 takes SSL/TLS there.</summary>
     public const int ImplicitTlsPort = 465;
-    public const int RelayPort = 25;
-    public static readonly IReadOnlyList<int> StartTlsPorts = [25, 587, 2525];
-
-    public static SmtpSecurity Of(bool enableSsl, int port) => enableSsl
-        ? StartTlsPorts.Contains(port) ? SmtpSecurity.StartTls : SmtpSecurity.SslOnConnect
-        : port == RelayPort ? SmtpSecurity.None : SmtpSecurity.Auto;
-
-    public static bool EnableSslFor(SmtpSecurity security) => security is SmtpSecurity.SslOnConnect or SmtpSecurity.StartTls;
-
-    /// <summary>Null when this choice can be stored with this port; else why not, in Chinese.</summary>
-    public static string? Refusal(SmtpSecurity security, int port)
-    {
-        if (Of(EnableSslFor(security), port) == security) return null;
-        return security switch
-        {
-            SmtpSecurity.Auto => "25 端口请选择加密方式「STARTTLS」（或本机中继用「无加密」）",
-            SmtpSecurity.SslOnConnect => $"SSL/TLS 不能用于 {port} 端口（25、587、2525 端口请选择 STARTTLS）；QQ 邮箱、163 邮箱的 SSL/TLS 端口是 465",
-            SmtpSecurity.StartTls => "STARTTLS 只能用于 587、25 或 2525 端口；465 端口请选择 SSL/TLS",
-            _ => "无加密只能用于本机中继的 25 端口；其他端口请选择「自动」",
-        };
-    }
 
     /// <summary>The Chinese name shown in the settings.</summary>
     public static string NameOf(SmtpSecurity security) => security switch

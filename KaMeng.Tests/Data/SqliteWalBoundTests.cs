@@ -1,3 +1,4 @@
+using KaMeng.Web.Features.Orders;
 using KaMeng.Data;
 using KaMeng.Domain;
 using KaMeng.Tests.Infrastructure;

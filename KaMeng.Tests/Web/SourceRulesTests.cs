@@ -31,7 +31,8 @@ public class SourceRulesTests
     public void Every_transaction_of_the_app_goes_through_the_business_transaction()
     {
         // On SQLite a transaction begun beside BusinessTransaction bypasses the writer gate and meets SQLITE_BUSY under load.
-        var files = SourceFiles("KaMeng.Web", ".cs", ".razor").ToList();
+        // The group commit's writer is the exception: it begins its batch's transaction holding the gate.
+        var files = SourceFiles("KaMeng.Web", ".cs", ".razor").Where(f => Path.GetFileName(f) != "SqliteGroupCommit.cs").ToList();
         Assert.NotEmpty(files);
         Assert.Empty(Offences(files, ["Database.BeginTransaction"]));
     }

@@ -22,12 +22,11 @@ public sealed class NotificationSettingsService(IDbContextFactory<KaMengDbContex
         if (Uri.CheckHostName(input.Host.Trim()) == UriHostNameType.Unknown) return "SMTP 服务器地址无效：请填写域名或 IP，例如 smtp.example.com";
         if (input.Port is < 1 or > 65535) return "端口应在 1–65535 之间";
         var choice = security ?? input.Security;
-        if (SmtpSecurityRules.Refusal(choice, input.Port) is { } refused) return refused;
         if (!System.Net.Mail.MailAddress.TryCreate(input.From, out _)) return "发件人地址无效";
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var row = await db.SmtpSettings.OrderBy(s => s.Id).FirstOrDefaultAsync(ct);
         if (row is null) db.SmtpSettings.Add(row = new SmtpSettings());
-        row.Host = input.Host.Trim(); row.Port = input.Port; row.EnableSsl = SmtpSecurityRules.EnableSslFor(choice); row.From = input.From.Trim();
+        row.Host = input.Host.Trim(); row.Port = input.Port; row.Security = choice; row.From = input.From.Trim();
         row.UserName = string.IsNullOrWhiteSpace(input.UserName) ? null : input.UserName.Trim();
         if (!string.IsNullOrEmpty(input.Password)) row.Password = input.Password;
         await db.SaveChangesAsync(ct);

@@ -218,7 +218,7 @@ namespace KaMeng.Data.Migrations.SqlServer
                         .Annotation("SqlServer:Identity", "1, 1"),
                     Host = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
                     Port = table.Column<int>(type: "int", nullable: false),
-                    EnableSsl = table.Column<bool>(type: "bit", nullable: false),
+                    Security = table.Column<int>(type: "int", nullable: false),
                     UserName = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
                     Password = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
                     From = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false)

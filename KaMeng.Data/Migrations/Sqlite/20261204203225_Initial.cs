@@ -217,7 +217,7 @@ namespace KaMeng.Data.Migrations.Sqlite
                         .Annotation("Sqlite:Autoincrement", true),
                     Host = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
                     Port = table.Column<int>(type: "INTEGER", nullable: false),
-                    EnableSsl = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Security = table.Column<int>(type: "INTEGER", nullable: false),
                     UserName = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
                     Password = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
                     From = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false)

@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
+using KaMeng.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 
-namespace KaMeng.Data;
+namespace KaMeng.Web.Features.Orders;
 
 /// <summary>
 /// Group commit for SQLite business transactions (decision record 0006). SQLite has one writer at a time and a
@@ -13,6 +14,8 @@ namespace KaMeng.Data;
 /// COMMIT fails every body of the batch (none of them happened). Bodies run one after another, in queue order, each
 /// seeing what the earlier ones wrote: the same serial order the gate gave before, without a commit per purchase.
 /// The writer holds the database's writer gate for one batch at a time, so other business transactions interleave.
+/// It lives with the purchase it serves (docs/purchase-path.md): the data layer gives it the gate, prepared statements
+/// and raw inserts, and never runs code of the web project.
 /// </summary>
 public sealed class SqliteGroupCommit
 {
@@ -28,7 +31,7 @@ public sealed class SqliteGroupCommit
     /// How long the WAL may grow before the writer restarts it (see <see cref="CatchUpCheckpoint"/>); also the
     /// connections' <c>journal_size_limit</c>, so a WAL that outgrew it is cut back to it when it restarts.
     /// </summary>
-    public const long WalLimitBytes = 64L << 20;
+    public const long WalLimitBytes = SqliteWal.LimitBytes;
 
     /// <summary>Frames of the WAL at the limit, at SQLite's default 4 KB page.</summary>
     const long WalLimitFrames = WalLimitBytes / 4096;

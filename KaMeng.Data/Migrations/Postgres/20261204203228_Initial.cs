@@ -219,7 +219,7 @@ namespace KaMeng.Data.Migrations.Postgres
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
                     Host = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
                     Port = table.Column<int>(type: "integer", nullable: false),
-                    EnableSsl = table.Column<bool>(type: "boolean", nullable: false),
+                    Security = table.Column<int>(type: "integer", nullable: false),
                     UserName = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
                     Password = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
                     From = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false)
