@@ -49,8 +49,8 @@ public sealed class RawCheckout(BenchDatabase database, Product product) : IRawC
             long orderId;
             await using (var cmd = Command(conn, tx, """
                 INSERT INTO "Orders" ("Number", "StationId", "BuyerUserId", "ProductId", "ProductName", "DeliveryType", "Quantity",
-                    "UnitPrice", "Total", "PriceChainJson", "PaymentMethod", "Status", "IdempotencyKey", "CreatedAt", "ExpiresAt")
-                VALUES (@number, @station, @buyer, @product, @name, 0, 1, @price, @price, @chain, 0, 0, @idem, @now, @expires)
+                    "UnitPrice", "Total", "PriceChainJson", "PaymentMethod", "Status", "IdempotencyKey", "CreatedAt", "ExpiresAt", "OwnerCollected", "AwaitingDeposit")
+                VALUES (@number, @station, @buyer, @product, @name, 0, 1, @price, @price, @chain, 0, 0, @idem, @now, @expires, FALSE, FALSE)
                 RETURNING "Id"
                 """,
                 ("number", number), ("station", Station.MainStationId), ("buyer", buyer.UserId), ("product", product.Id), ("name", product.Name),
@@ -70,8 +70,8 @@ public sealed class RawCheckout(BenchDatabase database, Product product) : IRawC
             }
 
             await using (var cmd = Command(conn, tx, """
-                INSERT INTO "LedgerEntries" ("WalletId", "Type", "Amount", "BalanceAfter", "OrderId", "StationId", "Reason", "CreatedAt")
-                VALUES (@wallet, 1, @amount, @balance, @order, @station, @reason, @now)
+                INSERT INTO "LedgerEntries" ("WalletId", "Type", "Amount", "BalanceAfter", "OrderId", "StationId", "Reason", "CreatedAt", "Bucket")
+                VALUES (@wallet, 1, @amount, @balance, @order, @station, @reason, @now, 0)
                 """, ("wallet", buyer.WalletId), ("amount", -total), ("balance", balance), ("order", orderId), ("station", Station.MainStationId),
                 ("reason", $"购买 {product.Name} ×1"), ("now", ts(now))))
                 await cmd.ExecuteNonQueryAsync();

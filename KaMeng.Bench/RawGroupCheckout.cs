@@ -58,14 +58,14 @@ public sealed class RawGroupCheckout(BenchDatabase database, Product product) : 
         using var rollbackTo = Prepare("ROLLBACK TO body");
         using var insertOrder = Prepare("""
             INSERT INTO "Orders" ("Number", "StationId", "BuyerUserId", "ProductId", "ProductName", "DeliveryType", "Quantity",
-                "UnitPrice", "Total", "PriceChainJson", "PaymentMethod", "Status", "IdempotencyKey", "CreatedAt", "ExpiresAt", "PaidAt", "DeliveredAt")
-            VALUES ($number, $station, $buyer, $product, $name, 0, 1, $price, $price, $chain, 0, 3, $idem, $now, $expires, $now, $now)
+                "UnitPrice", "Total", "PriceChainJson", "PaymentMethod", "Status", "IdempotencyKey", "CreatedAt", "ExpiresAt", "PaidAt", "DeliveredAt", "OwnerCollected", "AwaitingDeposit")
+            VALUES ($number, $station, $buyer, $product, $name, 0, 1, $price, $price, $chain, 0, 3, $idem, $now, $expires, $now, $now, 0, 0)
             RETURNING "Id"
             """, "$number", "$station", "$buyer", "$product", "$name", "$price", "$chain", "$idem", "$now", "$expires");
         using var debit = Prepare("""UPDATE "Wallets" SET "Balance" = "Balance" + $amount WHERE "Id" = $wallet AND "Balance" + $amount >= 0 RETURNING "Balance" """, "$amount", "$wallet");
         using var ledger = Prepare("""
-            INSERT INTO "LedgerEntries" ("WalletId", "Type", "Amount", "BalanceAfter", "OrderId", "StationId", "Reason", "CreatedAt")
-            VALUES ($wallet, 1, $amount, $balance, $order, $station, $reason, $now)
+            INSERT INTO "LedgerEntries" ("WalletId", "Type", "Amount", "BalanceAfter", "OrderId", "StationId", "Reason", "CreatedAt", "Bucket")
+            VALUES ($wallet, 1, $amount, $balance, $order, $station, $reason, $now, 0)
             """, "$wallet", "$amount", "$balance", "$order", "$station", "$reason", "$now");
         using var claim = Prepare("""
             UPDATE "CardKeys" SET "Status" = 1, "OrderId" = $order, "SoldAt" = $now
