@@ -3,8 +3,9 @@ namespace KaMeng.Data;
 /// <summary>PostgreSQL's own statements (parameters @p0, @p1, …, or EF's {0} placeholders where noted).</summary>
 public static class PostgresSql
 {
-    /// <summary>Row lock until the transaction ends; EF placeholders {0}, {1}, ….</summary>
-    public static string LockRow(string table, string[] columns) => $"SELECT 1 FROM \"{table}\" WHERE {ProviderSql.Matching(columns)} FOR UPDATE";
+    /// <summary>Row lock until the transaction ends, selecting <paramref name="select"/>; EF placeholders {0}, {1}, ….</summary>
+    public static string LockRow(string table, string[] columns, string select = "1") =>
+        $"SELECT {select} FROM \"{table}\" WHERE {ProviderSql.Matching(columns)} FOR UPDATE";
 
     /// <summary>
     /// Takes up to @p2 available (@p1) keys of product @p0 with an id of at least @p6, in id order, for order @p4 (status

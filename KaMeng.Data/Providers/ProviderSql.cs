@@ -29,6 +29,17 @@ public static class ProviderSql
     public static Task LockRowAsync(this KaMengDbContext db, string table, string column, object value, CancellationToken ct = default) =>
         db.LockRowAsync(table, [column], [value], ct);
 
+    /// <summary>The rows whose <paramref name="columns"/> equal <paramref name="values"/>, read and locked for the rest of
+    /// the transaction in one statement (SQLite: read; its writer lock is held already).</summary>
+    public static IQueryable<T> LockedRows<T>(this KaMengDbContext db, string table, string[] columns, object[] values) where T : class =>
+        db.Set<T>().FromSqlRaw(db.Provider switch
+        {
+            DatabaseProvider.Sqlite => $"SELECT * FROM \"{table}\" WHERE {Matching(columns)}",
+            DatabaseProvider.Postgres => PostgresSql.LockRow(table, columns, "*"),
+            DatabaseProvider.SqlServer => SqlServerSql.LockRow(table, columns, "*"),
+            var other => throw Unsupported(other),
+        }, values);
+
     /// <summary>"c0" = {0} AND "c1" = {1} … (EF's raw-SQL placeholders, turned into parameters).</summary>
     internal static string Matching(string[] columns) =>
         string.Join(" AND ", columns.Select((c, i) => $"\"{c}\" = {{{i}}}"));

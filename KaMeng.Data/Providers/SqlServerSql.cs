@@ -8,8 +8,8 @@ namespace KaMeng.Data;
 public static class SqlServerSql
 {
     /// <summary>Update lock on the row until the transaction ends (the equivalent of FOR UPDATE); EF placeholders.</summary>
-    public static string LockRow(string table, string[] columns) =>
-        $"SELECT 1 FROM \"{table}\" WITH (UPDLOCK, ROWLOCK) WHERE {ProviderSql.Matching(columns)}";
+    public static string LockRow(string table, string[] columns, string select = "1") =>
+        $"SELECT {select} FROM \"{table}\" WITH (UPDLOCK, ROWLOCK) WHERE {ProviderSql.Matching(columns)}";
 
     /// <summary>The same claim as <see cref="PostgresSql.ClaimKeys"/> with the same parameters: READPAST skips keys another
     /// buyer's transaction holds (SKIP LOCKED), UPDLOCK keeps the picked ones until commit, OUTPUT hands back the ids.</summary>

@@ -82,7 +82,7 @@ public class SqlServerReadinessTests
         var statements = new List<(string Name, string Sql)>
         {
             ("row lock", Placeholders(SqlServerSql.LockRow("Orders", ["Id"]))),
-            ("two-column row lock", Placeholders(SqlServerSql.LockRow("BuyerStats", ["StationId", "BuyerUserId"]))),
+            ("two-column row lock", Placeholders(SqlServerSql.LockRow("BuyerStats", ["StationId", "BuyerUserId"], "*"))),
             ("key claim", SqlServerSql.ClaimKeys),
             ("identity insert on", SqlServerSql.IdentityInsert("Stations", on: true)),
             ("identity insert off", SqlServerSql.IdentityInsert("Stations", on: false)),

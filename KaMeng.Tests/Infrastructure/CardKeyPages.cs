@@ -17,23 +17,14 @@ public sealed class CardKeyInventoryPage(IPage page)
     public async Task SelectProductAsync(string name)
     {
         var input = Field("product-select");
-        for (var attempt = 1; ; attempt++)
+        // A pick that shows the name but loads no counts was dropped by a re-render.
+        await Picks.OnceMoreIfDroppedAsync($"the product {name}", async () =>
         {
             await input.ClickAsync();
             await input.FillAsync(name);
             await page.GetByTestId("product-option").GetByText(name, new() { Exact = true }).ClickAsync();
             await Assertions.Expect(input).ToHaveValueAsync(name);
-            try
-            {
-                await Available.WaitForAsync(new() { Timeout = attempt == 1 ? 5_000 : 15_000 });
-                return;
-            }
-            catch (TimeoutException) when (attempt == 1)
-            {
-                // On a loaded machine a re-render can show the name but drop the pick (no counts load): pick it again, once.
-                Console.WriteLine($"[card-key page] the pick of {name} did not load its counts; picking again");
-            }
-        }
+        }, timeout => Available.WaitForAsync(new() { Timeout = timeout }));
     }
 
     public ILocator Available => page.GetByTestId("count-available");

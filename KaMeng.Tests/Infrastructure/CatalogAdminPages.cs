@@ -3,11 +3,33 @@ using Microsoft.Playwright;
 namespace KaMeng.Tests.Infrastructure;
 
 /// <summary>Picks an option of a select (MudSelect) by its visible text: opens it, then clicks the option by its role.</summary>
+/// <summary>
+/// A pick in a MudBlazor select or autocomplete that a re-render around it (a loaded machine) can drop: done, then checked
+/// on the page, and done once more if it did not land, as a person who sees the old value would.
+/// </summary>
+static class Picks
+{
+    public static async Task OnceMoreIfDroppedAsync(string what, Func<Task> pick, Func<float, Task> landed)
+    {
+        await pick();
+        try
+        {
+            await landed(3_000);
+            return;
+        }
+        catch (Exception e) when (e is PlaywrightException or System.TimeoutException)
+        {
+            Console.WriteLine($"[picks] {what} did not stay; picking again");
+        }
+        await pick();
+        await landed(15_000);
+    }
+}
+
 static class Selects
 {
-    public static async Task ChooseAsync(IPage page, ILocator select, string text)
-    {
-        for (var attempt = 1; ; attempt++)
+    public static Task ChooseAsync(IPage page, ILocator select, string text) =>
+        Picks.OnceMoreIfDroppedAsync($"the pick of {text}", async () =>
         {
             await select.ClickAsync();
             var option = page.GetByRole(AriaRole.Option).Filter(new() { HasText = text, Visible = true }).First;
@@ -23,20 +45,7 @@ static class Selects
                 await page.Keyboard.PressAsync("Escape");
                 await Assertions.Expect(option).Not.ToBeVisibleAsync();
             }
-            if (attempt == 2) break;
-            try
-            {
-                await ShowsAsync(page, select, text, 3_000);
-                return;
-            }
-            catch (Exception e) when (e is PlaywrightException or System.TimeoutException)
-            {
-                // The re-render dropped the pick (the select shows its old value): pick again, once, as a person would.
-                Console.WriteLine($"[selects] the pick of {text} did not stay; picking again");
-            }
-        }
-        await ShowsAsync(page, select, text, 15_000);
-    }
+        }, timeout => ShowsAsync(page, select, text, timeout));
 
     /// <summary>Waits until the select shows <paramref name="text"/>: MudSelect shows its value as the combobox's text or in
     /// an input, depending on how it is set up.</summary>

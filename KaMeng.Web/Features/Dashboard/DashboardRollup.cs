@@ -155,9 +155,8 @@ public sealed class DashboardRollup(IDbContextFactory<KaMengDbContext> dbFactory
         async Task<BuyerStat?> LoadAsync(int station, string buyer, bool create)
         {
             if (touched.TryGetValue((station, buyer), out var known)) return known;
-            // The row is locked until commit, so two servers cannot lose each other's update.
-            await db.LockRowAsync("BuyerStats", ["StationId", "BuyerUserId"], [station, buyer], ct);
-            var row = await db.BuyerStats.SingleOrDefaultAsync(b => b.StationId == station && b.BuyerUserId == buyer, ct);
+            // Read and locked until commit in one statement, so two servers cannot lose each other's update.
+            var row = await db.LockedRows<BuyerStat>("BuyerStats", ["StationId", "BuyerUserId"], [station, buyer]).SingleOrDefaultAsync(ct);
             if (row is null && create) db.BuyerStats.Add(row = new BuyerStat { StationId = station, BuyerUserId = buyer });
             if (row is not null) touched[(station, buyer)] = row;
             return row;

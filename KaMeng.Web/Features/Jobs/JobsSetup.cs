@@ -44,24 +44,19 @@ public static class JobsSetup
             {
                 switch (kameng.Database.Provider)
                 {
-                    case DatabaseProvider.Postgres:
-                        store.UsePostgres(connectionString!);
-                        if (jobs.Clustered ?? true) store.UseClustering(c => c.CheckinInterval = TimeSpan.FromSeconds(10));
-                        break;
-                    case DatabaseProvider.SqlServer:
-                        store.UseSqlServer(connectionString!);
-                        if (jobs.Clustered ?? true) store.UseClustering(c => c.CheckinInterval = TimeSpan.FromSeconds(10));
-                        break;
+                    case DatabaseProvider.Postgres: store.UsePostgres(connectionString!); break;
+                    case DatabaseProvider.SqlServer: store.UseSqlServer(connectionString!); break;
                     case DatabaseProvider.Sqlite:
-                        var cs = string.IsNullOrWhiteSpace(connectionString)
+                        store.UseSqlite(string.IsNullOrWhiteSpace(connectionString)
                             ? new SqliteConnectionStringBuilder { DataSource = Path.Combine(dataDir, "kameng.db"), DefaultTimeout = 30 }.ToString()
-                            : connectionString;
-                        store.UseSqlite(cs);
-                        if (jobs.Clustered == true) store.UseClustering(c => c.CheckinInterval = TimeSpan.FromSeconds(10));
+                            : connectionString);
                         break;
                     default:
                         throw new InvalidOperationException($"No Quartz store for database provider {kameng.Database.Provider}.");
                 }
+                // Clustered by default on a server (several nodes share it); on SQLite only when asked.
+                if (jobs.Clustered ?? kameng.Database.Provider != DatabaseProvider.Sqlite)
+                    store.UseClustering(c => c.CheckinInterval = TimeSpan.FromSeconds(10));
                 store.UseSystemTextJsonSerializer();
                 store.ProvisionSchema();
                 store.UseExecutionHistory();

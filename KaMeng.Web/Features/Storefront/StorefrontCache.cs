@@ -37,14 +37,14 @@ public sealed class StorefrontCachePolicy(IOptionsMonitor<StorefrontCacheOptions
 
     public static string Tag(int stationId) => "store:" + stationId;
 
-    async ValueTask IOutputCachePolicy.CacheRequestAsync(OutputCacheContext context, CancellationToken ct)
+    ValueTask IOutputCachePolicy.CacheRequestAsync(OutputCacheContext context, CancellationToken ct)
     {
         var http = context.HttpContext;
         var seconds = options.CurrentValue.Seconds;
-        if (seconds <= 0 || http.GetEndpoint()?.Metadata.GetMetadata<StorefrontCachedAttribute>() is null) return;
-        if (!HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method)) return;
+        if (seconds <= 0 || http.GetEndpoint()?.Metadata.GetMetadata<StorefrontCachedAttribute>() is null) return ValueTask.CompletedTask;
+        if (!HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method)) return ValueTask.CompletedTask;
         var current = http.RequestServices.GetRequiredService<Stations.CurrentStation>();
-        if (!current.IsResolved) return;
+        if (!current.IsResolved) return ValueTask.CompletedTask;
         // A signed-in buyer's page carries their name and a logout form bound to their cookie: never stored, never looked up.
         var signedIn = http.User.Identity?.IsAuthenticated == true;
         context.EnableOutputCaching = true;
@@ -53,18 +53,15 @@ public sealed class StorefrontCachePolicy(IOptionsMonitor<StorefrontCacheOptions
         context.AllowLocking = true;
         // The page's whole life; RevalidatingCacheStore re-renders it after half of that while still serving it.
         context.ResponseExpirationTimeSpan = TimeSpan.FromSeconds(Math.Min(seconds, 2));
-        var station = current.Station;
         var rules = context.CacheVaryByRules;
         rules.VaryByHost = true;
         rules.QueryKeys = "*";
-        rules.VaryByValues["station"] = station.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        rules.VaryByValues["theme"] = station.Theme + "|" + station.ThemeTokensJson?.GetHashCode();
+        // The station decides the theme too; a theme change evicts the station's tag.
+        rules.VaryByValues["station"] = current.Station.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
         rules.VaryByValues["auth"] = signedIn ? "1" : "0";
         // blazor.web.js's enhanced navigation asks with its own Accept value and may be answered differently: its own entries.
         rules.VaryByValues["enhanced"] = http.Request.Headers.Accept.ToString().Contains("blazor-enhanced-nav=on", StringComparison.OrdinalIgnoreCase) ? "1" : "0";
-        var directory = http.RequestServices.GetRequiredService<Stations.StationDirectory>();
-        for (var s = station; s is not null; s = s.ParentId is int parent ? await directory.ByIdAsync(parent) : null)
-            context.Tags.Add(Tag(s.Id));
+        return ValueTask.CompletedTask;
     }
 
     ValueTask IOutputCachePolicy.ServeFromCacheAsync(OutputCacheContext context, CancellationToken ct)
@@ -74,13 +71,19 @@ public sealed class StorefrontCachePolicy(IOptionsMonitor<StorefrontCacheOptions
         return ValueTask.CompletedTask;
     }
 
-    ValueTask IOutputCachePolicy.ServeResponseAsync(OutputCacheContext context, CancellationToken ct)
+    async ValueTask IOutputCachePolicy.ServeResponseAsync(OutputCacheContext context, CancellationToken ct)
     {
         var response = context.HttpContext.Response;
         if (response.StatusCode != StatusCodes.Status200OK || !Microsoft.Extensions.Primitives.StringValues.IsNullOrEmpty(response.Headers.SetCookie)
             || response.Headers.CacheControl.ToString().Contains("no-store", StringComparison.OrdinalIgnoreCase))
             context.AllowCacheStorage = false;
-        return ValueTask.CompletedTask;
+        if (!context.AllowCacheStorage) return;
+        // Tags matter only to a page being stored: a cache hit never walks the station's ancestors.
+        var http = context.HttpContext;
+        var directory = http.RequestServices.GetRequiredService<Stations.StationDirectory>();
+        for (var s = http.RequestServices.GetRequiredService<Stations.CurrentStation>().Station; s is not null;
+             s = s.ParentId is int parent ? await directory.ByIdAsync(parent) : null)
+            context.Tags.Add(Tag(s.Id));
     }
 }
 
