@@ -171,7 +171,7 @@ public static class DashboardScenario
             foreach (var chunk in Rows().Chunk(Batch))
             {
                 await using var import = await conn.BeginBinaryImportAsync(
-                    """COPY "Orders" ("Number", "StationId", "BuyerUserId", "ProductId", "ProductName", "Quantity", "UnitPrice", "Total", "PaymentMethod", "Status", "CreatedAt", "PaidAt", "ClosedAt", "ExpiresAt", "PriceChainJson", "DeliveryType", "OwnerCollected", "AwaitingDeposit") FROM STDIN (FORMAT BINARY)""");
+                    """COPY "Orders" ("Number", "StationId", "BuyerUserId", "ProductId", "ProductName", "Quantity", "UnitPrice", "Total", "PaymentMethod", "Status", "CreatedAt", "PaidAt", "ClosedAt", "ExpiresAt", "PriceChainJson", "DeliveryType", "OwnerCollected", "AwaitingDeposit", "CouponDiscount") FROM STDIN (FORMAT BINARY)""");
             foreach (var r in chunk)
             {
                 await import.StartRowAsync();
@@ -193,6 +193,7 @@ public static class DashboardScenario
                 await import.WriteAsync((int)DeliveryType.CardKey, NpgsqlDbType.Integer);
                 await import.WriteAsync(false, NpgsqlDbType.Boolean);
                 await import.WriteAsync(false, NpgsqlDbType.Boolean);
+                await import.WriteAsync(0L, NpgsqlDbType.Bigint);
             }
                 await import.CompleteAsync();
             }
@@ -210,8 +211,8 @@ public static class DashboardScenario
                 await using var cmd = conn.CreateCommand();
                 cmd.Transaction = tx;
                 cmd.CommandText = """
-                    INSERT INTO "Orders" ("Number", "StationId", "BuyerUserId", "ProductId", "ProductName", "Quantity", "UnitPrice", "Total", "PaymentMethod", "Status", "CreatedAt", "PaidAt", "ClosedAt", "ExpiresAt", "PriceChainJson", "DeliveryType", "OwnerCollected", "AwaitingDeposit")
-                    VALUES ($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0, 0, 0)
+                    INSERT INTO "Orders" ("Number", "StationId", "BuyerUserId", "ProductId", "ProductName", "Quantity", "UnitPrice", "Total", "PaymentMethod", "Status", "CreatedAt", "PaidAt", "ClosedAt", "ExpiresAt", "PriceChainJson", "DeliveryType", "OwnerCollected", "AwaitingDeposit", "CouponDiscount")
+                    VALUES ($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0, 0, 0, 0)
                     """;
                 var ps = Enumerable.Range(0, 15).Select(i => cmd.Parameters.Add(new SqliteParameter("$" + i, null))).ToArray();
                 cmd.Prepare();

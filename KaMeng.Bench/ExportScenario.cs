@@ -158,7 +158,7 @@ public static class ExportScenario
             for (var from = 0; from < rows; from += Batch)
             {
                 await using var import = await conn.BeginBinaryImportAsync(
-                    """COPY "Orders" ("Number", "StationId", "Contact", "ProductId", "ProductName", "DeliveryType", "Quantity", "UnitPrice", "Total", "PaymentMethod", "Status", "CreatedAt", "PaidAt", "ExpiresAt", "OwnerCollected", "AwaitingDeposit") FROM STDIN (FORMAT BINARY)""");
+                    """COPY "Orders" ("Number", "StationId", "Contact", "ProductId", "ProductName", "DeliveryType", "Quantity", "UnitPrice", "Total", "PaymentMethod", "Status", "CreatedAt", "PaidAt", "ExpiresAt", "OwnerCollected", "AwaitingDeposit", "CouponDiscount") FROM STDIN (FORMAT BINARY)""");
                 for (var i = from; i < Math.Min(rows, from + Batch); i++)
                 {
                     var (qty, unit) = Shape(i);
@@ -181,6 +181,7 @@ public static class ExportScenario
                     await import.WriteAsync(at.AddMinutes(15), NpgsqlDbType.TimestampTz);
                     await import.WriteAsync(false, NpgsqlDbType.Boolean);
                     await import.WriteAsync(false, NpgsqlDbType.Boolean);
+                    await import.WriteAsync(0L, NpgsqlDbType.Bigint);
                 }
                 await import.CompleteAsync();
             }
@@ -197,8 +198,8 @@ public static class ExportScenario
                 await using var cmd = conn.CreateCommand();
                 cmd.Transaction = tx;
                 cmd.CommandText = """
-                    INSERT INTO "Orders" ("Number", "StationId", "Contact", "ProductId", "ProductName", "DeliveryType", "Quantity", "UnitPrice", "Total", "PaymentMethod", "Status", "CreatedAt", "PaidAt", "ExpiresAt", "OwnerCollected", "AwaitingDeposit")
-                    VALUES ($n, $s, $c, $p, $pn, $d, $q, $u, $t, $pm, $st, $at, $at, $ex, 0, 0)
+                    INSERT INTO "Orders" ("Number", "StationId", "Contact", "ProductId", "ProductName", "DeliveryType", "Quantity", "UnitPrice", "Total", "PaymentMethod", "Status", "CreatedAt", "PaidAt", "ExpiresAt", "OwnerCollected", "AwaitingDeposit", "CouponDiscount")
+                    VALUES ($n, $s, $c, $p, $pn, $d, $q, $u, $t, $pm, $st, $at, $at, $ex, 0, 0, 0)
                     """;
                 var pn = cmd.Parameters.Add("$n", SqliteType.Text);
                 cmd.Parameters.AddWithValue("$s", Station.MainStationId);

@@ -49,8 +49,8 @@ public sealed class RawCheckout(BenchDatabase database, Product product) : IRawC
             long orderId;
             await using (var cmd = Command(conn, tx, """
                 INSERT INTO "Orders" ("Number", "StationId", "BuyerUserId", "ProductId", "ProductName", "DeliveryType", "Quantity",
-                    "UnitPrice", "Total", "PriceChainJson", "PaymentMethod", "Status", "IdempotencyKey", "CreatedAt", "ExpiresAt", "OwnerCollected", "AwaitingDeposit")
-                VALUES (@number, @station, @buyer, @product, @name, 0, 1, @price, @price, @chain, 0, 0, @idem, @now, @expires, FALSE, FALSE)
+                    "UnitPrice", "Total", "PriceChainJson", "PaymentMethod", "Status", "IdempotencyKey", "CreatedAt", "ExpiresAt", "OwnerCollected", "AwaitingDeposit", "CouponDiscount")
+                VALUES (@number, @station, @buyer, @product, @name, 0, 1, @price, @price, @chain, 0, 0, @idem, @now, @expires, FALSE, FALSE, 0)
                 RETURNING "Id"
                 """,
                 ("number", number), ("station", Station.MainStationId), ("buyer", buyer.UserId), ("product", product.Id), ("name", product.Name),

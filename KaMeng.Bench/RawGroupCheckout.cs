@@ -58,8 +58,8 @@ public sealed class RawGroupCheckout(BenchDatabase database, Product product) : 
         using var rollbackTo = Prepare("ROLLBACK TO body");
         using var insertOrder = Prepare("""
             INSERT INTO "Orders" ("Number", "StationId", "BuyerUserId", "ProductId", "ProductName", "DeliveryType", "Quantity",
-                "UnitPrice", "Total", "PriceChainJson", "PaymentMethod", "Status", "IdempotencyKey", "CreatedAt", "ExpiresAt", "PaidAt", "DeliveredAt", "OwnerCollected", "AwaitingDeposit")
-            VALUES ($number, $station, $buyer, $product, $name, 0, 1, $price, $price, $chain, 0, 3, $idem, $now, $expires, $now, $now, 0, 0)
+                "UnitPrice", "Total", "PriceChainJson", "PaymentMethod", "Status", "IdempotencyKey", "CreatedAt", "ExpiresAt", "PaidAt", "DeliveredAt", "OwnerCollected", "AwaitingDeposit", "CouponDiscount")
+            VALUES ($number, $station, $buyer, $product, $name, 0, 1, $price, $price, $chain, 0, 3, $idem, $now, $expires, $now, $now, 0, 0, 0)
             RETURNING "Id"
             """, "$number", "$station", "$buyer", "$product", "$name", "$price", "$chain", "$idem", "$now", "$expires");
         using var debit = Prepare("""UPDATE "Wallets" SET "Balance" = "Balance" + $amount WHERE "Id" = $wallet AND "Balance" + $amount >= 0 RETURNING "Balance" """, "$amount", "$wallet");

@@ -48,6 +48,12 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
     public DbSet<SupplierProduct> SupplierProducts => Set<SupplierProduct>();
     public DbSet<Procurement> Procurements => Set<Procurement>();
     public DbSet<Refund> Refunds => Set<Refund>();
+    public DbSet<Coupon> Coupons => Set<Coupon>();
+    public DbSet<CouponCode> CouponCodes => Set<CouponCode>();
+    public DbSet<CouponGrant> CouponGrants => Set<CouponGrant>();
+    public DbSet<CouponRedemption> CouponRedemptions => Set<CouponRedemption>();
+    public DbSet<FlashSale> FlashSales => Set<FlashSale>();
+    public DbSet<WholesaleTier> WholesaleTiers => Set<WholesaleTier>();
 
     public abstract DatabaseProvider Provider { get; }
 
@@ -87,6 +93,12 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
         builder.Entity<SupplierProduct>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<Procurement>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<Refund>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<Coupon>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<CouponCode>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<CouponGrant>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<CouponRedemption>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<FlashSale>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<WholesaleTier>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<Category>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId || x.StationId == Station.MainStationId);
         builder.Entity<Product>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId || x.StationId == Station.MainStationId);
         // Dashboard rollups: an owner reads only their station's rows, never the platform's bucket (StationId 0).

@@ -20,7 +20,14 @@ public class Order
     public DeliveryType DeliveryType { get; set; }
     public int Quantity { get; set; }
     public Money UnitPrice { get; set; }
+    /// <summary>What the buyer pays: <see cref="UnitPrice"/> × <see cref="Quantity"/> − <see cref="CouponDiscount"/>.</summary>
     public Money Total { get; set; }
+    /// <summary>The coupon's discount on the order total (0 without one); its funder is in the frozen chain.</summary>
+    public Money CouponDiscount { get; set; }
+    /// <summary>The flash sale whose price and quota this order took (given back when it closes unpaid).</summary>
+    public int? FlashSaleId { get; set; }
+    /// <summary>How the price came about, frozen (原价, each promotion, who funds it), JSON; null without promotions.</summary>
+    public string? PromotionJson { get; set; }
     /// <summary>The price chain frozen at order time: each station's cost, JSON.</summary>
     public string? PriceChainJson { get; set; }
     public PaymentMethod PaymentMethod { get; set; }

@@ -660,6 +660,48 @@ namespace KaMeng.Data.Migrations.SqlServer
                 });
 
             migrationBuilder.CreateTable(
+                name: "Coupons",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Name = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    Kind = table.Column<int>(type: "int", nullable: false),
+                    Threshold = table.Column<long>(type: "bigint", nullable: false),
+                    AmountOff = table.Column<long>(type: "bigint", nullable: false),
+                    PercentOff = table.Column<int>(type: "int", nullable: false),
+                    MaxDiscount = table.Column<long>(type: "bigint", nullable: true),
+                    Scope = table.Column<int>(type: "int", nullable: false),
+                    ScopeIds = table.Column<string>(type: "nvarchar(2000)", maxLength: 2000, nullable: true),
+                    ValidFrom = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    ValidUntil = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    ValidDays = table.Column<int>(type: "int", nullable: true),
+                    TotalLimit = table.Column<int>(type: "int", nullable: false),
+                    PerBuyerLimit = table.Column<int>(type: "int", nullable: false),
+                    Taken = table.Column<int>(type: "int", nullable: false),
+                    Audience = table.Column<int>(type: "int", nullable: false),
+                    MemberLevelIds = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    StacksWithMember = table.Column<bool>(type: "bit", nullable: false),
+                    StacksWithFlash = table.Column<bool>(type: "bit", nullable: false),
+                    StacksWithWholesale = table.Column<bool>(type: "bit", nullable: false),
+                    ForSubstations = table.Column<bool>(type: "bit", nullable: false),
+                    Code = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: true),
+                    Disabled = table.Column<bool>(type: "bit", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Coupons", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Coupons_Stations_StationId",
+                        column: x => x.StationId,
+                        principalTable: "Stations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "MemberLevels",
                 columns: table => new
                 {
@@ -855,6 +897,55 @@ namespace KaMeng.Data.Migrations.SqlServer
                 });
 
             migrationBuilder.CreateTable(
+                name: "CouponCodes",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    CouponId = table.Column<int>(type: "int", nullable: false),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Code = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    BatchNo = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    OrderId = table.Column<long>(type: "bigint", nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_CouponCodes", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_CouponCodes_Coupons_CouponId",
+                        column: x => x.CouponId,
+                        principalTable: "Coupons",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "CouponGrants",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    CouponId = table.Column<int>(type: "int", nullable: false),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    UserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    GrantedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    OrderId = table.Column<long>(type: "bigint", nullable: true),
+                    Source = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_CouponGrants", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_CouponGrants_Coupons_CouponId",
+                        column: x => x.CouponId,
+                        principalTable: "Coupons",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "StorePageVersions",
                 columns: table => new
                 {
@@ -899,6 +990,44 @@ namespace KaMeng.Data.Migrations.SqlServer
                         name: "FK_CardKeyBatches_Products_ProductId",
                         column: x => x.ProductId,
                         principalTable: "Products",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "FlashSales",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    ProductId = table.Column<int>(type: "int", nullable: false),
+                    Title = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    Price = table.Column<long>(type: "bigint", nullable: true),
+                    PercentOff = table.Column<int>(type: "int", nullable: false),
+                    StartsAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    EndsAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    Quota = table.Column<int>(type: "int", nullable: false),
+                    Taken = table.Column<int>(type: "int", nullable: false),
+                    PerBuyerLimit = table.Column<int>(type: "int", nullable: false),
+                    LoginRequired = table.Column<bool>(type: "bit", nullable: false),
+                    Paused = table.Column<bool>(type: "bit", nullable: false),
+                    PauseReason = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_FlashSales", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_FlashSales_Products_ProductId",
+                        column: x => x.ProductId,
+                        principalTable: "Products",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                    table.ForeignKey(
+                        name: "FK_FlashSales_Stations_StationId",
+                        column: x => x.StationId,
+                        principalTable: "Stations",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Restrict);
                 });
@@ -1036,6 +1165,35 @@ namespace KaMeng.Data.Migrations.SqlServer
                 });
 
             migrationBuilder.CreateTable(
+                name: "WholesaleTiers",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    ProductId = table.Column<int>(type: "int", nullable: false),
+                    MinQuantity = table.Column<int>(type: "int", nullable: false),
+                    UnitPrice = table.Column<long>(type: "bigint", nullable: true),
+                    PercentOff = table.Column<int>(type: "int", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_WholesaleTiers", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_WholesaleTiers_Products_ProductId",
+                        column: x => x.ProductId,
+                        principalTable: "Products",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                    table.ForeignKey(
+                        name: "FK_WholesaleTiers_Stations_StationId",
+                        column: x => x.StationId,
+                        principalTable: "Stations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "CardKeys",
                 columns: table => new
                 {
@@ -1085,6 +1243,9 @@ namespace KaMeng.Data.Migrations.SqlServer
                     Quantity = table.Column<int>(type: "int", nullable: false),
                     UnitPrice = table.Column<long>(type: "bigint", nullable: false),
                     Total = table.Column<long>(type: "bigint", nullable: false),
+                    CouponDiscount = table.Column<long>(type: "bigint", nullable: false),
+                    FlashSaleId = table.Column<int>(type: "int", nullable: true),
+                    PromotionJson = table.Column<string>(type: "nvarchar(4000)", maxLength: 4000, nullable: true),
                     PriceChainJson = table.Column<string>(type: "nvarchar(max)", nullable: true),
                     PaymentMethod = table.Column<int>(type: "int", nullable: false),
                     Status = table.Column<int>(type: "int", nullable: false),
@@ -1120,6 +1281,41 @@ namespace KaMeng.Data.Migrations.SqlServer
                         name: "FK_Orders_Stations_StationId",
                         column: x => x.StationId,
                         principalTable: "Stations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "CouponRedemptions",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    CouponId = table.Column<int>(type: "int", nullable: false),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    OrderStationId = table.Column<int>(type: "int", nullable: false),
+                    OrderId = table.Column<long>(type: "bigint", nullable: false),
+                    BuyerUserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: true),
+                    CodeId = table.Column<long>(type: "bigint", nullable: true),
+                    GrantId = table.Column<long>(type: "bigint", nullable: true),
+                    Discount = table.Column<long>(type: "bigint", nullable: false),
+                    OrderTotal = table.Column<long>(type: "bigint", nullable: false),
+                    Status = table.Column<int>(type: "int", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_CouponRedemptions", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_CouponRedemptions_Coupons_CouponId",
+                        column: x => x.CouponId,
+                        principalTable: "Coupons",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                    table.ForeignKey(
+                        name: "FK_CouponRedemptions_Orders_OrderId",
+                        column: x => x.OrderId,
+                        principalTable: "Orders",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Restrict);
                 });
@@ -1368,6 +1564,55 @@ namespace KaMeng.Data.Migrations.SqlServer
                 name: "IX_Categories_StationId_SortOrder",
                 table: "Categories",
                 columns: new[] { "StationId", "SortOrder" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CouponCodes_CouponId_BatchNo",
+                table: "CouponCodes",
+                columns: new[] { "CouponId", "BatchNo" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CouponCodes_StationId_Code",
+                table: "CouponCodes",
+                columns: new[] { "StationId", "Code" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CouponGrants_CouponId",
+                table: "CouponGrants",
+                column: "CouponId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CouponGrants_UserId_StationId",
+                table: "CouponGrants",
+                columns: new[] { "UserId", "StationId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CouponRedemptions_CouponId_BuyerUserId",
+                table: "CouponRedemptions",
+                columns: new[] { "CouponId", "BuyerUserId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CouponRedemptions_OrderId",
+                table: "CouponRedemptions",
+                column: "OrderId",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Coupons_StationId_Code",
+                table: "Coupons",
+                columns: new[] { "StationId", "Code" },
+                unique: true,
+                filter: "[Code] IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_FlashSales_ProductId",
+                table: "FlashSales",
+                column: "ProductId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_FlashSales_StationId_ProductId_EndsAt",
+                table: "FlashSales",
+                columns: new[] { "StationId", "ProductId", "EndsAt" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_GatewayPayments_GatewayId",
@@ -1665,6 +1910,17 @@ namespace KaMeng.Data.Migrations.SqlServer
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_WholesaleTiers_ProductId",
+                table: "WholesaleTiers",
+                column: "ProductId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_WholesaleTiers_StationId_ProductId_MinQuantity",
+                table: "WholesaleTiers",
+                columns: new[] { "StationId", "ProductId", "MinQuantity" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Withdrawals_Status_CreatedAt",
                 table: "Withdrawals",
                 columns: new[] { "Status", "CreatedAt" });
@@ -1707,6 +1963,18 @@ namespace KaMeng.Data.Migrations.SqlServer
 
             migrationBuilder.DropTable(
                 name: "BuyerStats");
+
+            migrationBuilder.DropTable(
+                name: "CouponCodes");
+
+            migrationBuilder.DropTable(
+                name: "CouponGrants");
+
+            migrationBuilder.DropTable(
+                name: "CouponRedemptions");
+
+            migrationBuilder.DropTable(
+                name: "FlashSales");
 
             migrationBuilder.DropTable(
                 name: "GatewayPayments");
@@ -1775,10 +2043,16 @@ namespace KaMeng.Data.Migrations.SqlServer
                 name: "WebhookEndpoints");
 
             migrationBuilder.DropTable(
+                name: "WholesaleTiers");
+
+            migrationBuilder.DropTable(
                 name: "Withdrawals");
 
             migrationBuilder.DropTable(
                 name: "AspNetRoles");
+
+            migrationBuilder.DropTable(
+                name: "Coupons");
 
             migrationBuilder.DropTable(
                 name: "PaymentGateways");

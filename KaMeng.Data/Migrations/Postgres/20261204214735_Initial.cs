@@ -661,6 +661,48 @@ namespace KaMeng.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "Coupons",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    StationId = table.Column<int>(type: "integer", nullable: false),
+                    Name = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Kind = table.Column<int>(type: "integer", nullable: false),
+                    Threshold = table.Column<long>(type: "bigint", nullable: false),
+                    AmountOff = table.Column<long>(type: "bigint", nullable: false),
+                    PercentOff = table.Column<int>(type: "integer", nullable: false),
+                    MaxDiscount = table.Column<long>(type: "bigint", nullable: true),
+                    Scope = table.Column<int>(type: "integer", nullable: false),
+                    ScopeIds = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    ValidFrom = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    ValidUntil = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    ValidDays = table.Column<int>(type: "integer", nullable: true),
+                    TotalLimit = table.Column<int>(type: "integer", nullable: false),
+                    PerBuyerLimit = table.Column<int>(type: "integer", nullable: false),
+                    Taken = table.Column<int>(type: "integer", nullable: false),
+                    Audience = table.Column<int>(type: "integer", nullable: false),
+                    MemberLevelIds = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    StacksWithMember = table.Column<bool>(type: "boolean", nullable: false),
+                    StacksWithFlash = table.Column<bool>(type: "boolean", nullable: false),
+                    StacksWithWholesale = table.Column<bool>(type: "boolean", nullable: false),
+                    ForSubstations = table.Column<bool>(type: "boolean", nullable: false),
+                    Code = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true),
+                    Disabled = table.Column<bool>(type: "boolean", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Coupons", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Coupons_Stations_StationId",
+                        column: x => x.StationId,
+                        principalTable: "Stations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "MemberLevels",
                 columns: table => new
                 {
@@ -856,6 +898,55 @@ namespace KaMeng.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "CouponCodes",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    CouponId = table.Column<int>(type: "integer", nullable: false),
+                    StationId = table.Column<int>(type: "integer", nullable: false),
+                    Code = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    BatchNo = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    OrderId = table.Column<long>(type: "bigint", nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_CouponCodes", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_CouponCodes_Coupons_CouponId",
+                        column: x => x.CouponId,
+                        principalTable: "Coupons",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "CouponGrants",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    CouponId = table.Column<int>(type: "integer", nullable: false),
+                    StationId = table.Column<int>(type: "integer", nullable: false),
+                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
+                    GrantedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    OrderId = table.Column<long>(type: "bigint", nullable: true),
+                    Source = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_CouponGrants", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_CouponGrants_Coupons_CouponId",
+                        column: x => x.CouponId,
+                        principalTable: "Coupons",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "StorePageVersions",
                 columns: table => new
                 {
@@ -900,6 +991,44 @@ namespace KaMeng.Data.Migrations.Postgres
                         name: "FK_CardKeyBatches_Products_ProductId",
                         column: x => x.ProductId,
                         principalTable: "Products",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "FlashSales",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    StationId = table.Column<int>(type: "integer", nullable: false),
+                    ProductId = table.Column<int>(type: "integer", nullable: false),
+                    Title = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Price = table.Column<long>(type: "bigint", nullable: true),
+                    PercentOff = table.Column<int>(type: "integer", nullable: false),
+                    StartsAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    EndsAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    Quota = table.Column<int>(type: "integer", nullable: false),
+                    Taken = table.Column<int>(type: "integer", nullable: false),
+                    PerBuyerLimit = table.Column<int>(type: "integer", nullable: false),
+                    LoginRequired = table.Column<bool>(type: "boolean", nullable: false),
+                    Paused = table.Column<bool>(type: "boolean", nullable: false),
+                    PauseReason = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_FlashSales", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_FlashSales_Products_ProductId",
+                        column: x => x.ProductId,
+                        principalTable: "Products",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                    table.ForeignKey(
+                        name: "FK_FlashSales_Stations_StationId",
+                        column: x => x.StationId,
+                        principalTable: "Stations",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Restrict);
                 });
@@ -1037,6 +1166,35 @@ namespace KaMeng.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "WholesaleTiers",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    StationId = table.Column<int>(type: "integer", nullable: false),
+                    ProductId = table.Column<int>(type: "integer", nullable: false),
+                    MinQuantity = table.Column<int>(type: "integer", nullable: false),
+                    UnitPrice = table.Column<long>(type: "bigint", nullable: true),
+                    PercentOff = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_WholesaleTiers", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_WholesaleTiers_Products_ProductId",
+                        column: x => x.ProductId,
+                        principalTable: "Products",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                    table.ForeignKey(
+                        name: "FK_WholesaleTiers_Stations_StationId",
+                        column: x => x.StationId,
+                        principalTable: "Stations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "CardKeys",
                 columns: table => new
                 {
@@ -1086,6 +1244,9 @@ namespace KaMeng.Data.Migrations.Postgres
                     Quantity = table.Column<int>(type: "integer", nullable: false),
                     UnitPrice = table.Column<long>(type: "bigint", nullable: false),
                     Total = table.Column<long>(type: "bigint", nullable: false),
+                    CouponDiscount = table.Column<long>(type: "bigint", nullable: false),
+                    FlashSaleId = table.Column<int>(type: "integer", nullable: true),
+                    PromotionJson = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: true),
                     PriceChainJson = table.Column<string>(type: "text", nullable: true),
                     PaymentMethod = table.Column<int>(type: "integer", nullable: false),
                     Status = table.Column<int>(type: "integer", nullable: false),
@@ -1121,6 +1282,41 @@ namespace KaMeng.Data.Migrations.Postgres
                         name: "FK_Orders_Stations_StationId",
                         column: x => x.StationId,
                         principalTable: "Stations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "CouponRedemptions",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    CouponId = table.Column<int>(type: "integer", nullable: false),
+                    StationId = table.Column<int>(type: "integer", nullable: false),
+                    OrderStationId = table.Column<int>(type: "integer", nullable: false),
+                    OrderId = table.Column<long>(type: "bigint", nullable: false),
+                    BuyerUserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: true),
+                    CodeId = table.Column<long>(type: "bigint", nullable: true),
+                    GrantId = table.Column<long>(type: "bigint", nullable: true),
+                    Discount = table.Column<long>(type: "bigint", nullable: false),
+                    OrderTotal = table.Column<long>(type: "bigint", nullable: false),
+                    Status = table.Column<int>(type: "integer", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_CouponRedemptions", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_CouponRedemptions_Coupons_CouponId",
+                        column: x => x.CouponId,
+                        principalTable: "Coupons",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                    table.ForeignKey(
+                        name: "FK_CouponRedemptions_Orders_OrderId",
+                        column: x => x.OrderId,
+                        principalTable: "Orders",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Restrict);
                 });
@@ -1367,6 +1563,54 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "IX_Categories_StationId_SortOrder",
                 table: "Categories",
                 columns: new[] { "StationId", "SortOrder" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CouponCodes_CouponId_BatchNo",
+                table: "CouponCodes",
+                columns: new[] { "CouponId", "BatchNo" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CouponCodes_StationId_Code",
+                table: "CouponCodes",
+                columns: new[] { "StationId", "Code" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CouponGrants_CouponId",
+                table: "CouponGrants",
+                column: "CouponId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CouponGrants_UserId_StationId",
+                table: "CouponGrants",
+                columns: new[] { "UserId", "StationId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CouponRedemptions_CouponId_BuyerUserId",
+                table: "CouponRedemptions",
+                columns: new[] { "CouponId", "BuyerUserId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CouponRedemptions_OrderId",
+                table: "CouponRedemptions",
+                column: "OrderId",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Coupons_StationId_Code",
+                table: "Coupons",
+                columns: new[] { "StationId", "Code" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_FlashSales_ProductId",
+                table: "FlashSales",
+                column: "ProductId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_FlashSales_StationId_ProductId_EndsAt",
+                table: "FlashSales",
+                columns: new[] { "StationId", "ProductId", "EndsAt" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_GatewayPayments_GatewayId",
@@ -1662,6 +1906,17 @@ namespace KaMeng.Data.Migrations.Postgres
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_WholesaleTiers_ProductId",
+                table: "WholesaleTiers",
+                column: "ProductId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_WholesaleTiers_StationId_ProductId_MinQuantity",
+                table: "WholesaleTiers",
+                columns: new[] { "StationId", "ProductId", "MinQuantity" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Withdrawals_Status_CreatedAt",
                 table: "Withdrawals",
                 columns: new[] { "Status", "CreatedAt" });
@@ -1704,6 +1959,18 @@ namespace KaMeng.Data.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "BuyerStats");
+
+            migrationBuilder.DropTable(
+                name: "CouponCodes");
+
+            migrationBuilder.DropTable(
+                name: "CouponGrants");
+
+            migrationBuilder.DropTable(
+                name: "CouponRedemptions");
+
+            migrationBuilder.DropTable(
+                name: "FlashSales");
 
             migrationBuilder.DropTable(
                 name: "GatewayPayments");
@@ -1772,10 +2039,16 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "WebhookEndpoints");
 
             migrationBuilder.DropTable(
+                name: "WholesaleTiers");
+
+            migrationBuilder.DropTable(
                 name: "Withdrawals");
 
             migrationBuilder.DropTable(
                 name: "AspNetRoles");
+
+            migrationBuilder.DropTable(
+                name: "Coupons");
 
             migrationBuilder.DropTable(
                 name: "PaymentGateways");
