@@ -14,7 +14,9 @@ public sealed record CheckoutRequest(
     string IdempotencyKey,
     IReadOnlyDictionary<string, string?>? Inputs = null,
     string? Contact = null,
-    string? QueryPassword = null)
+    string? QueryPassword = null,
+    string? CouponCode = null,
+    long? CouponGrantId = null)
 {
     /// <summary>
     /// The key a checkout form carries. Time-ordered (UUIDv7, still 74 random bits): the unique index on it then grows
@@ -59,7 +61,8 @@ public sealed class CheckoutService(
     public async Task<CheckoutResult> PlaceBalanceOrderAsync(StationInfo station, CheckoutRequest request, CancellationToken ct = default)
     {
         var now = clock.GetUtcNow();
-        var input = new PurchaseInput(request.ProductId, request.Quantity, request.IdempotencyKey, request.BuyerUserId, request.Contact, request.QueryPassword, request.Inputs);
+        var input = new PurchaseInput(request.ProductId, request.Quantity, request.IdempotencyKey, request.BuyerUserId, request.Contact, request.QueryPassword, request.Inputs,
+            request.CouponCode, request.CouponGrantId);
         if (OrderDraft.CheckForm(station, input, now) is { } formRefusal) return CheckoutResult.Refused(formRefusal.Code, formRefusal.Message);
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -70,11 +73,11 @@ public sealed class CheckoutService(
         db.Database.AutoSavepointsEnabled = false;
         var (draft, refusal) = await OrderDraft.PrepareAsync(db, prices, station, input, now, TimeSpan.FromMinutes(options.Value.PaymentWindowMinutes), ct);
         if (refusal is not null) return CheckoutResult.Refused(refusal.Code, refusal.Message);
-        var (product, order) = draft!;
+        var order = draft!.Order;
 
         // Everything above only read; the writes run as one business transaction (on SQLite, group-committed with
         // other purchases, each in its own savepoint), on the context the transaction hands over.
-        var result = await db.RunBusinessTransactionAsync((tx, ct) => PayAndDeliverAsync(tx, station, product, order, now, ct), ct);
+        var result = await db.RunBusinessTransactionAsync((tx, ct) => PayAndDeliverAsync(tx, station, draft, now, ct), ct);
         if (result is null)
         {
             // The insert met an order with the same idempotency key (a double submit, or its racing twin): the first order stands.
@@ -82,6 +85,8 @@ public sealed class CheckoutService(
         }
         if (result.OrderNumber == order.Number)
             events.Publish(OrderEvent.Of(OrderEventKind.Paid, order));
+        // The last flash pieces are gone: every surface stops showing the flash price.
+        if (draft.FlashSoldOut) prices.Invalidate();
         return result;
     }
 
@@ -91,8 +96,9 @@ public sealed class CheckoutService(
     /// same idempotency key: a double-submitted form, caught by the unique index rather than a lookup in every purchase (on
     /// PostgreSQL the transaction is unusable then; the caller looks the first order up).
     /// </summary>
-    static async Task<BusinessOutcome<CheckoutResult?>> PayAndDeliverAsync(KaMengDbContext db, StationInfo station, Product product, Order order, DateTimeOffset now, CancellationToken ct)
+    static async Task<BusinessOutcome<CheckoutResult?>> PayAndDeliverAsync(KaMengDbContext db, StationInfo station, PricedOrder draft, DateTimeOffset now, CancellationToken ct)
     {
+        var (product, order) = (draft.Product, draft.Order);
         static BusinessOutcome<CheckoutResult?> Refuse(string code, string message) => BusinessOutcome.Rollback<CheckoutResult?>(CheckoutResult.Refused(code, message));
 
         if (product.PerBuyerLimit > 0)
@@ -125,6 +131,9 @@ public sealed class CheckoutService(
         {
             return BusinessOutcome.Rollback<CheckoutResult?>(null);
         }
+        // The coupon use and flash quota, taken with conditional updates (paid at once: the coupon is consumed).
+        if ((draft.Coupon is not null || draft.Flash is not null) && await Marketing.PromotionReservations.ReserveAsync(db, draft, paid: true, now, ct) is { } promotionRefusal)
+            return Refuse(promotionRefusal.Code, promotionRefusal.Message);
 
         // The buyer's wallet is found by the debit itself (no lookup before the transaction); with the PostgreSQL
         // ledger entry in the same statement.

@@ -93,7 +93,8 @@ public static class Fulfilment
         if (!order.OwnerCollected) return true;
         var steps = PriceResolver.ReadSnapshot(order.PriceChainJson);
         var seller = steps[^1];
-        var share = Money.FromFen(seller.CostFen * order.Quantity);
+        // The seller's cost, less what upstream stations subsidise: the buyer paid that much less into the owner's gateway.
+        var share = Money.FromFen(seller.CostFen * order.Quantity - steps.Take(steps.Count - 1).Sum(s => s.FundsFen));
         order.AwaitingDeposit = false;
         if (share.Fen > 0)
         {
@@ -121,7 +122,8 @@ public static class Fulfilment
             if (i == steps.Count - 1 && order.OwnerCollected) continue;
             var step = steps[i];
             var sellsAt = i == steps.Count - 1 ? order.UnitPrice.Fen : steps[i + 1].CostFen;
-            var earning = Money.FromFen((sellsAt - step.CostFen) * order.Quantity);
+            // Less what the station funds of the order's discounts (its own coupon, or a subsidy of a coupon it issued).
+            var earning = Money.FromFen((sellsAt - step.CostFen) * order.Quantity - step.FundsFen);
             if (earning.Fen <= 0 || step.OwnerUserId is null) continue;
             // Read once per order, only when someone earns.
             holds ??= await db.EarningHoldsAsync([.. steps.Select(s => s.StationId)], now, ct);

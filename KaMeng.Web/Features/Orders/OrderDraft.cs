@@ -1,6 +1,7 @@
 using System.Text.Json;
 using KaMeng.Data;
 using KaMeng.Domain;
+using KaMeng.Web.Features.Marketing;
 using KaMeng.Web.Features.Stations;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -15,13 +16,21 @@ public sealed record PurchaseInput(
     string? BuyerUserId,
     string? Contact,
     string? QueryPassword,
-    IReadOnlyDictionary<string, string?>? Inputs);
+    IReadOnlyDictionary<string, string?>? Inputs,
+    string? CouponCode = null,
+    long? CouponGrantId = null);
 
 /// <summary>A refusal of a purchase: a stable code for APIs and tests, a Chinese message for the buyer.</summary>
 public sealed record PurchaseRefusal(string Code, string Message);
 
-/// <summary>An order validated and priced, not written yet, with the product it was priced from.</summary>
-public sealed record PricedOrder(Product Product, Order Order);
+/// <summary>An order validated and priced, not written yet, with the product it was priced from and the promotions it takes
+/// inside its transaction (<see cref="PromotionReservations"/>).</summary>
+public sealed record PricedOrder(Product Product, Order Order, PromotedPrice Price, CouponUse? Coupon = null, FlashSale? Flash = null)
+{
+    /// <summary>Set by the reservation when this order took the flash sale's last pieces (or found none): the prices that still
+    /// show the flash price are dropped after the commit.</summary>
+    public bool FlashSoldOut { get; set; }
+}
 
 /// <summary>
 /// The one "validate and price" step of every checkout (balance and gateway): the form, the station, the product and its
@@ -89,19 +98,32 @@ public static class OrderDraft
 
         var pricing = await prices.ForStationAsync(station.Id);
         var terms = await prices.TermsForAsync(db, station, input.BuyerUserId, ct);
-        var quote = pricing.Quote(product, terms.MemberDiscountBasisPoints);
-        // Self-dealing: an owner buying on their own substation pays its cost and earns no margin on themselves.
-        var unitPrice = terms.UnitPrice(quote);
+        CouponUse? coupon = null;
+        if (!string.IsNullOrWhiteSpace(input.CouponCode) || input.CouponGrantId is not null)
+        {
+            var (use, couponRefusal) = await CouponLookup.FindAsync(db, pricing, station, product, input, terms, now, ct);
+            if (couponRefusal is not null) return (null, couponRefusal);
+            coupon = use;
+        }
+        // Self-dealing: an owner buying on their own substation pays its cost and earns no margin on themselves (no promotion).
+        PromotedPrice price;
+        try { price = pricing.Promote(product, input.Quantity, terms, now, coupon?.Offer); }
+        catch (CouponRefusedException e) { return (null, new("checkout.coupon", e.Message)); }
+        var flash = price.Flash is { } offer ? pricing.FlashFor(product.Id, now) : null;
 
-        var order = Order.Place(OrderNumber.New(now), station.Id, product, input.Quantity, unitPrice, now, paymentWindow);
+        var order = Order.Place(OrderNumber.New(now), station.Id, product, input.Quantity, price.Unit, now, paymentWindow);
+        order.CouponDiscount = price.CouponDiscount;
+        order.Total = price.Paid;
+        order.FlashSaleId = flash?.Id;
+        if (price.Funders.Count > 0) order.PromotionJson = PromotionRecord.Of(price, coupon);
         order.BuyerUserId = input.BuyerUserId;
         order.IdempotencyKey = input.IdempotencyKey;
         order.InputsJson = inputsJson;
         var contact = input.Contact?.Trim();
         order.Contact = string.IsNullOrEmpty(contact) ? null : contact[..Math.Min(128, contact.Length)];
         if (!string.IsNullOrEmpty(input.QueryPassword)) order.QueryPasswordHash = QueryPasswordHasher.HashPassword(order, input.QueryPassword);
-        order.PriceChainJson = PriceResolver.Snapshot(quote);
-        return (new PricedOrder(product, order), null);
+        order.PriceChainJson = PriceResolver.Snapshot(price);
+        return (new PricedOrder(product, order, price, coupon is null ? null : coupon with { Discount = price.CouponDiscount, OrderTotal = price.Total }, flash), null);
     }
 
     /// <summary>A query password given at checkout, checked without revealing whether the order exists.</summary>

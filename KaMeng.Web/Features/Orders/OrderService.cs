@@ -8,7 +8,7 @@ namespace KaMeng.Web.Features.Orders;
 public sealed record OrderView(Order Order, IReadOnlyList<string> Keys);
 
 /// <summary>Reading orders for buyers and staff, and the staff operations after payment: complete, refund, expire.</summary>
-public sealed class OrderService(IDbContextFactory<KaMengDbContext> dbFactory, CardKeyVault vault, TimeProvider clock, OrderEvents events, RefundService refunds)
+public sealed class OrderService(IDbContextFactory<KaMengDbContext> dbFactory, CardKeyVault vault, TimeProvider clock, OrderEvents events, RefundService refunds, PriceResolver prices)
 {
     /// <summary>The buyer's own order, or null (another buyer's order is as good as absent).</summary>
     public async Task<OrderView?> GetForBuyerAsync(string number, string buyerUserId, CancellationToken ct = default)
@@ -106,6 +106,7 @@ public sealed class OrderService(IDbContextFactory<KaMengDbContext> dbFactory, C
                     return null;
                 case OrderStatus.PendingPayment:
                     order.Cancel(now);
+                    await Marketing.PromotionReservations.ReleaseUnpaidAsync(db, order, ct);
                     break;
                 case OrderStatus.Paid or OrderStatus.Processing:
                     // Once the upstream has been asked, it may deliver (and charge us) whatever we decide here. The worker claims
@@ -137,6 +138,7 @@ public sealed class OrderService(IDbContextFactory<KaMengDbContext> dbFactory, C
             await tx.CommitAsync(ct);
         }
         if (order.Status != OrderStatus.Cancelled) await refunds.AfterBookedAsync(order.Id, ct);
+        else if (order.FlashSaleId is not null) prices.Invalidate();
         events.Publish(OrderEvent.Of(order.Status == OrderStatus.Cancelled ? OrderEventKind.Cancelled : OrderEventKind.Refunded, order));
         return null;
     }
@@ -150,12 +152,18 @@ public sealed class OrderService(IDbContextFactory<KaMengDbContext> dbFactory, C
         await using (var tx = await db.BeginBusinessTransactionAsync(ct))
         {
             expired = await db.Orders.Where(o => o.Status == OrderStatus.PendingPayment && o.ExpiresAt <= now).ToListAsync(ct);
-            foreach (var order in expired) order.Cancel(now);
+            foreach (var order in expired)
+            {
+                order.Cancel(now);
+                await Marketing.PromotionReservations.ReleaseUnpaidAsync(db, order, ct);
+            }
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
         }
         foreach (var order in expired)
             events.Publish(OrderEvent.Of(OrderEventKind.Cancelled, order));
+        // Flash pieces came back: a sale shown as sold out may sell again.
+        if (expired.Any(o => o.FlashSaleId is not null)) prices.Invalidate();
         return expired.Count;
     }
 }

@@ -271,6 +271,8 @@ public sealed class RefundService(
             // The buyer has seen these keys: they are never sold again (a 循环卡密 is shared by every order and stays).
             await db.CardKeys.IgnoreQueryFilters().Where(k => k.OrderId == order.Id && k.Status == CardKeyStatus.Sold)
                 .ExecuteUpdateAsync(u => u.SetProperty(k => k.Status, CardKeyStatus.Refunded), ct);
+            // Undone before anything was delivered: a still-valid coupon is the buyer's again (its value is in the refund already).
+            await Marketing.PromotionReservations.ReturnOnRefundAsync(db, order, now, ct);
         }
         return null;
     }

@@ -1,5 +1,6 @@
 using KaMeng.Data;
 using KaMeng.Domain;
+using KaMeng.Web.Features.Marketing;
 using KaMeng.Web.Features.Orders;
 using KaMeng.Web.Features.Stations;
 using Microsoft.EntityFrameworkCore;
@@ -16,7 +17,9 @@ public sealed record GatewayCheckoutRequest(
     string? BuyerUserId,
     string? Contact,
     string? QueryPassword,
-    IReadOnlyDictionary<string, string?>? Inputs = null);
+    IReadOnlyDictionary<string, string?>? Inputs = null,
+    string? CouponCode = null,
+    long? CouponGrantId = null);
 
 /// <summary>Where to send the buyer's browser: the gateway's submit.php with a signed query, or a Chinese error.</summary>
 public sealed record GatewayRedirect(string? Url, string? OutTradeNo, string? Error)
@@ -69,7 +72,8 @@ public sealed class EPayCheckout(
     public async Task<GatewayRedirect> StartOrderAsync(StationInfo station, GatewayCheckoutRequest request, SiteAddress site, CancellationToken ct = default)
     {
         var now = clock.GetUtcNow();
-        var input = new PurchaseInput(request.ProductId, request.Quantity, request.IdempotencyKey, request.BuyerUserId, request.Contact, request.QueryPassword, request.Inputs);
+        var input = new PurchaseInput(request.ProductId, request.Quantity, request.IdempotencyKey, request.BuyerUserId, request.Contact, request.QueryPassword, request.Inputs,
+            request.CouponCode, request.CouponGrantId);
         if (OrderDraft.CheckForm(station, input, now) is { } formRefusal) return GatewayRedirect.Refused(formRefusal.Message);
         var gateway = await gateways.ForStationAsync(station.Id, ct);
         if (gateway is null) return GatewayRedirect.Refused("本站暂未开通在线支付");
@@ -87,7 +91,7 @@ public sealed class EPayCheckout(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var (draft, refusal) = await OrderDraft.PrepareAsync(db, prices, station, input, now, TimeSpan.FromMinutes(options.Value.PaymentWindowMinutes), ct);
         if (refusal is not null) return GatewayRedirect.Refused(refusal.Message);
-        var (product, order) = draft!;
+        var (product, order) = (draft!.Product, draft.Order);
         if (request.BuyerUserId is null && product.PerBuyerLimit > 0) return GatewayRedirect.Refused("该商品限购，请登录后购买");
         if (product.DeliveryType == DeliveryType.CardKey)
         {
@@ -95,7 +99,7 @@ public sealed class EPayCheckout(
             var stock = await db.CardKeys.CountAsync(k => k.ProductId == product.Id && k.Status == CardKeyStatus.Available, ct);
             if (stock == 0 || (!product.ReusableKey && stock < request.Quantity)) return GatewayRedirect.Refused("库存不足，请减少数量或稍后再试");
         }
-        if (order.UnitPrice.Fen <= 0) return GatewayRedirect.Refused("该商品不能在线支付");
+        if (order.Total.Fen <= 0) return GatewayRedirect.Refused("该商品不能在线支付");
         order.PaymentMethod = PaymentMethod.EPay;
 
         await using (var tx = await db.BeginBusinessTransactionAsync(ct))
@@ -113,6 +117,12 @@ public sealed class EPayCheckout(
             }
             db.Orders.Add(order);
             await db.SaveChangesAsync(ct);
+            // Reserved until the payment arrives; an order that closes unpaid gives them back.
+            if ((draft.Coupon is not null || draft.Flash is not null) && await PromotionReservations.ReserveAsync(db, draft, paid: false, now, ct) is { } promotionRefusal)
+            {
+                if (draft.FlashSoldOut) prices.Invalidate();
+                return GatewayRedirect.Refused(promotionRefusal.Message);
+            }
             var created = new GatewayPayment
             {
                 OutTradeNo = order.Number, StationId = station.Id, GatewayId = gateway.Id, Channel = request.Channel,
@@ -122,6 +132,7 @@ public sealed class EPayCheckout(
             db.GatewayPayments.Add(created);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
+            if (draft.FlashSoldOut) prices.Invalidate();
             return new GatewayRedirect(SubmitUrl(gateway, created, site, order.ProductName), created.OutTradeNo, null);
         }
     }

@@ -118,6 +118,7 @@ public sealed class EPayNotifications(
                 order.GatewayTradeNo = tradeNo;
                 order.OwnerCollected = collectedByStation;
                 await db.SaveChangesAsync(ct);
+                await Marketing.PromotionReservations.ConsumeAsync(db, order, ct);
                 if (await Fulfilment.ReleaseAsync(db, order, now, ct) == ReleaseOutcome.OutOfStock)
                     await AddIssueOnceAsync(db, payment, PaymentIssueKind.PaidOutOfStock, tradeNo, "已支付但库存不足，订单已进入待处理队列", now, ct);
             }

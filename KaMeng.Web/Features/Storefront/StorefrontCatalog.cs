@@ -6,20 +6,39 @@ using Microsoft.EntityFrameworkCore;
 
 namespace KaMeng.Web.Features.Storefront;
 
-/// <summary>A product as a storefront list shows it. <see cref="Stock"/> is null where stock is not counted (top-ups, manual, reusable keys in stock).</summary>
-public sealed record ProductCard(int Id, string Name, int CategoryId, Money Price, int? Stock, DeliveryType Type, IReadOnlyList<string> Tags, string? ImagePath)
+/// <summary>A product as a storefront list shows it. <see cref="Stock"/> is null where stock is not counted (top-ups, manual, reusable keys in stock).
+/// <see cref="WasPrice"/> is the station's price when a promotion (flash sale, member price) lowers it.</summary>
+public sealed record ProductCard(int Id, string Name, int CategoryId, Money Price, int? Stock, DeliveryType Type, IReadOnlyList<string> Tags, string? ImagePath,
+    Money? WasPrice = null, string? FlashTitle = null)
 {
     public bool SoldOut => Stock == 0;
 }
 
-/// <summary>A product page: the product as this station presents it, its quote along the chain and its stock.</summary>
-public sealed record ProductDetail(Product Product, string Name, string? DescriptionMarkdown, PriceQuote Quote, int? Stock, BuyerTerms Terms)
+/// <summary>A product page: the product as this station presents it, its quote along the chain (without member discount),
+/// its stock, and the station's pricing to price any quantity (flash, member, wholesale, coupon) as checkout will.</summary>
+public sealed record ProductDetail(Product Product, string Name, string? DescriptionMarkdown, PriceQuote Quote, int? Stock, BuyerTerms Terms,
+    StationPricing Pricing, DateTimeOffset QuotedAt)
 {
-    /// <summary>The unit price of the buyer it was quoted for (<see cref="BuyerTerms.Anonymous"/>: the chain price).</summary>
-    public Money Price => Terms.UnitPrice(Quote);
+    /// <summary>The order line for <paramref name="quantity"/> pieces with every promotion, as checkout prices it.</summary>
+    /// <exception cref="CouponRefusedException">The coupon cannot be used on this line.</exception>
+    public PromotedPrice PriceOf(int quantity, CouponOffer? coupon = null) => Pricing.Promote(Product, Math.Max(quantity, 1), Terms, QuotedAt, coupon);
 
-    /// <summary>What <paramref name="quantity"/> cost at <see cref="Price"/> (the order's total as checkout computes it).</summary>
-    public Money TotalFor(int quantity) => Price * Math.Max(quantity, 0);
+    /// <summary>The unit price of one piece for the buyer it was quoted for.</summary>
+    public Money Price => PriceOf(1).Unit;
+
+    /// <summary>The station's own price before promotions (shown struck through when a promotion lowers it).</summary>
+    public Money ListPrice => Quote.Price;
+
+    /// <summary>What <paramref name="quantity"/> cost without a coupon (the order's total as checkout computes it: wholesale tiers by quantity).</summary>
+    public Money TotalFor(int quantity) => quantity <= 0 ? Money.Zero : PriceOf(quantity).Total;
+
+    /// <summary>The flash sale running now (its price applies to this buyer unless it needs a sign-in they lack), or null.</summary>
+    public FlashSale? Flash => Pricing.FlashFor(Product.Id, QuotedAt);
+
+    /// <summary>The next flash sale of the product, not started yet.</summary>
+    public FlashSale? UpcomingFlash => Pricing.UpcomingFlashFor(Product.Id, QuotedAt);
+
+    public IReadOnlyList<WholesaleOffer> Tiers => Pricing.TiersFor(Product.Id);
 
     /// <summary>购买须知 and the description: the product's own notice when it has one, else the section of the description
     /// under a 购买须知 heading (see <see cref="PurchaseNotice.Split"/>; products written before the field existed).</summary>
@@ -90,7 +109,9 @@ public sealed class StorefrontCatalog(IDbContextFactory<KaMengDbContext> dbFacto
             var o = overrides.GetValueOrDefault(p.Id);
             var tags = p.TagList.ToList();
             if (o?.Recommended == true && !tags.Contains("推荐")) tags.Insert(0, "推荐");
-            return new ProductCard(p.Id, o?.Name ?? p.Name, p.CategoryId, terms.UnitPrice(pricing.Quote(p, terms.MemberDiscountBasisPoints)), StockOf(p, stock), p.DeliveryType, tags, p.ImagePath);
+            var price = pricing.Promote(p, 1, terms, now);
+            return new ProductCard(p.Id, o?.Name ?? p.Name, p.CategoryId, price.Unit, StockOf(p, stock), p.DeliveryType, tags, p.ImagePath,
+                price.Unit < price.ListUnit ? price.ListUnit : null, price.Flash?.Title);
         }).ToList();
     }
 
@@ -118,8 +139,9 @@ public sealed class StorefrontCatalog(IDbContextFactory<KaMengDbContext> dbFacto
         if (o?.Hidden == true) return null;
         var stock = product.DeliveryType == DeliveryType.CardKey ? await StockLevels.AvailableAsync(db, [product.Id], ct) : [];
         var terms = await prices.TermsForAsync(db, station, buyerUserId, ct);
-        var quote = (await prices.ForStationAsync(station.Id)).Quote(product, terms.MemberDiscountBasisPoints);
-        return new ProductDetail(product, o?.Name ?? product.Name, o?.DescriptionMarkdown ?? product.DescriptionMarkdown, quote, StockOf(product, stock), terms);
+        var pricing = await prices.ForStationAsync(station.Id);
+        return new ProductDetail(product, o?.Name ?? product.Name, o?.DescriptionMarkdown ?? product.DescriptionMarkdown, pricing.Quote(product), StockOf(product, stock), terms,
+            pricing, clock.GetUtcNow());
     }
 
     static async Task<Dictionary<int, StationProduct>> OverridesAsync(KaMengDbContext db, StationInfo station, CancellationToken ct) =>
