@@ -43,14 +43,16 @@ public static class LedgerBooks
             var seller = steps[^1];
             // The platform's own share (no wallet, decision 0004): the top substation's cost (or the price, at the main station) minus the product cost.
             var platformSells = steps.Count > 1 ? steps[1].CostFen : order.UnitPrice.Fen;
-            var platformMargin = (platformSells - steps[0].CostFen) * order.Quantity;
+            // Less what the platform funds of the order's discounts (a coupon it issued: a subsidy, or its own at the main station).
+            var platformMargin = (platformSells - steps[0].CostFen) * order.Quantity - steps[0].FundsFen;
             var productCost = steps[0].CostFen * order.Quantity;
-            var ownerKept = order.OwnerCollected ? (order.UnitPrice.Fen - seller.CostFen) * order.Quantity : 0;
+            var ownerKept = order.OwnerCollected ? (order.UnitPrice.Fen - seller.CostFen) * order.Quantity - seller.FundsFen : 0;
             Assert.True(order.Total.Fen == earned + ownerKept + platformMargin + productCost,
                 $"order {order.Number}: paid {order.Total.Fen} ≠ earned {earned} + kept by owner {ownerKept} + platform {platformMargin} + cost {productCost}");
             if (order.OwnerCollected)
             {
-                Assert.True(settled == seller.CostFen * order.Quantity, $"order {order.Number}: settled {settled} from the owner's deposit, expected {seller.CostFen * order.Quantity}");
+                var share = seller.CostFen * order.Quantity - steps.Take(steps.Count - 1).Sum(s => s.FundsFen);
+                Assert.True(settled == share, $"order {order.Number}: settled {settled} from the owner's deposit, expected {share}");
                 Assert.True(paidFromBalance == 0, $"order {order.Number} was paid to the owner's gateway but debited a balance");
             }
             else

@@ -1,4 +1,6 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Unicode;
 using KaMeng.Domain;
 
 namespace KaMeng.Web.Features.Marketing;
@@ -13,9 +15,12 @@ public sealed record FundingRecord(int StationId, string StationName, long Fen, 
 public sealed record PromotionRecord(long ListUnitFen, IReadOnlyList<string> Applied, int? CouponId, string? CouponName, string? CouponCode,
     long CouponDiscountFen, IReadOnlyList<FundingRecord> Funders, string Explanation)
 {
+    // Chinese kept readable in the column (finance reads it in database tools too).
+    static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.Create(UnicodeRanges.All) };
+
     public static string Of(PromotedPrice price, CouponUse? coupon) => JsonSerializer.Serialize(new PromotionRecord(
         price.ListUnit.Fen, price.Applied, coupon?.Coupon.Id, coupon?.Coupon.Name, coupon?.Code, price.CouponDiscount.Fen,
-        [.. price.Funders.Select(f => new FundingRecord(f.StationId, f.StationName, f.Amount.Fen, f.Subsidy))], price.Explain()));
+        [.. price.Funders.Select(f => new FundingRecord(f.StationId, f.StationName, f.Amount.Fen, f.Subsidy))], price.Explain()), Json);
 
     public static PromotionRecord? Read(string? json) => string.IsNullOrEmpty(json) ? null : JsonSerializer.Deserialize<PromotionRecord>(json);
 }
