@@ -125,12 +125,13 @@ public sealed record OrderFacts(
 public static class OrderMargins
 {
     /// <param name="costsFen">Each station's cost along the chain, main station first.</param>
-    public static (long Station, long Platform) Of(IReadOnlyList<long> costsFen, long unitPriceFen, int quantity)
+    /// <param name="fundsFen">What each station funds of the order's discounts (its coupon), main station first; null: none.</param>
+    public static (long Station, long Platform) Of(IReadOnlyList<long> costsFen, long unitPriceFen, int quantity, IReadOnlyList<long>? fundsFen = null)
     {
         if (costsFen.Count == 0) return (0, 0);
-        var station = (unitPriceFen - costsFen[^1]) * quantity;
+        var station = (unitPriceFen - costsFen[^1]) * quantity - (fundsFen?[^1] ?? 0);
         var platformSellsAt = costsFen.Count > 1 ? costsFen[1] : unitPriceFen;
-        var platform = (platformSellsAt - costsFen[0]) * quantity;
+        var platform = (platformSellsAt - costsFen[0]) * quantity - (fundsFen?[0] ?? 0);
         return (station, platform);
     }
 }

@@ -14,6 +14,8 @@ public enum NotificationEvent
     GuestOrderDelivered = 8,
     /// <summary>An order paid to the owner's own gateway waits: the owner's 预存款 does not cover the platform's share.</summary>
     DepositShort = 9,
+    /// <summary>A flash sale was paused: a cost rise put its price below the station's cost.</summary>
+    PromotionPaused = 10,
 }
 
 [Flags]
@@ -37,11 +39,12 @@ public static class NotificationEventNames
         NotificationEvent.SupplyProblem => "上游供货异常",
         NotificationEvent.GuestOrderDelivered => "游客订单发货邮件",
         NotificationEvent.DepositShort => "预存款不足",
+        NotificationEvent.PromotionPaused => "促销活动暂停",
         _ => "系统通知",
     };
 
     public static readonly NotificationEvent[] Choosable =
-        [NotificationEvent.LowStock, NotificationEvent.OrderFailed, NotificationEvent.WithdrawalDecided, NotificationEvent.ReportReady, NotificationEvent.SubstationOpened, NotificationEvent.SupplyProblem, NotificationEvent.DepositShort];
+        [NotificationEvent.LowStock, NotificationEvent.OrderFailed, NotificationEvent.WithdrawalDecided, NotificationEvent.ReportReady, NotificationEvent.SubstationOpened, NotificationEvent.SupplyProblem, NotificationEvent.DepositShort, NotificationEvent.PromotionPaused];
 }
 
 /// <summary>站内信: one message in one user's notification centre.</summary>

@@ -128,6 +128,9 @@ public class DashboardMetricsTests
         // cost 50 (main) → substation cost 80, sold at 100, ×2
         Assert.Equal((40L, 60L), OrderMargins.Of([50, 80], 100, 2));
         Assert.Equal((50L, 50L), OrderMargins.Of([50], 100, 1)); // sold by the main station itself
+        // A platform coupon on a substation (a subsidy of 15) comes off the platform's margin; the station's own off its own.
+        Assert.Equal((40L, 45L), OrderMargins.Of([50, 80], 100, 2, [15, 0]));
+        Assert.Equal((30L, 60L), OrderMargins.Of([50, 80], 100, 2, [0, 10]));
     }
 
     [Fact]

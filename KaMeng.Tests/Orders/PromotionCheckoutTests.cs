@@ -1,9 +1,11 @@
 using KaMeng.Data;
 using KaMeng.Domain;
 using KaMeng.Tests.Infrastructure;
+using KaMeng.Web.Features.Notifications;
 using KaMeng.Web.Features.Orders;
 using KaMeng.Web.Features.Payments;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace KaMeng.Tests.Orders;
 
@@ -237,5 +239,45 @@ public class PromotionCheckoutTests
         await using var db = h.Db.NewContext();
         Assert.Equal(0, await db.Orders.CountAsync());
         Assert.Equal(0, await db.CouponRedemptions.CountAsync());
+    }
+
+    [Fact]
+    public async Task A_flash_sale_a_cost_rise_puts_below_cost_is_paused_and_the_owner_alerted()
+    {
+        await using var h = await CommerceHarness.CreateAsync(DatabaseProvider.Sqlite, s =>
+        {
+            s.AddNotificationServices();
+            s.AddSingleton<KaMeng.Web.Features.Marketing.FlashSaleGuard>();
+        });
+        var shop = await h.OpenSellingShopAsync(keys: 5);
+        var sale = await AddFlashSaleAsync(h, shop.Shop.Id, shop.Product, priceFen: 9500, quota: 0);   // the shop's cost is ¥90
+        var guard = h.Get<KaMeng.Web.Features.Marketing.FlashSaleGuard>();
+        Assert.Empty(await guard.PauseBelowCostAsync());
+
+        // The platform's supplier raises the cost to ¥98: the shop now buys at ¥98 and ¥95 would be below it.
+        await using (var db = h.Db.NewContext())
+            await db.Products.Where(p => p.Id == shop.Product.Id).ExecuteUpdateAsync(u => u.SetProperty(p => p.CostPrice, Money.FromFen(9800)));
+        var paused = Assert.Single(await guard.PauseBelowCostAsync());
+        Assert.Equal(sale.Id, paused.Id);
+        await using (var db = h.Db.NewContext())
+        {
+            var stored = await db.FlashSales.SingleAsync();
+            Assert.True(stored.Paused);
+            Assert.Contains("低于成本", stored.PauseReason);
+        }
+        await using (var db = h.Db.NewContext())
+            Assert.Equal(shop.Shop.Id, (await db.AuditEntries.SingleAsync(a => a.Action == "flash.pause")).StationId);
+        Assert.Empty(await guard.PauseBelowCostAsync());   // once
+
+        // A buyer now pays the station's normal price.
+        var buyer = (await h.AddBuyersAsync(1, balanceFen: 50000))[0];
+        var result = await h.Checkout.PlaceBalanceOrderAsync(shop.Shop, new CheckoutRequest(shop.Product.Id, 1, buyer, CheckoutRequest.NewIdempotencyKey()));
+        Assert.True(result.Succeeded, result.Error);
+        await using (var db = h.Db.NewContext())
+        {
+            var order = await db.Orders.SingleAsync();
+            Assert.Null(order.FlashSaleId);
+            Assert.True(order.UnitPrice.Fen >= 9800);
+        }
     }
 }

@@ -31,8 +31,8 @@ public sealed class DashboardRollup(IDbContextFactory<KaMengDbContext> dbFactory
 
     internal static OrderFacts Facts(OrderRow o)
     {
-        var costs = PriceResolver.ReadSnapshot(o.PriceChainJson).Select(s => s.CostFen).ToList();
-        var (station, platform) = OrderMargins.Of(costs, o.UnitPrice.Fen, o.Quantity);
+        var steps = PriceResolver.ReadSnapshot(o.PriceChainJson);
+        var (station, platform) = OrderMargins.Of([.. steps.Select(s => s.CostFen)], o.UnitPrice.Fen, o.Quantity, [.. steps.Select(s => s.FundsFen)]);
         return new OrderFacts(o.Id, o.StationId, o.ProductId, o.BuyerUserId, o.Status, o.PaymentMethod, o.Total.Fen, o.Quantity, station, platform,
             o.CreatedAt, o.PaidAt, o.ClosedAt);
     }

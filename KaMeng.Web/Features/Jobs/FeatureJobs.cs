@@ -57,6 +57,17 @@ public sealed class SupplierSyncJob(SupplierSync sync) : IJob
     }
 }
 
+/// <summary>促销成本检查: flash sales a cost rise put below cost are paused and their owners alerted.</summary>
+[DisallowConcurrentExecution]
+public sealed class PromotionGuardJob(Marketing.FlashSaleGuard guard) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken ct = default)
+    {
+        var paused = await guard.PauseBelowCostAsync(ct);
+        context.Result = paused.Count > 0 ? JobRunReport.Succeeded($"暂停 {paused.Count} 个低于成本的秒杀") : JobRunReport.Skipped("没有低于成本的秒杀");
+    }
+}
+
 /// <summary>对接 nonce 清理: nonces older than twice the signature window can never be replayed (their timestamp is refused first).</summary>
 [DisallowConcurrentExecution]
 public sealed class ApiNonceCleanupJob(ApiCredentialService credentials) : IJob

@@ -50,8 +50,12 @@ public static class JobCatalog
     public static readonly JobDefinition ApiNonceCleanup = new("api-nonce-cleanup", "对接 nonce 清理",
         "删除超过签名时间窗口的开放接口 nonce（它们已无法被重放）", "0 0/10 * * * ?", typeof(ApiNonceCleanupJob), MisfirePolicy.FireOnceNow);
 
+    public static readonly JobDefinition PromotionGuard = new("promotion-guard", "促销成本检查",
+        "成本上涨使秒杀价低于成本时自动暂停活动并提醒站长", "30 * * * * ?", typeof(PromotionGuardJob), MisfirePolicy.FireOnceNow);
+
     public static readonly IReadOnlyList<JobDefinition> All =
-        [RestockAlerts, ExpireUnpaidOrders, ShelfSchedule, ExportCleanup, ScheduledReports, RollupCheck, StationRating, EPayReconciliation, SupplierSync, ApiNonceCleanup];
+        [RestockAlerts, ExpireUnpaidOrders, ShelfSchedule, ExportCleanup, ScheduledReports, RollupCheck, StationRating, EPayReconciliation, SupplierSync, ApiNonceCleanup,
+         PromotionGuard];
 
     public static JobDefinition? Find(string key) => All.FirstOrDefault(j => j.Key == key);
 

@@ -26,6 +26,9 @@ public sealed record OrderRow
     public string? InputsJson { get; init; }
     public string? DeliveryNote { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
+    /// <summary>How promotions priced the order (原价 → who funded what → 实付), frozen on it; null without promotions.</summary>
+    public string? PromotionJson { get; init; }
+    public string? PromotionText => Marketing.PromotionRecord.Read(PromotionJson)?.Explanation;
 }
 
 /// <summary>What the buyer filled in, under the product's own labels (手机号, not phone).</summary>
@@ -54,7 +57,7 @@ public sealed class AdminOrderQueries(IDbContextFactory<KaMengDbContext> dbFacto
                {
                    Id = o.Id, Number = o.Number, StationId = o.StationId, ProductId = o.ProductId, ProductName = o.ProductName, Quantity = o.Quantity, Total = o.Total,
                    Status = o.Status, DeliveryType = o.DeliveryType, BuyerName = u != null ? u.UserName : o.Contact, Contact = o.Contact, InputsJson = o.InputsJson,
-                   DeliveryNote = o.DeliveryNote, CreatedAt = o.CreatedAt, AwaitingDeposit = o.AwaitingDeposit,
+                   DeliveryNote = o.DeliveryNote, CreatedAt = o.CreatedAt, AwaitingDeposit = o.AwaitingDeposit, PromotionJson = o.PromotionJson,
                };
     }
 

@@ -44,9 +44,13 @@ public static class OrderExport
         new("成本", 12), new("利润", 12),
     ];
 
-    /// <summary>The selling station's cost of an order (its last step's cost × quantity), or null without a price chain.</summary>
+    /// <summary>The selling station's cost of an order (its last step's cost × quantity, less what upstream stations subsidised
+    /// of its coupon: the station is credited as if it sold at its own price), or null without a price chain.</summary>
     public static long? CostFen(string? priceChainJson, int quantity) =>
-        PriceResolver.ReadSnapshot(priceChainJson) is { Count: > 0 } steps ? checked(steps[^1].CostFen * quantity) : null;
+        UnitCostAndSubsidy(priceChainJson) is { } c ? checked(c.UnitCost * quantity - c.Subsidy) : null;
+
+    static (long UnitCost, long Subsidy)? UnitCostAndSubsidy(string? priceChainJson) =>
+        PriceResolver.ReadSnapshot(priceChainJson) is { Count: > 0 } steps ? (steps[^1].CostFen, steps.Take(steps.Count - 1).Sum(s => s.FundsFen)) : null;
 
     public static string PaymentName(PaymentMethod method) => method switch
     {
@@ -109,7 +113,7 @@ public static class OrderExport
         var byStatus = new Dictionary<int, (long Count, long Fen)>();
         long count = 0, fen = 0;
         // Orders of one product share their chain text: read each distinct one once.
-        var unitCosts = new Dictionary<string, long?>(StringComparer.Ordinal);
+        var unitCosts = new Dictionary<string, (long UnitCost, long Subsidy)?>(StringComparer.Ordinal);
         await using (var excel = await ExcelWriter.CreateAsync(output, ct))
         {
             var sheet = await excel.BeginSheetAsync(SheetName, Columns, ct: ct);
@@ -122,9 +126,9 @@ public static class OrderExport
                         if (!unitCosts.TryGetValue(chain, out var unit))
                         {
                             if (unitCosts.Count > 10_000) unitCosts.Clear();
-                            unitCosts[chain] = unit = CostFen(chain, 1);
+                            unitCosts[chain] = unit = UnitCostAndSubsidy(chain);
                         }
-                        if (unit is { } u) cost = checked(u * o.Quantity);
+                        if (unit is { } u) cost = checked(u.UnitCost * o.Quantity - u.Subsidy);
                     }
                     sheet.BeginRow()
                         .Text(o.Number).Text(stationNames.GetValueOrDefault(o.StationId)).Text(o.ProductName).Integer(o.Quantity)
