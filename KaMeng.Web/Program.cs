@@ -14,6 +14,7 @@ using KaMeng.Web.Features.Notifications;
 using KaMeng.Web.Features.OpenApi;
 using KaMeng.Web.Features.Orders;
 using KaMeng.Web.Features.Payments;
+using KaMeng.Web.Features.Referrals;
 using KaMeng.Web.Features.Security;
 using KaMeng.Web.Features.Setup;
 using KaMeng.Web.Features.Shared;
@@ -32,6 +33,7 @@ builder.AddKaMengUi();
 builder.AddStations();
 builder.AddOrders();
 builder.AddMarketing();
+builder.AddReferrals();
 builder.AddStorefront();
 builder.AddStorefrontCache();
 builder.Services.AddSingleton<HealthProbe>();
@@ -68,6 +70,8 @@ app.UseAntiforgery();
 // The Open API's signature is checked before its body is read or bound; then the throttles (EPay notify per IP, Open API per key).
 app.UseOpenApiSignature();
 app.UseRateLimiter();
+// ?ref=CODE links: the first-touch cookie and the invitee's binding (before the page cache: such a response sets cookies).
+app.UseReferralTracking();
 // Anonymous storefront pages from memory for at most 2 s (docs/decisions/0029-storefront-output-cache.md): after
 // authentication (a signed-in buyer is never served from it) and the throttles.
 app.UseStorefrontCache();

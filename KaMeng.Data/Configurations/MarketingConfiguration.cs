@@ -78,3 +78,38 @@ sealed class WholesaleTierConfiguration : IEntityTypeConfiguration<WholesaleTier
         b.HasIndex(x => new { x.StationId, x.ProductId, x.MinQuantity }).IsUnique();
     }
 }
+
+sealed class ReferralProgramConfiguration : IEntityTypeConfiguration<ReferralProgram>
+{
+    public void Configure(EntityTypeBuilder<ReferralProgram> b)
+    {
+        b.HasOne<Station>().WithMany().HasForeignKey(x => x.StationId).OnDelete(DeleteBehavior.Restrict);
+        b.HasIndex(x => x.StationId).IsUnique();
+        b.Ignore(x => x.Rates);
+    }
+}
+
+sealed class ReferralCodeConfiguration : IEntityTypeConfiguration<ReferralCode>
+{
+    public void Configure(EntityTypeBuilder<ReferralCode> b)
+    {
+        b.Property(x => x.UserId).HasMaxLength(450);
+        b.Property(x => x.Code).HasMaxLength(16);
+        b.Property(x => x.DeviceId).HasMaxLength(64);
+        b.HasIndex(x => new { x.StationId, x.Code }).IsUnique();
+        b.HasIndex(x => new { x.StationId, x.UserId }).IsUnique();
+    }
+}
+
+sealed class ReferralConfiguration : IEntityTypeConfiguration<Referral>
+{
+    public void Configure(EntityTypeBuilder<Referral> b)
+    {
+        b.Property(x => x.UserId).HasMaxLength(450);
+        b.Property(x => x.ReferrerUserId).HasMaxLength(450);
+        b.Property(x => x.DeviceId).HasMaxLength(64);
+        // Set once: a buyer has one inviter per station, ever.
+        b.HasIndex(x => new { x.StationId, x.UserId }).IsUnique();
+        b.HasIndex(x => new { x.StationId, x.ReferrerUserId });
+    }
+}

@@ -20,6 +20,7 @@ sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
         b.Property(x => x.DeliveryNote).HasMaxLength(4000);
         b.Property(x => x.InputsJson).HasMaxLength(4000);
         b.Property(x => x.PromotionJson).HasMaxLength(4000);
+        b.Property(x => x.CommissionJson).HasMaxLength(2000);
         b.HasOne<Station>().WithMany().HasForeignKey(x => x.StationId).OnDelete(DeleteBehavior.Restrict);
         b.HasOne<Product>().WithMany().HasForeignKey(x => x.ProductId).OnDelete(DeleteBehavior.Restrict);
         b.HasOne<CardKey>().WithMany().HasForeignKey(x => x.ReusableKeyId).OnDelete(DeleteBehavior.Restrict);

@@ -28,6 +28,9 @@ public class Order
     public int? FlashSaleId { get; set; }
     /// <summary>How the price came about, frozen (原价, each promotion, who funds it), JSON; null without promotions.</summary>
     public string? PromotionJson { get; set; }
+    /// <summary>Who earns a referral commission on this order and at what share of the seller's margin, frozen at order time
+    /// (JSON); booked on delivery. Null when the station runs no 分销 program or the buyer was invited by nobody who may earn.</summary>
+    public string? CommissionJson { get; set; }
     /// <summary>The price chain frozen at order time: each station's cost, JSON.</summary>
     public string? PriceChainJson { get; set; }
     public PaymentMethod PaymentMethod { get; set; }

@@ -32,6 +32,8 @@ public class PlatformSettings
     public int Id { get; set; } = SingletonId;
     /// <summary>How many levels of substations below the main station may exist (a hard cap).</summary>
     public int MaxDepth { get; set; } = 2;
+    /// <summary>How many levels of referral commission a station's 分销 program may pay (at most <see cref="ReferralProgram.HardMaxLevels"/>).</summary>
+    public int MaxReferralLevels { get; set; } = 2;
     public Money WithdrawalMinimum { get; set; } = Money.FromYuan(10);
     /// <summary>Withdrawal fee in basis points of the amount (100 = 1%).</summary>
     public int WithdrawalFeeBasisPoints { get; set; } = 100;

@@ -1,6 +1,8 @@
 namespace KaMeng.Domain;
 
-public enum LedgerEntryType { Recharge = 0, Purchase = 1, Refund = 2, Earning = 3, Withdrawal = 4, Adjustment = 5, Settlement = 6, Transfer = 7 }
+public enum LedgerEntryType { Recharge = 0, Purchase = 1, Refund = 2, Earning = 3, Withdrawal = 4, Adjustment = 5, Settlement = 6, Transfer = 7,
+    /// <summary>推广佣金: a referrer's share of a selling station's margin (收益, held like every earning).</summary>
+    Commission = 8 }
 
 /// <summary>
 /// The two buckets of a wallet (decision 0023): 余额 is spendable money (recharges, refunds, transfers in) that never leaves
@@ -71,6 +73,7 @@ public class LedgerEntry
         LedgerEntryType.Adjustment => "调整",
         LedgerEntryType.Settlement => "预存款结算",
         LedgerEntryType.Transfer => "收益转余额",
+        LedgerEntryType.Commission => "推广佣金",
         _ => type.ToString(),
     };
 }

@@ -37,7 +37,7 @@ public static class LedgerBooks
         {
             var steps = PriceResolver.ReadSnapshot(order.PriceChainJson);
             var mine = entries[order.Id].ToList();
-            var earned = mine.Where(e => e.Type == LedgerEntryType.Earning).Sum(e => e.Amount.Fen);
+            var earned = mine.Where(e => e.Type is LedgerEntryType.Earning or LedgerEntryType.Commission).Sum(e => e.Amount.Fen);
             var settled = -mine.Where(e => e.Type == LedgerEntryType.Settlement).Sum(e => e.Amount.Fen);
             var paidFromBalance = -mine.Where(e => e.Type == LedgerEntryType.Purchase).Sum(e => e.Amount.Fen);
             var seller = steps[^1];
@@ -46,12 +46,14 @@ public static class LedgerBooks
             // Less what the platform funds of the order's discounts (a coupon it issued: a subsidy, or its own at the main station).
             var platformMargin = (platformSells - steps[0].CostFen) * order.Quantity - steps[0].FundsFen;
             var productCost = steps[0].CostFen * order.Quantity;
-            var ownerKept = order.OwnerCollected ? (order.UnitPrice.Fen - seller.CostFen) * order.Quantity - seller.FundsFen : 0;
+            // Referral commissions come out of the seller's margin: from what the owner kept, through the settlement.
+            var commissions = mine.Where(e => e.Type == LedgerEntryType.Commission).Sum(e => e.Amount.Fen);
+            var ownerKept = order.OwnerCollected ? (order.UnitPrice.Fen - seller.CostFen) * order.Quantity - seller.FundsFen - commissions : 0;
             Assert.True(order.Total.Fen == earned + ownerKept + platformMargin + productCost,
                 $"order {order.Number}: paid {order.Total.Fen} ≠ earned {earned} + kept by owner {ownerKept} + platform {platformMargin} + cost {productCost}");
             if (order.OwnerCollected)
             {
-                var share = seller.CostFen * order.Quantity - steps.Take(steps.Count - 1).Sum(s => s.FundsFen);
+                var share = seller.CostFen * order.Quantity - steps.Take(steps.Count - 1).Sum(s => s.FundsFen) + commissions;
                 Assert.True(settled == share, $"order {order.Number}: settled {settled} from the owner's deposit, expected {share}");
                 Assert.True(paidFromBalance == 0, $"order {order.Number} was paid to the owner's gateway but debited a balance");
             }

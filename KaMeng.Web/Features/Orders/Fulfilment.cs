@@ -93,8 +93,10 @@ public static class Fulfilment
         if (!order.OwnerCollected) return true;
         var steps = PriceResolver.ReadSnapshot(order.PriceChainJson);
         var seller = steps[^1];
-        // The seller's cost, less what upstream stations subsidise: the buyer paid that much less into the owner's gateway.
-        var share = Money.FromFen(seller.CostFen * order.Quantity - steps.Take(steps.Count - 1).Sum(s => s.FundsFen));
+        // The seller's cost, less what upstream stations subsidise (the buyer paid that much less into the owner's gateway), plus
+        // the referral commissions the platform pays out of the seller's margin on its behalf.
+        var commissions = Referrals.CommissionPlan.Read(order.CommissionJson)?.TotalOn(SellerMargin(order, seller)) ?? Money.Zero;
+        var share = Money.FromFen(seller.CostFen * order.Quantity - steps.Take(steps.Count - 1).Sum(s => s.FundsFen)) + commissions;
         order.AwaitingDeposit = false;
         if (share.Fen > 0)
         {
@@ -117,6 +119,14 @@ public static class Fulfilment
     {
         var steps = PriceResolver.ReadSnapshot(order.PriceChainJson);
         Dictionary<int, DateTimeOffset?>? holds = null;
+        // Referral commissions come out of the selling station's margin.
+        var plan = Referrals.CommissionPlan.Read(order.CommissionJson);
+        var sellerMargin = SellerMargin(order, steps[^1]);
+        if (plan is not null)
+        {
+            holds = await db.EarningHoldsAsync([.. steps.Select(s => s.StationId)], now, ct);
+            await Referrals.Commissions.BookAsync(db, order, plan, sellerMargin, steps[^1].StationId, holds.GetValueOrDefault(steps[^1].StationId), now, ct);
+        }
         for (var i = steps.Count - 1; i >= 0; i--)
         {
             if (i == steps.Count - 1 && order.OwnerCollected) continue;
@@ -124,6 +134,7 @@ public static class Fulfilment
             var sellsAt = i == steps.Count - 1 ? order.UnitPrice.Fen : steps[i + 1].CostFen;
             // Less what the station funds of the order's discounts (its own coupon, or a subsidy of a coupon it issued).
             var earning = Money.FromFen((sellsAt - step.CostFen) * order.Quantity - step.FundsFen);
+            if (i == steps.Count - 1 && plan is not null) earning -= plan.TotalOn(sellerMargin);
             if (earning.Fen <= 0 || step.OwnerUserId is null) continue;
             // Read once per order, only when someone earns.
             holds ??= await db.EarningHoldsAsync([.. steps.Select(s => s.StationId)], now, ct);
@@ -133,4 +144,8 @@ public static class Fulfilment
                 availableAt: holds.GetValueOrDefault(step.StationId), ct: ct);
         }
     }
+
+    /// <summary>The selling station's margin on the order: its price over its cost, less what it funds of the discounts.</summary>
+    static Money SellerMargin(Order order, ChainSnapshotStep seller) =>
+        Money.FromFen((order.UnitPrice.Fen - seller.CostFen) * order.Quantity - seller.FundsFen);
 }

@@ -123,6 +123,10 @@ public static class OrderDraft
         order.Contact = string.IsNullOrEmpty(contact) ? null : contact[..Math.Min(128, contact.Length)];
         if (!string.IsNullOrEmpty(input.QueryPassword)) order.QueryPasswordHash = QueryPasswordHasher.HashPassword(order, input.QueryPassword);
         order.PriceChainJson = PriceResolver.Snapshot(price);
+        // Referral commissions, frozen now and booked on delivery (an owner buying at cost earns nobody a commission).
+        if (pricing.Referral is { } program && input.BuyerUserId is { } buyer && !terms.AtCost)
+            order.CommissionJson = Referrals.CommissionPlan.Write(
+                await Referrals.CommissionPlan.ForAsync(db, program, station.Id, buyer, [.. pricing.Path.Select(p => p.OwnerUserId)], ct));
         return (new PricedOrder(product, order, price, coupon is null ? null : coupon with { Discount = price.CouponDiscount, OrderTotal = price.Total }, flash), null);
     }
 

@@ -10,8 +10,11 @@ namespace KaMeng.Web.Features.Orders;
 /// <summary>Everything that prices products at one station: the path from the main station, each station's rules,
 /// the level prices of its top substation. Immutable; rebuilt after <see cref="PriceResolver.Invalidate"/>.</summary>
 public sealed class StationPricing(IReadOnlyList<ChainStation> path, IReadOnlyDictionary<int, Money> levelPricesByProduct, IReadOnlyList<MemberLevel> memberLevels,
-    IReadOnlyList<FlashSale>? flashSales = null, IReadOnlyDictionary<int, IReadOnlyList<WholesaleOffer>>? tiers = null)
+    IReadOnlyList<FlashSale>? flashSales = null, IReadOnlyDictionary<int, IReadOnlyList<WholesaleOffer>>? tiers = null, ReferralProgram? referral = null)
 {
+    /// <summary>The station's 分销 program when it is switched on (cached with the prices: a checkout without one reads nothing more).</summary>
+    public ReferralProgram? Referral { get; } = referral is { Enabled: true } ? referral : null;
+
     readonly IReadOnlyList<FlashSale> flashSales = flashSales ?? [];
     readonly IReadOnlyDictionary<int, IReadOnlyList<WholesaleOffer>> tiers = tiers ?? new Dictionary<int, IReadOnlyList<WholesaleOffer>>();
 
@@ -153,7 +156,8 @@ public sealed class PriceResolver(IDbContextFactory<KaMengDbContext> dbFactory, 
             var sales = await db.FlashSales.AsNoTracking().Where(f => f.StationId == stationId && f.EndsAt > now).ToListAsync();
             var tiers = (await db.WholesaleTiers.AsNoTracking().Where(t => t.StationId == stationId).ToListAsync())
                 .GroupBy(t => t.ProductId).ToDictionary(g => g.Key, g => (IReadOnlyList<WholesaleOffer>)[.. g.OrderBy(t => t.MinQuantity).Select(t => t.Offer())]);
-            return new StationPricing(path, levelPrices, members, sales, tiers);
+            var referral = await db.ReferralPrograms.AsNoTracking().SingleOrDefaultAsync(p => p.StationId == stationId);
+            return new StationPricing(path, levelPrices, members, sales, tiers, referral);
         }
         catch
         {

@@ -235,7 +235,7 @@ public sealed class RefundService(
             // An order has a handful of entries: summed here rather than in SQL (Money does not translate in a GROUP BY sum).
             // Every share booked on the sale: the chain's earnings and, for an order paid to the owner's gateway, the platform's
             // settlement from their 预存款 (a negative share: its reversal gives the owner's deposit back in proportion).
-            var shares = (await db.LedgerEntries.AsNoTracking().Where(e => e.OrderId == order.Id && (e.Type == LedgerEntryType.Earning || e.Type == LedgerEntryType.Settlement))
+            var shares = (await db.LedgerEntries.AsNoTracking().Where(e => e.OrderId == order.Id && (e.Type == LedgerEntryType.Earning || e.Type == LedgerEntryType.Commission || e.Type == LedgerEntryType.Settlement))
                     .Select(e => new { e.WalletId, e.StationId, e.Amount, e.Bucket, e.AvailableAt }).ToListAsync(ct))
                 .GroupBy(e => (e.WalletId, e.StationId, e.Bucket))
                 .Select(g => new { g.Key.WalletId, g.Key.StationId, g.Key.Bucket, Fen = g.Sum(e => e.Amount.Fen), AvailableAt = g.Max(e => e.AvailableAt) }).ToList();
