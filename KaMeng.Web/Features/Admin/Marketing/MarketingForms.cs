@@ -80,6 +80,22 @@ public static class MarketingInput
         return null;
     }
 
+    /// <summary>How the admin names a coupon's rule: 满50减5, 9折（最高减20）. Coupon.Describe writes every amount with its
+    /// fen (满50.00减5.00); owners compare coupons by these short names.</summary>
+    public static string Rule(Coupon c) => c.Kind switch
+    {
+        CouponKind.AmountOff => c.Threshold.Fen > 0 ? $"满{Yuan(c.Threshold)}减{Yuan(c.AmountOff)}" : $"无门槛减{Yuan(c.AmountOff)}",
+        _ => $"{Percent.Format((100 - c.PercentOff) * 10)}折" + (c.Threshold.Fen > 0 ? $"（满{Yuan(c.Threshold)}可用）" : "")
+            + (c.MaxDiscount is { } max ? $"（最高减{Yuan(max)}）" : ""),
+    };
+
+    /// <summary>Yuan without trailing zeros: 50, 9.9, 0.05.</summary>
+    public static string Yuan(Money money)
+    {
+        var text = money.ToDecimalString();
+        return text.Contains('.') ? text.TrimEnd('0').TrimEnd('.') : text;
+    }
+
     public static string KindName(CouponKind kind) => kind == CouponKind.AmountOff ? "满减" : "折扣";
 
     public static string ScopeName(CouponScope scope) => scope switch

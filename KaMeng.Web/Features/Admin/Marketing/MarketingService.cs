@@ -122,7 +122,7 @@ public sealed class MarketingService(IDbContextFactory<KaMengDbContext> dbFactor
             var couponBuyers = used.Where(r => r.BuyerUserId is not null).GroupBy(r => r.BuyerUserId!).ToList();
             var repurchasers = couponBuyers.Count(g => g.Any(r => laterByBuyer[g.Key].Any(o =>
                 o.Id != r.OrderId && o.StationId == r.OrderStationId && o.CreatedAt > r.CreatedAt && o.CreatedAt <= r.CreatedAt + RepurchaseWindow)));
-            return new CouponReportRow(c.Id, c.Name, c.Describe(), c.Code, c.Disabled, Validity(c, now), c.Code is not null,
+            return new CouponReportRow(c.Id, c.Name, MarketingInput.Rule(c), c.Code, c.Disabled, Validity(c, now), c.Code is not null,
                 grants.GetValueOrDefault(c.Id) + codes.GetValueOrDefault(c.Id), c.Taken, c.TotalLimit, used.Count,
                 Money.FromFen(used.Sum(r => r.Discount.Fen)), Money.FromFen(used.Sum(r => r.OrderTotal.Fen - r.Discount.Fen)),
                 couponBuyers.Count, repurchasers, c.ForSubstations);
@@ -241,7 +241,7 @@ public sealed class MarketingService(IDbContextFactory<KaMengDbContext> dbFactor
             // The unique index on (station, code): another save took the code between the check and this one.
             return $"券码「{candidate.Code}」已被本站其他优惠券使用，请换一个";
         }
-        db.AuditEntries.Add(actor.Entry(created ? "coupon.create" : "coupon.update", $"coupon:{coupon.Id}", $"{(created ? "新建" : "修改")}优惠券：{coupon.Name}（{coupon.Describe()}）", now, stationId));
+        db.AuditEntries.Add(actor.Entry(created ? "coupon.create" : "coupon.update", $"coupon:{coupon.Id}", $"{(created ? "新建" : "修改")}优惠券：{coupon.Name}（{MarketingInput.Rule(coupon)}）", now, stationId));
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         form.Id = coupon.Id;
@@ -346,7 +346,7 @@ public sealed class MarketingService(IDbContextFactory<KaMengDbContext> dbFactor
             await using (var excel = await ExcelWriter.CreateAsync(file, ct))
             {
                 var sheet = await excel.BeginSheetAsync("券码", [new("券码", 16), new("批次", 14), new("优惠券", 24), new("优惠", 20), new("状态", 10), new("生成时间", 20)], codes.Count, ct);
-                var rule = coupon.Describe();
+                var rule = MarketingInput.Rule(coupon);
                 foreach (var c in codes)
                     await sheet.BeginRow().Text(c.Code).Text(batchNo).Text(coupon.Name).Text(rule).Text(c.OrderId is null ? "未使用" : "已使用").DateTime(c.CreatedAt).EndRowAsync(ct);
             }
