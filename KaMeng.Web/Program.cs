@@ -3,6 +3,7 @@ using KaMeng.Web.Components;
 using KaMeng.Web.Features.Account;
 using KaMeng.Web.Features.Admin.CardKeys;
 using KaMeng.Web.Features.Admin.Catalog;
+using KaMeng.Web.Features.Admin.Marketing;
 using KaMeng.Web.Features.Admin.Reports;
 using KaMeng.Web.Features.Dashboard;
 using KaMeng.Web.Features.Builder;
@@ -49,6 +50,7 @@ builder.AddBuilder();
 builder.AddOpenApiV1();
 builder.AddDocking();
 builder.AddOutboundGuard();
+builder.AddMarketingAdmin();
 
 var app = builder.Build();
 
