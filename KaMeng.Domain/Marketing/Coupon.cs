@@ -133,12 +133,15 @@ public partial class Coupon
         };
     }
 
-    /// <summary>How the coupon reads to a buyer: 满50减5, 9折（最高减¥20）, 无门槛减¥3.</summary>
+    /// <summary>How the coupon reads to a buyer: 满50减5, 9折（最高减20）, 无门槛减3.</summary>
     public string Describe() => Kind switch
     {
-        CouponKind.AmountOff => Threshold.Fen > 0 ? $"满{Threshold.ToDecimalString()}减{AmountOff.ToDecimalString()}" : $"无门槛减{AmountOff.ToDecimalString()}",
-        _ => $"{Percent.Format((100 - PercentOff) * 10)}折" + (Threshold.Fen > 0 ? $"（满{Threshold.ToDecimalString()}可用）" : "") + (MaxDiscount is { } max ? $"（最高减{max.ToDecimalString()}）" : ""),
+        CouponKind.AmountOff => Threshold.Fen > 0 ? $"满{Short(Threshold)}减{Short(AmountOff)}" : $"无门槛减{Short(AmountOff)}",
+        _ => $"{Percent.Format((100 - PercentOff) * 10)}折" + (Threshold.Fen > 0 ? $"（满{Short(Threshold)}可用）" : "") + (MaxDiscount is { } max ? $"（最高减{Short(max)}）" : ""),
     };
+
+    /// <summary>Yuan without trailing zeros: 50, 49.9, 0.05.</summary>
+    static string Short(Money m) => m.ToDecimalString().TrimEnd('0').TrimEnd('.');
 
     public CouponOffer Offer() => new(Id, StationId, Name, Kind, Threshold, AmountOff, PercentOff, MaxDiscount, StacksWithMember, StacksWithFlash, StacksWithWholesale);
 }

@@ -1023,6 +1023,10 @@ namespace KaMeng.Data.Migrations.Postgres
                     b.Property<DateTimeOffset?>("ClosedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("CommissionJson")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
                     b.Property<string>("Contact")
                         .HasMaxLength(128)
                         .HasColumnType("character varying(128)");
@@ -1262,6 +1266,9 @@ namespace KaMeng.Data.Migrations.Postgres
                     b.Property<int>("MaxDepth")
                         .HasColumnType("integer");
 
+                    b.Property<int>("MaxReferralLevels")
+                        .HasColumnType("integer");
+
                     b.Property<string>("RootDomains")
                         .IsRequired()
                         .HasMaxLength(512)
@@ -1496,6 +1503,132 @@ namespace KaMeng.Data.Migrations.Postgres
                     b.HasKey("StationId", "Day", "ProductId");
 
                     b.ToTable("ProductDayStats");
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.Referral", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("DeviceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("ReferrerUserId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.Property<long?>("RewardedOrderId")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("StationId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StationId", "ReferrerUserId");
+
+                    b.HasIndex("StationId", "UserId")
+                        .IsUnique();
+
+                    b.ToTable("Referrals");
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.ReferralCode", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<int>("Clicks")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Code")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("DeviceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<int>("StationId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StationId", "Code")
+                        .IsUnique();
+
+                    b.HasIndex("StationId", "UserId")
+                        .IsUnique();
+
+                    b.ToTable("ReferralCodes");
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.ReferralProgram", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("boolean");
+
+                    b.Property<int?>("InviteeRewardCouponId")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("InviterRewardCouponId")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Level1BasisPoints")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Level2BasisPoints")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Level3BasisPoints")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Levels")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("QualifyingOrder")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("StationId")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StationId")
+                        .IsUnique();
+
+                    b.ToTable("ReferralPrograms");
                 });
 
             modelBuilder.Entity("KaMeng.Domain.Refund", b =>
@@ -2759,6 +2892,15 @@ namespace KaMeng.Data.Migrations.Postgres
                     b.Navigation("Category");
 
                     b.Navigation("InputFields");
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.ReferralProgram", b =>
+                {
+                    b.HasOne("KaMeng.Domain.Station", null)
+                        .WithMany()
+                        .HasForeignKey("StationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("KaMeng.Domain.Refund", b =>

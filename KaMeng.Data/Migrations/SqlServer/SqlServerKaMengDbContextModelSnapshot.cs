@@ -1025,6 +1025,10 @@ namespace KaMeng.Data.Migrations.SqlServer
                     b.Property<DateTimeOffset?>("ClosedAt")
                         .HasColumnType("datetimeoffset");
 
+                    b.Property<string>("CommissionJson")
+                        .HasMaxLength(2000)
+                        .HasColumnType("nvarchar(2000)");
+
                     b.Property<string>("Contact")
                         .HasMaxLength(128)
                         .HasColumnType("nvarchar(128)");
@@ -1265,6 +1269,9 @@ namespace KaMeng.Data.Migrations.SqlServer
                     b.Property<int>("MaxDepth")
                         .HasColumnType("int");
 
+                    b.Property<int>("MaxReferralLevels")
+                        .HasColumnType("int");
+
                     b.Property<string>("RootDomains")
                         .IsRequired()
                         .HasMaxLength(512)
@@ -1500,6 +1507,132 @@ namespace KaMeng.Data.Migrations.SqlServer
                     b.HasKey("StationId", "Day", "ProductId");
 
                     b.ToTable("ProductDayStats");
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.Referral", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("DeviceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<string>("ReferrerUserId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("nvarchar(450)");
+
+                    b.Property<long?>("RewardedOrderId")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("StationId")
+                        .HasColumnType("int");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("nvarchar(450)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StationId", "ReferrerUserId");
+
+                    b.HasIndex("StationId", "UserId")
+                        .IsUnique();
+
+                    b.ToTable("Referrals");
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.ReferralCode", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("int");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<int>("Id"));
+
+                    b.Property<int>("Clicks")
+                        .HasColumnType("int");
+
+                    b.Property<string>("Code")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("nvarchar(16)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("DeviceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<int>("StationId")
+                        .HasColumnType("int");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("nvarchar(450)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StationId", "Code")
+                        .IsUnique();
+
+                    b.HasIndex("StationId", "UserId")
+                        .IsUnique();
+
+                    b.ToTable("ReferralCodes");
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.ReferralProgram", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("int");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<int>("Id"));
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("bit");
+
+                    b.Property<int?>("InviteeRewardCouponId")
+                        .HasColumnType("int");
+
+                    b.Property<int?>("InviterRewardCouponId")
+                        .HasColumnType("int");
+
+                    b.Property<int>("Level1BasisPoints")
+                        .HasColumnType("int");
+
+                    b.Property<int>("Level2BasisPoints")
+                        .HasColumnType("int");
+
+                    b.Property<int>("Level3BasisPoints")
+                        .HasColumnType("int");
+
+                    b.Property<int>("Levels")
+                        .HasColumnType("int");
+
+                    b.Property<long>("QualifyingOrder")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("StationId")
+                        .HasColumnType("int");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StationId")
+                        .IsUnique();
+
+                    b.ToTable("ReferralPrograms");
                 });
 
             modelBuilder.Entity("KaMeng.Domain.Refund", b =>
@@ -2764,6 +2897,15 @@ namespace KaMeng.Data.Migrations.SqlServer
                     b.Navigation("Category");
 
                     b.Navigation("InputFields");
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.ReferralProgram", b =>
+                {
+                    b.HasOne("KaMeng.Domain.Station", null)
+                        .WithMany()
+                        .HasForeignKey("StationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("KaMeng.Domain.Refund", b =>

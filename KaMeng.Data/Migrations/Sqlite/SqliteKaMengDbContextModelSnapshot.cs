@@ -979,6 +979,10 @@ namespace KaMeng.Data.Migrations.Sqlite
                     b.Property<long?>("ClosedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("CommissionJson")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Contact")
                         .HasMaxLength(128)
                         .HasColumnType("TEXT");
@@ -1214,6 +1218,9 @@ namespace KaMeng.Data.Migrations.Sqlite
                     b.Property<int>("MaxDepth")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("MaxReferralLevels")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("RootDomains")
                         .IsRequired()
                         .HasMaxLength(512)
@@ -1442,6 +1449,126 @@ namespace KaMeng.Data.Migrations.Sqlite
                     b.HasKey("StationId", "Day", "ProductId");
 
                     b.ToTable("ProductDayStats");
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.Referral", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("DeviceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReferrerUserId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("RewardedOrderId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("StationId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StationId", "ReferrerUserId");
+
+                    b.HasIndex("StationId", "UserId")
+                        .IsUnique();
+
+                    b.ToTable("Referrals");
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.ReferralCode", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Clicks")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Code")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("DeviceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("StationId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StationId", "Code")
+                        .IsUnique();
+
+                    b.HasIndex("StationId", "UserId")
+                        .IsUnique();
+
+                    b.ToTable("ReferralCodes");
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.ReferralProgram", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("InviteeRewardCouponId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("InviterRewardCouponId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Level1BasisPoints")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Level2BasisPoints")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Level3BasisPoints")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Levels")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("QualifyingOrder")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("StationId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StationId")
+                        .IsUnique();
+
+                    b.ToTable("ReferralPrograms");
                 });
 
             modelBuilder.Entity("KaMeng.Domain.Refund", b =>
@@ -2671,6 +2798,15 @@ namespace KaMeng.Data.Migrations.Sqlite
                     b.Navigation("Category");
 
                     b.Navigation("InputFields");
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.ReferralProgram", b =>
+                {
+                    b.HasOne("KaMeng.Domain.Station", null)
+                        .WithMany()
+                        .HasForeignKey("StationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("KaMeng.Domain.Refund", b =>

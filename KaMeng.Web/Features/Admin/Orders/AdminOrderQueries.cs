@@ -28,7 +28,7 @@ public sealed record OrderRow
     public DateTimeOffset CreatedAt { get; init; }
     /// <summary>How promotions priced the order (原价 → who funded what → 实付), frozen on it; null without promotions.</summary>
     public string? PromotionJson { get; init; }
-    public string? PromotionText => Marketing.PromotionRecord.Read(PromotionJson)?.Explanation;
+    public string? PromotionText => KaMeng.Web.Features.Marketing.PromotionRecord.Read(PromotionJson)?.Explanation;
 }
 
 /// <summary>What the buyer filled in, under the product's own labels (手机号, not phone).</summary>
