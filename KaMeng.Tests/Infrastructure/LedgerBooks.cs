@@ -43,9 +43,10 @@ public static class LedgerBooks
             var seller = steps[^1];
             // The platform's own share (no wallet, decision 0004): the top substation's cost (or the price, at the main station) minus the product cost.
             var platformSells = steps.Count > 1 ? steps[1].CostFen : order.UnitPrice.Fen;
-            var platformMargin = (platformSells - steps[0].CostFen) * order.Quantity;
+            // Less what the main station funds of the order's discounts (issue 20: a coupon or subsidy comes out of its issuer's margin).
+            var platformMargin = (platformSells - steps[0].CostFen) * order.Quantity - steps[0].FundsFen;
             var productCost = steps[0].CostFen * order.Quantity;
-            var ownerKept = order.OwnerCollected ? (order.UnitPrice.Fen - seller.CostFen) * order.Quantity : 0;
+            var ownerKept = order.OwnerCollected ? (order.UnitPrice.Fen - seller.CostFen) * order.Quantity - seller.FundsFen : 0;
             Assert.True(order.Total.Fen == earned + ownerKept + platformMargin + productCost,
                 $"order {order.Number}: paid {order.Total.Fen} ≠ earned {earned} + kept by owner {ownerKept} + platform {platformMargin} + cost {productCost}");
             if (order.OwnerCollected)
