@@ -75,6 +75,15 @@ public class MarketingStorefrontTests(BrowserFixture fx) : IClassFixture<Browser
         await Assertions.Expect(store.CouponCode).ToHaveValueAsync("welcome10");
         await BrowserFixture.ScreenshotsAsync(page, "marketing-coupon-preview");
 
+        // A new quantity is priced again by the server with the coupon, then back to one.
+        await store.Quantity.FillAsync("2");
+        await Assertions.Expect(store.Total).ToHaveTextAsync("¥188.00");
+        await Assertions.Expect(store.CouponDiscount).ToHaveTextAsync("−¥10.00");
+        await Assertions.Expect(store.Quantity).ToHaveValueAsync("2");
+        await store.Quantity.FillAsync("1");
+        await Assertions.Expect(store.Total).ToHaveTextAsync("¥89.00");
+        await Assertions.Expect(store.Quantity).ToHaveValueAsync("1");
+
         await store.Buy.ClickAsync();
         await Assertions.Expect(store.OrderStatus).ToHaveTextAsync("已发货");
         await Assertions.Expect(store.OrderPaid).ToHaveTextAsync("¥89.00");
@@ -130,6 +139,51 @@ public class MarketingStorefrontTests(BrowserFixture fx) : IClassFixture<Browser
         await Assertions.Expect(store.ProductPrice).ToHaveTextAsync("¥6.00");
         await Assertions.Expect(store.Total).ToHaveTextAsync("¥6.00");
         await BrowserFixture.ScreenshotsAsync(page, "marketing-flash-sold-out");
+    }
+
+    [Fact]
+    public async Task A_guest_is_told_to_sign_in_for_a_members_only_flash_price_and_a_coming_sale_counts_down_to_its_start()
+    {
+        var vip = await ProductIdAsync("爱奇艺黄金会员 月卡"); // ¥19.80, cost ¥15.00
+        var later = await ProductIdAsync("代办服务（人工发货）");
+        await using (var db = fx.App.NewContext())
+        {
+            db.FlashSales.AddRange(
+                new FlashSale
+                {
+                    StationId = Station.MainStationId, ProductId = vip, Title = "会员专享", PercentOff = 20, LoginRequired = true,
+                    StartsAt = DateTimeOffset.UtcNow.AddMinutes(-5), EndsAt = DateTimeOffset.UtcNow.AddDays(2), CreatedAt = DateTimeOffset.UtcNow,
+                },
+                new FlashSale
+                {
+                    StationId = Station.MainStationId, ProductId = later, Title = "晚间秒杀", Price = Money.FromFen(1500),
+                    StartsAt = DateTimeOffset.UtcNow.AddHours(3), EndsAt = DateTimeOffset.UtcNow.AddHours(4), Quota = 5, CreatedAt = DateTimeOffset.UtcNow,
+                });
+            await db.SaveChangesAsync();
+        }
+        PricesChanged();
+
+        var page = await fx.NewPageAsync(mobile: true);
+        var store = new MarketingStorePage(page);
+        await store.GotoAsync($"product/{vip}");
+        // A timed discount with no quota: no bar; the guest pays the list price and is told how to get the flash price.
+        await Assertions.Expect(store.FlashLogin).ToHaveTextAsync("登录后享秒杀价");
+        await Assertions.Expect(page.GetByTestId("flash-price")).ToHaveTextAsync("¥15.84");
+        await Assertions.Expect(store.ProductPrice).ToHaveTextAsync("¥19.80");
+        await Assertions.Expect(store.FlashCountdown).ToHaveTextAsync(new Regex(@"^距结束 1天 23:\d\d:\d\d$"));
+        await Assertions.Expect(store.FlashProgress).ToHaveCountAsync(0);
+        await BrowserFixture.ScreenshotsAsync(page, "marketing-flash-login");
+
+        await store.GotoAsync($"product/{later}");
+        await Assertions.Expect(page.GetByTestId("flash-upcoming")).ToContainTextAsync("晚间秒杀");
+        await Assertions.Expect(store.FlashCountdown).ToHaveTextAsync(new Regex(@"^距开始 0[23]:\d\d:\d\d$"));
+        await Assertions.Expect(store.ProductPrice).ToHaveTextAsync("¥20.00");
+
+        // Signed in, the flash price is theirs.
+        await new LoginPage(page).LoginAsAsync("demo-buyer", TestAccounts.DemoPassword, $"/product/{vip}");
+        await Assertions.Expect(store.ProductPrice).ToHaveTextAsync("¥15.84");
+        await Assertions.Expect(store.FlashLogin).ToHaveCountAsync(0);
+        await Assertions.Expect(store.Total).ToHaveTextAsync("¥15.84");
     }
 
     [Fact]
@@ -199,10 +253,15 @@ public class MarketingStorefrontTests(BrowserFixture fx) : IClassFixture<Browser
         await store.GotoAsync($"product/{productId}");
         var choice = store.Grants.Filter(new() { HasText = "新人立减券" });
         await choice.Locator("input[type=radio]").CheckAsync();
-        await page.GetByTestId("coupon-apply").ClickAsync();
         await Assertions.Expect(store.CouponDiscount).ToHaveTextAsync("−¥5.00");
+        await Assertions.Expect(store.Total).ToHaveTextAsync("¥94.00");
         await Assertions.Expect(store.Grants.Filter(new() { HasText = "新人立减券" }).Locator("input[type=radio]")).ToBeCheckedAsync();
         await Assertions.Expect(store.Grants.Filter(new() { HasText = "过期券" })).ToHaveCountAsync(0);
         await BrowserFixture.ScreenshotsAsync(page, "marketing-grant-preview");
+        // 不使用: back to the price without a coupon.
+        await store.Grants.Page.Locator("input[name='Form.CouponGrantId'][value='']").CheckAsync();
+        await Assertions.Expect(store.CouponDiscount).ToHaveCountAsync(0);
+        await Assertions.Expect(store.Total).ToHaveTextAsync("¥99.00");
+        await Assertions.Expect(store.CouponError).ToHaveCountAsync(0);
     }
 }

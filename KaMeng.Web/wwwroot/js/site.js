@@ -87,6 +87,14 @@ document.addEventListener('submit', (e) => {
   });
 })();
 
+// Choosing one of 我的优惠券 prices it at once (data-apply-on-change names the 使用 button), so the total shown is what is charged.
+document.addEventListener('change', (e) => {
+  const input = e.target;
+  if (!(input instanceof HTMLInputElement) || !input.dataset.applyOnChange) return;
+  const button = document.querySelector(input.dataset.applyOnChange);
+  if (button && button.form) button.form.requestSubmit(button);
+});
+
 // 秒杀 countdowns: [data-countdown-to] holds the moment in epoch ms; the text is "prefix d天 HH:MM:SS", then data-countdown-done.
 (() => {
   const two = (n) => String(n).padStart(2, '0');
