@@ -27,7 +27,22 @@ public sealed record ProductData(
     [property: JsonPropertyName("description")] string? Description = null,
     [property: JsonPropertyName("min_per_order")] int? MinPerOrder = null,
     [property: JsonPropertyName("max_per_order")] int? MaxPerOrder = null,
-    [property: JsonPropertyName("input_fields")] IReadOnlyList<InputFieldData>? InputFields = null);
+    [property: JsonPropertyName("input_fields")] IReadOnlyList<InputFieldData>? InputFields = null,
+    [property: JsonPropertyName("wholesale")] IReadOnlyList<WholesaleData>? Wholesale = null,
+    [property: JsonPropertyName("flash")] FlashData? Flash = null);
+
+/// <summary>批发价: from <see cref="MinQuantity"/> pieces an order of the caller pays this unit price.</summary>
+public sealed record WholesaleData(
+    [property: JsonPropertyName("min_quantity")] int MinQuantity,
+    [property: JsonPropertyName("unit_price")] string UnitPrice,
+    [property: JsonPropertyName("unit_price_fen")] long UnitPriceFen);
+
+/// <summary>A flash sale running now: <c>price_fen</c> is what the caller pays a piece (also the product's <c>price_fen</c>) until
+/// <c>ends_at</c> or until its quota is taken.</summary>
+public sealed record FlashData(
+    [property: JsonPropertyName("title")] string Title,
+    [property: JsonPropertyName("price_fen")] long PriceFen,
+    [property: JsonPropertyName("ends_at")] DateTimeOffset EndsAt);
 
 /// <summary>A field the buyer of a DirectTopUp product fills (the order's <c>inputs</c> carry it by <see cref="Key"/>).</summary>
 public sealed record InputFieldData(
@@ -41,7 +56,8 @@ public sealed record CreateOrderRequest(
     [property: JsonPropertyName("product_id")] int ProductId,
     [property: JsonPropertyName("quantity")] int Quantity,
     [property: JsonPropertyName("client_order_no")] string? ClientOrderNo,
-    [property: JsonPropertyName("inputs")] Dictionary<string, string?>? Inputs);
+    [property: JsonPropertyName("inputs")] Dictionary<string, string?>? Inputs,
+    [property: JsonPropertyName("coupon_code")] string? CouponCode = null);
 
 public sealed record OrderData(
     [property: JsonPropertyName("order_no")] string OrderNo,
@@ -49,6 +65,8 @@ public sealed record OrderData(
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("quantity")] int Quantity,
     [property: JsonPropertyName("total")] string Total,
+    [property: JsonPropertyName("total_fen")] long TotalFen,
+    [property: JsonPropertyName("coupon_discount_fen")] long CouponDiscountFen,
     [property: JsonPropertyName("card_keys")] IReadOnlyList<string> CardKeys,
     [property: JsonPropertyName("delivery_note")] string? DeliveryNote);
 
@@ -74,7 +92,8 @@ public static class OpenApiEndpoints
         {
             var caller = Caller(http);
             return TypedResults.Ok(Wrap((await catalog.ProductsAsync(caller.Station, categoryId, ct, caller.Credential.UserId))
-                .Select(p => new ProductData(p.Id, p.Name, p.CategoryId, p.Price.ToDecimalString(), p.Price.Fen, p.Stock, p.Type.ToString())).ToList()));
+                .Select(p => new ProductData(p.Id, p.Name, p.CategoryId, p.Price.ToDecimalString(), p.Price.Fen, p.Stock, p.Type.ToString(),
+                    Wholesale: Wholesale(p.Wholesale), Flash: p.FlashTitle is { } title && p.FlashEndsAt is { } ends ? new FlashData(title, p.Price.Fen, ends) : null)).ToList()));
         });
 
         api.MapGet("/products/{id:int}", async Task<Results<Ok<OpenApiResponse<ProductData>>, ProblemHttpResult>> (HttpContext http, StorefrontCatalog catalog, int id, CancellationToken ct) =>
@@ -86,8 +105,10 @@ public static class OpenApiEndpoints
             var fields = p.DeliveryType == DeliveryType.DirectTopUp
                 ? p.InputFields.Select(f => new InputFieldData(f.Key, f.Label, f.Type.ToString(), f.Required, f.Pattern)).ToList()
                 : null;
-            return TypedResults.Ok(Wrap(new ProductData(p.Id, detail.Name, p.CategoryId, detail.Price.ToDecimalString(), detail.Price.Fen, detail.Stock,
-                p.DeliveryType.ToString(), detail.DescriptionMarkdown, p.MinPerOrder, p.MaxPerOrder, fields)));
+            var one = detail.PriceOf(1);
+            var flash = one.Flash is not null && detail.Flash is { } sale ? new FlashData(sale.Title, one.Unit.Fen, sale.EndsAt) : null;
+            return TypedResults.Ok(Wrap(new ProductData(p.Id, detail.Name, p.CategoryId, one.Unit.ToDecimalString(), one.Unit.Fen, detail.Stock,
+                p.DeliveryType.ToString(), detail.DescriptionMarkdown, p.MinPerOrder, p.MaxPerOrder, fields, Wholesale(detail.TierPrices), flash)));
         });
 
         api.MapPost("/orders", async Task<Results<Ok<OpenApiResponse<OrderData>>, ProblemHttpResult>> (HttpContext http, CreateOrderRequest request,
@@ -96,7 +117,7 @@ public static class OpenApiEndpoints
             var caller = Caller(http);
             if (!ValidClientOrderNo(request.ClientOrderNo)) return Problem(422, "order.client_order_no", "client_order_no 必填，1–48 位字母、数字、下划线或连字符");
             var result = await checkout.PlaceBalanceOrderAsync(caller.Station, new CheckoutRequest(request.ProductId, request.Quantity, caller.Credential.UserId,
-                IdempotencyKey(caller.Credential, request.ClientOrderNo!), request.Inputs));
+                IdempotencyKey(caller.Credential, request.ClientOrderNo!), request.Inputs, CouponCode: string.IsNullOrWhiteSpace(request.CouponCode) ? null : request.CouponCode));
             if (!result.Succeeded) return Problem(result.ErrorCode == "checkout.balance" ? 402 : 422, result.ErrorCode ?? "order.refused", result.Error ?? "下单失败");
             var view = await orders.GetForBuyerAsync(result.OrderNumber!, caller.Credential.UserId, ct);
             return TypedResults.Ok(Wrap(ToData(view!, request.ClientOrderNo!)));
@@ -127,6 +148,9 @@ public static class OpenApiEndpoints
 
     static OpenApiResponse<T> Wrap<T>(T data) => new(ProtocolVersion, data);
 
+    static List<WholesaleData>? Wholesale(IReadOnlyList<TierPrice>? tiers) =>
+        tiers is { Count: > 0 } ? [.. tiers.Select(t => new WholesaleData(t.MinQuantity, t.Unit.ToDecimalString(), t.Unit.Fen))] : null;
+
     internal static ProblemHttpResult Problem(int status, string code, string detail) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: code, extensions: new Dictionary<string, object?> { ["protocol_version"] = ProtocolVersion, ["code"] = code });
 
@@ -147,7 +171,7 @@ public static class OpenApiEndpoints
     }
 
     static OrderData ToData(OrderView view, string clientOrderNo) => new(view.Order.Number, clientOrderNo, view.Order.Status.ToString(), view.Order.Quantity,
-        view.Order.Total.ToDecimalString(), view.Keys, view.Order.DeliveryNote);
+        view.Order.Total.ToDecimalString(), view.Order.Total.Fen, view.Order.CouponDiscount.Fen, view.Keys, view.Order.DeliveryNote);
 }
 
 public sealed record OpenApiCaller(ApiCredential Credential, StationInfo Station);

@@ -9,10 +9,14 @@ namespace KaMeng.Web.Features.Storefront;
 /// <summary>A product as a storefront list shows it. <see cref="Stock"/> is null where stock is not counted (top-ups, manual, reusable keys in stock).
 /// <see cref="WasPrice"/> is the station's price when a promotion (flash sale, member price) lowers it.</summary>
 public sealed record ProductCard(int Id, string Name, int CategoryId, Money Price, int? Stock, DeliveryType Type, IReadOnlyList<string> Tags, string? ImagePath,
-    Money? WasPrice = null, string? FlashTitle = null)
+    Money? WasPrice = null, string? FlashTitle = null, IReadOnlyList<TierPrice>? Wholesale = null, DateTimeOffset? FlashEndsAt = null)
 {
     public bool SoldOut => Stock == 0;
 }
+
+/// <summary>A wholesale row as a buyer reads it: from <see cref="MinQuantity"/> pieces each costs <see cref="Unit"/> (this buyer's
+/// price, floors and member price applied, as checkout charges).</summary>
+public sealed record TierPrice(int MinQuantity, Money Unit);
 
 /// <summary>A product page: the product as this station presents it, its quote along the chain (without member discount),
 /// its stock, and the station's pricing to price any quantity (flash, member, wholesale, coupon) as checkout will.</summary>
@@ -39,6 +43,9 @@ public sealed record ProductDetail(Product Product, string Name, string? Descrip
     public FlashSale? UpcomingFlash => Pricing.UpcomingFlashFor(Product.Id, QuotedAt);
 
     public IReadOnlyList<WholesaleOffer> Tiers => Pricing.TiersFor(Product.Id);
+
+    /// <summary>The unit price from each tier's minimum on (the unit depends on the quantity only through the tier reached).</summary>
+    public IReadOnlyList<TierPrice> TierPrices => [.. Tiers.Select(t => new TierPrice(t.MinQuantity, PriceOf(t.MinQuantity).Unit))];
 
     /// <summary>购买须知 and the description: the product's own notice when it has one, else the section of the description
     /// under a 购买须知 heading (see <see cref="PurchaseNotice.Split"/>; products written before the field existed).</summary>
@@ -110,8 +117,11 @@ public sealed class StorefrontCatalog(IDbContextFactory<KaMengDbContext> dbFacto
             var tags = p.TagList.ToList();
             if (o?.Recommended == true && !tags.Contains("推荐")) tags.Insert(0, "推荐");
             var price = pricing.Promote(p, 1, terms, now);
+            var tiers = pricing.TiersFor(p.Id);
             return new ProductCard(p.Id, o?.Name ?? p.Name, p.CategoryId, price.Unit, StockOf(p, stock), p.DeliveryType, tags, p.ImagePath,
-                price.Unit < price.ListUnit ? price.ListUnit : null, price.Flash?.Title);
+                price.Unit < price.ListUnit ? price.ListUnit : null, price.Flash?.Title,
+                tiers.Count == 0 ? null : [.. tiers.Select(t => new TierPrice(t.MinQuantity, pricing.Promote(p, t.MinQuantity, terms, now).Unit))],
+                price.Flash is null ? null : pricing.FlashFor(p.Id, now)?.EndsAt);
         }).ToList();
     }
 
@@ -142,6 +152,17 @@ public sealed class StorefrontCatalog(IDbContextFactory<KaMengDbContext> dbFacto
         var pricing = await prices.ForStationAsync(station.Id);
         return new ProductDetail(product, o?.Name ?? product.Name, o?.DescriptionMarkdown ?? product.DescriptionMarkdown, pricing.Quote(product), StockOf(product, stock), terms,
             pricing, clock.GetUtcNow());
+    }
+
+    /// <summary>The product's flash sale running now at the station as the database holds it this moment (the pricing context
+    /// keeps the sale as last loaded): its live 已抢 count, and a sale already sold out, which pricing no longer offers.</summary>
+    public async Task<FlashSale?> RunningFlashAsync(StationInfo station, int productId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var now = clock.GetUtcNow();
+        return await db.FlashSales.AsNoTracking()
+            .Where(f => f.StationId == station.Id && f.ProductId == productId && !f.Paused && f.StartsAt <= now && f.EndsAt > now)
+            .OrderBy(f => f.StartsAt).FirstOrDefaultAsync(ct);
     }
 
     static async Task<Dictionary<int, StationProduct>> OverridesAsync(KaMengDbContext db, StationInfo station, CancellationToken ct) =>

@@ -7,6 +7,7 @@ public static class StorefrontSetup
         builder.Services.AddSingleton<StorefrontCatalog>();
         builder.Services.AddSingleton<KaMeng.Web.Features.Shared.MarkdownRenderer>();
         builder.Services.AddSingleton<My.BuyerQueries>();
+        builder.Services.AddSingleton<CouponPreview>();
         builder.Services.AddSingleton<Open.OpenSubstationQueries>();
         return builder;
     }

@@ -56,18 +56,60 @@ document.addEventListener('submit', (e) => {
   }, 250);
 })();
 
-// The product page's total follows the quantity (the server rendered the same total for the quantity it shows).
-document.addEventListener('input', (e) => {
+// The product page's total follows the quantity (the server rendered the same total for the quantity it shows): the unit of
+// the wholesale tier reached (data-tiers: [[minQuantity, unitFen], ...]) or data-unit-fen. With a coupon applied the discount
+// depends on the total, so the server prices it again: data-reprice names the button that asks (after typing stops).
+(() => {
+  let reprice;
+  document.addEventListener('input', (e) => {
+    const input = e.target;
+    if (!(input instanceof HTMLInputElement) || !input.dataset.totalFor) return;
+    const total = document.querySelector(input.dataset.totalFor);
+    if (!total) return;
+    const quantity = /^[0-9]+$/.test(input.value) ? Number(input.value) : NaN;
+    if (!(quantity > 0)) return;
+    let unit = Number(total.dataset.unitFen);
+    let tier = null;
+    if (total.dataset.tiers) {
+      for (const [min, fen] of JSON.parse(total.dataset.tiers)) if (min <= quantity && (tier === null || min > tier)) { tier = min; unit = fen; }
+      document.querySelectorAll('.wholesale-table tr[data-min]').forEach((row) => row.classList.toggle('active', Number(row.dataset.min) === tier));
+    }
+    if (total.dataset.reprice) {
+      const button = document.querySelector(total.dataset.reprice);
+      total.textContent = '计算中…';
+      clearTimeout(reprice);
+      reprice = setTimeout(() => { if (button && button.form) button.form.requestSubmit(button); }, 700);
+      return;
+    }
+    if (!Number.isSafeInteger(unit * quantity)) return;
+    const fen = unit * quantity;
+    total.textContent = '¥' + Math.floor(fen / 100) + '.' + String(fen % 100).padStart(2, '0');
+  });
+})();
+
+// Choosing one of 我的优惠券 prices it at once (data-apply-on-change names the 使用 button), so the total shown is what is charged.
+document.addEventListener('change', (e) => {
   const input = e.target;
-  if (!(input instanceof HTMLInputElement) || !input.dataset.totalFor) return;
-  const total = document.querySelector(input.dataset.totalFor);
-  if (!total) return;
-  const unit = Number(total.dataset.unitFen);
-  const quantity = /^[0-9]+$/.test(input.value) ? Number(input.value) : NaN;
-  if (!(quantity > 0) || !Number.isSafeInteger(unit * quantity)) return;
-  const fen = unit * quantity;
-  total.textContent = '¥' + Math.floor(fen / 100) + '.' + String(fen % 100).padStart(2, '0');
+  if (!(input instanceof HTMLInputElement) || !input.dataset.applyOnChange) return;
+  const button = document.querySelector(input.dataset.applyOnChange);
+  if (button && button.form) button.form.requestSubmit(button);
 });
+
+// 秒杀 countdowns: [data-countdown-to] holds the moment in epoch ms; the text is "prefix d天 HH:MM:SS", then data-countdown-done.
+(() => {
+  const two = (n) => String(n).padStart(2, '0');
+  const tick = () => {
+    const now = Date.now();
+    for (const el of document.querySelectorAll('[data-countdown-to]')) {
+      const left = Math.max(0, Math.floor((Number(el.dataset.countdownTo) - now) / 1000));
+      if (left === 0) { el.textContent = el.dataset.countdownDone || '已结束'; continue; }
+      const d = Math.floor(left / 86400), h = Math.floor(left % 86400 / 3600), m = Math.floor(left % 3600 / 60), s = left % 60;
+      el.textContent = (el.dataset.countdownPrefix ? el.dataset.countdownPrefix + ' ' : '') + (d > 0 ? d + '天 ' : '') + two(h) + ':' + two(m) + ':' + two(s);
+    }
+  };
+  setInterval(tick, 1000);
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', tick); else tick();
+})();
 
 // Opened inside WeChat or QQ (their in-app browsers): show the hint to open the page in the browser.
 (() => {
