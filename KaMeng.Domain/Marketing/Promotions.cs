@@ -120,7 +120,8 @@ public static class Promotions
         if (atCost)
         {
             if (coupon is not null) throw new CouponRefusedException("站长在本站购买按成本价结算，不能使用优惠券");
-            return Build(quote, list, cost, quantity, Money.Zero, null, null, 0, false, ["站长自购按成本价"], null);
+            // Not a concession of the station to a buyer: its owner pays what the station pays, and nothing is shown as 让利.
+            return Build(quote, cost, cost, quantity, Money.Zero, null, null, 0, false, ["站长自购按成本价"], null);
         }
 
         var unit = list;

@@ -135,7 +135,9 @@ public class PromotionsTests
     [Fact]
     public void An_owner_buying_on_their_own_substation_pays_its_cost_and_no_coupon_applies()
     {
-        Assert.Equal(9000, Promotions.Apply(Quote(Main, Top), 1, atCost: true).Paid.Fen);
+        var own = Promotions.Apply(Quote(Main, Top), 1, atCost: true);
+        Assert.Equal(9000, own.Paid.Fen);
+        Assert.Empty(own.Funders);   // not a concession to a buyer: nothing shown as 让利
         Assert.Throws<CouponRefusedException>(() => Promotions.Apply(Quote(Main, Top), 1, coupon: AmountOff(5, 0, 100), atCost: true));
     }
 
