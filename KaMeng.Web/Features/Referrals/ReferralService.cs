@@ -9,6 +9,10 @@ namespace KaMeng.Web.Features.Referrals;
 /// <summary>What 推广中心 shows a buyer at a station.</summary>
 public sealed record ReferralCenter(bool ProgramOn, string Code, int Clicks, int Invitees, Money Pending, Money Available, IReadOnlyList<int> RatesBasisPoints);
 
+/// <summary>What the admin's 推广分销 page edits and shows: the actor's station (null: none), the platform's cap, the program,
+/// the station's coupons that can be rewards, and the commission ledger.</summary>
+public sealed record ProgramView(int? StationId, int Cap, ReferralProgram Program, IReadOnlyList<(int Id, string Name)> Coupons, IReadOnlyList<CommissionRow> Ledger);
+
 /// <summary>A commission in the station's ledger (admin).</summary>
 public sealed record CommissionRow(long Id, string OrderNumber, string ReferrerName, Money Amount, string Reason, DateTimeOffset CreatedAt, DateTimeOffset? AvailableAt);
 
@@ -110,10 +114,16 @@ public sealed class ReferralService(IDbContextFactory<KaMengDbContext> dbFactory
                       select new CommissionRow(e.Id, o.Number, u.UserName ?? "?", e.Amount, e.Reason ?? "", e.CreatedAt, e.AvailableAt)).Take(take).ToListAsync(ct);
     }
 
-    public async Task<ReferralProgram> ProgramAsync(AuditActor actor, int stationId, CancellationToken ct = default)
+    public async Task<ProgramView> ProgramViewAsync(AuditActor actor, CancellationToken ct = default)
     {
+        var stationId = actor.StationId switch { null => Station.MainStationId, -1 => (int?)null, var own => own };
+        if (stationId is not int id) return new(null, 1, new ReferralProgram(), [], []);
         await using var db = await actor.ScopedAsync(dbFactory, ct);
-        return await db.ReferralPrograms.AsNoTracking().SingleOrDefaultAsync(p => p.StationId == stationId, ct) ?? new ReferralProgram { StationId = stationId };
+        var cap = Math.Clamp(await db.PlatformSettings.AsNoTracking().Select(p => p.MaxReferralLevels).SingleAsync(ct), 1, ReferralProgram.HardMaxLevels);
+        var coupons = (await db.Coupons.AsNoTracking().Where(c => c.StationId == id && !c.Disabled).OrderByDescending(c => c.Id)
+            .Select(c => new { c.Id, c.Name }).ToListAsync(ct)).Select(c => (c.Id, c.Name)).ToList();
+        var program = await db.ReferralPrograms.AsNoTracking().SingleOrDefaultAsync(p => p.StationId == id, ct) ?? new ReferralProgram { StationId = id };
+        return new(id, cap, program, coupons, await LedgerAsync(actor, id, ct: ct));
     }
 
     /// <summary>Saves the station's program: levels within the platform's cap, rates within the margin, reward coupons of the
