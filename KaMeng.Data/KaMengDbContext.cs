@@ -54,6 +54,13 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
     public DbSet<CouponRedemption> CouponRedemptions => Set<CouponRedemption>();
     public DbSet<FlashSale> FlashSales => Set<FlashSale>();
     public DbSet<WholesaleTier> WholesaleTiers => Set<WholesaleTier>();
+    public DbSet<MarketingSettings> MarketingSettings => Set<MarketingSettings>();
+    public DbSet<BuyerTag> BuyerTags => Set<BuyerTag>();
+    public DbSet<InboxMessage> InboxMessages => Set<InboxMessage>();
+    public DbSet<MarketingConsent> MarketingConsents => Set<MarketingConsent>();
+    public DbSet<Campaign> Campaigns => Set<Campaign>();
+    public DbSet<CampaignDelivery> CampaignDeliveries => Set<CampaignDelivery>();
+    public DbSet<TriggerFired> TriggersFired => Set<TriggerFired>();
 
     public abstract DatabaseProvider Provider { get; }
 
@@ -99,6 +106,14 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
         builder.Entity<CouponRedemption>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<FlashSale>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<WholesaleTier>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        // Tags, segments and campaigns (issue 20 §5).
+        builder.Entity<MarketingSettings>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<BuyerTag>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<InboxMessage>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<MarketingConsent>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<Campaign>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<CampaignDelivery>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<TriggerFired>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<Category>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId || x.StationId == Station.MainStationId);
         builder.Entity<Product>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId || x.StationId == Station.MainStationId);
         // Dashboard rollups: an owner reads only their station's rows, never the platform's bucket (StationId 0).
