@@ -32,14 +32,16 @@ public class MarketingConsent
     public long Id { get; set; }
     public int StationId { get; set; }
     public required string UserId { get; set; }
-    public bool OptedIn { get; set; }
+    /// <summary>The buyer's explicit choice; null while they have made none (the row then only holds the token of a mail sent
+    /// under the station's opt-in default, which must not turn into a yes they never gave).</summary>
+    public bool? OptedIn { get; set; }
     /// <summary>Unguessable (128 bits): the link works without signing in, so the token is the only key.</summary>
     public required string UnsubscribeToken { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 
     public static string NewToken() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
-    public static MarketingConsent For(int stationId, string userId, bool optedIn, DateTimeOffset now) =>
+    public static MarketingConsent For(int stationId, string userId, bool? optedIn, DateTimeOffset now) =>
         new() { StationId = stationId, UserId = userId, OptedIn = optedIn, UnsubscribeToken = NewToken(), UpdatedAt = now };
 }
 

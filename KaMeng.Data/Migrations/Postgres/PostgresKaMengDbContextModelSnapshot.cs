@@ -1065,7 +1065,7 @@ namespace KaMeng.Data.Migrations.Postgres
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
-                    b.Property<bool>("OptedIn")
+                    b.Property<bool?>("OptedIn")
                         .HasColumnType("boolean");
 
                     b.Property<int>("StationId")

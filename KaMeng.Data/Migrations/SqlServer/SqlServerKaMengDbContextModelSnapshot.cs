@@ -1068,7 +1068,7 @@ namespace KaMeng.Data.Migrations.SqlServer
 
                     SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
 
-                    b.Property<bool>("OptedIn")
+                    b.Property<bool?>("OptedIn")
                         .HasColumnType("bit");
 
                     b.Property<int>("StationId")

@@ -1021,7 +1021,7 @@ namespace KaMeng.Data.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
-                    b.Property<bool>("OptedIn")
+                    b.Property<bool?>("OptedIn")
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("StationId")

@@ -12,7 +12,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace KaMeng.Data.Migrations.SqlServer
 {
     [DbContext(typeof(SqlServerKaMengDbContext))]
-    [Migration("20261204221308_Initial")]
+    [Migration("20261204222245_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -1071,7 +1071,7 @@ namespace KaMeng.Data.Migrations.SqlServer
 
                     SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
 
-                    b.Property<bool>("OptedIn")
+                    b.Property<bool?>("OptedIn")
                         .HasColumnType("bit");
 
                     b.Property<int>("StationId")
