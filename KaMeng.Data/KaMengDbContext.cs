@@ -57,6 +57,13 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
     public DbSet<ReferralProgram> ReferralPrograms => Set<ReferralProgram>();
     public DbSet<ReferralCode> ReferralCodes => Set<ReferralCode>();
     public DbSet<Referral> Referrals => Set<Referral>();
+    public DbSet<MarketingSettings> MarketingSettings => Set<MarketingSettings>();
+    public DbSet<BuyerTag> BuyerTags => Set<BuyerTag>();
+    public DbSet<InboxMessage> InboxMessages => Set<InboxMessage>();
+    public DbSet<MarketingConsent> MarketingConsents => Set<MarketingConsent>();
+    public DbSet<Campaign> Campaigns => Set<Campaign>();
+    public DbSet<CampaignDelivery> CampaignDeliveries => Set<CampaignDelivery>();
+    public DbSet<TriggerFired> TriggersFired => Set<TriggerFired>();
 
     public abstract DatabaseProvider Provider { get; }
 
@@ -105,6 +112,14 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
         builder.Entity<ReferralProgram>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<ReferralCode>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<Referral>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        // Tags, segments and campaigns (issue 20 §5).
+        builder.Entity<MarketingSettings>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<BuyerTag>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<InboxMessage>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<MarketingConsent>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<Campaign>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<CampaignDelivery>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<TriggerFired>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<Category>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId || x.StationId == Station.MainStationId);
         builder.Entity<Product>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId || x.StationId == Station.MainStationId);
         // Dashboard rollups: an owner reads only their station's rows, never the platform's bucket (StationId 0).

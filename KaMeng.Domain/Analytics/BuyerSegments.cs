@@ -16,11 +16,14 @@ public static class BuyerSegments
     public const long HighValueSpendFen = 50_000;
     public const int NewWithinDays = 30;
 
-    public static BuyerSegment Classify(BuyerHistory h, DateTimeOffset now)
+    public static BuyerSegment Classify(BuyerHistory h, DateTimeOffset now) => Classify(h, now, SegmentThresholds.Default);
+
+    /// <summary>The same rules with a station's own thresholds (营销设置; the constants above are the defaults).</summary>
+    public static BuyerSegment Classify(BuyerHistory h, DateTimeOffset now, SegmentThresholds t)
     {
-        if (h.LastPaidAt <= now.AddDays(-DormantAfterDays)) return BuyerSegment.Dormant;
-        if (h.SpendFen >= HighValueSpendFen) return BuyerSegment.HighValue;
-        if (h.FirstPaidAt > now.AddDays(-NewWithinDays) && h.PaidOrders <= 1) return BuyerSegment.New;
+        if (h.LastPaidAt <= now.AddDays(-t.DormantAfterDays)) return BuyerSegment.Dormant;
+        if (h.SpendFen >= t.HighValueSpendFen) return BuyerSegment.HighValue;
+        if (h.FirstPaidAt > now.AddDays(-t.NewWithinDays) && h.PaidOrders <= 1) return BuyerSegment.New;
         return BuyerSegment.Active;
     }
 

@@ -53,9 +53,16 @@ public static class JobCatalog
     public static readonly JobDefinition PromotionGuard = new("promotion-guard", "促销成本检查",
         "成本上涨使秒杀价低于成本时自动暂停活动并提醒站长", "30 * * * * ?", typeof(PromotionGuardJob), MisfirePolicy.FireOnceNow);
 
+    public static readonly JobDefinition CampaignSend = new("campaign-send", "营销活动发送",
+        "发送到期的营销活动与新人/回归礼包（仅已同意接收的买家，每人每站每天最多一条，22:00–08:00 不发送）", "0 0/5 * * * ?", typeof(Campaigns.CampaignSendJob), MisfirePolicy.FireOnceNow);
+    public static readonly JobDefinition BuyerTags = new("buyer-tags", "买家自动标签",
+        "按用户分层、消费、最近购买、购买类目、退款与优惠订单占比更新各站的自动标签", "0 30 4 * * ?", typeof(Campaigns.BuyerTagJob), MisfirePolicy.FireOnceNow);
+
     public static readonly IReadOnlyList<JobDefinition> All =
         [RestockAlerts, ExpireUnpaidOrders, ShelfSchedule, ExportCleanup, ScheduledReports, RollupCheck, StationRating, EPayReconciliation, SupplierSync, ApiNonceCleanup,
-         PromotionGuard];
+         PromotionGuard,
+         CampaignSend,
+         BuyerTags];
 
     public static JobDefinition? Find(string key) => All.FirstOrDefault(j => j.Key == key);
 

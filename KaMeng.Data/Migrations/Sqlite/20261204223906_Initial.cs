@@ -666,6 +666,29 @@ namespace KaMeng.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "BuyerTags",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    Text = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Source = table.Column<int>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_BuyerTags", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_BuyerTags_Stations_StationId",
+                        column: x => x.StationId,
+                        principalTable: "Stations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Categories",
                 columns: table => new
                 {
@@ -735,6 +758,86 @@ namespace KaMeng.Data.Migrations.Sqlite
                         principalTable: "Stations",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "InboxMessages",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    Title = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Body = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: false),
+                    CampaignId = table.Column<int>(type: "INTEGER", nullable: true),
+                    Trigger = table.Column<int>(type: "INTEGER", nullable: true),
+                    MarketingDay = table.Column<int>(type: "INTEGER", nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ReadAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_InboxMessages", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_InboxMessages_Stations_StationId",
+                        column: x => x.StationId,
+                        principalTable: "Stations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "MarketingConsents",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    OptedIn = table.Column<bool>(type: "INTEGER", nullable: true),
+                    UnsubscribeToken = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_MarketingConsents", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_MarketingConsents_Stations_StationId",
+                        column: x => x.StationId,
+                        principalTable: "Stations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "MarketingSettings",
+                columns: table => new
+                {
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    DormantAfterDays = table.Column<int>(type: "INTEGER", nullable: false),
+                    HighValueSpend = table.Column<long>(type: "INTEGER", nullable: false),
+                    NewWithinDays = table.Column<int>(type: "INTEGER", nullable: false),
+                    MidSpend = table.Column<long>(type: "INTEGER", nullable: false),
+                    FrequentRefundsAt = table.Column<int>(type: "INTEGER", nullable: false),
+                    PriceSensitivePercent = table.Column<int>(type: "INTEGER", nullable: false),
+                    PriceSensitiveMinOrders = table.Column<int>(type: "INTEGER", nullable: false),
+                    OptInByDefault = table.Column<bool>(type: "INTEGER", nullable: false),
+                    WelcomeEnabled = table.Column<bool>(type: "INTEGER", nullable: false),
+                    WelcomeCouponId = table.Column<int>(type: "INTEGER", nullable: true),
+                    WinBackEnabled = table.Column<bool>(type: "INTEGER", nullable: false),
+                    WinBackCouponId = table.Column<int>(type: "INTEGER", nullable: true),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_MarketingSettings", x => x.StationId);
+                    table.ForeignKey(
+                        name: "FK_MarketingSettings_Stations_StationId",
+                        column: x => x.StationId,
+                        principalTable: "Stations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -913,6 +1016,29 @@ namespace KaMeng.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "TriggersFired",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    Kind = table.Column<int>(type: "INTEGER", nullable: false),
+                    FiredAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    GrantId = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_TriggersFired", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_TriggersFired_Stations_StationId",
+                        column: x => x.StationId,
+                        principalTable: "Stations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Products",
                 columns: table => new
                 {
@@ -953,6 +1079,49 @@ namespace KaMeng.Data.Migrations.Sqlite
                         onDelete: ReferentialAction.Restrict);
                     table.ForeignKey(
                         name: "FK_Products_Stations_StationId",
+                        column: x => x.StationId,
+                        principalTable: "Stations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Campaigns",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Segment = table.Column<int>(type: "INTEGER", nullable: true),
+                    Tag = table.Column<string>(type: "TEXT", maxLength: 16, nullable: true),
+                    MemberLevelId = table.Column<int>(type: "INTEGER", nullable: true),
+                    Title = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Body = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: false),
+                    SendEmail = table.Column<bool>(type: "INTEGER", nullable: false),
+                    CouponId = table.Column<int>(type: "INTEGER", nullable: true),
+                    ScheduledAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    Status = table.Column<int>(type: "INTEGER", nullable: false),
+                    AudienceCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    DeliveredCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    EmailCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    GrantedCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    SkippedCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    CreatedBy = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    SentAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Campaigns", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Campaigns_Coupons_CouponId",
+                        column: x => x.CouponId,
+                        principalTable: "Coupons",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                    table.ForeignKey(
+                        name: "FK_Campaigns_Stations_StationId",
                         column: x => x.StationId,
                         principalTable: "Stations",
                         principalColumn: "Id",
@@ -1254,6 +1423,31 @@ namespace KaMeng.Data.Migrations.Sqlite
                         principalTable: "Stations",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "CampaignDeliveries",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    CampaignId = table.Column<int>(type: "INTEGER", nullable: false),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    Channel = table.Column<int>(type: "INTEGER", nullable: false),
+                    SentAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    OpenedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    InboxMessageId = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_CampaignDeliveries", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_CampaignDeliveries_Campaigns_CampaignId",
+                        column: x => x.CampaignId,
+                        principalTable: "Campaigns",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -1586,6 +1780,43 @@ namespace KaMeng.Data.Migrations.Sqlite
                 columns: new[] { "StationId", "SpendFen", "LastPaidAt", "FirstPaidAt", "PaidOrders" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_BuyerTags_StationId_Text",
+                table: "BuyerTags",
+                columns: new[] { "StationId", "Text" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_BuyerTags_StationId_UserId_Text",
+                table: "BuyerTags",
+                columns: new[] { "StationId", "UserId", "Text" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CampaignDeliveries_CampaignId_UserId_Channel",
+                table: "CampaignDeliveries",
+                columns: new[] { "CampaignId", "UserId", "Channel" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CampaignDeliveries_InboxMessageId",
+                table: "CampaignDeliveries",
+                column: "InboxMessageId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Campaigns_CouponId",
+                table: "Campaigns",
+                column: "CouponId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Campaigns_StationId_CreatedAt",
+                table: "Campaigns",
+                columns: new[] { "StationId", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Campaigns_Status_ScheduledAt",
+                table: "Campaigns",
+                columns: new[] { "Status", "ScheduledAt" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_CardKeyBatches_Number",
                 table: "CardKeyBatches",
                 column: "Number",
@@ -1697,6 +1928,17 @@ namespace KaMeng.Data.Migrations.Sqlite
                 columns: new[] { "Status", "CreatedAt" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_InboxMessages_StationId_UserId_CreatedAt",
+                table: "InboxMessages",
+                columns: new[] { "StationId", "UserId", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_InboxMessages_StationId_UserId_MarketingDay",
+                table: "InboxMessages",
+                columns: new[] { "StationId", "UserId", "MarketingDay" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_LedgerEntries_OrderId",
                 table: "LedgerEntries",
                 column: "OrderId");
@@ -1721,6 +1963,18 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "IX_LevelPrices_ProductId",
                 table: "LevelPrices",
                 column: "ProductId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_MarketingConsents_StationId_UserId",
+                table: "MarketingConsents",
+                columns: new[] { "StationId", "UserId" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_MarketingConsents_UnsubscribeToken",
+                table: "MarketingConsents",
+                column: "UnsubscribeToken",
+                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "IX_MemberLevels_StationId",
@@ -1986,6 +2240,12 @@ namespace KaMeng.Data.Migrations.Sqlite
                 column: "StationId");
 
             migrationBuilder.CreateIndex(
+                name: "IX_TriggersFired_StationId_UserId_Kind",
+                table: "TriggersFired",
+                columns: new[] { "StationId", "UserId", "Kind" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Wallets_UserId",
                 table: "Wallets",
                 column: "UserId",
@@ -2053,6 +2313,12 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "BuyerStats");
 
             migrationBuilder.DropTable(
+                name: "BuyerTags");
+
+            migrationBuilder.DropTable(
+                name: "CampaignDeliveries");
+
+            migrationBuilder.DropTable(
                 name: "CouponCodes");
 
             migrationBuilder.DropTable(
@@ -2068,10 +2334,19 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "GatewayPayments");
 
             migrationBuilder.DropTable(
+                name: "InboxMessages");
+
+            migrationBuilder.DropTable(
                 name: "LedgerEntries");
 
             migrationBuilder.DropTable(
                 name: "LevelPrices");
+
+            migrationBuilder.DropTable(
+                name: "MarketingConsents");
+
+            migrationBuilder.DropTable(
+                name: "MarketingSettings");
 
             migrationBuilder.DropTable(
                 name: "MemberLevels");
@@ -2137,6 +2412,9 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "StorePageVersions");
 
             migrationBuilder.DropTable(
+                name: "TriggersFired");
+
+            migrationBuilder.DropTable(
                 name: "WebhookEndpoints");
 
             migrationBuilder.DropTable(
@@ -2149,7 +2427,7 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "AspNetRoles");
 
             migrationBuilder.DropTable(
-                name: "Coupons");
+                name: "Campaigns");
 
             migrationBuilder.DropTable(
                 name: "PaymentGateways");
@@ -2165,6 +2443,9 @@ namespace KaMeng.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "StorePages");
+
+            migrationBuilder.DropTable(
+                name: "Coupons");
 
             migrationBuilder.DropTable(
                 name: "AspNetUsers");
