@@ -21,6 +21,12 @@ public class ReferralProgram
     /// <summary>Invite rewards, each a coupon of this station granted when the invitee's first qualifying order is delivered.</summary>
     public int? InviterRewardCouponId { get; set; }
     public int? InviteeRewardCouponId { get; set; }
+    /// <summary>Invite rewards in money, paid with that order's commissions out of the same margin (收益, held like them and
+    /// reversed by a refund like them): never more than what the margin has left after the commissions.</summary>
+    public Money InviterRewardBalance { get; set; }
+    public Money InviteeRewardBalance { get; set; }
+
+    public const long MaxRewardFen = 100_000;
     /// <summary>The invitee's first delivered order of at least this much qualifies for the rewards.</summary>
     public Money QualifyingOrder { get; set; }
 
@@ -36,6 +42,8 @@ public class ReferralProgram
         if (Rates.Any(r => r == 0)) return "每一级都要设置佣金比例";
         if (Rates.Sum() > 10000) return $"各级佣金合计 {Percent.Format(Rates.Sum())}% 超过本站毛利的 100%";
         if (QualifyingOrder.IsNegative) return "首单门槛不能为负";
+        if (InviterRewardBalance.IsNegative || InviteeRewardBalance.IsNegative) return "邀请奖励金额不能为负";
+        if (InviterRewardBalance.Fen > MaxRewardFen || InviteeRewardBalance.Fen > MaxRewardFen) return $"邀请奖励金额每项最多 {Money.FromFen(MaxRewardFen)}";
         return null;
     }
 

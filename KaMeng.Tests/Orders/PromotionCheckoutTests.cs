@@ -94,15 +94,19 @@ public class PromotionCheckoutTests
 
         var results = await RaceAsync(h, buyers, b => new CheckoutRequest(product.Id, 1, b, CheckoutRequest.NewIdempotencyKey()));
 
-        Assert.Equal(5, results.Count(r => r.Result.Succeeded));
+        // Five get the flash price; the others are refused (nothing charged) or, once the sale shows as sold out, pay the normal price.
         Assert.All(results.Where(r => !r.Result.Succeeded), r => Assert.Equal("checkout.flash_sold_out", r.Result.ErrorCode));
         await using (var db = h.Db.NewContext())
         {
             Assert.Equal(5, (await db.FlashSales.SingleAsync(f => f.Id == sale.Id)).Taken);
-            Assert.All(await db.Orders.ToListAsync(), o => { Assert.Equal(600, o.Total.Fen); Assert.Equal(sale.Id, o.FlashSaleId); });
+            var orders = await db.Orders.ToListAsync();
+            Assert.Equal(5, orders.Count(o => o.FlashSaleId == sale.Id));
+            Assert.All(orders, o => Assert.Equal(o.FlashSaleId == sale.Id ? 600 : 1000, o.Total.Fen));
+            Assert.Equal(results.Count(r => r.Result.Succeeded), orders.Count);
         }
+        foreach (var (buyer, result) in results.Where(r => !r.Result.Succeeded)) Assert.Equal(10000, await h.BalanceAsync(buyer));
         // Sold out: the next buyer is charged the normal price.
-        var late = buyers.First(b => results.Single(r => r.Buyer == b).Result.Succeeded == false);
+        var late = (await h.AddBuyersAsync(1))[0];
         var again = await h.Checkout.PlaceBalanceOrderAsync(CommerceHarness.Main, new CheckoutRequest(product.Id, 1, late, CheckoutRequest.NewIdempotencyKey()));
         Assert.True(again.Succeeded, again.Error);
         Assert.Equal(10000 - 1000, await h.BalanceAsync(late));
@@ -152,21 +156,29 @@ public class PromotionCheckoutTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
-    public async Task A_refund_of_a_discounted_subsidised_order_returns_each_party_to_where_it_was(DatabaseProvider provider)
+    public async Task A_refund_of_a_discounted_subsidised_referred_order_returns_each_party_to_where_it_was(DatabaseProvider provider)
     {
-        await using var h = await CommerceHarness.CreateAsync(provider);
+        await using var h = await CommerceHarness.CreateAsync(provider, s => s.AddSingleton<KaMeng.Web.Features.Referrals.ReferralService>());
         var shop = await h.OpenSellingShopAsync(keys: 5);
-        // The shop sells at ¥108 and runs ¥106 (its own ¥2); the platform gives ¥3 off on every substation (a subsidy).
+        // The shop sells at ¥108 and runs ¥106 (its own ¥2); the platform gives ¥3 off on every substation (a subsidy); the shop
+        // pays 10% of its margin to whoever invited the buyer.
         await AddFlashSaleAsync(h, shop.Shop.Id, shop.Product, priceFen: 10600, quota: 0);
         await AddCouponAsync(h, c => { c.Code = "PLAT3"; c.AmountOff = Money.FromFen(300); c.ForSubstations = true; c.StacksWithFlash = true; });
-        var buyer = (await h.AddBuyersAsync(1, balanceFen: 50000))[0];
+        var referrals = h.Get<KaMeng.Web.Features.Referrals.ReferralService>();
+        Assert.Null(await referrals.SaveProgramAsync(new AuditActor(shop.Owner, "owner", shop.Shop.Id), shop.Shop.Id,
+            new ReferralProgram { Enabled = true, Levels = 1, Level1BasisPoints = 1000 }));
+        var users = await h.AddBuyersAsync(2, balanceFen: 50000);
+        var (referrer, buyer) = (users[0], users[1]);
+        Assert.True(await referrals.BindAsync(shop.Shop.Id, buyer, (await referrals.CodeForAsync(shop.Shop.Id, referrer, "r-device")).Code, "b-device"));
         var ownerEarningsBefore = await h.EarningsAsync(shop.Owner);
 
         var result = await h.Checkout.PlaceBalanceOrderAsync(shop.Shop, new CheckoutRequest(shop.Product.Id, 1, buyer, CheckoutRequest.NewIdempotencyKey(), CouponCode: "plat3"));
         Assert.True(result.Succeeded, result.Error);
         Assert.Equal(50000 - 10300, await h.BalanceAsync(buyer));
-        // The shop is credited as if it sold at its own (flash) price; the platform's margin paid the ¥3.
-        Assert.Equal(ownerEarningsBefore + 1600, await h.EarningsAsync(shop.Owner));
+        // The shop is credited as if it sold at its own (flash) price, less the referrer's 10% of that margin; the platform's
+        // margin paid the ¥3.
+        Assert.Equal(160, await h.EarningsAsync(referrer));
+        Assert.Equal(ownerEarningsBefore + 1600 - 160, await h.EarningsAsync(shop.Owner));
         Order order;
         await using (var db = h.Db.NewContext())
         {
@@ -180,6 +192,7 @@ public class PromotionCheckoutTests
         Assert.Null(await h.Orders.RefundAsync(order.Id, "买家误购", Staff));
         Assert.Equal(50000, await h.BalanceAsync(buyer));
         Assert.Equal(ownerEarningsBefore, await h.EarningsAsync(shop.Owner));
+        Assert.Equal(0, await h.EarningsAsync(referrer));
         await using (var db = h.Db.NewContext())
             // Delivered before the refund: the coupon is not given back (and never paid out as money).
             Assert.Equal(RedemptionStatus.Consumed, (await db.CouponRedemptions.SingleAsync()).Status);

@@ -152,8 +152,10 @@ public class ReferralCommissionTests
             rewardId = reward.Id;
         }
         Assert.Null(await h.Get<ReferralService>().SaveProgramAsync(new AuditActor(shop.Owner, "owner", shop.Shop.Id), shop.Shop.Id,
-            new ReferralProgram { Enabled = true, Levels = 2, Level1BasisPoints = 1000, Level2BasisPoints = 500, InviterRewardCouponId = rewardId, InviteeRewardCouponId = rewardId }));
+            new ReferralProgram { Enabled = true, Levels = 2, Level1BasisPoints = 1000, Level2BasisPoints = 500, InviterRewardCouponId = rewardId, InviteeRewardCouponId = rewardId,
+                InviterRewardBalance = Money.FromFen(500), InviteeRewardBalance = Money.FromFen(300) }));
         var placed = new List<long>();
+        var ownerBefore = await h.EarningsAsync(shop.Owner);
         for (var i = 0; i < 2; i++)
         {
             var r = await h.Checkout.PlaceBalanceOrderAsync(shop.Shop, new CheckoutRequest(manual.Id, 1, c, CheckoutRequest.NewIdempotencyKey()));
@@ -174,14 +176,18 @@ public class ReferralCommissionTests
 
         await using (var db = h.Db.NewContext())
         {
-            Assert.Equal(4, await db.LedgerEntries.CountAsync(e => e.Type == LedgerEntryType.Commission));   // 2 orders × 2 levels
+            // 2 orders × 2 levels, and the two money rewards of the first delivered.
+            Assert.Equal(6, await db.LedgerEntries.CountAsync(e => e.Type == LedgerEntryType.Commission));
             var grants = await db.CouponGrants.ToListAsync();
             Assert.Equal(2, grants.Count);                                    // one to the inviter, one to the invitee
             Assert.Contains(grants, g => g.UserId == b && g.Source == "邀请奖励");
             Assert.Contains(grants, g => g.UserId == c && g.Source == "受邀奖励");
             Assert.NotNull((await db.Referrals.SingleAsync(r => r.UserId == c)).RewardedOrderId);
         }
-        Assert.Equal(2 * 180, await h.EarningsAsync(b));
+        Assert.Equal(2 * 180 + 500, await h.EarningsAsync(b));
+        Assert.Equal(300, await h.EarningsAsync(c));
+        // The shop paid all of it from its margins: 2 × ¥18 less 2 × (¥1.80 + ¥0.90) less ¥8 of rewards.
+        Assert.Equal(2 * 1800 - 2 * 270 - 800, await h.EarningsAsync(shop.Owner) - ownerBefore);
         await h.AssertBooksAsync();
     }
 }

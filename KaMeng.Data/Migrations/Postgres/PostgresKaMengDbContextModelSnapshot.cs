@@ -1899,8 +1899,14 @@ namespace KaMeng.Data.Migrations.Postgres
                     b.Property<bool>("Enabled")
                         .HasColumnType("boolean");
 
+                    b.Property<long>("InviteeRewardBalance")
+                        .HasColumnType("bigint");
+
                     b.Property<int?>("InviteeRewardCouponId")
                         .HasColumnType("integer");
+
+                    b.Property<long>("InviterRewardBalance")
+                        .HasColumnType("bigint");
 
                     b.Property<int?>("InviterRewardCouponId")
                         .HasColumnType("integer");

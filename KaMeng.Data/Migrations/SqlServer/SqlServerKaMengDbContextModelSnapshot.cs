@@ -1904,8 +1904,14 @@ namespace KaMeng.Data.Migrations.SqlServer
                     b.Property<bool>("Enabled")
                         .HasColumnType("bit");
 
+                    b.Property<long>("InviteeRewardBalance")
+                        .HasColumnType("bigint");
+
                     b.Property<int?>("InviteeRewardCouponId")
                         .HasColumnType("int");
+
+                    b.Property<long>("InviterRewardBalance")
+                        .HasColumnType("bigint");
 
                     b.Property<int?>("InviterRewardCouponId")
                         .HasColumnType("int");

@@ -1829,7 +1829,13 @@ namespace KaMeng.Data.Migrations.Sqlite
                     b.Property<bool>("Enabled")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("InviteeRewardBalance")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int?>("InviteeRewardCouponId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("InviterRewardBalance")
                         .HasColumnType("INTEGER");
 
                     b.Property<int?>("InviterRewardCouponId")

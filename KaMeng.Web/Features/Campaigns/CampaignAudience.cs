@@ -16,27 +16,12 @@ public static class CampaignAudience
     public static async Task<MarketingSettings> SettingsAsync(KaMengDbContext db, int stationId, CancellationToken ct) =>
         await db.MarketingSettings.AsNoTracking().FirstOrDefaultAsync(s => s.StationId == stationId, ct) ?? MarketingSettings.DefaultFor(stationId);
 
-    /// <summary><see cref="BuyerSegments.Classify"/> as a filter of the rollup rows, at the station's thresholds.</summary>
-    public static IQueryable<BuyerStat> InSegment(IQueryable<BuyerStat> q, BuyerSegment segment, SegmentThresholds t, DateTimeOffset now)
-    {
-        var dormant = now.AddDays(-t.DormantAfterDays);
-        var fresh = now.AddDays(-t.NewWithinDays);
-        var high = t.HighValueSpendFen;
-        return segment switch
-        {
-            BuyerSegment.Dormant => q.Where(b => b.LastPaidAt <= dormant),
-            BuyerSegment.HighValue => q.Where(b => b.LastPaidAt > dormant && b.SpendFen >= high),
-            BuyerSegment.New => q.Where(b => b.LastPaidAt > dormant && b.SpendFen < high && b.FirstPaidAt > fresh && b.PaidOrders <= 1),
-            _ => q.Where(b => b.LastPaidAt > dormant && b.SpendFen < high && !(b.FirstPaidAt > fresh && b.PaidOrders <= 1)),
-        };
-    }
-
     /// <summary>The buyers of the station (those with a paid order there) who match every criterion the campaign chose.</summary>
     public static async Task<List<string>> UserIdsAsync(KaMengDbContext db, Campaign c, MarketingSettings settings, DateTimeOffset now, CancellationToken ct)
     {
         var stationId = c.StationId;
         var q = db.BuyerStats.AsNoTracking().Where(b => b.StationId == stationId);
-        if (c.Segment is { } segment) q = InSegment(q, segment, settings.Thresholds, now);
+        if (c.Segment is { } segment) q = Dashboard.DashboardQueries.InSegment(q, segment, settings.Thresholds, now);
         if (!string.IsNullOrWhiteSpace(c.Tag))
         {
             var tag = c.Tag.Trim();

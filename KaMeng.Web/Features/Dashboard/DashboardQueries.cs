@@ -146,29 +146,38 @@ public static class DashboardQueries
         return (again + rest, again);
     }
 
-    static IQueryable<BuyerStat> InSegment(IQueryable<BuyerStat> q, BuyerSegment segment, DateTimeOffset now)
+    /// <summary>The rules of <see cref="BuyerSegments.Classify"/> at a station's thresholds (its 营销 settings; the defaults for the
+    /// platform's bucket) as a filter per segment, so each can use the indexes (checked against Classify by the tests). Campaign
+    /// audiences use the same filter.</summary>
+    public static IQueryable<BuyerStat> InSegment(IQueryable<BuyerStat> q, BuyerSegment segment, SegmentThresholds t, DateTimeOffset now)
     {
-        // The rules of BuyerSegments.Classify as a filter per segment, so each can use the indexes (checked against Classify by the tests).
-        var dormant = now.AddDays(-BuyerSegments.DormantAfterDays);
-        var fresh = now.AddDays(-BuyerSegments.NewWithinDays);
+        var dormant = now.AddDays(-t.DormantAfterDays);
+        var fresh = now.AddDays(-t.NewWithinDays);
+        var high = t.HighValueSpendFen;
         return segment switch
         {
             BuyerSegment.Dormant => q.Where(b => b.LastPaidAt <= dormant),
-            BuyerSegment.HighValue => q.Where(b => b.LastPaidAt > dormant && b.SpendFen >= BuyerSegments.HighValueSpendFen),
-            BuyerSegment.New => q.Where(b => b.LastPaidAt > dormant && b.SpendFen < BuyerSegments.HighValueSpendFen && b.FirstPaidAt > fresh && b.PaidOrders <= 1),
-            _ => q.Where(b => b.LastPaidAt > dormant && b.SpendFen < BuyerSegments.HighValueSpendFen && !(b.FirstPaidAt > fresh && b.PaidOrders <= 1)),
+            BuyerSegment.HighValue => q.Where(b => b.LastPaidAt > dormant && b.SpendFen >= high),
+            BuyerSegment.New => q.Where(b => b.LastPaidAt > dormant && b.SpendFen < high && b.FirstPaidAt > fresh && b.PaidOrders <= 1),
+            _ => q.Where(b => b.LastPaidAt > dormant && b.SpendFen < high && !(b.FirstPaidAt > fresh && b.PaidOrders <= 1)),
         };
     }
+
+    /// <summary>The segment thresholds of a station (its 营销 settings), the defaults without any.</summary>
+    public static async Task<SegmentThresholds> ThresholdsAsync(KaMengDbContext db, int station, CancellationToken ct = default) =>
+        (await db.MarketingSettings.AsNoTracking().Where(s => s.StationId == station).FirstOrDefaultAsync(ct))?.Thresholds ?? SegmentThresholds.Default;
 
     /// <summary>How many buyers each segment has: one pass over the station's buyers, grouped by the rules of
     /// <see cref="BuyerSegments.Classify"/> written as a CASE (the tests check both against Classify).</summary>
     public static async Task<IReadOnlyList<SegmentCount>> SegmentsAsync(KaMengDbContext db, int station, DateTimeOffset now, CancellationToken ct = default)
     {
-        var dormant = now.AddDays(-BuyerSegments.DormantAfterDays);
-        var fresh = now.AddDays(-BuyerSegments.NewWithinDays);
+        var t = await ThresholdsAsync(db, station, ct);
+        var dormant = now.AddDays(-t.DormantAfterDays);
+        var fresh = now.AddDays(-t.NewWithinDays);
+        var high = t.HighValueSpendFen;
         var counts = await db.BuyerStats.Where(b => b.StationId == station)
             .GroupBy(b => b.LastPaidAt <= dormant ? BuyerSegment.Dormant
-                : b.SpendFen >= BuyerSegments.HighValueSpendFen ? BuyerSegment.HighValue
+                : b.SpendFen >= high ? BuyerSegment.HighValue
                 : b.FirstPaidAt > fresh && b.PaidOrders <= 1 ? BuyerSegment.New : BuyerSegment.Active)
             .Select(g => new { g.Key, Count = g.LongCount() }).ToDictionaryAsync(x => x.Key, x => x.Count, ct);
         return [.. new[] { BuyerSegment.New, BuyerSegment.Active, BuyerSegment.HighValue, BuyerSegment.Dormant }.Select(s => new SegmentCount(s, counts.GetValueOrDefault(s)))];
@@ -176,7 +185,7 @@ public static class DashboardQueries
 
     public static async Task<IReadOnlyList<SegmentBuyer>> SegmentBuyersAsync(KaMengDbContext db, int station, BuyerSegment segment, DateTimeOffset now, int take = 200, CancellationToken ct = default)
     {
-        var rows = await InSegment(db.BuyerStats.AsNoTracking().Where(b => b.StationId == station), segment, now)
+        var rows = await InSegment(db.BuyerStats.AsNoTracking().Where(b => b.StationId == station), segment, await ThresholdsAsync(db, station, ct), now)
             .OrderByDescending(b => b.SpendFen).Take(take).ToListAsync(ct);
         var ids = rows.Select(r => r.BuyerUserId).ToList();
         var names = await db.Users.Where(u => ids.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.UserName, ct);
@@ -187,7 +196,7 @@ public static class DashboardQueries
     public static async Task<(IReadOnlyList<SegmentBuyer> Items, int Total)> SegmentBuyersPageAsync(KaMengDbContext db, int station, BuyerSegment segment,
         DateTimeOffset now, int page, int pageSize, CancellationToken ct = default)
     {
-        var segmentRows = InSegment(db.BuyerStats.AsNoTracking().Where(b => b.StationId == station), segment, now);
+        var segmentRows = InSegment(db.BuyerStats.AsNoTracking().Where(b => b.StationId == station), segment, await ThresholdsAsync(db, station, ct), now);
         var total = await segmentRows.CountAsync(ct);
         var rows = await segmentRows.OrderByDescending(b => b.SpendFen).ThenBy(b => b.BuyerUserId).Skip(page * pageSize).Take(pageSize).ToListAsync(ct);
         var ids = rows.Select(r => r.BuyerUserId).ToList();

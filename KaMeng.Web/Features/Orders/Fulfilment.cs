@@ -122,10 +122,11 @@ public static class Fulfilment
         // Referral commissions come out of the selling station's margin.
         var plan = Referrals.CommissionPlan.Read(order.CommissionJson);
         var sellerMargin = SellerMargin(order, steps[^1]);
+        var referralTaken = Money.Zero;
         if (plan is not null)
         {
             holds = await db.EarningHoldsAsync([.. steps.Select(s => s.StationId)], now, ct);
-            await Referrals.Commissions.BookAsync(db, order, plan, sellerMargin, steps[^1].StationId, holds.GetValueOrDefault(steps[^1].StationId), now, ct);
+            referralTaken = await Referrals.Commissions.BookAsync(db, order, plan, sellerMargin, steps[^1].StationId, holds.GetValueOrDefault(steps[^1].StationId), now, ct);
         }
         for (var i = steps.Count - 1; i >= 0; i--)
         {
@@ -134,7 +135,7 @@ public static class Fulfilment
             var sellsAt = i == steps.Count - 1 ? order.UnitPrice.Fen : steps[i + 1].CostFen;
             // Less what the station funds of the order's discounts (its own coupon, or a subsidy of a coupon it issued).
             var earning = Money.FromFen((sellsAt - step.CostFen) * order.Quantity - step.FundsFen);
-            if (i == steps.Count - 1 && plan is not null) earning -= plan.TotalOn(sellerMargin);
+            if (i == steps.Count - 1) earning -= referralTaken;
             if (earning.Fen <= 0 || step.OwnerUserId is null) continue;
             // Read once per order, only when someone earns.
             holds ??= await db.EarningHoldsAsync([.. steps.Select(s => s.StationId)], now, ct);

@@ -14,7 +14,7 @@ public sealed record CommissionShare(string UserId, int Level, int BasisPoints);
 /// anyone who may not earn (<see cref="ReferralRules.MayEarn"/>), plus the invite rewards of the buyer's first qualifying order.
 /// </summary>
 public sealed record CommissionPlan(IReadOnlyList<CommissionShare> Shares, long? ReferralId, int? InviterRewardCouponId, int? InviteeRewardCouponId,
-    long QualifyingFen, string? InviterUserId)
+    long QualifyingFen, string? InviterUserId, long InviterRewardFen = 0, long InviteeRewardFen = 0)
 {
     public static string? Write(CommissionPlan? plan) => plan is null || (plan.Shares.Count == 0 && plan.ReferralId is null) ? null : JsonSerializer.Serialize(plan);
 
@@ -52,9 +52,10 @@ public sealed record CommissionPlan(IReadOnlyList<CommissionShare> Shares, long?
                 shares.Add(new CommissionShare(referrer, level + 1, rates[level]));
         }
         var inviterMayEarn = shares.Any(s => s.Level == 1);
-        var rewards = referral.RewardedOrderId is null && (program.InviterRewardCouponId is not null || program.InviteeRewardCouponId is not null) && inviterMayEarn;
+        var rewards = referral.RewardedOrderId is null && inviterMayEarn && (program.InviterRewardCouponId is not null || program.InviteeRewardCouponId is not null
+            || program.InviterRewardBalance.Fen > 0 || program.InviteeRewardBalance.Fen > 0);
         return new CommissionPlan(shares, rewards ? referral.Id : null, rewards ? program.InviterRewardCouponId : null, rewards ? program.InviteeRewardCouponId : null,
-            program.QualifyingOrder.Fen, referral.ReferrerUserId);
+            program.QualifyingOrder.Fen, referral.ReferrerUserId, rewards ? program.InviterRewardBalance.Fen : 0, rewards ? program.InviteeRewardBalance.Fen : 0);
     }
 
     /// <summary>The commission of each share on the seller's margin (rounded down to the fen).</summary>
@@ -68,20 +69,38 @@ public sealed record CommissionPlan(IReadOnlyList<CommissionShare> Shares, long?
 public static class Commissions
 {
     /// <summary>Posts each referrer's commission as 收益 held like the seller's earning (so a refund in the hold voids it, and one
-    /// after claws it back, as for every earning), and grants the invite rewards once per invitee.</summary>
-    public static async Task BookAsync(KaMengDbContext db, Order order, CommissionPlan plan, Money sellerMargin, int sellerStationId,
+    /// after claws it back, as for every earning), and pays the invite rewards once per invitee: coupons, and money rewards as
+    /// the same kind of entry out of what the margin has left (none on an order the owner collected: its margin is theirs
+    /// already). Returns what was taken from the seller's margin.</summary>
+    public static async Task<Money> BookAsync(KaMengDbContext db, Order order, CommissionPlan plan, Money sellerMargin, int sellerStationId,
         DateTimeOffset? availableAt, DateTimeOffset now, CancellationToken ct)
     {
+        var taken = Money.Zero;
+        async Task PayAsync(string userId, Money amount, string reason)
+        {
+            await db.PostToUserAsync(userId, LedgerEntryType.Commission, amount, now, orderId: order.Id, stationId: sellerStationId,
+                reason: reason, allowNegative: true, bucket: WalletBucket.Earnings, availableAt: availableAt, ct: ct);
+            taken += amount;
+        }
         foreach (var (share, amount) in plan.On(sellerMargin))
-            await db.PostToUserAsync(share.UserId, LedgerEntryType.Commission, amount, now, orderId: order.Id, stationId: sellerStationId,
-                reason: $"订单 {order.Number} 推广佣金（{share.Level} 级）", allowNegative: true, bucket: WalletBucket.Earnings, availableAt: availableAt, ct: ct);
+            await PayAsync(share.UserId, amount, $"订单 {order.Number} 推广佣金（{share.Level} 级）");
         if (plan.ReferralId is long referralId && order.Total.Fen >= plan.QualifyingFen && order.BuyerUserId is { } invitee
             // Once per invitee, whichever of their orders is delivered first.
             && await db.Referrals.Where(r => r.Id == referralId && r.RewardedOrderId == null).ExecuteUpdateAsync(u => u.SetProperty(r => r.RewardedOrderId, order.Id), ct) == 1)
         {
             await GrantAsync(db, plan.InviterRewardCouponId, plan.InviterUserId, "邀请奖励", now, ct);
             await GrantAsync(db, plan.InviteeRewardCouponId, invitee, "受邀奖励", now, ct);
+            if (!order.OwnerCollected)
+            {
+                var left = sellerMargin - taken;
+                var toInviter = Money.FromFen(Math.Clamp(plan.InviterRewardFen, 0, Math.Max(left.Fen, 0)));
+                if (toInviter.Fen > 0 && plan.InviterUserId is { } inviter) await PayAsync(inviter, toInviter, $"订单 {order.Number} 邀请奖励");
+                left = sellerMargin - taken;
+                var toInvitee = Money.FromFen(Math.Clamp(plan.InviteeRewardFen, 0, Math.Max(left.Fen, 0)));
+                if (toInvitee.Fen > 0) await PayAsync(invitee, toInvitee, $"订单 {order.Number} 受邀奖励");
+            }
         }
+        return taken;
     }
 
     static async Task GrantAsync(KaMengDbContext db, int? couponId, string? userId, string source, DateTimeOffset now, CancellationToken ct)

@@ -146,6 +146,8 @@ public sealed class ReferralService(IDbContextFactory<KaMengDbContext> dbFactory
         program.InviterRewardCouponId = form.InviterRewardCouponId;
         program.InviteeRewardCouponId = form.InviteeRewardCouponId;
         program.QualifyingOrder = form.QualifyingOrder;
+        program.InviterRewardBalance = form.InviterRewardBalance;
+        program.InviteeRewardBalance = form.InviteeRewardBalance;
         db.AuditEntries.Add(actor.Entry("referral.program", null, $"{(form.Enabled ? "开启" : "关闭")} {form.Levels} 级：{string.Join(" / ", form.Rates.Select(Percent.Format))}%", clock.GetUtcNow(), stationId));
         await db.SaveChangesAsync(ct);
         prices.Invalidate();

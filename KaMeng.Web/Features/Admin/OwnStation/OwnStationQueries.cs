@@ -12,8 +12,10 @@ public sealed record PriceRuleRow(int Id, PriceRuleAudience Audience, string Sco
 
 public sealed record Choice(int Id, string Name);
 
-/// <summary>One product priced at the station, with its chain explained.</summary>
-public sealed record ExplainedPriceRow(int ProductId, string Name, Money Cost, Money Price, Money FaceValue, bool FloorApplied, string Chain)
+/// <summary>One product priced at the station, with its chain explained.
+/// <see cref="Promotions"/> names what lowers the price now at this station (a running flash sale, wholesale tiers) and who
+/// pays for it: the station itself, out of the margin shown.</summary>
+public sealed record ExplainedPriceRow(int ProductId, string Name, Money Cost, Money Price, Money FaceValue, bool FloorApplied, string Chain, string? Promotions = null)
 {
     public Money Margin => Price - Cost;
     /// <summary>Sold above its face value (面值); a face value of 0 means the product has none.</summary>
@@ -92,10 +94,18 @@ public sealed class OwnStationQueries(IDbContextFactory<KaMengDbContext> dbFacto
         var products = await ProductsOfAsync(db, stationId, ct);
         var rules = await db.PriceRules.AsNoTracking().Where(r => r.StationId == stationId).OrderBy(r => r.Audience).ThenBy(r => r.Scope).ToListAsync(ct);
         var pricing = await prices.ForStationAsync(stationId);
+        var now = DateTimeOffset.UtcNow;
+        static Money Max(Money a, Money b) => a >= b ? a : b;
         var explained = products.Select(p =>
         {
             var q = pricing.Quote(p);
-            return new ExplainedPriceRow(p.Id, p.Name, q.Cost, q.Price, p.FaceValue, q.FloorApplied, q.Explain());
+            var promotions = new List<string>();
+            if (pricing.FlashFor(p.Id, now) is { } flash)
+                promotions.Add($"{flash.Title}：{flash.PriceFor(q.Price)}（本站让利 {q.Price - flash.PriceFor(q.Price)}，至 {BusinessTime.Format(flash.EndsAt, "MM-dd HH:mm")}）");
+            var tiers = pricing.TiersFor(p.Id);
+            if (tiers.Count > 0)
+                promotions.Add("批发：" + string.Join("，", tiers.Select(t => $"满 {t.MinQuantity} 件 {Max(t.PriceFor(q.Price), q.Cost)}")));
+            return new ExplainedPriceRow(p.Id, p.Name, q.Cost, q.Price, p.FaceValue, q.FloorApplied, q.Explain(), promotions.Count > 0 ? string.Join("；", promotions) : null);
         }).ToList();
         string ScopeText(PriceRule r) => r.Scope switch
         {

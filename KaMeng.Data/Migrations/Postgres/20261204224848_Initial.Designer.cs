@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace KaMeng.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresKaMengDbContext))]
-    [Migration("20261204223909_Initial")]
+    [Migration("20261204224848_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -1902,8 +1902,14 @@ namespace KaMeng.Data.Migrations.Postgres
                     b.Property<bool>("Enabled")
                         .HasColumnType("boolean");
 
+                    b.Property<long>("InviteeRewardBalance")
+                        .HasColumnType("bigint");
+
                     b.Property<int?>("InviteeRewardCouponId")
                         .HasColumnType("integer");
+
+                    b.Property<long>("InviterRewardBalance")
+                        .HasColumnType("bigint");
 
                     b.Property<int?>("InviterRewardCouponId")
                         .HasColumnType("integer");

@@ -928,6 +928,8 @@ namespace KaMeng.Data.Migrations.Sqlite
                     Level3BasisPoints = table.Column<int>(type: "INTEGER", nullable: false),
                     InviterRewardCouponId = table.Column<int>(type: "INTEGER", nullable: true),
                     InviteeRewardCouponId = table.Column<int>(type: "INTEGER", nullable: true),
+                    InviterRewardBalance = table.Column<long>(type: "INTEGER", nullable: false),
+                    InviteeRewardBalance = table.Column<long>(type: "INTEGER", nullable: false),
                     QualifyingOrder = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
