@@ -48,5 +48,6 @@ var options = new ClaimOptions(
     pgAdmin,
     args.Contains("--profile"),
     args.Contains("--no-raw"),
-    int.Parse(Option("--rounds") ?? "1"));
+    int.Parse(Option("--rounds") ?? "1"),
+    args.Contains("--risk-rules"));
 return await ClaimScenario.RunAsync(options);

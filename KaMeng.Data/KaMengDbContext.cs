@@ -57,6 +57,7 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
     public DbSet<ReferralProgram> ReferralPrograms => Set<ReferralProgram>();
     public DbSet<ReferralCode> ReferralCodes => Set<ReferralCode>();
     public DbSet<Referral> Referrals => Set<Referral>();
+    public DbSet<RiskRule> RiskRules => Set<RiskRule>();
     public DbSet<MarketingSettings> MarketingSettings => Set<MarketingSettings>();
     public DbSet<BuyerTag> BuyerTags => Set<BuyerTag>();
     public DbSet<InboxMessage> InboxMessages => Set<InboxMessage>();

@@ -21,6 +21,13 @@ sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
         b.Property(x => x.InputsJson).HasMaxLength(4000);
         b.Property(x => x.PromotionJson).HasMaxLength(4000);
         b.Property(x => x.CommissionJson).HasMaxLength(2000);
+        b.Property(x => x.ClientIp).HasMaxLength(45);
+        b.Property(x => x.DeviceId).HasMaxLength(64);
+        b.Property(x => x.Region).HasMaxLength(32);
+        b.Property(x => x.RiskHitsJson).HasMaxLength(2000);
+        // The risk rules count a client's orders in a window; the review queue and its timeout read held orders.
+        b.HasIndex(x => new { x.ClientIp, x.CreatedAt });
+        b.HasIndex(x => new { x.DeviceId, x.CreatedAt });
         b.HasOne<Station>().WithMany().HasForeignKey(x => x.StationId).OnDelete(DeleteBehavior.Restrict);
         b.HasOne<Product>().WithMany().HasForeignKey(x => x.ProductId).OnDelete(DeleteBehavior.Restrict);
         b.HasOne<CardKey>().WithMany().HasForeignKey(x => x.ReusableKeyId).OnDelete(DeleteBehavior.Restrict);

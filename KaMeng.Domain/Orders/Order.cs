@@ -2,7 +2,10 @@ namespace KaMeng.Domain;
 
 public enum OrderStatus { PendingPayment = 0, Paid = 1, Processing = 2, Delivered = 3, Failed = 4, Refunded = 5, Cancelled = 6,
     /// <summary>退款中: the whole amount is booked as refunded but a gateway refund has not reached the buyer yet.</summary>
-    Refunding = 7 }
+    Refunding = 7,
+    /// <summary>待审核: paid and its keys claimed, but held for the platform's risk staff (issue 21 §3); nothing is shown or
+    /// booked until they approve (→ delivered / processing) or reject (→ refunded).</summary>
+    UnderReview = 8 }
 
 public enum PaymentMethod { Balance = 0, EPay = 1 }
 
@@ -31,6 +34,15 @@ public class Order
     /// <summary>Who earns a referral commission on this order and at what share of the seller's margin, frozen at order time
     /// (JSON); booked on delivery. Null when the station runs no 分销 program or the buyer was invited by nobody who may earn.</summary>
     public string? CommissionJson { get; set; }
+    /// <summary>The client's signals when the order was placed (issue 21 §1), kept 30 days: address, device cookie, region.</summary>
+    public string? ClientIp { get; set; }
+    public string? DeviceId { get; set; }
+    public string? Region { get; set; }
+    /// <summary>The risk decision and the rules the order hit (JSON of <see cref="RiskHit"/>), frozen at placement.</summary>
+    public RiskAction RiskAction { get; set; }
+    public string? RiskHitsJson { get; set; }
+    /// <summary>When a held order is released or refunded by the scheduler if nobody reviewed it.</summary>
+    public DateTimeOffset? ReviewDeadline { get; set; }
     /// <summary>The price chain frozen at order time: each station's cost, JSON.</summary>
     public string? PriceChainJson { get; set; }
     public PaymentMethod PaymentMethod { get; set; }
@@ -78,10 +90,10 @@ public class Order
         PaidAt = now;
     }
 
-    /// <summary>Card keys handed over: Paid → Delivered.</summary>
+    /// <summary>Card keys handed over: Paid (or approved from 待审核) → Delivered.</summary>
     public void Deliver(DateTimeOffset now, string? note = null)
     {
-        if (Status is not (OrderStatus.Paid or OrderStatus.Processing)) throw new DomainException("order.not_paid", "订单未支付，不能发货");
+        if (Status is not (OrderStatus.Paid or OrderStatus.Processing or OrderStatus.UnderReview)) throw new DomainException("order.not_paid", "订单未支付，不能发货");
         Status = OrderStatus.Delivered;
         DeliveredAt = now;
         if (note is not null) DeliveryNote = note;
@@ -90,8 +102,16 @@ public class Order
     /// <summary>DirectTopUp and Manual orders wait for staff: Paid → Processing.</summary>
     public void StartProcessing()
     {
-        if (Status != OrderStatus.Paid) throw new DomainException("order.not_paid", "订单未支付");
+        if (Status is not (OrderStatus.Paid or OrderStatus.UnderReview)) throw new DomainException("order.not_paid", "订单未支付");
         Status = OrderStatus.Processing;
+    }
+
+    /// <summary>Paid → 待审核: held for the platform's risk staff until <paramref name="deadline"/>.</summary>
+    public void Hold(DateTimeOffset deadline)
+    {
+        if (Status != OrderStatus.Paid) throw new DomainException("order.not_paid", "订单未支付");
+        Status = OrderStatus.UnderReview;
+        ReviewDeadline = deadline;
     }
 
     public void Fail(string reason, DateTimeOffset now)
@@ -103,13 +123,13 @@ public class Order
     }
 
     /// <summary>The status as the buyer reads it: an order held for the owner's 预存款 is simply being processed.</summary>
-    public string BuyerStatusText => AwaitingDeposit && Status == OrderStatus.Paid ? "处理中" : DisplayNames.Of(Status);
+    public string BuyerStatusText => AwaitingDeposit && Status == OrderStatus.Paid ? "处理中" : Status == OrderStatus.UnderReview ? "订单审核中" : DisplayNames.Of(Status);
 
     /// <summary>The status as staff read it: the hold is named.</summary>
     public static string StaffStatusText(OrderStatus status, bool awaitingDeposit) =>
         awaitingDeposit && status == OrderStatus.Paid ? "站长预存款不足" : DisplayNames.Of(status);
 
-    public bool CanRefund => Status is OrderStatus.Paid or OrderStatus.Processing or OrderStatus.Delivered or OrderStatus.Failed;
+    public bool CanRefund => Status is OrderStatus.Paid or OrderStatus.Processing or OrderStatus.Delivered or OrderStatus.Failed or OrderStatus.UnderReview;
 
     public void Refund(DateTimeOffset now)
     {

@@ -14,6 +14,7 @@ public static partial class DisplayNames
         OrderStatus.Refunded => "已退款",
         OrderStatus.Cancelled => "已取消",
         OrderStatus.Refunding => "退款中",
+        OrderStatus.UnderReview => "待审核",
         _ => status.ToString(),
     };
 

@@ -34,6 +34,10 @@ public class PlatformSettings
     public int MaxDepth { get; set; } = 2;
     /// <summary>How many levels of referral commission a station's 分销 program may pay (at most <see cref="ReferralProgram.HardMaxLevels"/>).</summary>
     public int MaxReferralLevels { get; set; } = 2;
+    /// <summary>How long an order held for risk review (待审核) waits for the risk staff before the scheduler decides it.</summary>
+    public int RiskReviewMinutes { get; set; } = 60;
+    /// <summary>What the scheduler does with a held order nobody reviewed in time: refund it (true) or release it (false).</summary>
+    public bool RiskTimeoutRefunds { get; set; }
     public Money WithdrawalMinimum { get; set; } = Money.FromYuan(10);
     /// <summary>Withdrawal fee in basis points of the amount (100 = 1%).</summary>
     public int WithdrawalFeeBasisPoints { get; set; } = 100;

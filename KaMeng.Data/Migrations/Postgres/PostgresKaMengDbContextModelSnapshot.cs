@@ -1320,6 +1320,10 @@ namespace KaMeng.Data.Migrations.Postgres
                     b.Property<string>("BuyerUserId")
                         .HasColumnType("text");
 
+                    b.Property<string>("ClientIp")
+                        .HasMaxLength(45)
+                        .HasColumnType("character varying(45)");
+
                     b.Property<DateTimeOffset?>("ClosedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -1346,6 +1350,10 @@ namespace KaMeng.Data.Migrations.Postgres
 
                     b.Property<int>("DeliveryType")
                         .HasColumnType("integer");
+
+                    b.Property<string>("DeviceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
 
                     b.Property<DateTimeOffset>("ExpiresAt")
                         .HasColumnType("timestamp with time zone");
@@ -1401,8 +1409,22 @@ namespace KaMeng.Data.Migrations.Postgres
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)");
 
+                    b.Property<string>("Region")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
                     b.Property<long?>("ReusableKeyId")
                         .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset?>("ReviewDeadline")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("RiskAction")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("RiskHitsJson")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
 
                     b.Property<int>("StationId")
                         .HasColumnType("integer");
@@ -1429,7 +1451,11 @@ namespace KaMeng.Data.Migrations.Postgres
 
                     b.HasIndex("BuyerUserId", "CreatedAt");
 
+                    b.HasIndex("ClientIp", "CreatedAt");
+
                     b.HasIndex("CreatedAt", "Id");
+
+                    b.HasIndex("DeviceId", "CreatedAt");
 
                     b.HasIndex("ProductId", "BuyerUserId");
 
@@ -1568,6 +1594,12 @@ namespace KaMeng.Data.Migrations.Postgres
 
                     b.Property<int>("MaxReferralLevels")
                         .HasColumnType("integer");
+
+                    b.Property<int>("RiskReviewMinutes")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("RiskTimeoutRefunds")
+                        .HasColumnType("boolean");
 
                     b.Property<string>("RootDomains")
                         .IsRequired()
@@ -2063,6 +2095,45 @@ namespace KaMeng.Data.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("RestockAlerts");
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.RiskRule", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<int>("Action")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Dimension")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("boolean");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("StationId")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("Threshold")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("WindowMinutes")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StationId");
+
+                    b.ToTable("RiskRules");
                 });
 
             modelBuilder.Entity("KaMeng.Domain.SmtpSettings", b =>
@@ -3329,6 +3400,14 @@ namespace KaMeng.Data.Migrations.Postgres
                         .HasForeignKey("StationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.RiskRule", b =>
+                {
+                    b.HasOne("KaMeng.Domain.Station", null)
+                        .WithMany()
+                        .HasForeignKey("StationId")
+                        .OnDelete(DeleteBehavior.Restrict);
                 });
 
             modelBuilder.Entity("KaMeng.Domain.Station", b =>

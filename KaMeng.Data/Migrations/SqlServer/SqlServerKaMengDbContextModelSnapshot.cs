@@ -1323,6 +1323,10 @@ namespace KaMeng.Data.Migrations.SqlServer
                     b.Property<string>("BuyerUserId")
                         .HasColumnType("nvarchar(450)");
 
+                    b.Property<string>("ClientIp")
+                        .HasMaxLength(45)
+                        .HasColumnType("nvarchar(45)");
+
                     b.Property<DateTimeOffset?>("ClosedAt")
                         .HasColumnType("datetimeoffset");
 
@@ -1349,6 +1353,10 @@ namespace KaMeng.Data.Migrations.SqlServer
 
                     b.Property<int>("DeliveryType")
                         .HasColumnType("int");
+
+                    b.Property<string>("DeviceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
 
                     b.Property<DateTimeOffset>("ExpiresAt")
                         .HasColumnType("datetimeoffset");
@@ -1404,8 +1412,22 @@ namespace KaMeng.Data.Migrations.SqlServer
                         .HasMaxLength(256)
                         .HasColumnType("nvarchar(256)");
 
+                    b.Property<string>("Region")
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)");
+
                     b.Property<long?>("ReusableKeyId")
                         .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset?>("ReviewDeadline")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<int>("RiskAction")
+                        .HasColumnType("int");
+
+                    b.Property<string>("RiskHitsJson")
+                        .HasMaxLength(2000)
+                        .HasColumnType("nvarchar(2000)");
 
                     b.Property<int>("StationId")
                         .HasColumnType("int");
@@ -1433,7 +1455,11 @@ namespace KaMeng.Data.Migrations.SqlServer
 
                     b.HasIndex("BuyerUserId", "CreatedAt");
 
+                    b.HasIndex("ClientIp", "CreatedAt");
+
                     b.HasIndex("CreatedAt", "Id");
+
+                    b.HasIndex("DeviceId", "CreatedAt");
 
                     b.HasIndex("ProductId", "BuyerUserId");
 
@@ -1572,6 +1598,12 @@ namespace KaMeng.Data.Migrations.SqlServer
 
                     b.Property<int>("MaxReferralLevels")
                         .HasColumnType("int");
+
+                    b.Property<int>("RiskReviewMinutes")
+                        .HasColumnType("int");
+
+                    b.Property<bool>("RiskTimeoutRefunds")
+                        .HasColumnType("bit");
 
                     b.Property<string>("RootDomains")
                         .IsRequired()
@@ -2068,6 +2100,45 @@ namespace KaMeng.Data.Migrations.SqlServer
                         .IsUnique();
 
                     b.ToTable("RestockAlerts");
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.RiskRule", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("int");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<int>("Id"));
+
+                    b.Property<int>("Action")
+                        .HasColumnType("int");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<int>("Dimension")
+                        .HasColumnType("int");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("bit");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("int");
+
+                    b.Property<int?>("StationId")
+                        .HasColumnType("int");
+
+                    b.Property<long>("Threshold")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("WindowMinutes")
+                        .HasColumnType("int");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StationId");
+
+                    b.ToTable("RiskRules");
                 });
 
             modelBuilder.Entity("KaMeng.Domain.SmtpSettings", b =>
@@ -3335,6 +3406,14 @@ namespace KaMeng.Data.Migrations.SqlServer
                         .HasForeignKey("StationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.RiskRule", b =>
+                {
+                    b.HasOne("KaMeng.Domain.Station", null)
+                        .WithMany()
+                        .HasForeignKey("StationId")
+                        .OnDelete(DeleteBehavior.Restrict);
                 });
 
             modelBuilder.Entity("KaMeng.Domain.Station", b =>

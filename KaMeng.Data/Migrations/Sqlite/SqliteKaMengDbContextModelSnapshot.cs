@@ -1266,6 +1266,10 @@ namespace KaMeng.Data.Migrations.Sqlite
                     b.Property<string>("BuyerUserId")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ClientIp")
+                        .HasMaxLength(45)
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("ClosedAt")
                         .HasColumnType("INTEGER");
 
@@ -1292,6 +1296,10 @@ namespace KaMeng.Data.Migrations.Sqlite
 
                     b.Property<int>("DeliveryType")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("DeviceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
 
                     b.Property<long>("ExpiresAt")
                         .HasColumnType("INTEGER");
@@ -1347,8 +1355,22 @@ namespace KaMeng.Data.Migrations.Sqlite
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Region")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("ReusableKeyId")
                         .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ReviewDeadline")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("RiskAction")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RiskHitsJson")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
 
                     b.Property<int>("StationId")
                         .HasColumnType("INTEGER");
@@ -1375,7 +1397,11 @@ namespace KaMeng.Data.Migrations.Sqlite
 
                     b.HasIndex("BuyerUserId", "CreatedAt");
 
+                    b.HasIndex("ClientIp", "CreatedAt");
+
                     b.HasIndex("CreatedAt", "Id");
+
+                    b.HasIndex("DeviceId", "CreatedAt");
 
                     b.HasIndex("ProductId", "BuyerUserId");
 
@@ -1509,6 +1535,12 @@ namespace KaMeng.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("MaxReferralLevels")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("RiskReviewMinutes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("RiskTimeoutRefunds")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("RootDomains")
@@ -1989,6 +2021,43 @@ namespace KaMeng.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("RestockAlerts");
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.RiskRule", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Action")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Dimension")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("StationId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Threshold")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("WindowMinutes")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StationId");
+
+                    b.ToTable("RiskRules");
                 });
 
             modelBuilder.Entity("KaMeng.Domain.SmtpSettings", b =>
@@ -3223,6 +3292,14 @@ namespace KaMeng.Data.Migrations.Sqlite
                         .HasForeignKey("StationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.RiskRule", b =>
+                {
+                    b.HasOne("KaMeng.Domain.Station", null)
+                        .WithMany()
+                        .HasForeignKey("StationId")
+                        .OnDelete(DeleteBehavior.Restrict);
                 });
 
             modelBuilder.Entity("KaMeng.Domain.Station", b =>

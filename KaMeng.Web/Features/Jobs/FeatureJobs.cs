@@ -68,6 +68,17 @@ public sealed class PromotionGuardJob(Marketing.FlashSaleGuard guard) : IJob
     }
 }
 
+/// <summary>风控审核超时处理: held orders nobody reviewed in time are released or refunded, as the platform set.</summary>
+[DisallowConcurrentExecution]
+public sealed class RiskReviewTimeoutJob(Risk.RiskReviewService reviews) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken ct = default)
+    {
+        var n = await reviews.DecideOverdueAsync(ct);
+        context.Result = n > 0 ? JobRunReport.Succeeded($"处理 {n} 笔超时未审核订单") : JobRunReport.Skipped("没有超时的待审核订单");
+    }
+}
+
 /// <summary>对接 nonce 清理: nonces older than twice the signature window can never be replayed (their timestamp is refused first).</summary>
 [DisallowConcurrentExecution]
 public sealed class ApiNonceCleanupJob(ApiCredentialService credentials) : IJob

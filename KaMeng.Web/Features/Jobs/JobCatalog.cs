@@ -58,11 +58,15 @@ public static class JobCatalog
     public static readonly JobDefinition BuyerTags = new("buyer-tags", "买家自动标签",
         "按用户分层、消费、最近购买、购买类目、退款与优惠订单占比更新各站的自动标签", "0 30 4 * * ?", typeof(Campaigns.BuyerTagJob), MisfirePolicy.FireOnceNow);
 
+    public static readonly JobDefinition RiskReviewTimeout = new("risk-review-timeout", "风控审核超时处理",
+        "超过审核时限仍未处理的待审核订单，按平台设置自动放行或退款", "15 * * * * ?", typeof(RiskReviewTimeoutJob), MisfirePolicy.FireOnceNow);
+
     public static readonly IReadOnlyList<JobDefinition> All =
         [RestockAlerts, ExpireUnpaidOrders, ShelfSchedule, ExportCleanup, ScheduledReports, RollupCheck, StationRating, EPayReconciliation, SupplierSync, ApiNonceCleanup,
          PromotionGuard,
          CampaignSend,
-         BuyerTags];
+         BuyerTags,
+         RiskReviewTimeout];
 
     public static JobDefinition? Find(string key) => All.FirstOrDefault(j => j.Key == key);
 

@@ -117,7 +117,9 @@ public static class OpenApiEndpoints
             var caller = Caller(http);
             if (!ValidClientOrderNo(request.ClientOrderNo)) return Problem(422, "order.client_order_no", "client_order_no 必填，1–48 位字母、数字、下划线或连字符");
             var result = await checkout.PlaceBalanceOrderAsync(caller.Station, new CheckoutRequest(request.ProductId, request.Quantity, caller.Credential.UserId,
-                IdempotencyKey(caller.Credential, request.ClientOrderNo!), request.Inputs, CouponCode: string.IsNullOrWhiteSpace(request.CouponCode) ? null : request.CouponCode));
+                IdempotencyKey(caller.Credential, request.ClientOrderNo!), request.Inputs, CouponCode: string.IsNullOrWhiteSpace(request.CouponCode) ? null : request.CouponCode,
+                // An API client keeps no cookies: its address and user agent are its signals.
+                Signals: Risk.ClientSignals.Of(http, issueDevice: false)));
             if (!result.Succeeded) return Problem(result.ErrorCode == "checkout.balance" ? 402 : 422, result.ErrorCode ?? "order.refused", result.Error ?? "下单失败");
             var view = await orders.GetForBuyerAsync(result.OrderNumber!, caller.Credential.UserId, ct);
             return TypedResults.Ok(Wrap(ToData(view!, request.ClientOrderNo!)));

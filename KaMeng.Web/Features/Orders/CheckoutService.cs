@@ -16,7 +16,9 @@ public sealed record CheckoutRequest(
     string? Contact = null,
     string? QueryPassword = null,
     string? CouponCode = null,
-    long? CouponGrantId = null)
+    long? CouponGrantId = null,
+    Risk.ClientSignals? Signals = null,
+    bool CaptchaPassed = false)
 {
     /// <summary>
     /// The key a checkout form carries. Time-ordered (UUIDv7, still 74 random bits): the unique index on it then grows
@@ -42,7 +44,8 @@ public sealed class CheckoutService(
     PriceResolver prices,
     TimeProvider clock,
     IOptions<KaMengOptions> options,
-    OrderEvents events)
+    OrderEvents events,
+    Risk.RiskEvaluator? risk = null)
 {
     // Looked up only when the insert met an order with the same idempotency key. A compiled query binds to the first
     // model it runs with, so there is one per provider.
@@ -62,7 +65,7 @@ public sealed class CheckoutService(
     {
         var now = clock.GetUtcNow();
         var input = new PurchaseInput(request.ProductId, request.Quantity, request.IdempotencyKey, request.BuyerUserId, request.Contact, request.QueryPassword, request.Inputs,
-            request.CouponCode, request.CouponGrantId);
+            request.CouponCode, request.CouponGrantId, request.Signals, request.CaptchaPassed);
         if (OrderDraft.CheckForm(station, input, now) is { } formRefusal) return CheckoutResult.Refused(formRefusal.Code, formRefusal.Message);
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -71,7 +74,7 @@ public sealed class CheckoutService(
         // Any failed SaveChanges below ends in a rollback of the whole purchase, so EF's automatic savepoint around each
         // SaveChanges (a SAVEPOINT and a RELEASE statement) buys nothing here.
         db.Database.AutoSavepointsEnabled = false;
-        var (draft, refusal) = await OrderDraft.PrepareAsync(db, prices, station, input, now, TimeSpan.FromMinutes(options.Value.PaymentWindowMinutes), ct);
+        var (draft, refusal) = await OrderDraft.PrepareAsync(db, prices, station, input, now, TimeSpan.FromMinutes(options.Value.PaymentWindowMinutes), ct, risk);
         if (refusal is not null) return CheckoutResult.Refused(refusal.Code, refusal.Message);
         var order = draft!.Order;
 
@@ -121,7 +124,9 @@ public sealed class CheckoutService(
 
         // The state the order has if every step below succeeds; if one refuses, the row is rolled back with the rest.
         order.MarkPaid(PaymentMethod.Balance, now);
-        if (product.DeliveryType == DeliveryType.CardKey) order.Deliver(now);
+        // Held for the risk staff (待审核): paid, keys claimed below but not shown, nothing booked until approved.
+        if (order.RiskAction == RiskAction.Review) order.Hold(order.ReviewDeadline!.Value);
+        else if (product.DeliveryType == DeliveryType.CardKey) order.Deliver(now);
         else order.StartProcessing();
         try
         {
@@ -144,9 +149,9 @@ public sealed class CheckoutService(
         {
             if (!product.ReusableKey && await CardKeyClaim.ClaimAsync(db, product.Id, order.Id, order.Quantity, now, ct) != order.Quantity)
                 return Refuse("checkout.stock", stockRefusal);
-            await Fulfilment.BookMarginsAsync(db, order, now, ct);
+            if (order.Status == OrderStatus.Delivered) await Fulfilment.BookMarginsAsync(db, order, now, ct);
         }
-        else
+        else if (order.Status == OrderStatus.Processing)
         {
             // An imported product: queue its procurement in this transaction; the upstream call happens later, outside it.
             await Docking.ProcurementProcessor.EnqueueIfSuppliedAsync(db, order, now, ct);

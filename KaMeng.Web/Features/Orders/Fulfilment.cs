@@ -15,6 +15,8 @@ public enum ReleaseOutcome
     OutOfStock,
     /// <summary>Paid into the owner's own gateway, and the owner's 预存款 does not cover the platform's share: held, nothing delivered.</summary>
     AwaitingDeposit,
+    /// <summary>The risk rules held it (待审核): keys claimed but not shown, nothing booked, until the risk staff decide.</summary>
+    HeldForReview,
 }
 
 /// <summary>
@@ -39,6 +41,20 @@ public static class Fulfilment
     public static async Task<ReleaseOutcome> ReleaseAsync(KaMengDbContext db, Order order, DateTimeOffset now, CancellationToken ct)
     {
         if (!await SettleAsync(db, order, now, ct)) return ReleaseOutcome.AwaitingDeposit;
+        if (order.RiskAction == RiskAction.Review && order.Status == OrderStatus.Paid)
+        {
+            // Held for the risk staff: a card-key order takes its keys now (so they are never sold to anyone else) and shows none.
+            if (order.DeliveryType == DeliveryType.CardKey
+                && !await TakeKeysAsync(db, order, await db.Products.Where(p => p.Id == order.ProductId).Select(p => p.ReusableKey).SingleAsync(ct), now, ct))
+            {
+                order.StartProcessing();
+                order.DeliveryNote = "已支付，库存不足，等待补货后发货";
+                return ReleaseOutcome.OutOfStock;
+            }
+            // The review window runs from the payment, as long as the rules set it at placement.
+            order.Hold(now + (order.ReviewDeadline is { } d ? d - order.CreatedAt : TimeSpan.FromHours(1)));
+            return ReleaseOutcome.HeldForReview;
+        }
         if (order.DeliveryType != DeliveryType.CardKey)
         {
             order.StartProcessing();

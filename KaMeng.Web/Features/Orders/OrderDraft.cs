@@ -18,7 +18,9 @@ public sealed record PurchaseInput(
     string? QueryPassword,
     IReadOnlyDictionary<string, string?>? Inputs,
     string? CouponCode = null,
-    long? CouponGrantId = null);
+    long? CouponGrantId = null,
+    Risk.ClientSignals? Signals = null,
+    bool CaptchaPassed = false);
 
 /// <summary>A refusal of a purchase: a stable code for APIs and tests, a Chinese message for the buyer.</summary>
 public sealed record PurchaseRefusal(string Code, string Message);
@@ -71,7 +73,7 @@ public static class OrderDraft
     /// a context: a stale form costs no database work).
     /// </summary>
     public static async Task<(PricedOrder? Draft, PurchaseRefusal? Refusal)> PrepareAsync(KaMengDbContext db, PriceResolver prices,
-        StationInfo station, PurchaseInput input, DateTimeOffset now, TimeSpan paymentWindow, CancellationToken ct)
+        StationInfo station, PurchaseInput input, DateTimeOffset now, TimeSpan paymentWindow, CancellationToken ct, Risk.RiskEvaluator? risk = null)
     {
         var product = await ProductById(db, input.ProductId);
         if (product is null || !PriceResolver.IsVisibleTo(station, product))
@@ -123,6 +125,18 @@ public static class OrderDraft
         order.Contact = string.IsNullOrEmpty(contact) ? null : contact[..Math.Min(128, contact.Length)];
         if (!string.IsNullOrEmpty(input.QueryPassword)) order.QueryPasswordHash = QueryPasswordHasher.HashPassword(order, input.QueryPassword);
         order.PriceChainJson = PriceResolver.Snapshot(price);
+        var signals = input.Signals ?? Risk.ClientSignals.None;
+        (order.ClientIp, order.DeviceId, order.Region) = (signals.Ip, signals.DeviceId, signals.Region);
+        if (risk is not null)
+        {
+            // The risk decision, recorded on the order with the rules it hit: refused, asked to prove a person, held, or let through.
+            var decision = await risk.EvaluateAsync(db, station.Id, [.. pricing.Path.Select(p => p.OwnerUserId)], order, signals, now, ct);
+            order.RiskAction = decision.Action;
+            order.RiskHitsJson = Risk.RiskEvaluator.HitsJson(decision);
+            if (decision.Action == RiskAction.Reject) return (null, new("checkout.risk", Risk.RiskEvaluator.NeutralRefusal));
+            if (decision.Action == RiskAction.Captcha && !input.CaptchaPassed) return (null, new("checkout.captcha", "为保障交易安全，请完成验证码后再下单"));
+            if (decision.Action == RiskAction.Review) order.ReviewDeadline = now + await risk.ReviewWindowAsync(ct);
+        }
         // Referral commissions, frozen now and booked on delivery (an owner buying at cost earns nobody a commission).
         if (pricing.Referral is { } program && input.BuyerUserId is { } buyer && !terms.AtCost)
             order.CommissionJson = Referrals.CommissionPlan.Write(

@@ -26,6 +26,8 @@ public static class OrdersSetup
     {
         services.AddSingleton<StationDirectory>();
         services.AddSingleton<PriceResolver>();
+        services.AddSingleton<Risk.RiskEvaluator>();
+        services.AddSingleton<Risk.RiskReviewService>();
         services.AddSingleton<OrderEvents>();
         services.AddSingleton<CheckoutService>();
         services.AddSingleton<RefundService>();

@@ -118,6 +118,8 @@ public sealed class RefundService(
             if (found is null) return new("订单不存在");
             order = found;
             if (!order.CanRefund) return new($"订单状态为「{DisplayNames.Of(order.Status)}」，不能退款");
+            // A held order is the platform's risk staff's to decide (approve, or reject with a refund), never the owner's.
+            if (order.Status == OrderStatus.UnderReview && actor.StationId is not null) return new("订单审核中，由平台风控处理，不能退款");
             Station? station = null;
             if (actor.StationId is not null)
             {

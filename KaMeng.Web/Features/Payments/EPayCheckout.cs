@@ -19,7 +19,9 @@ public sealed record GatewayCheckoutRequest(
     string? QueryPassword,
     IReadOnlyDictionary<string, string?>? Inputs = null,
     string? CouponCode = null,
-    long? CouponGrantId = null);
+    long? CouponGrantId = null,
+    Risk.ClientSignals? Signals = null,
+    bool CaptchaPassed = false);
 
 /// <summary>Where to send the buyer's browser: the gateway's submit.php with a signed query, or a Chinese error.</summary>
 public sealed record GatewayRedirect(string? Url, string? OutTradeNo, string? Error)
@@ -65,7 +67,8 @@ public sealed class EPayCheckout(
     GatewayKeys keys,
     PriceResolver prices,
     TimeProvider clock,
-    IOptions<KaMengOptions> options)
+    IOptions<KaMengOptions> options,
+    Risk.RiskEvaluator? risk = null)
 {
     public const long MinRechargeFen = 100, MaxRechargeFen = 5_000_000;
 
@@ -73,7 +76,7 @@ public sealed class EPayCheckout(
     {
         var now = clock.GetUtcNow();
         var input = new PurchaseInput(request.ProductId, request.Quantity, request.IdempotencyKey, request.BuyerUserId, request.Contact, request.QueryPassword, request.Inputs,
-            request.CouponCode, request.CouponGrantId);
+            request.CouponCode, request.CouponGrantId, request.Signals, request.CaptchaPassed);
         if (OrderDraft.CheckForm(station, input, now) is { } formRefusal) return GatewayRedirect.Refused(formRefusal.Message);
         var gateway = await gateways.ForStationAsync(station.Id, ct);
         if (gateway is null) return GatewayRedirect.Refused("本站暂未开通在线支付");
@@ -89,7 +92,7 @@ public sealed class EPayCheckout(
         if (contact?.Length > 128) return GatewayRedirect.Refused("联系方式不能超过 128 个字符");
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var (draft, refusal) = await OrderDraft.PrepareAsync(db, prices, station, input, now, TimeSpan.FromMinutes(options.Value.PaymentWindowMinutes), ct);
+        var (draft, refusal) = await OrderDraft.PrepareAsync(db, prices, station, input, now, TimeSpan.FromMinutes(options.Value.PaymentWindowMinutes), ct, risk);
         if (refusal is not null) return GatewayRedirect.Refused(refusal.Message);
         var (product, order) = (draft!.Product, draft.Order);
         if (request.BuyerUserId is null && product.PerBuyerLimit > 0) return GatewayRedirect.Refused("该商品限购，请登录后购买");

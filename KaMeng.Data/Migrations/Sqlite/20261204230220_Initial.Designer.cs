@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace KaMeng.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteKaMengDbContext))]
-    [Migration("20261204224845_Initial")]
+    [Migration("20261204230220_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -1269,6 +1269,10 @@ namespace KaMeng.Data.Migrations.Sqlite
                     b.Property<string>("BuyerUserId")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ClientIp")
+                        .HasMaxLength(45)
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("ClosedAt")
                         .HasColumnType("INTEGER");
 
@@ -1295,6 +1299,10 @@ namespace KaMeng.Data.Migrations.Sqlite
 
                     b.Property<int>("DeliveryType")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("DeviceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
 
                     b.Property<long>("ExpiresAt")
                         .HasColumnType("INTEGER");
@@ -1350,8 +1358,22 @@ namespace KaMeng.Data.Migrations.Sqlite
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Region")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("ReusableKeyId")
                         .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ReviewDeadline")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("RiskAction")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RiskHitsJson")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
 
                     b.Property<int>("StationId")
                         .HasColumnType("INTEGER");
@@ -1378,7 +1400,11 @@ namespace KaMeng.Data.Migrations.Sqlite
 
                     b.HasIndex("BuyerUserId", "CreatedAt");
 
+                    b.HasIndex("ClientIp", "CreatedAt");
+
                     b.HasIndex("CreatedAt", "Id");
+
+                    b.HasIndex("DeviceId", "CreatedAt");
 
                     b.HasIndex("ProductId", "BuyerUserId");
 
@@ -1512,6 +1538,12 @@ namespace KaMeng.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("MaxReferralLevels")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("RiskReviewMinutes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("RiskTimeoutRefunds")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("RootDomains")
@@ -1992,6 +2024,43 @@ namespace KaMeng.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("RestockAlerts");
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.RiskRule", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Action")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Dimension")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("StationId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Threshold")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("WindowMinutes")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StationId");
+
+                    b.ToTable("RiskRules");
                 });
 
             modelBuilder.Entity("KaMeng.Domain.SmtpSettings", b =>
@@ -3226,6 +3295,14 @@ namespace KaMeng.Data.Migrations.Sqlite
                         .HasForeignKey("StationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.RiskRule", b =>
+                {
+                    b.HasOne("KaMeng.Domain.Station", null)
+                        .WithMany()
+                        .HasForeignKey("StationId")
+                        .OnDelete(DeleteBehavior.Restrict);
                 });
 
             modelBuilder.Entity("KaMeng.Domain.Station", b =>

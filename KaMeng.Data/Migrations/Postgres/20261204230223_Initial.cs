@@ -186,6 +186,8 @@ namespace KaMeng.Data.Migrations.Postgres
                     Id = table.Column<int>(type: "integer", nullable: false),
                     MaxDepth = table.Column<int>(type: "integer", nullable: false),
                     MaxReferralLevels = table.Column<int>(type: "integer", nullable: false),
+                    RiskReviewMinutes = table.Column<int>(type: "integer", nullable: false),
+                    RiskTimeoutRefunds = table.Column<bool>(type: "boolean", nullable: false),
                     WithdrawalMinimum = table.Column<long>(type: "bigint", nullable: false),
                     WithdrawalFeeBasisPoints = table.Column<int>(type: "integer", nullable: false),
                     EarningHoldDays = table.Column<int>(type: "integer", nullable: false),
@@ -946,6 +948,32 @@ namespace KaMeng.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "RiskRules",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    StationId = table.Column<int>(type: "integer", nullable: true),
+                    Kind = table.Column<int>(type: "integer", nullable: false),
+                    Dimension = table.Column<int>(type: "integer", nullable: false),
+                    Threshold = table.Column<long>(type: "bigint", nullable: false),
+                    WindowMinutes = table.Column<int>(type: "integer", nullable: false),
+                    Action = table.Column<int>(type: "integer", nullable: false),
+                    Enabled = table.Column<bool>(type: "boolean", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_RiskRules", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_RiskRules_Stations_StationId",
+                        column: x => x.StationId,
+                        principalTable: "Stations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "StationHosts",
                 columns: table => new
                 {
@@ -1508,6 +1536,12 @@ namespace KaMeng.Data.Migrations.Postgres
                     FlashSaleId = table.Column<int>(type: "integer", nullable: true),
                     PromotionJson = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: true),
                     CommissionJson = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    ClientIp = table.Column<string>(type: "character varying(45)", maxLength: 45, nullable: true),
+                    DeviceId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    Region = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true),
+                    RiskAction = table.Column<int>(type: "integer", nullable: false),
+                    RiskHitsJson = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    ReviewDeadline = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     PriceChainJson = table.Column<string>(type: "text", nullable: true),
                     PaymentMethod = table.Column<int>(type: "integer", nullable: false),
                     Status = table.Column<int>(type: "integer", nullable: false),
@@ -2012,9 +2046,19 @@ namespace KaMeng.Data.Migrations.Postgres
                 columns: new[] { "BuyerUserId", "CreatedAt" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_Orders_ClientIp_CreatedAt",
+                table: "Orders",
+                columns: new[] { "ClientIp", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Orders_CreatedAt_Id",
                 table: "Orders",
                 columns: new[] { "CreatedAt", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Orders_DeviceId_CreatedAt",
+                table: "Orders",
+                columns: new[] { "DeviceId", "CreatedAt" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Orders_IdempotencyKey",
@@ -2156,6 +2200,11 @@ namespace KaMeng.Data.Migrations.Postgres
                 table: "RestockAlerts",
                 columns: new[] { "StationId", "ProductId" },
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_RiskRules_StationId",
+                table: "RiskRules",
+                column: "StationId");
 
             migrationBuilder.CreateIndex(
                 name: "IX_StationDayStats_Day_StationId_GmvFen_ProfitFen_Paid",
@@ -2396,6 +2445,9 @@ namespace KaMeng.Data.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "RestockAlerts");
+
+            migrationBuilder.DropTable(
+                name: "RiskRules");
 
             migrationBuilder.DropTable(
                 name: "SmtpSettings");

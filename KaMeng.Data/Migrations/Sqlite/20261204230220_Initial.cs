@@ -184,6 +184,8 @@ namespace KaMeng.Data.Migrations.Sqlite
                     Id = table.Column<int>(type: "INTEGER", nullable: false),
                     MaxDepth = table.Column<int>(type: "INTEGER", nullable: false),
                     MaxReferralLevels = table.Column<int>(type: "INTEGER", nullable: false),
+                    RiskReviewMinutes = table.Column<int>(type: "INTEGER", nullable: false),
+                    RiskTimeoutRefunds = table.Column<bool>(type: "INTEGER", nullable: false),
                     WithdrawalMinimum = table.Column<long>(type: "INTEGER", nullable: false),
                     WithdrawalFeeBasisPoints = table.Column<int>(type: "INTEGER", nullable: false),
                     EarningHoldDays = table.Column<int>(type: "INTEGER", nullable: false),
@@ -944,6 +946,32 @@ namespace KaMeng.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "RiskRules",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: true),
+                    Kind = table.Column<int>(type: "INTEGER", nullable: false),
+                    Dimension = table.Column<int>(type: "INTEGER", nullable: false),
+                    Threshold = table.Column<long>(type: "INTEGER", nullable: false),
+                    WindowMinutes = table.Column<int>(type: "INTEGER", nullable: false),
+                    Action = table.Column<int>(type: "INTEGER", nullable: false),
+                    Enabled = table.Column<bool>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_RiskRules", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_RiskRules_Stations_StationId",
+                        column: x => x.StationId,
+                        principalTable: "Stations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "StationHosts",
                 columns: table => new
                 {
@@ -1506,6 +1534,12 @@ namespace KaMeng.Data.Migrations.Sqlite
                     FlashSaleId = table.Column<int>(type: "INTEGER", nullable: true),
                     PromotionJson = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
                     CommissionJson = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    ClientIp = table.Column<string>(type: "TEXT", maxLength: 45, nullable: true),
+                    DeviceId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    Region = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
+                    RiskAction = table.Column<int>(type: "INTEGER", nullable: false),
+                    RiskHitsJson = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    ReviewDeadline = table.Column<long>(type: "INTEGER", nullable: true),
                     PriceChainJson = table.Column<string>(type: "TEXT", nullable: true),
                     PaymentMethod = table.Column<int>(type: "INTEGER", nullable: false),
                     Status = table.Column<int>(type: "INTEGER", nullable: false),
@@ -2010,9 +2044,19 @@ namespace KaMeng.Data.Migrations.Sqlite
                 columns: new[] { "BuyerUserId", "CreatedAt" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_Orders_ClientIp_CreatedAt",
+                table: "Orders",
+                columns: new[] { "ClientIp", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Orders_CreatedAt_Id",
                 table: "Orders",
                 columns: new[] { "CreatedAt", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Orders_DeviceId_CreatedAt",
+                table: "Orders",
+                columns: new[] { "DeviceId", "CreatedAt" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Orders_IdempotencyKey",
@@ -2154,6 +2198,11 @@ namespace KaMeng.Data.Migrations.Sqlite
                 table: "RestockAlerts",
                 columns: new[] { "StationId", "ProductId" },
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_RiskRules_StationId",
+                table: "RiskRules",
+                column: "StationId");
 
             migrationBuilder.CreateIndex(
                 name: "IX_StationDayStats_Day_StationId_GmvFen_ProfitFen_Paid",
@@ -2394,6 +2443,9 @@ namespace KaMeng.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "RestockAlerts");
+
+            migrationBuilder.DropTable(
+                name: "RiskRules");
 
             migrationBuilder.DropTable(
                 name: "SmtpSettings");

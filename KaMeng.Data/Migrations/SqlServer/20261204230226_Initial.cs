@@ -185,6 +185,8 @@ namespace KaMeng.Data.Migrations.SqlServer
                     Id = table.Column<int>(type: "int", nullable: false),
                     MaxDepth = table.Column<int>(type: "int", nullable: false),
                     MaxReferralLevels = table.Column<int>(type: "int", nullable: false),
+                    RiskReviewMinutes = table.Column<int>(type: "int", nullable: false),
+                    RiskTimeoutRefunds = table.Column<bool>(type: "bit", nullable: false),
                     WithdrawalMinimum = table.Column<long>(type: "bigint", nullable: false),
                     WithdrawalFeeBasisPoints = table.Column<int>(type: "int", nullable: false),
                     EarningHoldDays = table.Column<int>(type: "int", nullable: false),
@@ -945,6 +947,32 @@ namespace KaMeng.Data.Migrations.SqlServer
                 });
 
             migrationBuilder.CreateTable(
+                name: "RiskRules",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: true),
+                    Kind = table.Column<int>(type: "int", nullable: false),
+                    Dimension = table.Column<int>(type: "int", nullable: false),
+                    Threshold = table.Column<long>(type: "bigint", nullable: false),
+                    WindowMinutes = table.Column<int>(type: "int", nullable: false),
+                    Action = table.Column<int>(type: "int", nullable: false),
+                    Enabled = table.Column<bool>(type: "bit", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_RiskRules", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_RiskRules_Stations_StationId",
+                        column: x => x.StationId,
+                        principalTable: "Stations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "StationHosts",
                 columns: table => new
                 {
@@ -1507,6 +1535,12 @@ namespace KaMeng.Data.Migrations.SqlServer
                     FlashSaleId = table.Column<int>(type: "int", nullable: true),
                     PromotionJson = table.Column<string>(type: "nvarchar(4000)", maxLength: 4000, nullable: true),
                     CommissionJson = table.Column<string>(type: "nvarchar(2000)", maxLength: 2000, nullable: true),
+                    ClientIp = table.Column<string>(type: "nvarchar(45)", maxLength: 45, nullable: true),
+                    DeviceId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    Region = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: true),
+                    RiskAction = table.Column<int>(type: "int", nullable: false),
+                    RiskHitsJson = table.Column<string>(type: "nvarchar(2000)", maxLength: 2000, nullable: true),
+                    ReviewDeadline = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
                     PriceChainJson = table.Column<string>(type: "nvarchar(max)", nullable: true),
                     PaymentMethod = table.Column<int>(type: "int", nullable: false),
                     Status = table.Column<int>(type: "int", nullable: false),
@@ -2015,9 +2049,19 @@ namespace KaMeng.Data.Migrations.SqlServer
                 columns: new[] { "BuyerUserId", "CreatedAt" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_Orders_ClientIp_CreatedAt",
+                table: "Orders",
+                columns: new[] { "ClientIp", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Orders_CreatedAt_Id",
                 table: "Orders",
                 columns: new[] { "CreatedAt", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Orders_DeviceId_CreatedAt",
+                table: "Orders",
+                columns: new[] { "DeviceId", "CreatedAt" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Orders_IdempotencyKey",
@@ -2161,6 +2205,11 @@ namespace KaMeng.Data.Migrations.SqlServer
                 table: "RestockAlerts",
                 columns: new[] { "StationId", "ProductId" },
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_RiskRules_StationId",
+                table: "RiskRules",
+                column: "StationId");
 
             migrationBuilder.CreateIndex(
                 name: "IX_StationDayStats_Day_StationId_GmvFen_ProfitFen_Paid",
@@ -2401,6 +2450,9 @@ namespace KaMeng.Data.Migrations.SqlServer
 
             migrationBuilder.DropTable(
                 name: "RestockAlerts");
+
+            migrationBuilder.DropTable(
+                name: "RiskRules");
 
             migrationBuilder.DropTable(
                 name: "SmtpSettings");
