@@ -27,7 +27,9 @@ sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
         b.Property(x => x.RiskHitsJson).HasMaxLength(2000);
         // The risk rules count a client's orders in a window; the review queue and its timeout read held orders.
         b.HasIndex(x => new { x.ClientIp, x.CreatedAt });
-        b.HasIndex(x => new { x.DeviceId, x.CreatedAt });
+        b.HasIndex(x => new { x.DeviceId, x.BuyerUserId });
+        b.HasIndex(x => new { x.BuyerUserId, x.Region });
+        b.HasIndex(x => new { x.BuyerUserId, x.Status });
         b.HasOne<Station>().WithMany().HasForeignKey(x => x.StationId).OnDelete(DeleteBehavior.Restrict);
         b.HasOne<Product>().WithMany().HasForeignKey(x => x.ProductId).OnDelete(DeleteBehavior.Restrict);
         b.HasOne<CardKey>().WithMany().HasForeignKey(x => x.ReusableKeyId).OnDelete(DeleteBehavior.Restrict);

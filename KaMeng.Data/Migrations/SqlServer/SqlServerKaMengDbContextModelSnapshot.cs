@@ -1455,11 +1455,15 @@ namespace KaMeng.Data.Migrations.SqlServer
 
                     b.HasIndex("BuyerUserId", "CreatedAt");
 
+                    b.HasIndex("BuyerUserId", "Region");
+
+                    b.HasIndex("BuyerUserId", "Status");
+
                     b.HasIndex("ClientIp", "CreatedAt");
 
                     b.HasIndex("CreatedAt", "Id");
 
-                    b.HasIndex("DeviceId", "CreatedAt");
+                    b.HasIndex("DeviceId", "BuyerUserId");
 
                     b.HasIndex("ProductId", "BuyerUserId");
 

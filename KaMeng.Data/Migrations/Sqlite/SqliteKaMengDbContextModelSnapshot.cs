@@ -1397,11 +1397,15 @@ namespace KaMeng.Data.Migrations.Sqlite
 
                     b.HasIndex("BuyerUserId", "CreatedAt");
 
+                    b.HasIndex("BuyerUserId", "Region");
+
+                    b.HasIndex("BuyerUserId", "Status");
+
                     b.HasIndex("ClientIp", "CreatedAt");
 
                     b.HasIndex("CreatedAt", "Id");
 
-                    b.HasIndex("DeviceId", "CreatedAt");
+                    b.HasIndex("DeviceId", "BuyerUserId");
 
                     b.HasIndex("ProductId", "BuyerUserId");
 

@@ -88,11 +88,18 @@ public sealed class RiskEvaluator(IDbContextFactory<KaMengDbContext> dbFactory)
                 q = q.Where(o => o.CreatedAt >= since);
                 if (rule.Kind == RiskRuleKind.VelocityCount)
                 {
-                    // This order counts: the rule trips on the N-th order in the window.
-                    var n = await q.CountAsync(ct) + 1;
+                    // This order counts: the rule trips on the N-th order in the window. Counting stops at the threshold.
+                    var n = await q.Take((int)Math.Min(rule.Threshold, 100_000)).CountAsync(ct) + 1;
                     return n >= rule.Threshold ? $"窗口内第 {n} 笔" : null;
                 }
-                var sum = (await q.Select(o => o.Total).ToListAsync(ct)).Sum(t => t.Fen) + order.Total.Fen;
+                var (column, value) = rule.Dimension switch
+                {
+                    RiskDimension.Ip => ("ClientIp", (object)signals.Ip!),
+                    RiskDimension.Device => ("DeviceId", signals.DeviceId!),
+                    RiskDimension.Contact => ("Contact", order.Contact!),
+                    _ => ("BuyerUserId", buyer!),
+                };
+                var sum = await db.OrderTotalSinceAsync(column, value, since, ct) + order.Total.Fen;
                 return sum >= rule.Threshold ? $"窗口内合计 {Money.FromFen(sum)}" : null;
             }
             case RiskRuleKind.LargeAmount:
@@ -115,20 +122,24 @@ public sealed class RiskEvaluator(IDbContextFactory<KaMengDbContext> dbFactory)
             case RiskRuleKind.NewProvince:
             {
                 if (buyer is null || signals.Region is not { } region) return null;
-                var seen = await Live(db).Where(o => o.BuyerUserId == buyer && o.Region != null).Select(o => o.Region).Distinct().Take(50).ToListAsync(ct);
-                return seen.Count > 0 && !seen.Contains(region) ? $"本次 {region}，以往 {string.Join("、", seen.Take(3))}" : null;
+                // Seen here before: no hit (the common case, one indexed probe). Else a hit only if the buyer ordered from elsewhere.
+                if (await Live(db).AnyAsync(o => o.BuyerUserId == buyer && o.Region == region, ct)) return null;
+                var before = await Live(db).Where(o => o.BuyerUserId == buyer && o.Region != null).Select(o => o.Region).FirstOrDefaultAsync(ct);
+                return before is not null ? $"本次 {region}，以往 {before}" : null;
             }
             case RiskRuleKind.SharedDevice:
             {
                 if (signals.DeviceId is not { } device) return null;
-                var accounts = await Live(db).Where(o => o.DeviceId == device && o.BuyerUserId != null).Select(o => o.BuyerUserId).Distinct().ToListAsync(ct);
+                var accounts = await Live(db).Where(o => o.DeviceId == device && o.BuyerUserId != null).Select(o => o.BuyerUserId).Distinct()
+                    .Take((int)Math.Min(rule.Threshold, 10_000)).ToListAsync(ct);
                 if (buyer is not null && !accounts.Contains(buyer)) accounts.Add(buyer);
                 return accounts.Count >= rule.Threshold ? $"该设备关联 {accounts.Count} 个账号" : null;
             }
             case RiskRuleKind.ManyRefunds:
             {
                 if (buyer is null) return null;
-                var n = await Live(db).CountAsync(o => o.BuyerUserId == buyer && (o.Status == OrderStatus.Refunded || o.Status == OrderStatus.Refunding) && o.ClosedAt >= since, ct);
+                var n = await db.Orders.IgnoreQueryFilters().Where(o => o.BuyerUserId == buyer && (o.Status == OrderStatus.Refunded || o.Status == OrderStatus.Refunding) && o.ClosedAt >= since)
+                    .Take((int)Math.Min(rule.Threshold, 10_000)).CountAsync(ct);
                 return n >= rule.Threshold ? $"窗口内退款 {n} 笔" : null;
             }
             case RiskRuleKind.SelfDealing:

@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace KaMeng.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteKaMengDbContext))]
-    [Migration("20261204230220_Initial")]
+    [Migration("20261204232105_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -1400,11 +1400,15 @@ namespace KaMeng.Data.Migrations.Sqlite
 
                     b.HasIndex("BuyerUserId", "CreatedAt");
 
+                    b.HasIndex("BuyerUserId", "Region");
+
+                    b.HasIndex("BuyerUserId", "Status");
+
                     b.HasIndex("ClientIp", "CreatedAt");
 
                     b.HasIndex("CreatedAt", "Id");
 
-                    b.HasIndex("DeviceId", "CreatedAt");
+                    b.HasIndex("DeviceId", "BuyerUserId");
 
                     b.HasIndex("ProductId", "BuyerUserId");
 

@@ -12,7 +12,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace KaMeng.Data.Migrations.SqlServer
 {
     [DbContext(typeof(SqlServerKaMengDbContext))]
-    [Migration("20261204230226_Initial")]
+    [Migration("20261204232111_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -1458,11 +1458,15 @@ namespace KaMeng.Data.Migrations.SqlServer
 
                     b.HasIndex("BuyerUserId", "CreatedAt");
 
+                    b.HasIndex("BuyerUserId", "Region");
+
+                    b.HasIndex("BuyerUserId", "Status");
+
                     b.HasIndex("ClientIp", "CreatedAt");
 
                     b.HasIndex("CreatedAt", "Id");
 
-                    b.HasIndex("DeviceId", "CreatedAt");
+                    b.HasIndex("DeviceId", "BuyerUserId");
 
                     b.HasIndex("ProductId", "BuyerUserId");
 

@@ -2049,6 +2049,16 @@ namespace KaMeng.Data.Migrations.SqlServer
                 columns: new[] { "BuyerUserId", "CreatedAt" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_Orders_BuyerUserId_Region",
+                table: "Orders",
+                columns: new[] { "BuyerUserId", "Region" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Orders_BuyerUserId_Status",
+                table: "Orders",
+                columns: new[] { "BuyerUserId", "Status" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Orders_ClientIp_CreatedAt",
                 table: "Orders",
                 columns: new[] { "ClientIp", "CreatedAt" });
@@ -2059,9 +2069,9 @@ namespace KaMeng.Data.Migrations.SqlServer
                 columns: new[] { "CreatedAt", "Id" });
 
             migrationBuilder.CreateIndex(
-                name: "IX_Orders_DeviceId_CreatedAt",
+                name: "IX_Orders_DeviceId_BuyerUserId",
                 table: "Orders",
-                columns: new[] { "DeviceId", "CreatedAt" });
+                columns: new[] { "DeviceId", "BuyerUserId" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Orders_IdempotencyKey",

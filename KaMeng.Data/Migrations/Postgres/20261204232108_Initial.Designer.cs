@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace KaMeng.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresKaMengDbContext))]
-    [Migration("20261204230223_Initial")]
+    [Migration("20261204232108_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -1454,11 +1454,15 @@ namespace KaMeng.Data.Migrations.Postgres
 
                     b.HasIndex("BuyerUserId", "CreatedAt");
 
+                    b.HasIndex("BuyerUserId", "Region");
+
+                    b.HasIndex("BuyerUserId", "Status");
+
                     b.HasIndex("ClientIp", "CreatedAt");
 
                     b.HasIndex("CreatedAt", "Id");
 
-                    b.HasIndex("DeviceId", "CreatedAt");
+                    b.HasIndex("DeviceId", "BuyerUserId");
 
                     b.HasIndex("ProductId", "BuyerUserId");
 
