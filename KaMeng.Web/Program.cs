@@ -17,6 +17,7 @@ using KaMeng.Web.Features.OpenApi;
 using KaMeng.Web.Features.Orders;
 using KaMeng.Web.Features.Payments;
 using KaMeng.Web.Features.Referrals;
+using KaMeng.Web.Features.Risk;
 using KaMeng.Web.Features.Security;
 using KaMeng.Web.Features.Setup;
 using KaMeng.Web.Features.Shared;
@@ -53,6 +54,8 @@ builder.AddOpenApiV1();
 builder.AddDocking();
 builder.AddOutboundGuard();
 builder.AddMarketingAdmin();
+// After identity and the UI: it replaces the circuits' authentication state provider.
+builder.AddRisk();
 
 var app = builder.Build();
 

@@ -58,11 +58,15 @@ public static class JobCatalog
     public static readonly JobDefinition BuyerTags = new("buyer-tags", "买家自动标签",
         "按用户分层、消费、最近购买、购买类目、退款与优惠订单占比更新各站的自动标签", "0 30 4 * * ?", typeof(Campaigns.BuyerTagJob), MisfirePolicy.FireOnceNow);
 
+    public static readonly JobDefinition RiskSignalPurge = new("risk-signal-purge", "风控信号清理",
+        "删除超过 30 天的登录、注册、下单与提现的原始风控信号（IP、设备、UA 摘要、地区）", "0 20 3 * * ?", typeof(Risk.Blacklists.RiskSignalPurgeJob), MisfirePolicy.FireOnceNow);
+
     public static readonly IReadOnlyList<JobDefinition> All =
         [RestockAlerts, ExpireUnpaidOrders, ShelfSchedule, ExportCleanup, ScheduledReports, RollupCheck, StationRating, EPayReconciliation, SupplierSync, ApiNonceCleanup,
          PromotionGuard,
          CampaignSend,
-         BuyerTags];
+         BuyerTags,
+         RiskSignalPurge];
 
     public static JobDefinition? Find(string key) => All.FirstOrDefault(j => j.Key == key);
 

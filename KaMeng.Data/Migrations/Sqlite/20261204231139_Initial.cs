@@ -47,6 +47,8 @@ namespace KaMeng.Data.Migrations.Sqlite
                     DisplayName = table.Column<string>(type: "TEXT", nullable: true),
                     StationId = table.Column<int>(type: "INTEGER", nullable: false),
                     CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    DisabledAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    DisabledReason = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
                     UserName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
                     NormalizedUserName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
                     Email = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
@@ -244,6 +246,27 @@ namespace KaMeng.Data.Migrations.Sqlite
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_Referrals", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "RiskSignals",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: true),
+                    OrderId = table.Column<long>(type: "INTEGER", nullable: true),
+                    Ip = table.Column<string>(type: "TEXT", maxLength: 45, nullable: true),
+                    DeviceId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    UserAgentHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    Region = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    At = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_RiskSignals", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -663,6 +686,32 @@ namespace KaMeng.Data.Migrations.Sqlite
                         principalTable: "Stations",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "BlacklistEntries",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: true),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Value = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    Reason = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    CreatedByUserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: true),
+                    CreatedByName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_BlacklistEntries", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_BlacklistEntries_Stations_StationId",
+                        column: x => x.StationId,
+                        principalTable: "Stations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -1767,6 +1816,11 @@ namespace KaMeng.Data.Migrations.Sqlite
                 columns: new[] { "StationId", "CreatedAt" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_BlacklistEntries_StationId_Kind_Value",
+                table: "BlacklistEntries",
+                columns: new[] { "StationId", "Kind", "Value" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_BuyerStats_StationId_FirstPaidAt_RepurchasedInWindow",
                 table: "BuyerStats",
                 columns: new[] { "StationId", "FirstPaidAt", "RepurchasedInWindow" });
@@ -2156,6 +2210,21 @@ namespace KaMeng.Data.Migrations.Sqlite
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_RiskSignals_At",
+                table: "RiskSignals",
+                column: "At");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_RiskSignals_DeviceId_At",
+                table: "RiskSignals",
+                columns: new[] { "DeviceId", "At" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_RiskSignals_UserId_At",
+                table: "RiskSignals",
+                columns: new[] { "UserId", "At" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_StationDayStats_Day_StationId_GmvFen_ProfitFen_Paid",
                 table: "StationDayStats",
                 columns: new[] { "Day", "StationId", "GmvFen", "ProfitFen", "Paid" });
@@ -2309,6 +2378,9 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "AuditEntries");
 
             migrationBuilder.DropTable(
+                name: "BlacklistEntries");
+
+            migrationBuilder.DropTable(
                 name: "BuyerDayStats");
 
             migrationBuilder.DropTable(
@@ -2394,6 +2466,9 @@ namespace KaMeng.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "RestockAlerts");
+
+            migrationBuilder.DropTable(
+                name: "RiskSignals");
 
             migrationBuilder.DropTable(
                 name: "SmtpSettings");
