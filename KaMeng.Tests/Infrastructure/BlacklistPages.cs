@@ -3,7 +3,7 @@ using Microsoft.Playwright;
 namespace KaMeng.Tests.Infrastructure;
 
 /// <summary>Page object: /admin/risk/blacklist (黑名单).</summary>
-public sealed class BlacklistPage(IPage page)
+public sealed class BlacklistAdminPage(IPage page)
 {
     public AdminPage Admin { get; } = new(page);
 
@@ -26,4 +26,16 @@ public sealed class BlacklistPage(IPage page)
     public ILocator Values => page.GetByTestId("blacklist-row-value");
 
     public ILocator Row(string value) => page.GetByTestId("blacklist-table").Locator("tr").Filter(new() { Has = page.GetByTestId("blacklist-row-value").GetByText(value, new() { Exact = true }) });
+}
+
+/// <summary>The 账号状态 cell of one user on /admin/wallets (用户与余额): disable with a reason, enable.</summary>
+public sealed class UserAccessCell(IPage page, string userName)
+{
+    ILocator Cell => page.Locator($"[data-testid=user-access][data-user=\"{userName}\"]");
+
+    public ILocator Reason => Cell.GetByLabel("停用原因");
+    public ILocator Disable => Cell.GetByTestId("user-disable");
+    public ILocator Enable => Cell.GetByTestId("user-enable");
+    public ILocator DisabledState => Cell.GetByTestId("user-disabled");
+    public ILocator ReasonError => Cell.GetByText("请填写停用原因");
 }
