@@ -22,6 +22,7 @@ public class BlacklistServiceTests
         CommerceHarness.CreateAsync(provider, s =>
         {
             s.AddRiskServices();
+            s.AddBlacklistServices();
             if (clock is not null) s.AddSingleton<TimeProvider>(clock);
         });
 

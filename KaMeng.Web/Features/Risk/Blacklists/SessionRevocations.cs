@@ -5,7 +5,7 @@ namespace KaMeng.Web.Features.Risk.Blacklists;
 /// <summary>
 /// Users whose sessions were ended on this node (disabled), with when. The cookie validator refuses any cookie of theirs issued
 /// before that moment on the very next request, without the per-request database read a zero stamp-validation interval would
-/// cost on every page and asset. Other nodes catch the new security stamp within <see cref="RiskSetup.StampValidationInterval"/>.
+/// cost on every page and asset. Other nodes catch the new security stamp within <see cref="BlacklistSetup.StampValidationInterval"/>.
 /// </summary>
 public sealed class SessionRevocations(TimeProvider clock)
 {
@@ -17,7 +17,7 @@ public sealed class SessionRevocations(TimeProvider clock)
         revoked[userId] = now;
         // Older marks are covered by the stamp check by now.
         foreach (var (id, at) in revoked)
-            if (now - at > RiskSetup.StampValidationInterval * 2) revoked.TryRemove(id, out _);
+            if (now - at > BlacklistSetup.StampValidationInterval * 2) revoked.TryRemove(id, out _);
     }
 
     /// <summary>Whether a session issued at <paramref name="issuedUtc"/> (whole seconds in the cookie) was ended since.</summary>
