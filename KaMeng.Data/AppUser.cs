@@ -9,6 +9,10 @@ public class AppUser : IdentityUser
     /// <summary>The station where the user registered (buyers belong to a station's storefront).</summary>
     public int StationId { get; set; } = KaMeng.Domain.Station.MainStationId;
     public DateTimeOffset CreatedAt { get; set; }
+    /// <summary>Set by the platform (issue 21 §4): a disabled user cannot sign in, and disabling ends their sessions.</summary>
+    public DateTimeOffset? DisabledAt { get; set; }
+    public string? DisabledReason { get; set; }
+    public bool IsDisabled => DisabledAt is not null;
 }
 
 public static class Roles

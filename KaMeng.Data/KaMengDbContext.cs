@@ -65,6 +65,8 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
     public DbSet<Campaign> Campaigns => Set<Campaign>();
     public DbSet<CampaignDelivery> CampaignDeliveries => Set<CampaignDelivery>();
     public DbSet<TriggerFired> TriggersFired => Set<TriggerFired>();
+    public DbSet<BlacklistEntry> BlacklistEntries => Set<BlacklistEntry>();
+    public DbSet<RiskSignal> RiskSignals => Set<RiskSignal>();
 
     public abstract DatabaseProvider Provider { get; }
 
@@ -121,6 +123,9 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
         builder.Entity<Campaign>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<CampaignDelivery>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<TriggerFired>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        // Blacklists (issue 21 §4): an owner's scoped context sees their station's list only, never the platform's.
+        builder.Entity<BlacklistEntry>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        builder.Entity<RiskSignal>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<Category>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId || x.StationId == Station.MainStationId);
         builder.Entity<Product>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId || x.StationId == Station.MainStationId);
         // Dashboard rollups: an owner reads only their station's rows, never the platform's bucket (StationId 0).

@@ -18,6 +18,7 @@ using KaMeng.Web.Features.Orders;
 using KaMeng.Web.Features.Payments;
 using KaMeng.Web.Features.Referrals;
 using KaMeng.Web.Features.Risk;
+using KaMeng.Web.Features.Risk.Blacklists;
 using KaMeng.Web.Features.Security;
 using KaMeng.Web.Features.Setup;
 using KaMeng.Web.Features.Shared;
@@ -37,7 +38,6 @@ builder.AddStations();
 builder.AddOrders();
 builder.AddMarketing();
 builder.AddReferrals();
-builder.AddRisk();
 builder.AddCampaigns();
 builder.AddStorefront();
 builder.AddStorefrontCache();
@@ -55,6 +55,9 @@ builder.AddOpenApiV1();
 builder.AddDocking();
 builder.AddOutboundGuard();
 builder.AddMarketingAdmin();
+// After identity and the UI: it replaces the circuits' authentication state provider.
+builder.AddRisk();
+builder.AddBlacklists();
 
 var app = builder.Build();
 

@@ -25,7 +25,8 @@ public static class IdentitySetup
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<KaMengDbContext>()
-            .AddSignInManager()
+            // Refuses disabled users (issue 21 §4).
+            .AddSignInManager<KaMeng.Web.Features.Risk.Blacklists.KaMengSignInManager>()
             .AddErrorDescriber<ChineseIdentityErrorDescriber>()
             .AddPasswordValidator<KaMeng.Web.Features.Security.CommonPasswordValidator>()
             .AddDefaultTokenProviders();

@@ -60,13 +60,16 @@ public static class JobCatalog
 
     public static readonly JobDefinition RiskReviewTimeout = new("risk-review-timeout", "风控审核超时处理",
         "超过审核时限仍未处理的待审核订单，按平台设置自动放行或退款", "15 * * * * ?", typeof(RiskReviewTimeoutJob), MisfirePolicy.FireOnceNow);
+    public static readonly JobDefinition RiskSignalPurge = new("risk-signal-purge", "风控信号清理",
+        "删除超过 30 天的登录、注册、下单与提现的原始风控信号（IP、设备、UA 摘要、地区）", "0 20 3 * * ?", typeof(Risk.Blacklists.RiskSignalPurgeJob), MisfirePolicy.FireOnceNow);
 
     public static readonly IReadOnlyList<JobDefinition> All =
         [RestockAlerts, ExpireUnpaidOrders, ShelfSchedule, ExportCleanup, ScheduledReports, RollupCheck, StationRating, EPayReconciliation, SupplierSync, ApiNonceCleanup,
          PromotionGuard,
          CampaignSend,
          BuyerTags,
-         RiskReviewTimeout];
+         RiskReviewTimeout,
+         RiskSignalPurge];
 
     public static JobDefinition? Find(string key) => All.FirstOrDefault(j => j.Key == key);
 

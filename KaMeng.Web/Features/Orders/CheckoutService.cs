@@ -45,7 +45,8 @@ public sealed class CheckoutService(
     TimeProvider clock,
     IOptions<KaMengOptions> options,
     OrderEvents events,
-    Risk.RiskEvaluator? risk = null)
+    Risk.RiskEvaluator? risk = null,
+    Risk.Blacklists.BlacklistGate? blacklist = null)
 {
     // Looked up only when the insert met an order with the same idempotency key. A compiled query binds to the first
     // model it runs with, so there is one per provider.
@@ -74,7 +75,7 @@ public sealed class CheckoutService(
         // Any failed SaveChanges below ends in a rollback of the whole purchase, so EF's automatic savepoint around each
         // SaveChanges (a SAVEPOINT and a RELEASE statement) buys nothing here.
         db.Database.AutoSavepointsEnabled = false;
-        var (draft, refusal) = await OrderDraft.PrepareAsync(db, prices, station, input, now, TimeSpan.FromMinutes(options.Value.PaymentWindowMinutes), ct, risk);
+        var (draft, refusal) = await OrderDraft.PrepareAsync(db, prices, station, input, now, TimeSpan.FromMinutes(options.Value.PaymentWindowMinutes), ct, risk, blacklist);
         if (refusal is not null) return CheckoutResult.Refused(refusal.Code, refusal.Message);
         var order = draft!.Order;
 

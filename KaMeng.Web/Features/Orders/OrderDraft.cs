@@ -73,8 +73,12 @@ public static class OrderDraft
     /// a context: a stale form costs no database work).
     /// </summary>
     public static async Task<(PricedOrder? Draft, PurchaseRefusal? Refusal)> PrepareAsync(KaMengDbContext db, PriceResolver prices,
-        StationInfo station, PurchaseInput input, DateTimeOffset now, TimeSpan paymentWindow, CancellationToken ct, Risk.RiskEvaluator? risk = null)
+        StationInfo station, PurchaseInput input, DateTimeOffset now, TimeSpan paymentWindow, CancellationToken ct, Risk.RiskEvaluator? risk = null,
+        Risk.Blacklists.BlacklistGate? blacklist = null)
     {
+        // Blacklisted (platform-wide or at this station): a neutral refusal that names no rule.
+        if (blacklist is not null && await blacklist.CheckAsync(db, station.Id, input.BuyerUserId, input.Contact, null, input.Signals ?? Risk.ClientSignals.None, ct))
+            return (null, new("checkout.blocked", Risk.Blacklists.BlacklistGate.Message));
         var product = await ProductById(db, input.ProductId);
         if (product is null || !PriceResolver.IsVisibleTo(station, product))
             return (null, new("checkout.no_product", "商品不存在"));

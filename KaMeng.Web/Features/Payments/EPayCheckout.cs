@@ -68,7 +68,8 @@ public sealed class EPayCheckout(
     PriceResolver prices,
     TimeProvider clock,
     IOptions<KaMengOptions> options,
-    Risk.RiskEvaluator? risk = null)
+    Risk.RiskEvaluator? risk = null,
+    Risk.Blacklists.BlacklistGate? blacklist = null)
 {
     public const long MinRechargeFen = 100, MaxRechargeFen = 5_000_000;
 
@@ -92,7 +93,7 @@ public sealed class EPayCheckout(
         if (contact?.Length > 128) return GatewayRedirect.Refused("联系方式不能超过 128 个字符");
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var (draft, refusal) = await OrderDraft.PrepareAsync(db, prices, station, input, now, TimeSpan.FromMinutes(options.Value.PaymentWindowMinutes), ct, risk);
+        var (draft, refusal) = await OrderDraft.PrepareAsync(db, prices, station, input, now, TimeSpan.FromMinutes(options.Value.PaymentWindowMinutes), ct, risk, blacklist);
         if (refusal is not null) return GatewayRedirect.Refused(refusal.Message);
         var (product, order) = (draft!.Product, draft.Order);
         if (request.BuyerUserId is null && product.PerBuyerLimit > 0) return GatewayRedirect.Refused("该商品限购，请登录后购买");

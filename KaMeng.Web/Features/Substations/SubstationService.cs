@@ -7,7 +7,8 @@ using Microsoft.EntityFrameworkCore;
 
 namespace KaMeng.Web.Features.Substations;
 
-public sealed record OpenSubstationRequest(string? Code, string? Name, int LevelId);
+/// <param name="Signals">The buyer's client (issue 21 §4: a blacklisted one is refused); none from jobs and tests.</param>
+public sealed record OpenSubstationRequest(string? Code, string? Name, int LevelId, KaMeng.Web.Features.Risk.ClientSignals? Signals = null);
 
 /// <summary>Opening, upgrading, suspending and closing substations. Money moves through the ledger in the same transaction.</summary>
 public sealed class SubstationService(
@@ -17,7 +18,8 @@ public sealed class SubstationService(
     PriceResolver prices,
     TimeProvider clock,
     IHttpClientFactory http,
-    KaMeng.Web.Features.Notifications.Notifier? notifier = null)
+    KaMeng.Web.Features.Notifications.Notifier? notifier = null,
+    KaMeng.Web.Features.Risk.Blacklists.BlacklistGate? gate = null)
 {
     /// <summary>What opening a substation of a level costs under a parent: the platform's price plus the parent's markup.</summary>
     public static Money OpenPrice(StationLevel level, Station parent) => parent.IsMain ? level.OpenPrice : level.OpenPrice + parent.ChildOpenMarkup;
@@ -40,6 +42,10 @@ public sealed class SubstationService(
         if (parent is null || level is null) return (null, "请选择分站等级");
         var refusal = await CanOpenUnderAsync(db, parent, ct);
         if (refusal is not null) return (null, refusal);
+        // A blacklisted buyer (platform list or the parent's) is told only the neutral message. Not when the platform opens one.
+        if (charge && gate is not null
+            && await gate.CheckAsync(db, parent.Id, buyerUserId, null, null, request.Signals ?? KaMeng.Web.Features.Risk.ClientSignals.None, ct))
+            return (null, KaMeng.Web.Features.Risk.Blacklists.BlacklistGate.Message);
         if (await db.Stations.AnyAsync(s => s.OwnerUserId == buyerUserId && s.Status != StationStatus.Closed, ct)) return (null, "每个账号只能开通一个分站");
         if (await db.Stations.AnyAsync(s => s.Code == code, ct)) return (null, $"站点编号 {code} 已被使用");
 

@@ -1,6 +1,8 @@
 using KaMeng.Data;
 using KaMeng.Domain;
 using KaMeng.Web.Features.Orders;
+using KaMeng.Web.Features.Risk;
+using KaMeng.Web.Features.Risk.Blacklists;
 using Microsoft.EntityFrameworkCore;
 
 namespace KaMeng.Web.Features.Substations;
@@ -8,7 +10,8 @@ namespace KaMeng.Web.Features.Substations;
 /// <summary>提现: the owner asks and the amount plus fee is held (debited); finance approves with a payout reference,
 /// or rejects and the hold is released. Every step is a ledger entry and an audit entry.</summary>
 // The notifier is optional so that harnesses without notifications still build this service.
-public sealed class WithdrawalService(IDbContextFactory<KaMengDbContext> dbFactory, TimeProvider clock, KaMeng.Web.Features.Notifications.Notifier? notifier = null)
+public sealed class WithdrawalService(IDbContextFactory<KaMengDbContext> dbFactory, TimeProvider clock, KaMeng.Web.Features.Notifications.Notifier? notifier = null,
+    BlacklistGate? gate = null, SignalRecorder? signalRecorder = null)
 {
     public async Task<(Money Minimum, int FeeBasisPoints)> RulesAsync(CancellationToken ct = default)
     {
@@ -17,7 +20,8 @@ public sealed class WithdrawalService(IDbContextFactory<KaMengDbContext> dbFacto
         return (s.WithdrawalMinimum, s.WithdrawalFeeBasisPoints);
     }
 
-    public async Task<(long? Id, string? Error)> RequestAsync(string userId, int? stationId, string? amountText, string? payoutAccount, CancellationToken ct = default)
+    /// <param name="signals">The owner's client (issue 21): checked against the blacklists and recorded with the request.</param>
+    public async Task<(long? Id, string? Error)> RequestAsync(string userId, int? stationId, string? amountText, string? payoutAccount, ClientSignals? signals = null, CancellationToken ct = default)
     {
         if (!Money.TryParseYuan(amountText, out var amount) || amount.Fen <= 0) return (null, "请输入正确的提现金额（最多两位小数）");
         if (string.IsNullOrWhiteSpace(payoutAccount) || payoutAccount.Trim().Length > 200) return (null, "请填写收款账户（支付宝/微信/银行卡）");
@@ -25,6 +29,8 @@ public sealed class WithdrawalService(IDbContextFactory<KaMengDbContext> dbFacto
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var settings = await db.PlatformSettings.AsNoTracking().SingleAsync(ct);
         if (amount < settings.WithdrawalMinimum) return (null, $"最低提现金额为 {settings.WithdrawalMinimum}");
+        signals ??= ClientSignals.None;
+        if (gate is not null && await gate.CheckAsync(db, stationId ?? Station.MainStationId, userId, null, null, signals, ct)) return (null, BlacklistGate.Message);
         var fee = settings.FeeFor(amount);
         await using var tx = await db.BeginBusinessTransactionAsync(ct);
         // Only 可提现 收益 leaves as cash (decision 0023): 余额 (recharges, refunds) and 待结算 earnings never do. The wallet is
@@ -38,6 +44,7 @@ public sealed class WithdrawalService(IDbContextFactory<KaMengDbContext> dbFacto
         var withdrawal = new Withdrawal { UserId = userId, StationId = stationId, Amount = amount, Fee = fee, PayoutAccount = payoutAccount.Trim(), CreatedAt = now };
         db.Withdrawals.Add(withdrawal);
         var userName = await db.Users.Where(u => u.Id == userId).Select(u => u.UserName).SingleAsync(ct);
+        signalRecorder?.Add(db, RiskSignalKind.Withdrawal, signals, userId, stationId);
         db.AuditEntries.Add(new AuditEntry { Action = "withdrawal.request", StationId = stationId, UserId = userId, UserName = userName, Target = amount.ToString(), CreatedAt = now });
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);

@@ -5,7 +5,8 @@ using Microsoft.EntityFrameworkCore;
 namespace KaMeng.Web.Features.Admin.Wallets;
 
 /// <summary>A user and their wallet as 用户与余额 shows it. 可提现 is earnings minus what is still on hold (待结算).</summary>
-public sealed record WalletRow(string Id, string UserName, Money Balance, Money Earnings, Money Pending)
+/// <remarks><see cref="DisabledReason"/>: set when the platform disabled the account (issue 21 §4).</remarks>
+public sealed record WalletRow(string Id, string UserName, Money Balance, Money Earnings, Money Pending, DateTimeOffset? DisabledAt = null, string? DisabledReason = null)
 {
     public Money Available => Earnings - Pending;
 }
@@ -23,7 +24,7 @@ public sealed class WalletQueries(IDbContextFactory<KaMengDbContext> dbFactory)
         var query = from u in db.Users
                     join w in db.Wallets on u.Id equals w.UserId into ws
                     from w in ws.DefaultIfEmpty()
-                    select new { u.Id, u.UserName, WalletId = w != null ? w.Id : 0, Balance = w != null ? w.Balance : Money.Zero, Earnings = w != null ? w.Earnings : Money.Zero };
+                    select new { u.Id, u.UserName, u.DisabledAt, u.DisabledReason, WalletId = w != null ? w.Id : 0, Balance = w != null ? w.Balance : Money.Zero, Earnings = w != null ? w.Earnings : Money.Zero };
         if (!string.IsNullOrWhiteSpace(q.Search))
         {
             var search = q.Search.Trim();
@@ -37,6 +38,6 @@ public sealed class WalletQueries(IDbContextFactory<KaMengDbContext> dbFactory)
                 .Where(e => walletIds.Contains(e.WalletId) && e.Bucket == WalletBucket.Earnings && e.AvailableAt > now)
                 .Select(e => new { e.WalletId, e.Amount }).ToListAsync(ct))
             .GroupBy(e => e.WalletId).ToDictionary(g => g.Key, g => Money.FromFen(Math.Max(0, g.Sum(e => e.Amount.Fen))));
-        return (page.Select(u => new WalletRow(u.Id, u.UserName ?? "", u.Balance, u.Earnings, pending.GetValueOrDefault(u.WalletId))).ToList(), total);
+        return (page.Select(u => new WalletRow(u.Id, u.UserName ?? "", u.Balance, u.Earnings, pending.GetValueOrDefault(u.WalletId), u.DisabledAt, u.DisabledReason)).ToList(), total);
     }
 }

@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace KaMeng.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteKaMengDbContext))]
-    [Migration("20261204232105_Initial")]
+    [Migration("20261204233442_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -33,6 +33,13 @@ namespace KaMeng.Data.Migrations.Sqlite
 
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<long?>("DisabledAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("DisabledReason")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("DisplayName")
                         .HasColumnType("TEXT");
@@ -208,6 +215,51 @@ namespace KaMeng.Data.Migrations.Sqlite
                     b.HasIndex("StationId", "CreatedAt");
 
                     b.ToTable("AuditEntries");
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.BlacklistEntry", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CreatedByName")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedByUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("StationId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StationId", "Kind", "Value");
+
+                    b.ToTable("BlacklistEntries");
                 });
 
             modelBuilder.Entity("KaMeng.Domain.BuyerDayStat", b =>
@@ -2067,6 +2119,57 @@ namespace KaMeng.Data.Migrations.Sqlite
                     b.ToTable("RiskRules");
                 });
 
+            modelBuilder.Entity("KaMeng.Domain.RiskSignal", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("DeviceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Ip")
+                        .HasMaxLength(45)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("OrderId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Region")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("StationId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UserAgentHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("At");
+
+                    b.HasIndex("DeviceId", "At");
+
+                    b.HasIndex("UserId", "At");
+
+                    b.ToTable("RiskSignals");
+                });
+
             modelBuilder.Entity("KaMeng.Domain.SmtpSettings", b =>
                 {
                     b.Property<int>("Id")
@@ -2936,6 +3039,14 @@ namespace KaMeng.Data.Migrations.Sqlite
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.BlacklistEntry", b =>
+                {
+                    b.HasOne("KaMeng.Domain.Station", null)
+                        .WithMany()
+                        .HasForeignKey("StationId")
+                        .OnDelete(DeleteBehavior.Cascade);
                 });
 
             modelBuilder.Entity("KaMeng.Domain.BuyerTag", b =>
