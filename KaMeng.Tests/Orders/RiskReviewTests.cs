@@ -3,6 +3,7 @@ using KaMeng.Domain;
 using KaMeng.Tests.Infrastructure;
 using KaMeng.Web.Features.Orders;
 using KaMeng.Web.Features.Risk;
+using KaMeng.Web.Features.Risk.Blacklists;
 using KaMeng.Web.Features.Stations;
 using Microsoft.EntityFrameworkCore;
 
@@ -222,5 +223,27 @@ public class RiskReviewTests
         await using (var db = h.Db.NewContext())
             Assert.Equal(OrderStatus.Refunded, (await db.Orders.SingleAsync(o => o.Id == second.Id)).Status);
         Assert.Equal(10000 - 700, await h.BalanceAsync(buyer));
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task A_blacklisted_device_or_network_cannot_check_out_and_is_told_nothing_specific(DatabaseProvider provider)
+    {
+        await using var h = await CommerceHarness.CreateAsync(provider, s => { s.AddRiskServices(); s.AddBlacklistServices(); });
+        var product = await h.AddCardKeyProductAsync(5, priceFen: 700);
+        var lists = h.Get<KaMeng.Web.Features.Risk.Blacklists.BlacklistService>();
+        Assert.Null((await lists.AddAsync(null, new(BlacklistKind.Device, "DEVBAD0001", "盗刷设备", null), Platform)).Error);
+        Assert.Null((await lists.AddAsync(null, new(BlacklistKind.Cidr, "203.0.113.0/24", "代理网段", null), Platform)).Error);
+        var buyer = (await h.AddBuyersAsync(1))[0];
+
+        foreach (var signals in new ClientSignals[] { new("198.51.100.1", "DEVBAD0001", null, null), new("203.0.113.77", "DEVGOOD0001", null, null) })
+        {
+            var refused = await BuyAsync(h, buyer, product, signals: signals);
+            Assert.Equal("checkout.blocked", refused.ErrorCode);
+            Assert.Equal("暂时无法下单，请联系客服", refused.Error);
+        }
+        Assert.Equal(10000, await h.BalanceAsync(buyer));
+        await AssertHeldAsync(h, await BuyAsync(h, buyer, product, signals: new("198.51.100.1", "DEVGOOD0001", null, null)), false);
     }
 }
