@@ -64,6 +64,9 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
     public DbSet<Campaign> Campaigns => Set<Campaign>();
     public DbSet<CampaignDelivery> CampaignDeliveries => Set<CampaignDelivery>();
     public DbSet<TriggerFired> TriggersFired => Set<TriggerFired>();
+    // 合规 (issue 21 §5): the platform's prohibited terms and its sanctions on stations.
+    public DbSet<ProhibitedTerm> ProhibitedTerms => Set<ProhibitedTerm>();
+    public DbSet<StationSanction> StationSanctions => Set<StationSanction>();
 
     public abstract DatabaseProvider Provider { get; }
 
@@ -120,6 +123,8 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
         builder.Entity<Campaign>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<CampaignDelivery>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<TriggerFired>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        // An owner reads the sanctions on their own station (terms are the platform's, unfiltered).
+        builder.Entity<StationSanction>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<Category>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId || x.StationId == Station.MainStationId);
         builder.Entity<Product>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId || x.StationId == Station.MainStationId);
         // Dashboard rollups: an owner reads only their station's rows, never the platform's bucket (StationId 0).

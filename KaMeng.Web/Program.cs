@@ -18,6 +18,7 @@ using KaMeng.Web.Features.Orders;
 using KaMeng.Web.Features.Payments;
 using KaMeng.Web.Features.Referrals;
 using KaMeng.Web.Features.Security;
+using KaMeng.Web.Features.Compliance;
 using KaMeng.Web.Features.Setup;
 using KaMeng.Web.Features.Shared;
 using KaMeng.Web.Features.Stations;
@@ -51,6 +52,7 @@ builder.AddDashboard();
 builder.AddBuilder();
 builder.AddOpenApiV1();
 builder.AddDocking();
+builder.AddCompliance();
 builder.AddOutboundGuard();
 builder.AddMarketingAdmin();
 

@@ -1635,6 +1635,10 @@ namespace KaMeng.Data.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("ApprovedHits")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("BasePrice")
                         .HasColumnType("INTEGER");
 
@@ -1691,6 +1695,24 @@ namespace KaMeng.Data.Migrations.Sqlite
                     b.Property<bool>("ReusableKey")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("Review")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ReviewNote")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReviewReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ReviewedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ReviewedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("ShelfFrom")
                         .HasColumnType("INTEGER");
 
@@ -1710,6 +1732,8 @@ namespace KaMeng.Data.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("CategoryId");
+
+                    b.HasIndex("Review");
 
                     b.HasIndex("StationId", "CategoryId", "SortOrder");
 
@@ -1739,6 +1763,39 @@ namespace KaMeng.Data.Migrations.Sqlite
                     b.HasKey("StationId", "Day", "ProductId");
 
                     b.ToTable("ProductDayStats");
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.ProhibitedTerm", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Category")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("IsRegex")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("ProhibitedTerms");
                 });
 
             modelBuilder.Entity("KaMeng.Domain.Referral", b =>
@@ -2082,6 +2139,9 @@ namespace KaMeng.Data.Migrations.Sqlite
                     b.Property<bool>("ListingSuspended")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("ListingSuspendedUntil")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("LogoUrl")
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
@@ -2313,6 +2373,9 @@ namespace KaMeng.Data.Migrations.Sqlite
                     b.Property<int?>("RenewalDays")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("SkipProductReview")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("SortOrder")
                         .HasColumnType("INTEGER");
 
@@ -2358,6 +2421,50 @@ namespace KaMeng.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("StationProducts");
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.StationSanction", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("EndsAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ImposedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("LiftedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LiftedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("StartsAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("StationId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StationId", "EndsAt");
+
+                    b.ToTable("StationSanctions");
                 });
 
             modelBuilder.Entity("KaMeng.Domain.StorePage", b =>
@@ -2525,6 +2632,10 @@ namespace KaMeng.Data.Migrations.Sqlite
 
                     b.Property<long?>("SyncedAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("UpstreamName")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
 
                     b.Property<long>("UpstreamPrice")
                         .HasColumnType("INTEGER");
@@ -3259,6 +3370,15 @@ namespace KaMeng.Data.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
 
+                    b.HasOne("KaMeng.Domain.Station", null)
+                        .WithMany()
+                        .HasForeignKey("StationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.StationSanction", b =>
+                {
                     b.HasOne("KaMeng.Domain.Station", null)
                         .WithMany()
                         .HasForeignKey("StationId")
