@@ -81,6 +81,64 @@ public sealed class ComplianceTests(BrowserFixture fx, DockingApp upstream) : IC
         await suppliers.Admin.WaitForCircuitAsync();
         await Assertions.Expect(suppliers.ImportedRow(Name).GetByTestId("imported-review")).ToHaveTextAsync("已通过");
     }
+
+    [Fact]
+    public async Task The_platform_refuses_an_invalid_regex_sees_a_new_term_hit_highlighted_approves_it_only_with_a_note_and_imposes_and_lifts_a_sanction()
+    {
+        const string Hit = "吃鸡外挂月卡";
+        await using (var db = fx.App.NewContext())
+        {
+            var category = await db.Categories.Where(c => c.StationId == Station.MainStationId).OrderBy(c => c.Id).Select(c => c.Id).FirstAsync();
+            db.Products.Add(new Product { StationId = Station.MainStationId, CategoryId = category, Name = Hit, DeliveryType = DeliveryType.Manual,
+                BasePrice = Money.FromFen(900), CostPrice = Money.FromFen(500), CreatedAt = DateTimeOffset.UtcNow });
+            await db.SaveChangesAsync();
+        }
+        var page = await fx.NewPageAsync();
+        await new LoginPage(page).LoginAsAsync("admin", TestAccounts.AdminPassword, "/admin/compliance");
+        var compliance = new CompliancePage(page);
+        await compliance.Admin.WaitForCircuitAsync();
+
+        // 违禁词: an invalid regular expression is refused in Chinese and nothing is added.
+        await compliance.OpenTabAsync("违禁词");
+        await compliance.FillTermAsync("外挂", "外挂(月卡", regex: true);
+        await page.GetByTestId("term-save").ClickAsync();
+        await Assertions.Expect(compliance.Admin.Notification("正则表达式无效")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("term-row-text")).ToHaveCountAsync(0);
+        await compliance.Admin.CloseNotificationsAsync();
+        // A plain term is saved and everything is rescanned: the product is taken off sale.
+        await compliance.FillTermAsync("外挂", "外挂", regex: false);
+        await page.GetByTestId("term-save").ClickAsync();
+        await Assertions.Expect(compliance.Admin.Notification("下架 1")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("term-row-text")).ToHaveTextAsync("外挂");
+        await BrowserFixture.ScreenshotsAsync(page, "compliance-terms");
+
+        // 商品审核: the hit is highlighted; approving it needs a note.
+        await compliance.OpenTabAsync("商品审核");
+        var row = page.GetByTestId("review-grid").Locator("tr").Filter(new() { HasText = Hit });
+        await Assertions.Expect(row.GetByTestId("review-status")).ToHaveTextAsync("违禁下架");
+        await Assertions.Expect(row.GetByTestId("review-hit")).ToHaveTextAsync("外挂");
+        await BrowserFixture.ScreenshotsAsync(page, "compliance-review-hit");
+        await row.GetByTestId("review-approve").ClickAsync();
+        await Assertions.Expect(compliance.Admin.Notification("通过时必须填写备注")).ToBeVisibleAsync();
+        await Assertions.Expect(row.GetByTestId("review-status")).ToHaveTextAsync("违禁下架");
+        await row.GetByTestId("review-note").FillAsync("游戏辅助外设，非作弊软件");
+        await row.GetByTestId("review-approve").ClickAsync();
+        await Assertions.Expect(compliance.Admin.Notification($"已通过「{Hit}」")).ToBeVisibleAsync();
+        await Assertions.Expect(row).ToHaveCountAsync(0);
+
+        // 站点处罚: 禁止上新 on the demo substation for 7 days (the form's default), then lifted early.
+        await compliance.OpenTabAsync("站点处罚");
+        await page.GetByTestId("sanction-reason").FillAsync("售卖违规商品");
+        await page.GetByTestId("sanction-impose").ClickAsync();
+        await Assertions.Expect(compliance.Admin.Confirmation).ToContainTextAsync("禁止上新」7 天");
+        await compliance.Admin.ConfirmAsync();
+        await Assertions.Expect(compliance.Admin.Notification("已处罚 demo")).ToBeVisibleAsync();
+        var sanction = page.GetByTestId("sanction-grid").Locator("tr").Filter(new() { HasText = "售卖违规商品" });
+        await Assertions.Expect(sanction.GetByTestId("sanction-row-status")).ToHaveTextAsync("生效中");
+        await BrowserFixture.ScreenshotsAsync(page, "compliance-sanctions");
+        await sanction.GetByTestId("sanction-lift").ClickAsync();
+        await Assertions.Expect(sanction.GetByTestId("sanction-row-status")).ToContainTextAsync("已解除");
+    }
 }
 
 /// <summary>Page object: /admin/compliance (合规管理). Elements are found by data-testid and role only.</summary>
@@ -94,4 +152,11 @@ public sealed class CompliancePage(IPage page)
     public Task OpenTabAsync(string text) => page.GetByRole(AriaRole.Tab, new() { Name = text }).ClickAsync();
 
     public ILocator TermForm => page.GetByTestId("term-form");
+
+    public async Task FillTermAsync(string category, string text, bool regex)
+    {
+        await page.GetByTestId("term-category").FillAsync(category);
+        await page.GetByTestId("term-text").FillAsync(text);
+        await page.Locator("input[type=checkbox][data-testid='term-regex'], [data-testid='term-regex'] input[type=checkbox]").SetCheckedAsync(regex);
+    }
 }
