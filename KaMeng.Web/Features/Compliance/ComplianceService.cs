@@ -17,7 +17,6 @@ public sealed record RescanResult(int Scanned, int TakenOff, int Flagged, int Cl
 /// </summary>
 public sealed class ComplianceService(IDbContextFactory<KaMengDbContext> dbFactory, StationDirectory directory, IComplianceNotices notices, TimeProvider clock)
 {
-    public const string ReviewLink = "admin/compliance";
     const string OwnerProductsLink = "admin/suppliers";
 
     // ---------------------------------------------------------------- hooks for other services
