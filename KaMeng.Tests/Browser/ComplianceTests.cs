@@ -136,6 +136,12 @@ public sealed class ComplianceTests(BrowserFixture fx, DockingApp upstream) : IC
         var sanction = page.GetByTestId("sanction-grid").Locator("tr").Filter(new() { HasText = "售卖违规商品" });
         await Assertions.Expect(sanction.GetByTestId("sanction-row-status")).ToHaveTextAsync("生效中");
         await BrowserFixture.ScreenshotsAsync(page, "compliance-sanctions");
+        // The owner reads it on 我的分站, with its reason and end.
+        var owner = await fx.NewPageAsync();
+        await new LoginPage(owner).LoginAsAsync("demo-owner", TestAccounts.DemoPassword, "/admin/station");
+        await new AdminPage(owner).WaitForCircuitAsync();
+        await Assertions.Expect(owner.GetByTestId("sanction-notice")).ToContainTextAsync("禁止上新");
+        await Assertions.Expect(owner.GetByTestId("sanction-notice")).ToContainTextAsync("售卖违规商品");
         await sanction.GetByTestId("sanction-lift").ClickAsync();
         await Assertions.Expect(sanction.GetByTestId("sanction-row-status")).ToContainTextAsync("已解除");
     }
