@@ -67,6 +67,9 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
     public DbSet<TriggerFired> TriggersFired => Set<TriggerFired>();
     public DbSet<BlacklistEntry> BlacklistEntries => Set<BlacklistEntry>();
     public DbSet<RiskSignal> RiskSignals => Set<RiskSignal>();
+    // 合规 (issue 21 §5): the platform's prohibited terms and its sanctions on stations.
+    public DbSet<ProhibitedTerm> ProhibitedTerms => Set<ProhibitedTerm>();
+    public DbSet<StationSanction> StationSanctions => Set<StationSanction>();
 
     public abstract DatabaseProvider Provider { get; }
 
@@ -126,6 +129,8 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
         // Blacklists (issue 21 §4): an owner's scoped context sees their station's list only, never the platform's.
         builder.Entity<BlacklistEntry>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<RiskSignal>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
+        // An owner reads the sanctions on their own station (terms are the platform's, unfiltered).
+        builder.Entity<StationSanction>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId);
         builder.Entity<Category>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId || x.StationId == Station.MainStationId);
         builder.Entity<Product>().HasQueryFilter(x => ScopeStationId == null || x.StationId == ScopeStationId || x.StationId == Station.MainStationId);
         // Dashboard rollups: an owner reads only their station's rows, never the platform's bucket (StationId 0).

@@ -20,6 +20,7 @@ using KaMeng.Web.Features.Referrals;
 using KaMeng.Web.Features.Risk;
 using KaMeng.Web.Features.Risk.Blacklists;
 using KaMeng.Web.Features.Security;
+using KaMeng.Web.Features.Compliance;
 using KaMeng.Web.Features.Setup;
 using KaMeng.Web.Features.Shared;
 using KaMeng.Web.Features.Stations;
@@ -53,6 +54,7 @@ builder.AddDashboard();
 builder.AddBuilder();
 builder.AddOpenApiV1();
 builder.AddDocking();
+builder.AddCompliance();
 builder.AddOutboundGuard();
 builder.AddMarketingAdmin();
 // After identity and the UI: it replaces the circuits' authentication state provider.

@@ -22,6 +22,7 @@ sealed class SupplierProductConfiguration : IEntityTypeConfiguration<SupplierPro
 {
     public void Configure(EntityTypeBuilder<SupplierProduct> b)
     {
+        b.Property(x => x.UpstreamName).HasMaxLength(256);
         b.HasOne<Product>().WithMany().HasForeignKey(x => x.ProductId).OnDelete(DeleteBehavior.Restrict);
         b.HasOne<Supplier>().WithMany().HasForeignKey(x => x.SupplierId).OnDelete(DeleteBehavior.Restrict);
         b.HasOne<Supplier>().WithMany().HasForeignKey(x => x.BackupSupplierId).OnDelete(DeleteBehavior.Restrict);

@@ -2,8 +2,8 @@ namespace KaMeng.Domain;
 
 public enum DeliveryType { CardKey = 0, DirectTopUp = 1, Manual = 2 }
 
-/// <summary>商品.</summary>
-public class Product
+/// <summary>商品. Review (审核) lives in Compliance/ProductReviewState.cs.</summary>
+public partial class Product
 {
     public int Id { get; set; }
     public int StationId { get; set; }
@@ -50,8 +50,10 @@ public class Product
 
     public bool IsLowStock(int availableKeys) => availableKeys < LowStockBelow;
 
+    /// <summary>On sale: approved by review (see <see cref="Review"/>), on shelf, not deleted, inside its shelf schedule. Every
+    /// storefront list, product page, the Open API and checkout ask this.</summary>
     public bool IsOnSale(DateTimeOffset now) =>
-        OnShelf && !Deleted && (ShelfFrom is null || ShelfFrom <= now) && (ShelfUntil is null || now < ShelfUntil);
+        IsReviewApproved && OnShelf && !Deleted && (ShelfFrom is null || ShelfFrom <= now) && (ShelfUntil is null || now < ShelfUntil);
 
     public IEnumerable<string> TagList => (Tags ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

@@ -37,6 +37,8 @@ public class SupplierProduct
     public int ProductId { get; set; }
     public int SupplierId { get; set; }
     public int UpstreamProductId { get; set; }
+    /// <summary>The upstream's name as last seen: sync follows a change of it (and the 违禁词 scan sees the new name).</summary>
+    public string? UpstreamName { get; set; }
     public int? BackupSupplierId { get; set; }
     public int? BackupUpstreamProductId { get; set; }
     public MarkupKind Markup { get; set; }

@@ -18,6 +18,8 @@ public class StationLevel
     public bool AllowOwnGateway { get; set; }
     /// <summary>Days an earning of a station of this level stays 待结算 before it can be withdrawn; null: the platform's setting.</summary>
     public int? EarningHoldDays { get; set; }
+    /// <summary>信任等级: products a station of this level imports go on sale without 商品审核, unless a prohibited term hits.</summary>
+    public bool SkipProductReview { get; set; }
 
     /// <summary>Upgrading pays the difference of the opening prices.</summary>
     public Money UpgradePriceTo(StationLevel target) => target.OpenPrice > OpenPrice ? target.OpenPrice - OpenPrice : Money.Zero;

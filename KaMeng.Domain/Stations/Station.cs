@@ -28,8 +28,10 @@ public class Station
     public StationLevel? Level { get; set; }
     /// <summary>Null: does not expire.</summary>
     public DateTimeOffset? ExpiresAt { get; set; }
-    /// <summary>Suspends the product listing only (the storefront stays up with a notice).</summary>
+    /// <summary>Suspends the product listing only (the storefront stays up with a notice), until <see cref="ListingSuspendedUntil"/>.</summary>
     public bool ListingSuspended { get; set; }
+    /// <summary>End of the listing-only suspension; null: until lifted.</summary>
+    public DateTimeOffset? ListingSuspendedUntil { get; set; }
     public string? LogoUrl { get; set; }
     public string? FaviconUrl { get; set; }
     public string? SeoTitle { get; set; }
@@ -44,6 +46,11 @@ public class Station
     public List<StationHost> Hosts { get; set; } = [];
 
     public bool IsMain => ParentId is null;
+
+    /// <summary>The listing-only suspension holds at <paramref name="now"/> (it ends by itself at its end time).</summary>
+    public bool IsListingSuspendedAt(DateTimeOffset now) => IsListingSuspendedAt(ListingSuspended, ListingSuspendedUntil, now);
+
+    public static bool IsListingSuspendedAt(bool suspended, DateTimeOffset? until, DateTimeOffset now) => suspended && (until is null || now < until);
 
     /// <summary>Codes that would clash with the platform's own routes and hosts.</summary>
     public static readonly IReadOnlySet<string> ReservedCodes = new HashSet<string>(StringComparer.OrdinalIgnoreCase)

@@ -21,6 +21,7 @@ public class AdminTourTests(BrowserFixture fx)
         { "admin", "/admin/orders", "订单" },
         { "admin", "/admin/orders/processing", "待处理订单" },
         { "admin", "/admin/substations", "分站管理" },
+        { "admin", "/admin/compliance", "合规管理" },
         { "admin", "/admin/platform", "平台设置" },
         { "admin", "/admin/themes", "总站主题" },
         { "admin", "/admin/jobs", "计划任务" },

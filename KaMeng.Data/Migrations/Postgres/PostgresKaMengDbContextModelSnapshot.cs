@@ -1789,6 +1789,10 @@ namespace KaMeng.Data.Migrations.Postgres
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
 
+                    b.Property<string>("ApprovedHits")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
                     b.Property<long>("BasePrice")
                         .HasColumnType("bigint");
 
@@ -1845,6 +1849,24 @@ namespace KaMeng.Data.Migrations.Postgres
                     b.Property<bool>("ReusableKey")
                         .HasColumnType("boolean");
 
+                    b.Property<int>("Review")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("ReviewNote")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<string>("ReviewReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<DateTimeOffset?>("ReviewedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ReviewedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
                     b.Property<DateTimeOffset?>("ShelfFrom")
                         .HasColumnType("timestamp with time zone");
 
@@ -1864,6 +1886,8 @@ namespace KaMeng.Data.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.HasIndex("CategoryId");
+
+                    b.HasIndex("Review");
 
                     b.HasIndex("StationId", "CategoryId", "SortOrder");
 
@@ -1893,6 +1917,41 @@ namespace KaMeng.Data.Migrations.Postgres
                     b.HasKey("StationId", "Day", "ProductId");
 
                     b.ToTable("ProductDayStats");
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.ProhibitedTerm", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("Category")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("IsRegex")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("ProhibitedTerms");
                 });
 
             modelBuilder.Entity("KaMeng.Domain.Referral", b =>
@@ -2342,6 +2401,9 @@ namespace KaMeng.Data.Migrations.Postgres
                     b.Property<bool>("ListingSuspended")
                         .HasColumnType("boolean");
 
+                    b.Property<DateTimeOffset?>("ListingSuspendedUntil")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("LogoUrl")
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)");
@@ -2577,6 +2639,9 @@ namespace KaMeng.Data.Migrations.Postgres
                     b.Property<int?>("RenewalDays")
                         .HasColumnType("integer");
 
+                    b.Property<bool>("SkipProductReview")
+                        .HasColumnType("boolean");
+
                     b.Property<int>("SortOrder")
                         .HasColumnType("integer");
 
@@ -2624,6 +2689,52 @@ namespace KaMeng.Data.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("StationProducts");
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.StationSanction", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("EndsAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ImposedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset?>("LiftedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("LiftedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<DateTimeOffset>("StartsAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("StationId")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StationId", "EndsAt");
+
+                    b.ToTable("StationSanctions");
                 });
 
             modelBuilder.Entity("KaMeng.Domain.StorePage", b =>
@@ -2799,6 +2910,10 @@ namespace KaMeng.Data.Migrations.Postgres
 
                     b.Property<DateTimeOffset?>("SyncedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("UpstreamName")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
 
                     b.Property<long>("UpstreamPrice")
                         .HasColumnType("bigint");
@@ -3563,6 +3678,15 @@ namespace KaMeng.Data.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
 
+                    b.HasOne("KaMeng.Domain.Station", null)
+                        .WithMany()
+                        .HasForeignKey("StationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.StationSanction", b =>
+                {
                     b.HasOne("KaMeng.Domain.Station", null)
                         .WithMany()
                         .HasForeignKey("StationId")

@@ -1794,6 +1794,10 @@ namespace KaMeng.Data.Migrations.SqlServer
 
                     SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<int>("Id"));
 
+                    b.Property<string>("ApprovedHits")
+                        .HasMaxLength(2000)
+                        .HasColumnType("nvarchar(2000)");
+
                     b.Property<long>("BasePrice")
                         .HasColumnType("bigint");
 
@@ -1850,6 +1854,24 @@ namespace KaMeng.Data.Migrations.SqlServer
                     b.Property<bool>("ReusableKey")
                         .HasColumnType("bit");
 
+                    b.Property<int>("Review")
+                        .HasColumnType("int");
+
+                    b.Property<string>("ReviewNote")
+                        .HasMaxLength(500)
+                        .HasColumnType("nvarchar(500)");
+
+                    b.Property<string>("ReviewReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("nvarchar(500)");
+
+                    b.Property<DateTimeOffset?>("ReviewedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("ReviewedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("nvarchar(256)");
+
                     b.Property<DateTimeOffset?>("ShelfFrom")
                         .HasColumnType("datetimeoffset");
 
@@ -1869,6 +1891,8 @@ namespace KaMeng.Data.Migrations.SqlServer
                     b.HasKey("Id");
 
                     b.HasIndex("CategoryId");
+
+                    b.HasIndex("Review");
 
                     b.HasIndex("StationId", "CategoryId", "SortOrder");
 
@@ -1898,6 +1922,41 @@ namespace KaMeng.Data.Migrations.SqlServer
                     b.HasKey("StationId", "Day", "ProductId");
 
                     b.ToTable("ProductDayStats");
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.ProhibitedTerm", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("int");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("Category")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("bit");
+
+                    b.Property<bool>("IsRegex")
+                        .HasColumnType("bit");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("ProhibitedTerms");
                 });
 
             modelBuilder.Entity("KaMeng.Domain.Referral", b =>
@@ -2347,6 +2406,9 @@ namespace KaMeng.Data.Migrations.SqlServer
                     b.Property<bool>("ListingSuspended")
                         .HasColumnType("bit");
 
+                    b.Property<DateTimeOffset?>("ListingSuspendedUntil")
+                        .HasColumnType("datetimeoffset");
+
                     b.Property<string>("LogoUrl")
                         .HasMaxLength(256)
                         .HasColumnType("nvarchar(256)");
@@ -2582,6 +2644,9 @@ namespace KaMeng.Data.Migrations.SqlServer
                     b.Property<int?>("RenewalDays")
                         .HasColumnType("int");
 
+                    b.Property<bool>("SkipProductReview")
+                        .HasColumnType("bit");
+
                     b.Property<int>("SortOrder")
                         .HasColumnType("int");
 
@@ -2629,6 +2694,52 @@ namespace KaMeng.Data.Migrations.SqlServer
                         .IsUnique();
 
                     b.ToTable("StationProducts");
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.StationSanction", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<DateTimeOffset>("EndsAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("ImposedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("nvarchar(256)");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("int");
+
+                    b.Property<DateTimeOffset?>("LiftedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("LiftedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("nvarchar(256)");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("nvarchar(500)");
+
+                    b.Property<DateTimeOffset>("StartsAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<int>("StationId")
+                        .HasColumnType("int");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StationId", "EndsAt");
+
+                    b.ToTable("StationSanctions");
                 });
 
             modelBuilder.Entity("KaMeng.Domain.StorePage", b =>
@@ -2804,6 +2915,10 @@ namespace KaMeng.Data.Migrations.SqlServer
 
                     b.Property<DateTimeOffset?>("SyncedAt")
                         .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("UpstreamName")
+                        .HasMaxLength(256)
+                        .HasColumnType("nvarchar(256)");
 
                     b.Property<long>("UpstreamPrice")
                         .HasColumnType("bigint");
@@ -3569,6 +3684,15 @@ namespace KaMeng.Data.Migrations.SqlServer
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
 
+                    b.HasOne("KaMeng.Domain.Station", null)
+                        .WithMany()
+                        .HasForeignKey("StationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.StationSanction", b =>
+                {
                     b.HasOne("KaMeng.Domain.Station", null)
                         .WithMany()
                         .HasForeignKey("StationId")

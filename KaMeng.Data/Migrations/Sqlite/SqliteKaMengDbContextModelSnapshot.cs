@@ -1723,6 +1723,10 @@ namespace KaMeng.Data.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("ApprovedHits")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("BasePrice")
                         .HasColumnType("INTEGER");
 
@@ -1779,6 +1783,24 @@ namespace KaMeng.Data.Migrations.Sqlite
                     b.Property<bool>("ReusableKey")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("Review")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ReviewNote")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReviewReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ReviewedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ReviewedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("ShelfFrom")
                         .HasColumnType("INTEGER");
 
@@ -1798,6 +1820,8 @@ namespace KaMeng.Data.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("CategoryId");
+
+                    b.HasIndex("Review");
 
                     b.HasIndex("StationId", "CategoryId", "SortOrder");
 
@@ -1827,6 +1851,39 @@ namespace KaMeng.Data.Migrations.Sqlite
                     b.HasKey("StationId", "Day", "ProductId");
 
                     b.ToTable("ProductDayStats");
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.ProhibitedTerm", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Category")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("IsRegex")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("ProhibitedTerms");
                 });
 
             modelBuilder.Entity("KaMeng.Domain.Referral", b =>
@@ -2258,6 +2315,9 @@ namespace KaMeng.Data.Migrations.Sqlite
                     b.Property<bool>("ListingSuspended")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("ListingSuspendedUntil")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("LogoUrl")
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
@@ -2489,6 +2549,9 @@ namespace KaMeng.Data.Migrations.Sqlite
                     b.Property<int?>("RenewalDays")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("SkipProductReview")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("SortOrder")
                         .HasColumnType("INTEGER");
 
@@ -2534,6 +2597,50 @@ namespace KaMeng.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("StationProducts");
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.StationSanction", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("EndsAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ImposedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("LiftedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LiftedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("StartsAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("StationId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StationId", "EndsAt");
+
+                    b.ToTable("StationSanctions");
                 });
 
             modelBuilder.Entity("KaMeng.Domain.StorePage", b =>
@@ -2701,6 +2808,10 @@ namespace KaMeng.Data.Migrations.Sqlite
 
                     b.Property<long?>("SyncedAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("UpstreamName")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
 
                     b.Property<long>("UpstreamPrice")
                         .HasColumnType("INTEGER");
@@ -3451,6 +3562,15 @@ namespace KaMeng.Data.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
 
+                    b.HasOne("KaMeng.Domain.Station", null)
+                        .WithMany()
+                        .HasForeignKey("StationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("KaMeng.Domain.StationSanction", b =>
+                {
                     b.HasOne("KaMeng.Domain.Station", null)
                         .WithMany()
                         .HasForeignKey("StationId")

@@ -43,8 +43,17 @@ public sealed class StationRatingService(IDbContextFactory<KaMengDbContext> dbFa
         var since = now.AddDays(-90);
         var suspensions = await db.AuditEntries.IgnoreQueryFilters().CountAsync(a => a.StationId == stationId && a.Action == "station.status"
             && a.Detail != null && a.Detail.StartsWith(nameof(StationStatus.Suspended)) && a.CreatedAt >= since, ct);
-        var suspended = await db.Stations.IgnoreQueryFilters().AnyAsync(s => s.Id == stationId && s.Status == StationStatus.Suspended, ct);
+        // A suspension counts only before its end time (a listing-only one too).
+        var suspended = await db.Stations.IgnoreQueryFilters().AnyAsync(s => s.Id == stationId
+            && ((s.Status == StationStatus.Suspended && (s.SuspendedUntil == null || s.SuspendedUntil > now))
+                || (s.ListingSuspended && (s.ListingSuspendedUntil == null || s.ListingSuspendedUntil > now))), ct);
+        // 站点处罚 (issue 21): those imposed in the last 90 days, and whether one holds now.
+        var sanctions = await db.StationSanctions.IgnoreQueryFilters().Where(x => x.StationId == stationId && x.CreatedAt >= since)
+            .Select(x => new { x.StartsAt, x.EndsAt, x.LiftedAt }).ToListAsync(ct);
+        var sanctionedNow = await db.StationSanctions.IgnoreQueryFilters()
+            .AnyAsync(x => x.StationId == stationId && x.LiftedAt == null && x.StartsAt <= now && x.EndsAt > now, ct);
         return new RatingInputs(inCurrent.Sum(d => d.GmvFen), days.Where(d => d.Day < current.FromDay).Sum(d => d.GmvFen),
-            cohort.Cohort, cohort.Repurchased, inCurrent.Sum(d => d.Paid), inCurrent.Sum(d => d.Refunds), suspensions, suspended);
+            cohort.Cohort, cohort.Repurchased, inCurrent.Sum(d => d.Paid), inCurrent.Sum(d => d.Refunds), suspensions, suspended,
+            sanctions.Count, sanctionedNow);
     }
 }

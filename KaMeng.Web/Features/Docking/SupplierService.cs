@@ -1,6 +1,7 @@
 using KaMeng.Data;
 using KaMeng.Domain;
 using KaMeng.Web.Features.Admin.Catalog;
+using KaMeng.Web.Features.Compliance;
 using KaMeng.Web.Features.OpenApi;
 using KaMeng.Web.Features.Shared;
 using KaMeng.Web.Features.Orders;
@@ -13,10 +14,16 @@ namespace KaMeng.Web.Features.Docking;
 public sealed record ImportRequest(int SupplierId, int UpstreamProductId, int CategoryId, MarkupKind Markup, string? Value, PriceRounding Rounding);
 
 /// <summary>An imported product as the supplier page lists it.</summary>
-public sealed record SupplyLinkView(SupplierProduct Link, string ProductName, bool OnShelf, Money SellingPrice, string SupplierName, string? BackupName);
+public sealed record SupplyLinkView(SupplierProduct Link, string ProductName, bool OnShelf, Money SellingPrice, string SupplierName, string? BackupName,
+    ProductReview Review = ProductReview.Approved, string? ReviewReason = null)
+{
+    /// <summary>审核状态 as the owner reads it (已驳回 and 违禁下架 with their reason).</summary>
+    public string ReviewText => Product.ReviewText(Review, ReviewReason);
+}
 
 /// <summary>上游供货商: add one, test it (ping), browse its catalogue, import products with a price rule, set a backup.</summary>
-public sealed class SupplierService(IDbContextFactory<KaMengDbContext> dbFactory, IDataProtectionProvider protection, SupplierClient client, OutboundGuard guard, TimeProvider clock)
+public sealed class SupplierService(IDbContextFactory<KaMengDbContext> dbFactory, IDataProtectionProvider protection, SupplierClient client, OutboundGuard guard, TimeProvider clock,
+    ComplianceService compliance)
 {
     readonly SecretProtector secrets = new(protection, "KaMeng.Docking.SupplierSecret.v1");
 
@@ -98,6 +105,8 @@ public sealed class SupplierService(IDbContextFactory<KaMengDbContext> dbFactory
 
         var now = clock.GetUtcNow();
         await using var db = await actor.ScopedAsync(dbFactory, ct);
+        // 站点处罚: a station that may not list anything new is told until when, before anything is written.
+        if (await compliance.ListingRefusalAsync(db, supplier.StationId, ct) is { } sanctioned) return (null, sanctioned);
         if (!await db.Categories.AnyAsync(c => c.Id == request.CategoryId && (c.StationId == supplier.StationId || c.StationId == Station.MainStationId), ct)) return (null, "请选择本站的商品分类");
         if (await db.SupplierProducts.AnyAsync(l => l.SupplierId == supplier.Id && l.UpstreamProductId == upstream.Id, ct)) return (null, "该上游商品已导入过");
         var link = new SupplierProduct
@@ -116,7 +125,10 @@ public sealed class SupplierService(IDbContextFactory<KaMengDbContext> dbFactory
             FaceValue = upstreamPrice, CostPrice = upstreamPrice, BasePrice = price,
             MinPerOrder = upstream.MinPerOrder ?? 1, MaxPerOrder = upstream.MaxPerOrder ?? 10, OnShelf = upstream.Stock is not 0, CreatedAt = now,
         };
+        link.UpstreamName = upstream.Name.Length > 256 ? upstream.Name[..256] : upstream.Name;
         await using var tx = await db.BeginBusinessTransactionAsync(ct);
+        // 商品审核: a substation's import waits for the platform (a trusted level skips it unless a term hits).
+        var notice = await compliance.ReviewNewListingAsync(db, product, ct);
         db.Products.Add(product);
         await db.SaveChangesAsync(ct);
         link.ProductId = product.Id;
@@ -125,6 +137,7 @@ public sealed class SupplierService(IDbContextFactory<KaMengDbContext> dbFactory
         db.AuditEntries.Add(actor.Entry("supplier.import", product.Name, $"{supplier.Name} #{upstream.Id}，{link.DescribeRule()}", now, supplier.StationId));
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
+        compliance.Send(notice);
         return (product.Id, null);
     }
 
@@ -191,8 +204,8 @@ public sealed class SupplierService(IDbContextFactory<KaMengDbContext> dbFactory
                           join p in db.Products on l.ProductId equals p.Id
                           join s in db.Suppliers on l.SupplierId equals s.Id
                           orderby l.Id descending
-                          select new { l, p.Name, p.OnShelf, p.BasePrice, Supplier = s.Name, Backup = db.Suppliers.Where(b => b.Id == l.BackupSupplierId).Select(b => b.Name).FirstOrDefault() })
+                          select new { l, p.Name, p.OnShelf, p.BasePrice, Supplier = s.Name, Backup = db.Suppliers.Where(b => b.Id == l.BackupSupplierId).Select(b => b.Name).FirstOrDefault(), p.Review, p.ReviewReason })
             .Take(500).ToListAsync(ct);
-        return rows.Select(r => new SupplyLinkView(r.l, r.Name, r.OnShelf, r.BasePrice, r.Supplier, r.Backup)).ToList();
+        return rows.Select(r => new SupplyLinkView(r.l, r.Name, r.OnShelf, r.BasePrice, r.Supplier, r.Backup, r.Review, r.ReviewReason)).ToList();
     }
 }

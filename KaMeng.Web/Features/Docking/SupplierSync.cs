@@ -1,5 +1,6 @@
 using KaMeng.Data;
 using KaMeng.Domain;
+using KaMeng.Web.Features.Compliance;
 using KaMeng.Web.Features.OpenApi;
 using Microsoft.EntityFrameworkCore;
 
@@ -11,7 +12,7 @@ namespace KaMeng.Web.Features.Docking;
 /// The storefront keeps working: it only ever sees products on or off shelf.
 /// </summary>
 public sealed class SupplierSync(IDbContextFactory<KaMengDbContext> dbFactory, SupplierService suppliers, SupplierClient client, ISupplyAlerts alerts,
-    TimeProvider clock, ILogger<SupplierSync> log)
+    TimeProvider clock, ILogger<SupplierSync> log, ComplianceService compliance)
 {
     public async Task<int> SyncAsync(CancellationToken ct = default)
     {
@@ -33,6 +34,7 @@ public sealed class SupplierSync(IDbContextFactory<KaMengDbContext> dbFactory, S
 
         var now = clock.GetUtcNow();
         var raised = new List<SupplyAlert>();
+        var notices = new List<ComplianceNotice?>();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var tx = await db.BeginBusinessTransactionAsync(ct);
         var s = await db.Suppliers.SingleAsync(x => x.Id == supplier.Id, ct);
@@ -51,6 +53,18 @@ public sealed class SupplierSync(IDbContextFactory<KaMengDbContext> dbFactory, S
             var found = upstream?.TryGetValue(link.UpstreamProductId, out item) == true;
             Money? upstreamPrice = found && Money.TryParseYuan(item!.Price, out var m) ? m : null;
             var problem = link.Apply(product, upstreamPrice, item?.Stock, error is null, now);
+            if (found && item!.Name is { Length: > 0 } upstreamName && upstreamName != link.UpstreamName)
+            {
+                // The name follows the upstream's unless someone here renamed the product; either way the 违禁词 scan sees it.
+                var clipped = upstreamName.Length > 100 ? upstreamName[..100] : upstreamName;
+                if (link.UpstreamName is { } old && product.Name == (old.Length > 100 ? old[..100] : old) && product.Name != clipped)
+                {
+                    db.AuditEntries.Add(new AuditEntry { Action = "supplier.rename", Target = product.Name, Detail = $"上游改名为「{clipped}」", UserName = "同步", CreatedAt = now, StationId = link.StationId });
+                    product.Name = clipped;
+                    notices.Add(await compliance.RescanAsync(db, product, ct));
+                }
+                link.UpstreamName = upstreamName.Length > 256 ? upstreamName[..256] : upstreamName;
+            }
             if (problem != SupplyProblem.None)
             {
                 var (kind, text) = problem switch
@@ -72,6 +86,7 @@ public sealed class SupplierSync(IDbContextFactory<KaMengDbContext> dbFactory, S
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         foreach (var alert in raised) await alerts.RaiseAsync(alert, ct);
+        compliance.Send(notices);
         return changed;
     }
 }

@@ -11,7 +11,11 @@ public sealed record StationInfo(int Id, string Code, string Name, int? ParentId
 {
     public bool IsMain => ParentId is null;
     public string? OwnerUserId { get; init; }
-    public bool ListingSuspended { get; init; }
+    /// <summary>The raw listing-only suspension flag; read <see cref="ListingSuspended"/> or <see cref="IsListingHiddenAt"/>, which honour the end time.</summary>
+    public bool ListingSuspendedFlag { get; init; }
+    public DateTimeOffset? ListingSuspendedUntil { get; init; }
+    /// <summary>站点处罚 not lifted and not over when the directory was loaded (each still honoured by its own times).</summary>
+    public IReadOnlyList<SanctionInfo> Sanctions { get; init; } = [];
     public DateTimeOffset? ExpiresAt { get; init; }
     public string? ContactTelegram { get; init; }
     public string? LogoUrl { get; init; }
@@ -21,19 +25,36 @@ public sealed record StationInfo(int Id, string Code, string Name, int? ParentId
     public string? FooterText { get; init; }
     public string? ThemeTokensJson { get; init; }
 
-    /// <summary>Suspended (until its end time), closed or expired stations take no orders.</summary>
+    /// <summary>The listing is hidden now (a listing-only suspension before its end, or a 隐藏商品 sanction). Reads the wall
+    /// clock, as the storefront's layout does; services pass their own time to <see cref="IsListingHiddenAt"/>.</summary>
+    public bool ListingSuspended => IsListingHiddenAt(DateTimeOffset.UtcNow);
+
+    /// <summary>Suspended (until its end time), closed (or under a 关站 sanction), expired, or with its listing hidden: no orders.
+    /// A listing-only suspension blocks orders only until its end time (it used to block them for good).</summary>
     public bool IsOpenForBusiness(DateTimeOffset now) =>
-        Status != StationStatus.Closed && !IsSuspendedAt(now) && !ListingSuspended && (ExpiresAt is null || now < ExpiresAt);
+        !IsClosedAt(now) && !IsSuspendedAt(now) && !IsListingHiddenAt(now) && (ExpiresAt is null || now < ExpiresAt);
 
     public bool IsSuspendedAt(DateTimeOffset now) => Status == StationStatus.Suspended && (SuspendedUntil is null || now < SuspendedUntil);
 
+    public bool IsListingHiddenAt(DateTimeOffset now) =>
+        Station.IsListingSuspendedAt(ListingSuspendedFlag, ListingSuspendedUntil, now) || ActiveSanction(SanctionKind.ListingHidden, now) is not null;
+
+    public bool IsClosedAt(DateTimeOffset now) => Status == StationStatus.Closed || ActiveSanction(SanctionKind.Closed, now) is not null;
+
+    /// <summary>The sanction of this kind holding at <paramref name="now"/> that ends last, or null.</summary>
+    public SanctionInfo? ActiveSanction(SanctionKind kind, DateTimeOffset now) =>
+        Sanctions.Where(x => x.Kind == kind && x.StartsAt <= now && now < x.EndsAt).OrderByDescending(x => x.EndsAt).FirstOrDefault();
+
     public static StationInfo From(Station x) => new(x.Id, x.Code, x.Name, x.ParentId, x.Theme, x.Status, x.SuspensionReason, x.SuspendedUntil, x.Announcement, x.ContactQq, x.ContactWeChat, x.ContactEmail)
     {
-        OwnerUserId = x.OwnerUserId, ListingSuspended = x.ListingSuspended, ExpiresAt = x.ExpiresAt, ContactTelegram = x.ContactTelegram,
+        OwnerUserId = x.OwnerUserId, ListingSuspendedFlag = x.ListingSuspended, ListingSuspendedUntil = x.ListingSuspendedUntil, ExpiresAt = x.ExpiresAt, ContactTelegram = x.ContactTelegram,
         LogoUrl = x.LogoUrl, FaviconUrl = x.FaviconUrl, SeoTitle = x.SeoTitle, SeoDescription = x.SeoDescription, FooterText = x.FooterText,
         ThemeTokensJson = x.ThemeTokensJson,
     };
 }
+
+/// <summary>A sanction as the storefront honours it.</summary>
+public sealed record SanctionInfo(SanctionKind Kind, string Reason, DateTimeOffset StartsAt, DateTimeOffset EndsAt);
 
 /// <summary>All stations by code and by bound host. Small (hundreds of rows), so held in memory and
 /// reloaded when a station changes (<see cref="Invalidate"/>).</summary>
@@ -87,7 +108,10 @@ public sealed class StationDirectory(IDbContextFactory<KaMengDbContext> dbFactor
             await using var db = await dbFactory.CreateDbContextAsync();
             var stations = await db.Stations.AsNoTracking().Include(x => x.Hosts).ToListAsync();
             var settings = await db.PlatformSettings.AsNoTracking().SingleOrDefaultAsync();
-            var infos = stations.Select(x => (x, info: StationInfo.From(x))).ToList();
+            var now = DateTimeOffset.UtcNow;
+            var sanctions = (await db.StationSanctions.AsNoTracking().Where(x => x.LiftedAt == null && x.EndsAt > now).ToListAsync())
+                .GroupBy(x => x.StationId).ToDictionary(g => g.Key, g => (IReadOnlyList<SanctionInfo>)[.. g.Select(x => new SanctionInfo(x.Kind, x.Reason, x.StartsAt, x.EndsAt))]);
+            var infos = stations.Select(x => (x, info: StationInfo.From(x) with { Sanctions = sanctions.GetValueOrDefault(x.Id) ?? [] })).ToList();
             var next = new Snapshot(
                 infos.ToFrozenDictionary(p => p.x.Code, p => p.info, StringComparer.OrdinalIgnoreCase),
                 // Only verified domains route: a pending one must not serve (or take over) anything yet.

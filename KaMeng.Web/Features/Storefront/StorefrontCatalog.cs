@@ -99,11 +99,12 @@ public sealed class StorefrontCatalog(IDbContextFactory<KaMengDbContext> dbFacto
     /// <param name="buyerUserId">Quote this buyer's own price (member discount, self-dealing at cost), as checkout charges it.</param>
     public async Task<List<ProductCard>> ProductsAsync(StationInfo station, int? categoryId = null, CancellationToken ct = default, string? buyerUserId = null)
     {
-        if (station.ListingSuspended) return [];
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var query = db.Products.AsNoTracking().Where(p => !p.Deleted && p.OnShelf && (p.StationId == Station.MainStationId || p.StationId == station.Id));
-        if (categoryId is not null) query = query.Where(p => p.CategoryId == categoryId);
         var now = clock.GetUtcNow();
+        if (ListingHidden(station, now)) return [];
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var query = db.Products.AsNoTracking().Where(p => !p.Deleted && p.OnShelf && p.Review == ProductReview.Approved
+            && (p.StationId == Station.MainStationId || p.StationId == station.Id));
+        if (categoryId is not null) query = query.Where(p => p.CategoryId == categoryId);
         var overrides = await OverridesAsync(db, station, ct);
         var products = (await query.ToListAsync(ct))
             .Where(p => p.IsOnSale(now) && !(overrides.GetValueOrDefault(p.Id)?.Hidden ?? false))
@@ -144,7 +145,8 @@ public sealed class StorefrontCatalog(IDbContextFactory<KaMengDbContext> dbFacto
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var product = await db.Products.AsNoTracking().Include(p => p.Category).SingleOrDefaultAsync(p => p.Id == id && !p.Deleted, ct);
-        if (product is null || !PriceResolver.IsVisibleTo(station, product)) return null;
+        // Not visible at all while under review (待审核, 已驳回, 违禁下架) or while the station's listing is hidden.
+        if (product is null || !PriceResolver.IsVisibleTo(station, product) || !product.IsReviewApproved || ListingHidden(station, clock.GetUtcNow())) return null;
         var o = await db.StationProducts.AsNoTracking().SingleOrDefaultAsync(x => x.StationId == station.Id && x.ProductId == id, ct);
         if (o?.Hidden == true) return null;
         var stock = product.DeliveryType == DeliveryType.CardKey ? await StockLevels.AvailableAsync(db, [product.Id], ct) : [];
@@ -164,6 +166,10 @@ public sealed class StorefrontCatalog(IDbContextFactory<KaMengDbContext> dbFacto
             .Where(f => f.StationId == station.Id && f.ProductId == productId && !f.Paused && f.StartsAt <= now && f.EndsAt > now)
             .OrderBy(f => f.StartsAt).FirstOrDefaultAsync(ct);
     }
+
+    /// <summary>A listing-only suspension before its end, a 隐藏商品 or a 关站 sanction: the storefront shows no products.</summary>
+    static bool ListingHidden(StationInfo station, DateTimeOffset now) =>
+        station.IsListingHiddenAt(now) || station.ActiveSanction(SanctionKind.Closed, now) is not null;
 
     static async Task<Dictionary<int, StationProduct>> OverridesAsync(KaMengDbContext db, StationInfo station, CancellationToken ct) =>
         station.IsMain ? [] : await db.StationProducts.AsNoTracking().Where(x => x.StationId == station.Id).ToDictionaryAsync(x => x.ProductId, ct);

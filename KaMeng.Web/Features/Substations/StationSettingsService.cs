@@ -8,7 +8,10 @@ namespace KaMeng.Web.Features.Substations;
 
 /// <summary>What a station owner changes about the catalogue they resell, their member levels, and what the platform
 /// configures for all substations (levels, level prices, depth, withdrawals, root domains).</summary>
-public sealed class StationSettingsService(IDbContextFactory<KaMengDbContext> dbFactory, PriceResolver prices, StationDirectory directory, TimeProvider clock)
+/// <remarks><paramref name="compliance"/> scans an owner's names and descriptions (issue 21); optional so the selling core
+/// builds without the compliance services (the benchmark, narrow tests).</remarks>
+public sealed class StationSettingsService(IDbContextFactory<KaMengDbContext> dbFactory, PriceResolver prices, StationDirectory directory, TimeProvider clock,
+    global::KaMeng.Web.Features.Compliance.ComplianceService? compliance = null)
 {
     public sealed record ProductOverride(int ProductId, bool Hidden, string? Name, string? DescriptionMarkdown, int? SortOrder, bool Recommended);
 
@@ -20,7 +23,8 @@ public sealed class StationSettingsService(IDbContextFactory<KaMengDbContext> db
         if (o.DescriptionMarkdown is { Length: > 20000 }) return "商品说明过长";
         if (o.SortOrder is < -100000 or > 100000) return "排序值超出范围";
         await using var db = await actor.ScopedAsync(dbFactory, ct);
-        if (!await db.Products.AnyAsync(p => p.Id == o.ProductId && !p.Deleted, ct)) return "商品不存在";
+        var productName = await db.Products.Where(p => p.Id == o.ProductId && !p.Deleted).Select(p => p.Name).FirstOrDefaultAsync(ct);
+        if (productName is null) return "商品不存在";
         var row = await db.StationProducts.SingleOrDefaultAsync(x => x.StationId == stationId && x.ProductId == o.ProductId, ct);
         if (row is null) db.StationProducts.Add(row = new StationProduct { StationId = stationId, ProductId = o.ProductId });
         row.Hidden = o.Hidden;
@@ -29,7 +33,10 @@ public sealed class StationSettingsService(IDbContextFactory<KaMengDbContext> db
         row.SortOrder = o.SortOrder;
         row.Recommended = o.Recommended;
         db.AuditEntries.Add(actor.Entry("station.product", o.ProductId.ToString(), o.Hidden ? "隐藏" : row.Name, clock.GetUtcNow(), stationId));
+        // 违禁词: a hit in the owner's own name or description hides the product at this station (saved, with audit and notice).
+        var notice = compliance is null ? null : await compliance.ScanOverrideAsync(db, row, productName, ct);
         await db.SaveChangesAsync(ct);
+        compliance?.Send(notice);
         return null;
     }
 
@@ -88,7 +95,7 @@ public sealed class StationSettingsService(IDbContextFactory<KaMengDbContext> db
     }
 
     public async Task<string?> SaveLevelAsync(int? id, string? name, string? openPrice, string? costRatePercent, bool mayOpenChildren, int maxChildren, int? renewalDays, AuditActor actor, bool allowOwnGateway = false,
-        int? earningHoldDays = null, CancellationToken ct = default)
+        int? earningHoldDays = null, CancellationToken ct = default, bool? skipProductReview = null)
     {
         if (actor.StationId is not null) return "只有平台管理员可以配置分站等级";
         if (earningHoldDays is < 0 or > 90) return "收益结算期须为 0–90 天，或留空使用平台设置";
@@ -110,7 +117,9 @@ public sealed class StationSettingsService(IDbContextFactory<KaMengDbContext> db
         level.RenewalDays = renewalDays;
         level.AllowOwnGateway = allowOwnGateway;
         level.EarningHoldDays = earningHoldDays;
-        db.AuditEntries.Add(actor.Entry("platform.level", level.Name, $"{price} {Percent.Format(rateBp)}% 独立收款={(allowOwnGateway ? "允许" : "不允许")}", clock.GetUtcNow(), null));
+        // 信任等级 (issue 21): null keeps what the level had.
+        if (skipProductReview is { } skip) level.SkipProductReview = skip;
+        db.AuditEntries.Add(actor.Entry("platform.level", level.Name, $"{price} {Percent.Format(rateBp)}% 独立收款={(allowOwnGateway ? "允许" : "不允许")} 免审={(level.SkipProductReview ? "是" : "否")}", clock.GetUtcNow(), null));
         await db.SaveChangesAsync(ct);
         prices.Invalidate();
         return null;

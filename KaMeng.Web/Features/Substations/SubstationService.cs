@@ -169,15 +169,17 @@ public sealed class SubstationService(
         if (station is null) return "分站不存在";
         if (listingOnly)
         {
+            // The listing-only suspension keeps its end time too (it used to be dropped, so the suspension never ended).
             station.ListingSuspended = status == StationStatus.Suspended;
             station.SuspensionReason = station.ListingSuspended ? reason?.Trim() : null;
+            station.ListingSuspendedUntil = station.ListingSuspended ? until : null;
         }
         else
         {
             station.Status = status;
             station.SuspensionReason = status == StationStatus.Active ? null : reason?.Trim();
             station.SuspendedUntil = status == StationStatus.Suspended ? until : null;
-            if (status == StationStatus.Active) station.ListingSuspended = false;
+            if (status == StationStatus.Active) (station.ListingSuspended, station.ListingSuspendedUntil) = (false, null);
         }
         db.AuditEntries.Add(actor.Entry("station.status", station.Code, $"{status}{(listingOnly ? "（仅商品）" : "")} {reason}", clock.GetUtcNow(), station.Id));
         await db.SaveChangesAsync(ct);

@@ -84,7 +84,8 @@ public sealed record ProductQuery
 public sealed record ProductPage(IReadOnlyList<ProductRow> Items, int TotalCount);
 
 /// <summary>商品 of one station: the grid, the form and batch actions. Every change is one transaction with its audit entries.</summary>
-public sealed class ProductService(IDbContextFactory<KaMengDbContext> dbFactory, TimeProvider clock)
+/// <remarks><paramref name="compliance"/> scans names and descriptions against the 违禁词 (issue 21); optional for narrow tests.</remarks>
+public sealed class ProductService(IDbContextFactory<KaMengDbContext> dbFactory, TimeProvider clock, global::KaMeng.Web.Features.Compliance.ComplianceService? compliance = null)
 {
     public static readonly int[] PageSizes = [20, 50, 100, 200];
 
@@ -270,6 +271,14 @@ public sealed class ProductService(IDbContextFactory<KaMengDbContext> dbFactory,
         product.ImagePath = values.ImagePath;
         var fieldsChanged = !SameFields(product.InputFields, values.InputFields);
         if (fieldsChanged) product.InputFields = values.InputFields;
+        // 违禁词: a new product is reviewed (the platform's own skips the queue unless a term hits); a changed text is rescanned.
+        global::KaMeng.Web.Features.Compliance.ComplianceNotice? notice = null;
+        if (compliance is not null)
+        {
+            if (created) notice = await compliance.ReviewNewListingAsync(db, product, ct);
+            else if (db.Entry(product).Property(p => p.Name).IsModified || db.Entry(product).Property(p => p.DescriptionMarkdown).IsModified)
+                notice = await compliance.RescanAsync(db, product, ct);
+        }
 
         if (created)
         {
@@ -288,6 +297,7 @@ public sealed class ProductService(IDbContextFactory<KaMengDbContext> dbFactory,
             db.AuditEntries.Add(Audit(stationId, actor, "product.update", product.Id, $"修改商品：{product.Name}；{changes}", now));
             await db.SaveChangesAsync(ct);
         }
+        compliance?.Send(notice);
         return CatalogResult.Ok(product.Id);
     }
 

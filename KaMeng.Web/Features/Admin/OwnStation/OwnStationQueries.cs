@@ -35,6 +35,8 @@ public sealed class ProductOverrideRow(int productId, string productName)
     public int? SortOrder { get; set; }
     public bool Recommended { get; set; }
     public bool Hidden { get; set; }
+    /// <summary>商品审核 of the station's own products (imports): 待审核, 已驳回：原因…; null for the parent's products.</summary>
+    public string? ReviewText { get; init; }
 }
 
 public sealed record MemberLevelRow(int Id, string Name, int DiscountBasisPoints, Money SpendThreshold);
@@ -124,13 +126,17 @@ public sealed class OwnStationQueries(IDbContextFactory<KaMengDbContext> dbFacto
         var products = db.Products.AsNoTracking().Where(p => !p.Deleted && (p.StationId == Station.MainStationId || p.StationId == stationId));
         var total = await products.CountAsync(ct);
         var page = await products.OrderBy(p => p.CategoryId).ThenBy(p => p.SortOrder).ThenBy(p => p.Id)
-            .Skip(Math.Max(0, skip)).Take(Math.Clamp(take, 1, 200)).Select(p => new { p.Id, p.Name }).ToListAsync(ct);
+            .Skip(Math.Max(0, skip)).Take(Math.Clamp(take, 1, 200)).Select(p => new { p.Id, p.Name, p.StationId, p.Review, p.ReviewReason }).ToListAsync(ct);
         var ids = page.Select(p => p.Id).ToList();
         var existing = await db.StationProducts.AsNoTracking().Where(x => x.StationId == stationId && ids.Contains(x.ProductId)).ToDictionaryAsync(x => x.ProductId, ct);
         var rows = page.Select(p =>
         {
             var o = existing.GetValueOrDefault(p.Id);
-            return new ProductOverrideRow(p.Id, p.Name) { Name = o?.Name, Description = o?.DescriptionMarkdown, SortOrder = o?.SortOrder, Recommended = o?.Recommended ?? false, Hidden = o?.Hidden ?? false };
+            return new ProductOverrideRow(p.Id, p.Name)
+            {
+                Name = o?.Name, Description = o?.DescriptionMarkdown, SortOrder = o?.SortOrder, Recommended = o?.Recommended ?? false, Hidden = o?.Hidden ?? false,
+                ReviewText = p.StationId == stationId ? Product.ReviewText(p.Review, p.ReviewReason) : null,
+            };
         }).ToList();
         return (rows, total);
     }

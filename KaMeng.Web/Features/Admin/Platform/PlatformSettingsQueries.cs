@@ -19,6 +19,8 @@ public sealed class LevelRow
     public int? RenewalDays { get; set; }
     public bool AllowOwnGateway { get; set; }
     public int? EarningHoldDays { get; set; }
+    /// <summary>信任等级: imports go on sale without 商品审核 unless a prohibited term hits.</summary>
+    public bool SkipProductReview { get; set; }
 }
 
 /// <summary>A main-station product a level price can be set for.</summary>
@@ -38,7 +40,7 @@ public sealed class PlatformSettingsQueries(IDbContextFactory<KaMengDbContext> d
         {
             Id = l.Id, Name = l.Name, OpenPrice = l.OpenPrice.ToDecimalString(), Rate = Percent.Format(l.CostRateBasisPoints),
             MayOpenChildren = l.MayOpenChildren, MaxChildren = l.MaxChildren, RenewalDays = l.RenewalDays, AllowOwnGateway = l.AllowOwnGateway,
-            EarningHoldDays = l.EarningHoldDays,
+            EarningHoldDays = l.EarningHoldDays, SkipProductReview = l.SkipProductReview,
         }).ToList();
         var products = await db.Products.AsNoTracking().Where(p => !p.Deleted && p.StationId == Station.MainStationId)
             .OrderBy(p => p.Name).Select(p => new ProductChoice(p.Id, p.Name)).ToListAsync(ct);

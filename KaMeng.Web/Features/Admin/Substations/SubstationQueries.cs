@@ -49,8 +49,11 @@ public sealed class SubstationQueries(IDbContextFactory<KaMengDbContext> dbFacto
             (_, true) => query.OrderByDescending(x => x.s.Id),
             _ => query.OrderBy(x => x.s.Id),
         };
+        // A listing-only suspension past its end time is over: the row reads 正常 again.
+        var now = DateTimeOffset.UtcNow;
         var rows = await query.Skip(Math.Max(0, q.Skip)).Take(Math.Clamp(q.Take, 1, 200))
-            .Select(x => new SubstationRow(x.s.Id, x.s.Code, x.s.Name, x.Parent, x.Owner, x.Level, x.s.Status, x.s.ListingSuspended, x.s.SuspensionReason))
+            .Select(x => new SubstationRow(x.s.Id, x.s.Code, x.s.Name, x.Parent, x.Owner, x.Level, x.s.Status,
+                x.s.ListingSuspended && (x.s.ListingSuspendedUntil == null || x.s.ListingSuspendedUntil > now), x.s.SuspensionReason))
             .ToListAsync(ct);
         return (rows, total);
     }

@@ -1,8 +1,9 @@
-﻿using Microsoft.EntityFrameworkCore.Migrations;
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace KaMeng.Data.Migrations.Sqlite
+namespace KaMeng.Data.Migrations.SqlServer
 {
     /// <inheritdoc />
     public partial class Initial : Migration
@@ -14,11 +15,11 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "ApiNonces",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    CredentialId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Nonce = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    CredentialId = table.Column<int>(type: "int", nullable: false),
+                    Nonce = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -29,10 +30,10 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "AspNetRoles",
                 columns: table => new
                 {
-                    Id = table.Column<string>(type: "TEXT", nullable: false),
-                    Name = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
-                    NormalizedName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
-                    ConcurrencyStamp = table.Column<string>(type: "TEXT", nullable: true)
+                    Id = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    Name = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    NormalizedName = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    ConcurrencyStamp = table.Column<string>(type: "nvarchar(max)", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -43,26 +44,26 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "AspNetUsers",
                 columns: table => new
                 {
-                    Id = table.Column<string>(type: "TEXT", nullable: false),
-                    DisplayName = table.Column<string>(type: "TEXT", nullable: true),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    DisabledAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    DisabledReason = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    UserName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
-                    NormalizedUserName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
-                    Email = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
-                    NormalizedEmail = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
-                    EmailConfirmed = table.Column<bool>(type: "INTEGER", nullable: false),
-                    PasswordHash = table.Column<string>(type: "TEXT", nullable: true),
-                    SecurityStamp = table.Column<string>(type: "TEXT", nullable: true),
-                    ConcurrencyStamp = table.Column<string>(type: "TEXT", nullable: true),
-                    PhoneNumber = table.Column<string>(type: "TEXT", nullable: true),
-                    PhoneNumberConfirmed = table.Column<bool>(type: "INTEGER", nullable: false),
-                    TwoFactorEnabled = table.Column<bool>(type: "INTEGER", nullable: false),
-                    LockoutEnd = table.Column<long>(type: "INTEGER", nullable: true),
-                    LockoutEnabled = table.Column<bool>(type: "INTEGER", nullable: false),
-                    AccessFailedCount = table.Column<int>(type: "INTEGER", nullable: false)
+                    Id = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    DisplayName = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    DisabledAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    DisabledReason = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    UserName = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    NormalizedUserName = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    Email = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    NormalizedEmail = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    EmailConfirmed = table.Column<bool>(type: "bit", nullable: false),
+                    PasswordHash = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    SecurityStamp = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    ConcurrencyStamp = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    PhoneNumber = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    PhoneNumberConfirmed = table.Column<bool>(type: "bit", nullable: false),
+                    TwoFactorEnabled = table.Column<bool>(type: "bit", nullable: false),
+                    LockoutEnd = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    LockoutEnabled = table.Column<bool>(type: "bit", nullable: false),
+                    AccessFailedCount = table.Column<int>(type: "int", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -73,15 +74,15 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "AuditEntries",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: true),
-                    UserId = table.Column<string>(type: "TEXT", nullable: true),
-                    UserName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
-                    Action = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    Target = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
-                    Detail = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: true),
+                    UserId = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    UserName = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    Action = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    Target = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    Detail = table.Column<string>(type: "nvarchar(2000)", maxLength: 2000, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -92,10 +93,10 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "BuyerDayStats",
                 columns: table => new
                 {
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Day = table.Column<int>(type: "INTEGER", nullable: false),
-                    BuyerUserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
-                    Paid = table.Column<long>(type: "INTEGER", nullable: false)
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Day = table.Column<int>(type: "int", nullable: false),
+                    BuyerUserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    Paid = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -106,14 +107,14 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "BuyerStats",
                 columns: table => new
                 {
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    BuyerUserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
-                    FirstPaidAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    SecondPaidAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    LastPaidAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    PaidOrders = table.Column<int>(type: "INTEGER", nullable: false),
-                    SpendFen = table.Column<long>(type: "INTEGER", nullable: false),
-                    RepurchasedInWindow = table.Column<bool>(type: "INTEGER", nullable: false)
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    BuyerUserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    FirstPaidAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    SecondPaidAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    LastPaidAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    PaidOrders = table.Column<int>(type: "int", nullable: false),
+                    SpendFen = table.Column<long>(type: "bigint", nullable: false),
+                    RepurchasedInWindow = table.Column<bool>(type: "bit", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -124,21 +125,21 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "NotificationDeliveries",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: true),
-                    OrderId = table.Column<long>(type: "INTEGER", nullable: true),
-                    Event = table.Column<int>(type: "INTEGER", nullable: false),
-                    Channel = table.Column<int>(type: "INTEGER", nullable: false),
-                    Target = table.Column<string>(type: "TEXT", maxLength: 500, nullable: false),
-                    Title = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    Payload = table.Column<string>(type: "TEXT", maxLength: 20000, nullable: false),
-                    Status = table.Column<int>(type: "INTEGER", nullable: false),
-                    Attempts = table.Column<int>(type: "INTEGER", nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    NextAttemptAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    SentAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    LastError = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    UserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: true),
+                    OrderId = table.Column<long>(type: "bigint", nullable: true),
+                    Event = table.Column<int>(type: "int", nullable: false),
+                    Channel = table.Column<int>(type: "int", nullable: false),
+                    Target = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: false),
+                    Title = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    Payload = table.Column<string>(type: "nvarchar(max)", maxLength: 20000, nullable: false),
+                    Status = table.Column<int>(type: "int", nullable: false),
+                    Attempts = table.Column<int>(type: "int", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    NextAttemptAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    SentAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    LastError = table.Column<string>(type: "nvarchar(1000)", maxLength: 1000, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -149,9 +150,9 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "OrderRollupStates",
                 columns: table => new
                 {
-                    OrderId = table.Column<long>(type: "INTEGER", nullable: false),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Status = table.Column<int>(type: "INTEGER", nullable: false)
+                    OrderId = table.Column<long>(type: "bigint", nullable: false),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Status = table.Column<int>(type: "int", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -162,17 +163,17 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "PaymentIssues",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Kind = table.Column<int>(type: "INTEGER", nullable: false),
-                    OutTradeNo = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
-                    TradeNo = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
-                    Amount = table.Column<long>(type: "INTEGER", nullable: false),
-                    Detail = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    ResolvedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    ResolvedBy = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Kind = table.Column<int>(type: "int", nullable: false),
+                    OutTradeNo = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    TradeNo = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    Amount = table.Column<long>(type: "bigint", nullable: false),
+                    Detail = table.Column<string>(type: "nvarchar(1000)", maxLength: 1000, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    ResolvedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    ResolvedBy = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -183,15 +184,15 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "PlatformSettings",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false),
-                    MaxDepth = table.Column<int>(type: "INTEGER", nullable: false),
-                    MaxReferralLevels = table.Column<int>(type: "INTEGER", nullable: false),
-                    RiskReviewMinutes = table.Column<int>(type: "INTEGER", nullable: false),
-                    RiskTimeoutRefunds = table.Column<bool>(type: "INTEGER", nullable: false),
-                    WithdrawalMinimum = table.Column<long>(type: "INTEGER", nullable: false),
-                    WithdrawalFeeBasisPoints = table.Column<int>(type: "INTEGER", nullable: false),
-                    EarningHoldDays = table.Column<int>(type: "INTEGER", nullable: false),
-                    RootDomains = table.Column<string>(type: "TEXT", maxLength: 512, nullable: false)
+                    Id = table.Column<int>(type: "int", nullable: false),
+                    MaxDepth = table.Column<int>(type: "int", nullable: false),
+                    MaxReferralLevels = table.Column<int>(type: "int", nullable: false),
+                    RiskReviewMinutes = table.Column<int>(type: "int", nullable: false),
+                    RiskTimeoutRefunds = table.Column<bool>(type: "bit", nullable: false),
+                    WithdrawalMinimum = table.Column<long>(type: "bigint", nullable: false),
+                    WithdrawalFeeBasisPoints = table.Column<int>(type: "int", nullable: false),
+                    EarningHoldDays = table.Column<int>(type: "int", nullable: false),
+                    RootDomains = table.Column<string>(type: "nvarchar(512)", maxLength: 512, nullable: false)
                 },
                 constraints: table =>
                 {
@@ -202,12 +203,12 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "ProductDayStats",
                 columns: table => new
                 {
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Day = table.Column<int>(type: "INTEGER", nullable: false),
-                    ProductId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Paid = table.Column<long>(type: "INTEGER", nullable: false),
-                    Quantity = table.Column<long>(type: "INTEGER", nullable: false),
-                    GmvFen = table.Column<long>(type: "INTEGER", nullable: false)
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Day = table.Column<int>(type: "int", nullable: false),
+                    ProductId = table.Column<int>(type: "int", nullable: false),
+                    Paid = table.Column<long>(type: "bigint", nullable: false),
+                    Quantity = table.Column<long>(type: "bigint", nullable: false),
+                    GmvFen = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -215,17 +216,35 @@ namespace KaMeng.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "ProhibitedTerms",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    Category = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    Text = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    IsRegex = table.Column<bool>(type: "bit", nullable: false),
+                    Enabled = table.Column<bool>(type: "bit", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ProhibitedTerms", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "ReferralCodes",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
-                    Code = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
-                    Clicks = table.Column<int>(type: "INTEGER", nullable: false),
-                    DeviceId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    UserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    Code = table.Column<string>(type: "nvarchar(16)", maxLength: 16, nullable: false),
+                    Clicks = table.Column<int>(type: "int", nullable: false),
+                    DeviceId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -236,14 +255,14 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "Referrals",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
-                    ReferrerUserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
-                    DeviceId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    RewardedOrderId = table.Column<long>(type: "INTEGER", nullable: true)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    UserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    ReferrerUserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    DeviceId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    RewardedOrderId = table.Column<long>(type: "bigint", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -254,17 +273,17 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "RiskSignals",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    Kind = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
-                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: true),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: true),
-                    OrderId = table.Column<long>(type: "INTEGER", nullable: true),
-                    Ip = table.Column<string>(type: "TEXT", maxLength: 45, nullable: true),
-                    DeviceId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
-                    UserAgentHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
-                    Region = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
-                    At = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    Kind = table.Column<string>(type: "nvarchar(16)", maxLength: 16, nullable: false),
+                    UserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: true),
+                    StationId = table.Column<int>(type: "int", nullable: true),
+                    OrderId = table.Column<long>(type: "bigint", nullable: true),
+                    Ip = table.Column<string>(type: "nvarchar(45)", maxLength: 45, nullable: true),
+                    DeviceId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    UserAgentHash = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    Region = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    At = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -275,14 +294,14 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "SmtpSettings",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    Host = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    Port = table.Column<int>(type: "INTEGER", nullable: false),
-                    Security = table.Column<int>(type: "INTEGER", nullable: false),
-                    UserName = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    Password = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    From = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    Host = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    Port = table.Column<int>(type: "int", nullable: false),
+                    Security = table.Column<int>(type: "int", nullable: false),
+                    UserName = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    Password = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    From = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false)
                 },
                 constraints: table =>
                 {
@@ -293,22 +312,22 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "StationDayStats",
                 columns: table => new
                 {
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Day = table.Column<int>(type: "INTEGER", nullable: false),
-                    Created = table.Column<long>(type: "INTEGER", nullable: false),
-                    Paid = table.Column<long>(type: "INTEGER", nullable: false),
-                    PaidQuantity = table.Column<long>(type: "INTEGER", nullable: false),
-                    GmvFen = table.Column<long>(type: "INTEGER", nullable: false),
-                    ProfitFen = table.Column<long>(type: "INTEGER", nullable: false),
-                    BalancePaid = table.Column<long>(type: "INTEGER", nullable: false),
-                    EPayPaid = table.Column<long>(type: "INTEGER", nullable: false),
-                    CohortPaid = table.Column<long>(type: "INTEGER", nullable: false),
-                    CohortDelivered = table.Column<long>(type: "INTEGER", nullable: false),
-                    CohortFailed = table.Column<long>(type: "INTEGER", nullable: false),
-                    CohortCancelled = table.Column<long>(type: "INTEGER", nullable: false),
-                    Refunds = table.Column<long>(type: "INTEGER", nullable: false),
-                    RefundFen = table.Column<long>(type: "INTEGER", nullable: false),
-                    RefundProfitFen = table.Column<long>(type: "INTEGER", nullable: false)
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Day = table.Column<int>(type: "int", nullable: false),
+                    Created = table.Column<long>(type: "bigint", nullable: false),
+                    Paid = table.Column<long>(type: "bigint", nullable: false),
+                    PaidQuantity = table.Column<long>(type: "bigint", nullable: false),
+                    GmvFen = table.Column<long>(type: "bigint", nullable: false),
+                    ProfitFen = table.Column<long>(type: "bigint", nullable: false),
+                    BalancePaid = table.Column<long>(type: "bigint", nullable: false),
+                    EPayPaid = table.Column<long>(type: "bigint", nullable: false),
+                    CohortPaid = table.Column<long>(type: "bigint", nullable: false),
+                    CohortDelivered = table.Column<long>(type: "bigint", nullable: false),
+                    CohortFailed = table.Column<long>(type: "bigint", nullable: false),
+                    CohortCancelled = table.Column<long>(type: "bigint", nullable: false),
+                    Refunds = table.Column<long>(type: "bigint", nullable: false),
+                    RefundFen = table.Column<long>(type: "bigint", nullable: false),
+                    RefundProfitFen = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -319,22 +338,22 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "StationHourStats",
                 columns: table => new
                 {
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Hour = table.Column<long>(type: "INTEGER", nullable: false),
-                    Created = table.Column<long>(type: "INTEGER", nullable: false),
-                    Paid = table.Column<long>(type: "INTEGER", nullable: false),
-                    PaidQuantity = table.Column<long>(type: "INTEGER", nullable: false),
-                    GmvFen = table.Column<long>(type: "INTEGER", nullable: false),
-                    ProfitFen = table.Column<long>(type: "INTEGER", nullable: false),
-                    BalancePaid = table.Column<long>(type: "INTEGER", nullable: false),
-                    EPayPaid = table.Column<long>(type: "INTEGER", nullable: false),
-                    CohortPaid = table.Column<long>(type: "INTEGER", nullable: false),
-                    CohortDelivered = table.Column<long>(type: "INTEGER", nullable: false),
-                    CohortFailed = table.Column<long>(type: "INTEGER", nullable: false),
-                    CohortCancelled = table.Column<long>(type: "INTEGER", nullable: false),
-                    Refunds = table.Column<long>(type: "INTEGER", nullable: false),
-                    RefundFen = table.Column<long>(type: "INTEGER", nullable: false),
-                    RefundProfitFen = table.Column<long>(type: "INTEGER", nullable: false)
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Hour = table.Column<long>(type: "bigint", nullable: false),
+                    Created = table.Column<long>(type: "bigint", nullable: false),
+                    Paid = table.Column<long>(type: "bigint", nullable: false),
+                    PaidQuantity = table.Column<long>(type: "bigint", nullable: false),
+                    GmvFen = table.Column<long>(type: "bigint", nullable: false),
+                    ProfitFen = table.Column<long>(type: "bigint", nullable: false),
+                    BalancePaid = table.Column<long>(type: "bigint", nullable: false),
+                    EPayPaid = table.Column<long>(type: "bigint", nullable: false),
+                    CohortPaid = table.Column<long>(type: "bigint", nullable: false),
+                    CohortDelivered = table.Column<long>(type: "bigint", nullable: false),
+                    CohortFailed = table.Column<long>(type: "bigint", nullable: false),
+                    CohortCancelled = table.Column<long>(type: "bigint", nullable: false),
+                    Refunds = table.Column<long>(type: "bigint", nullable: false),
+                    RefundFen = table.Column<long>(type: "bigint", nullable: false),
+                    RefundProfitFen = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -345,17 +364,18 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "StationLevels",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    Name = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
-                    OpenPrice = table.Column<long>(type: "INTEGER", nullable: false),
-                    CostRateBasisPoints = table.Column<int>(type: "INTEGER", nullable: false),
-                    MayOpenChildren = table.Column<bool>(type: "INTEGER", nullable: false),
-                    MaxChildren = table.Column<int>(type: "INTEGER", nullable: false),
-                    RenewalDays = table.Column<int>(type: "INTEGER", nullable: true),
-                    SortOrder = table.Column<int>(type: "INTEGER", nullable: false),
-                    AllowOwnGateway = table.Column<bool>(type: "INTEGER", nullable: false),
-                    EarningHoldDays = table.Column<int>(type: "INTEGER", nullable: true)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    Name = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    OpenPrice = table.Column<long>(type: "bigint", nullable: false),
+                    CostRateBasisPoints = table.Column<int>(type: "int", nullable: false),
+                    MayOpenChildren = table.Column<bool>(type: "bit", nullable: false),
+                    MaxChildren = table.Column<int>(type: "int", nullable: false),
+                    RenewalDays = table.Column<int>(type: "int", nullable: true),
+                    SortOrder = table.Column<int>(type: "int", nullable: false),
+                    AllowOwnGateway = table.Column<bool>(type: "bit", nullable: false),
+                    EarningHoldDays = table.Column<int>(type: "int", nullable: true),
+                    SkipProductReview = table.Column<bool>(type: "bit", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -366,19 +386,19 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "Withdrawals",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: true),
-                    Amount = table.Column<long>(type: "INTEGER", nullable: false),
-                    Fee = table.Column<long>(type: "INTEGER", nullable: false),
-                    PayoutAccount = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    Status = table.Column<int>(type: "INTEGER", nullable: false),
-                    PayoutReference = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
-                    RejectReason = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    DecidedByUserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: true),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    DecidedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    UserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    StationId = table.Column<int>(type: "int", nullable: true),
+                    Amount = table.Column<long>(type: "bigint", nullable: false),
+                    Fee = table.Column<long>(type: "bigint", nullable: false),
+                    PayoutAccount = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    Status = table.Column<int>(type: "int", nullable: false),
+                    PayoutReference = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: true),
+                    RejectReason = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    DecidedByUserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    DecidedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -389,11 +409,11 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "AspNetRoleClaims",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    RoleId = table.Column<string>(type: "TEXT", nullable: false),
-                    ClaimType = table.Column<string>(type: "TEXT", nullable: true),
-                    ClaimValue = table.Column<string>(type: "TEXT", nullable: true)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    RoleId = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    ClaimType = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    ClaimValue = table.Column<string>(type: "nvarchar(max)", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -410,11 +430,11 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "AspNetUserClaims",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    UserId = table.Column<string>(type: "TEXT", nullable: false),
-                    ClaimType = table.Column<string>(type: "TEXT", nullable: true),
-                    ClaimValue = table.Column<string>(type: "TEXT", nullable: true)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    UserId = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    ClaimType = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    ClaimValue = table.Column<string>(type: "nvarchar(max)", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -431,10 +451,10 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "AspNetUserLogins",
                 columns: table => new
                 {
-                    LoginProvider = table.Column<string>(type: "TEXT", nullable: false),
-                    ProviderKey = table.Column<string>(type: "TEXT", nullable: false),
-                    ProviderDisplayName = table.Column<string>(type: "TEXT", nullable: true),
-                    UserId = table.Column<string>(type: "TEXT", nullable: false)
+                    LoginProvider = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    ProviderKey = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    ProviderDisplayName = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    UserId = table.Column<string>(type: "nvarchar(450)", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -451,8 +471,8 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "AspNetUserRoles",
                 columns: table => new
                 {
-                    UserId = table.Column<string>(type: "TEXT", nullable: false),
-                    RoleId = table.Column<string>(type: "TEXT", nullable: false)
+                    UserId = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    RoleId = table.Column<string>(type: "nvarchar(450)", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -475,10 +495,10 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "AspNetUserTokens",
                 columns: table => new
                 {
-                    UserId = table.Column<string>(type: "TEXT", nullable: false),
-                    LoginProvider = table.Column<string>(type: "TEXT", nullable: false),
-                    Name = table.Column<string>(type: "TEXT", nullable: false),
-                    Value = table.Column<string>(type: "TEXT", nullable: true)
+                    UserId = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    LoginProvider = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    Name = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    Value = table.Column<string>(type: "nvarchar(max)", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -495,11 +515,11 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "NotificationPreferences",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
-                    Event = table.Column<int>(type: "INTEGER", nullable: false),
-                    Channels = table.Column<int>(type: "INTEGER", nullable: false)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    UserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    Event = table.Column<int>(type: "int", nullable: false),
+                    Channels = table.Column<int>(type: "int", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -516,15 +536,15 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "Notifications",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
-                    Event = table.Column<int>(type: "INTEGER", nullable: false),
-                    Title = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    Body = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
-                    Link = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    ReadAt = table.Column<long>(type: "INTEGER", nullable: true)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    UserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    Event = table.Column<int>(type: "int", nullable: false),
+                    Title = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    Body = table.Column<string>(type: "nvarchar(4000)", maxLength: 4000, nullable: true),
+                    Link = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    ReadAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -541,11 +561,11 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "Wallets",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
-                    Balance = table.Column<long>(type: "INTEGER", nullable: false),
-                    Earnings = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    UserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    Balance = table.Column<long>(type: "bigint", nullable: false),
+                    Earnings = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -562,11 +582,11 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "WebhookEndpoints",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
-                    Url = table.Column<string>(type: "TEXT", maxLength: 500, nullable: false),
-                    Secret = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    UserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    Url = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: false),
+                    Secret = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false)
                 },
                 constraints: table =>
                 {
@@ -583,33 +603,34 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "Stations",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    Code = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
-                    Name = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    ParentId = table.Column<int>(type: "INTEGER", nullable: true),
-                    OwnerUserId = table.Column<string>(type: "TEXT", nullable: true),
-                    Status = table.Column<int>(type: "INTEGER", nullable: false),
-                    SuspensionReason = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    SuspendedUntil = table.Column<long>(type: "INTEGER", nullable: true),
-                    Theme = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
-                    ThemeTokensJson = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
-                    Announcement = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
-                    ContactQq = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
-                    ContactWeChat = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
-                    ContactEmail = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
-                    ContactTelegram = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
-                    LevelId = table.Column<int>(type: "INTEGER", nullable: true),
-                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    ListingSuspended = table.Column<bool>(type: "INTEGER", nullable: false),
-                    LogoUrl = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
-                    FaviconUrl = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
-                    SeoTitle = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
-                    SeoDescription = table.Column<string>(type: "TEXT", maxLength: 512, nullable: true),
-                    FooterText = table.Column<string>(type: "TEXT", maxLength: 512, nullable: true),
-                    ChildOpenMarkup = table.Column<long>(type: "INTEGER", nullable: false),
-                    GatewayRefundMethod = table.Column<int>(type: "INTEGER", nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    Code = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    Name = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    ParentId = table.Column<int>(type: "int", nullable: true),
+                    OwnerUserId = table.Column<string>(type: "nvarchar(450)", nullable: true),
+                    Status = table.Column<int>(type: "int", nullable: false),
+                    SuspensionReason = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    SuspendedUntil = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    Theme = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    ThemeTokensJson = table.Column<string>(type: "nvarchar(4000)", maxLength: 4000, nullable: true),
+                    Announcement = table.Column<string>(type: "nvarchar(2000)", maxLength: 2000, nullable: true),
+                    ContactQq = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: true),
+                    ContactWeChat = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    ContactEmail = table.Column<string>(type: "nvarchar(128)", maxLength: 128, nullable: true),
+                    ContactTelegram = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    LevelId = table.Column<int>(type: "int", nullable: true),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    ListingSuspended = table.Column<bool>(type: "bit", nullable: false),
+                    ListingSuspendedUntil = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    LogoUrl = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    FaviconUrl = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    SeoTitle = table.Column<string>(type: "nvarchar(128)", maxLength: 128, nullable: true),
+                    SeoDescription = table.Column<string>(type: "nvarchar(512)", maxLength: 512, nullable: true),
+                    FooterText = table.Column<string>(type: "nvarchar(512)", maxLength: 512, nullable: true),
+                    ChildOpenMarkup = table.Column<long>(type: "bigint", nullable: false),
+                    GatewayRefundMethod = table.Column<int>(type: "int", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -632,19 +653,19 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "LedgerEntries",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    WalletId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Type = table.Column<int>(type: "INTEGER", nullable: false),
-                    Amount = table.Column<long>(type: "INTEGER", nullable: false),
-                    BalanceAfter = table.Column<long>(type: "INTEGER", nullable: false),
-                    Bucket = table.Column<int>(type: "INTEGER", nullable: false),
-                    AvailableAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    OrderId = table.Column<long>(type: "INTEGER", nullable: true),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: true),
-                    Reason = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
-                    OperatorUserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: true),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    WalletId = table.Column<int>(type: "int", nullable: false),
+                    Type = table.Column<int>(type: "int", nullable: false),
+                    Amount = table.Column<long>(type: "bigint", nullable: false),
+                    BalanceAfter = table.Column<long>(type: "bigint", nullable: false),
+                    Bucket = table.Column<int>(type: "int", nullable: false),
+                    AvailableAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    OrderId = table.Column<long>(type: "bigint", nullable: true),
+                    StationId = table.Column<int>(type: "int", nullable: true),
+                    Reason = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    OperatorUserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -661,17 +682,17 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "ApiCredentials",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
-                    KeyId = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
-                    SecretCipher = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: false),
-                    Note = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    Status = table.Column<int>(type: "INTEGER", nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    ApprovedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    RevokedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    UserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    KeyId = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    SecretCipher = table.Column<string>(type: "nvarchar(1024)", maxLength: 1024, nullable: false),
+                    Note = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    Status = table.Column<int>(type: "int", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    ApprovedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    RevokedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -694,16 +715,16 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "BlacklistEntries",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: true),
-                    Kind = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
-                    Value = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
-                    Reason = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    CreatedByUserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: true),
-                    CreatedByName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: true),
+                    Kind = table.Column<string>(type: "nvarchar(16)", maxLength: 16, nullable: false),
+                    Value = table.Column<string>(type: "nvarchar(128)", maxLength: 128, nullable: false),
+                    Reason = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    CreatedByUserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: true),
+                    CreatedByName = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -720,13 +741,13 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "BuyerTags",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
-                    Text = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
-                    Source = table.Column<int>(type: "INTEGER", nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    UserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    Text = table.Column<string>(type: "nvarchar(16)", maxLength: 16, nullable: false),
+                    Source = table.Column<int>(type: "int", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -743,14 +764,14 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "Categories",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    ParentId = table.Column<int>(type: "INTEGER", nullable: true),
-                    Name = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    Icon = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
-                    SortOrder = table.Column<int>(type: "INTEGER", nullable: false),
-                    Visible = table.Column<bool>(type: "INTEGER", nullable: false)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    ParentId = table.Column<int>(type: "int", nullable: true),
+                    Name = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    Icon = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    SortOrder = table.Column<int>(type: "int", nullable: false),
+                    Visible = table.Column<bool>(type: "bit", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -773,32 +794,32 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "Coupons",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Name = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    Kind = table.Column<int>(type: "INTEGER", nullable: false),
-                    Threshold = table.Column<long>(type: "INTEGER", nullable: false),
-                    AmountOff = table.Column<long>(type: "INTEGER", nullable: false),
-                    PercentOff = table.Column<int>(type: "INTEGER", nullable: false),
-                    MaxDiscount = table.Column<long>(type: "INTEGER", nullable: true),
-                    Scope = table.Column<int>(type: "INTEGER", nullable: false),
-                    ScopeIds = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
-                    ValidFrom = table.Column<long>(type: "INTEGER", nullable: true),
-                    ValidUntil = table.Column<long>(type: "INTEGER", nullable: true),
-                    ValidDays = table.Column<int>(type: "INTEGER", nullable: true),
-                    TotalLimit = table.Column<int>(type: "INTEGER", nullable: false),
-                    PerBuyerLimit = table.Column<int>(type: "INTEGER", nullable: false),
-                    Taken = table.Column<int>(type: "INTEGER", nullable: false),
-                    Audience = table.Column<int>(type: "INTEGER", nullable: false),
-                    MemberLevelIds = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
-                    StacksWithMember = table.Column<bool>(type: "INTEGER", nullable: false),
-                    StacksWithFlash = table.Column<bool>(type: "INTEGER", nullable: false),
-                    StacksWithWholesale = table.Column<bool>(type: "INTEGER", nullable: false),
-                    ForSubstations = table.Column<bool>(type: "INTEGER", nullable: false),
-                    Code = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
-                    Disabled = table.Column<bool>(type: "INTEGER", nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Name = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    Kind = table.Column<int>(type: "int", nullable: false),
+                    Threshold = table.Column<long>(type: "bigint", nullable: false),
+                    AmountOff = table.Column<long>(type: "bigint", nullable: false),
+                    PercentOff = table.Column<int>(type: "int", nullable: false),
+                    MaxDiscount = table.Column<long>(type: "bigint", nullable: true),
+                    Scope = table.Column<int>(type: "int", nullable: false),
+                    ScopeIds = table.Column<string>(type: "nvarchar(2000)", maxLength: 2000, nullable: true),
+                    ValidFrom = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    ValidUntil = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    ValidDays = table.Column<int>(type: "int", nullable: true),
+                    TotalLimit = table.Column<int>(type: "int", nullable: false),
+                    PerBuyerLimit = table.Column<int>(type: "int", nullable: false),
+                    Taken = table.Column<int>(type: "int", nullable: false),
+                    Audience = table.Column<int>(type: "int", nullable: false),
+                    MemberLevelIds = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    StacksWithMember = table.Column<bool>(type: "bit", nullable: false),
+                    StacksWithFlash = table.Column<bool>(type: "bit", nullable: false),
+                    StacksWithWholesale = table.Column<bool>(type: "bit", nullable: false),
+                    ForSubstations = table.Column<bool>(type: "bit", nullable: false),
+                    Code = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: true),
+                    Disabled = table.Column<bool>(type: "bit", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -815,17 +836,17 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "InboxMessages",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
-                    Title = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    Body = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: false),
-                    CampaignId = table.Column<int>(type: "INTEGER", nullable: true),
-                    Trigger = table.Column<int>(type: "INTEGER", nullable: true),
-                    MarketingDay = table.Column<int>(type: "INTEGER", nullable: true),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    ReadAt = table.Column<long>(type: "INTEGER", nullable: true)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    UserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    Title = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    Body = table.Column<string>(type: "nvarchar(4000)", maxLength: 4000, nullable: false),
+                    CampaignId = table.Column<int>(type: "int", nullable: true),
+                    Trigger = table.Column<int>(type: "int", nullable: true),
+                    MarketingDay = table.Column<int>(type: "int", nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    ReadAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -842,13 +863,13 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "MarketingConsents",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
-                    OptedIn = table.Column<bool>(type: "INTEGER", nullable: true),
-                    UnsubscribeToken = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    UserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    OptedIn = table.Column<bool>(type: "bit", nullable: true),
+                    UnsubscribeToken = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -865,20 +886,20 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "MarketingSettings",
                 columns: table => new
                 {
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    DormantAfterDays = table.Column<int>(type: "INTEGER", nullable: false),
-                    HighValueSpend = table.Column<long>(type: "INTEGER", nullable: false),
-                    NewWithinDays = table.Column<int>(type: "INTEGER", nullable: false),
-                    MidSpend = table.Column<long>(type: "INTEGER", nullable: false),
-                    FrequentRefundsAt = table.Column<int>(type: "INTEGER", nullable: false),
-                    PriceSensitivePercent = table.Column<int>(type: "INTEGER", nullable: false),
-                    PriceSensitiveMinOrders = table.Column<int>(type: "INTEGER", nullable: false),
-                    OptInByDefault = table.Column<bool>(type: "INTEGER", nullable: false),
-                    WelcomeEnabled = table.Column<bool>(type: "INTEGER", nullable: false),
-                    WelcomeCouponId = table.Column<int>(type: "INTEGER", nullable: true),
-                    WinBackEnabled = table.Column<bool>(type: "INTEGER", nullable: false),
-                    WinBackCouponId = table.Column<int>(type: "INTEGER", nullable: true),
-                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    DormantAfterDays = table.Column<int>(type: "int", nullable: false),
+                    HighValueSpend = table.Column<long>(type: "bigint", nullable: false),
+                    NewWithinDays = table.Column<int>(type: "int", nullable: false),
+                    MidSpend = table.Column<long>(type: "bigint", nullable: false),
+                    FrequentRefundsAt = table.Column<int>(type: "int", nullable: false),
+                    PriceSensitivePercent = table.Column<int>(type: "int", nullable: false),
+                    PriceSensitiveMinOrders = table.Column<int>(type: "int", nullable: false),
+                    OptInByDefault = table.Column<bool>(type: "bit", nullable: false),
+                    WelcomeEnabled = table.Column<bool>(type: "bit", nullable: false),
+                    WelcomeCouponId = table.Column<int>(type: "int", nullable: true),
+                    WinBackEnabled = table.Column<bool>(type: "bit", nullable: false),
+                    WinBackCouponId = table.Column<int>(type: "int", nullable: true),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -895,12 +916,12 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "MemberLevels",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Name = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
-                    DiscountBasisPoints = table.Column<int>(type: "INTEGER", nullable: false),
-                    SpendThreshold = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Name = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    DiscountBasisPoints = table.Column<int>(type: "int", nullable: false),
+                    SpendThreshold = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -917,16 +938,16 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "PaymentGateways",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    BaseUrl = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
-                    Pid = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    KeyCipher = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: false),
-                    Channels = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    FeeNote = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    Enabled = table.Column<bool>(type: "INTEGER", nullable: false),
-                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    BaseUrl = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: false),
+                    Pid = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    KeyCipher = table.Column<string>(type: "nvarchar(1024)", maxLength: 1024, nullable: false),
+                    Channels = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    FeeNote = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    Enabled = table.Column<bool>(type: "bit", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -943,16 +964,16 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "PriceRules",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Audience = table.Column<int>(type: "INTEGER", nullable: false),
-                    Scope = table.Column<int>(type: "INTEGER", nullable: false),
-                    CategoryId = table.Column<int>(type: "INTEGER", nullable: true),
-                    ProductId = table.Column<int>(type: "INTEGER", nullable: true),
-                    Kind = table.Column<int>(type: "INTEGER", nullable: false),
-                    Value = table.Column<long>(type: "INTEGER", nullable: false),
-                    Rounding = table.Column<int>(type: "INTEGER", nullable: false)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Audience = table.Column<int>(type: "int", nullable: false),
+                    Scope = table.Column<int>(type: "int", nullable: false),
+                    CategoryId = table.Column<int>(type: "int", nullable: true),
+                    ProductId = table.Column<int>(type: "int", nullable: true),
+                    Kind = table.Column<int>(type: "int", nullable: false),
+                    Value = table.Column<long>(type: "bigint", nullable: false),
+                    Rounding = table.Column<int>(type: "int", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -969,19 +990,19 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "ReferralPrograms",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Enabled = table.Column<bool>(type: "INTEGER", nullable: false),
-                    Levels = table.Column<int>(type: "INTEGER", nullable: false),
-                    Level1BasisPoints = table.Column<int>(type: "INTEGER", nullable: false),
-                    Level2BasisPoints = table.Column<int>(type: "INTEGER", nullable: false),
-                    Level3BasisPoints = table.Column<int>(type: "INTEGER", nullable: false),
-                    InviterRewardCouponId = table.Column<int>(type: "INTEGER", nullable: true),
-                    InviteeRewardCouponId = table.Column<int>(type: "INTEGER", nullable: true),
-                    InviterRewardBalance = table.Column<long>(type: "INTEGER", nullable: false),
-                    InviteeRewardBalance = table.Column<long>(type: "INTEGER", nullable: false),
-                    QualifyingOrder = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Enabled = table.Column<bool>(type: "bit", nullable: false),
+                    Levels = table.Column<int>(type: "int", nullable: false),
+                    Level1BasisPoints = table.Column<int>(type: "int", nullable: false),
+                    Level2BasisPoints = table.Column<int>(type: "int", nullable: false),
+                    Level3BasisPoints = table.Column<int>(type: "int", nullable: false),
+                    InviterRewardCouponId = table.Column<int>(type: "int", nullable: true),
+                    InviteeRewardCouponId = table.Column<int>(type: "int", nullable: true),
+                    InviterRewardBalance = table.Column<long>(type: "bigint", nullable: false),
+                    InviteeRewardBalance = table.Column<long>(type: "bigint", nullable: false),
+                    QualifyingOrder = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -998,16 +1019,16 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "RiskRules",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: true),
-                    Kind = table.Column<int>(type: "INTEGER", nullable: false),
-                    Dimension = table.Column<int>(type: "INTEGER", nullable: false),
-                    Threshold = table.Column<long>(type: "INTEGER", nullable: false),
-                    WindowMinutes = table.Column<int>(type: "INTEGER", nullable: false),
-                    Action = table.Column<int>(type: "INTEGER", nullable: false),
-                    Enabled = table.Column<bool>(type: "INTEGER", nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: true),
+                    Kind = table.Column<int>(type: "int", nullable: false),
+                    Dimension = table.Column<int>(type: "int", nullable: false),
+                    Threshold = table.Column<long>(type: "bigint", nullable: false),
+                    WindowMinutes = table.Column<int>(type: "int", nullable: false),
+                    Action = table.Column<int>(type: "int", nullable: false),
+                    Enabled = table.Column<bool>(type: "bit", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1024,12 +1045,12 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "StationHosts",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Host = table.Column<string>(type: "TEXT", maxLength: 253, nullable: false),
-                    VerificationToken = table.Column<string>(type: "TEXT", nullable: false),
-                    VerifiedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Host = table.Column<string>(type: "nvarchar(253)", maxLength: 253, nullable: false),
+                    VerificationToken = table.Column<string>(type: "nvarchar(max)", nullable: false),
+                    VerifiedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1043,18 +1064,45 @@ namespace KaMeng.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "StationSanctions",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Kind = table.Column<int>(type: "int", nullable: false),
+                    Reason = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: false),
+                    StartsAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    EndsAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    ImposedBy = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    LiftedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    LiftedBy = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_StationSanctions", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_StationSanctions_Stations_StationId",
+                        column: x => x.StationId,
+                        principalTable: "Stations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "StorePages",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Slug = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false),
-                    Title = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false),
-                    DraftJson = table.Column<string>(type: "TEXT", nullable: false),
-                    DraftSavedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    DraftSavedBy = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
-                    PublishedNumber = table.Column<int>(type: "INTEGER", nullable: true)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Slug = table.Column<string>(type: "nvarchar(40)", maxLength: 40, nullable: false),
+                    Title = table.Column<string>(type: "nvarchar(40)", maxLength: 40, nullable: false),
+                    DraftJson = table.Column<string>(type: "nvarchar(max)", nullable: false),
+                    DraftSavedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    DraftSavedBy = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    PublishedNumber = table.Column<int>(type: "int", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1071,17 +1119,17 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "Suppliers",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Name = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    BaseUrl = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
-                    KeyId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    SecretCipher = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: false),
-                    Reachable = table.Column<bool>(type: "INTEGER", nullable: false),
-                    LastError = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
-                    LastCheckedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Name = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    BaseUrl = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: false),
+                    KeyId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    SecretCipher = table.Column<string>(type: "nvarchar(1024)", maxLength: 1024, nullable: false),
+                    Reachable = table.Column<bool>(type: "bit", nullable: false),
+                    LastError = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    LastCheckedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1098,13 +1146,13 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "TriggersFired",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
-                    Kind = table.Column<int>(type: "INTEGER", nullable: false),
-                    FiredAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    GrantId = table.Column<long>(type: "INTEGER", nullable: true)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    UserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    Kind = table.Column<int>(type: "int", nullable: false),
+                    FiredAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    GrantId = table.Column<long>(type: "bigint", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1121,31 +1169,37 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "Products",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    CategoryId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Name = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
-                    DescriptionMarkdown = table.Column<string>(type: "TEXT", maxLength: 20000, nullable: true),
-                    PurchaseNotice = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
-                    ImagePath = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
-                    DeliveryType = table.Column<int>(type: "INTEGER", nullable: false),
-                    FaceValue = table.Column<long>(type: "INTEGER", nullable: false),
-                    CostPrice = table.Column<long>(type: "INTEGER", nullable: false),
-                    BasePrice = table.Column<long>(type: "INTEGER", nullable: false),
-                    MinPerOrder = table.Column<int>(type: "INTEGER", nullable: false),
-                    MaxPerOrder = table.Column<int>(type: "INTEGER", nullable: false),
-                    PerBuyerLimit = table.Column<int>(type: "INTEGER", nullable: false),
-                    OnShelf = table.Column<bool>(type: "INTEGER", nullable: false),
-                    ShelfFrom = table.Column<long>(type: "INTEGER", nullable: true),
-                    ShelfUntil = table.Column<long>(type: "INTEGER", nullable: true),
-                    LowStockThreshold = table.Column<int>(type: "INTEGER", nullable: false),
-                    Tags = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
-                    SortOrder = table.Column<int>(type: "INTEGER", nullable: false),
-                    ReusableKey = table.Column<bool>(type: "INTEGER", nullable: false),
-                    Deleted = table.Column<bool>(type: "INTEGER", nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    InputFields = table.Column<string>(type: "TEXT", nullable: true)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    CategoryId = table.Column<int>(type: "int", nullable: false),
+                    Name = table.Column<string>(type: "nvarchar(128)", maxLength: 128, nullable: false),
+                    DescriptionMarkdown = table.Column<string>(type: "nvarchar(max)", maxLength: 20000, nullable: true),
+                    PurchaseNotice = table.Column<string>(type: "nvarchar(2000)", maxLength: 2000, nullable: true),
+                    ImagePath = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    DeliveryType = table.Column<int>(type: "int", nullable: false),
+                    FaceValue = table.Column<long>(type: "bigint", nullable: false),
+                    CostPrice = table.Column<long>(type: "bigint", nullable: false),
+                    BasePrice = table.Column<long>(type: "bigint", nullable: false),
+                    MinPerOrder = table.Column<int>(type: "int", nullable: false),
+                    MaxPerOrder = table.Column<int>(type: "int", nullable: false),
+                    PerBuyerLimit = table.Column<int>(type: "int", nullable: false),
+                    OnShelf = table.Column<bool>(type: "bit", nullable: false),
+                    ShelfFrom = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    ShelfUntil = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    LowStockThreshold = table.Column<int>(type: "int", nullable: false),
+                    Tags = table.Column<string>(type: "nvarchar(128)", maxLength: 128, nullable: true),
+                    SortOrder = table.Column<int>(type: "int", nullable: false),
+                    ReusableKey = table.Column<bool>(type: "bit", nullable: false),
+                    Deleted = table.Column<bool>(type: "bit", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    Review = table.Column<int>(type: "int", nullable: false),
+                    ReviewReason = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    ReviewNote = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    ReviewedBy = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    ReviewedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    ApprovedHits = table.Column<string>(type: "nvarchar(2000)", maxLength: 2000, nullable: true),
+                    InputFields = table.Column<string>(type: "nvarchar(max)", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1168,27 +1222,27 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "Campaigns",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Name = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    Segment = table.Column<int>(type: "INTEGER", nullable: true),
-                    Tag = table.Column<string>(type: "TEXT", maxLength: 16, nullable: true),
-                    MemberLevelId = table.Column<int>(type: "INTEGER", nullable: true),
-                    Title = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    Body = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: false),
-                    SendEmail = table.Column<bool>(type: "INTEGER", nullable: false),
-                    CouponId = table.Column<int>(type: "INTEGER", nullable: true),
-                    ScheduledAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    Status = table.Column<int>(type: "INTEGER", nullable: false),
-                    AudienceCount = table.Column<int>(type: "INTEGER", nullable: false),
-                    DeliveredCount = table.Column<int>(type: "INTEGER", nullable: false),
-                    EmailCount = table.Column<int>(type: "INTEGER", nullable: false),
-                    GrantedCount = table.Column<int>(type: "INTEGER", nullable: false),
-                    SkippedCount = table.Column<int>(type: "INTEGER", nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    CreatedBy = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
-                    SentAt = table.Column<long>(type: "INTEGER", nullable: true)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Name = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    Segment = table.Column<int>(type: "int", nullable: true),
+                    Tag = table.Column<string>(type: "nvarchar(16)", maxLength: 16, nullable: true),
+                    MemberLevelId = table.Column<int>(type: "int", nullable: true),
+                    Title = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    Body = table.Column<string>(type: "nvarchar(4000)", maxLength: 4000, nullable: false),
+                    SendEmail = table.Column<bool>(type: "bit", nullable: false),
+                    CouponId = table.Column<int>(type: "int", nullable: true),
+                    ScheduledAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    Status = table.Column<int>(type: "int", nullable: false),
+                    AudienceCount = table.Column<int>(type: "int", nullable: false),
+                    DeliveredCount = table.Column<int>(type: "int", nullable: false),
+                    EmailCount = table.Column<int>(type: "int", nullable: false),
+                    GrantedCount = table.Column<int>(type: "int", nullable: false),
+                    SkippedCount = table.Column<int>(type: "int", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    CreatedBy = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    SentAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1211,14 +1265,14 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "CouponCodes",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    CouponId = table.Column<int>(type: "INTEGER", nullable: false),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Code = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
-                    BatchNo = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
-                    OrderId = table.Column<long>(type: "INTEGER", nullable: true),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    CouponId = table.Column<int>(type: "int", nullable: false),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Code = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    BatchNo = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    OrderId = table.Column<long>(type: "bigint", nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1235,15 +1289,15 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "CouponGrants",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    CouponId = table.Column<int>(type: "INTEGER", nullable: false),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
-                    GrantedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    OrderId = table.Column<long>(type: "INTEGER", nullable: true),
-                    Source = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    CouponId = table.Column<int>(type: "int", nullable: false),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    UserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    GrantedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    OrderId = table.Column<long>(type: "bigint", nullable: true),
+                    Source = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1260,15 +1314,15 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "StorePageVersions",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    PageId = table.Column<int>(type: "INTEGER", nullable: false),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Number = table.Column<int>(type: "INTEGER", nullable: false),
-                    LayoutJson = table.Column<string>(type: "TEXT", nullable: false),
-                    PublishedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    PublishedBy = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
-                    RestoredFrom = table.Column<int>(type: "INTEGER", nullable: true)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    PageId = table.Column<int>(type: "int", nullable: false),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Number = table.Column<int>(type: "int", nullable: false),
+                    LayoutJson = table.Column<string>(type: "nvarchar(max)", nullable: false),
+                    PublishedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    PublishedBy = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: false),
+                    RestoredFrom = table.Column<int>(type: "int", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1285,14 +1339,14 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "CardKeyBatches",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    ProductId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Number = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
-                    Count = table.Column<int>(type: "INTEGER", nullable: false),
-                    ImportedByUserId = table.Column<string>(type: "TEXT", nullable: true),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    ProductId = table.Column<int>(type: "int", nullable: false),
+                    Number = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    Count = table.Column<int>(type: "int", nullable: false),
+                    ImportedByUserId = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1309,22 +1363,22 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "FlashSales",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    ProductId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Title = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
-                    Price = table.Column<long>(type: "INTEGER", nullable: true),
-                    PercentOff = table.Column<int>(type: "INTEGER", nullable: false),
-                    StartsAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    EndsAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    Quota = table.Column<int>(type: "INTEGER", nullable: false),
-                    Taken = table.Column<int>(type: "INTEGER", nullable: false),
-                    PerBuyerLimit = table.Column<int>(type: "INTEGER", nullable: false),
-                    LoginRequired = table.Column<bool>(type: "INTEGER", nullable: false),
-                    Paused = table.Column<bool>(type: "INTEGER", nullable: false),
-                    PauseReason = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    ProductId = table.Column<int>(type: "int", nullable: false),
+                    Title = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    Price = table.Column<long>(type: "bigint", nullable: true),
+                    PercentOff = table.Column<int>(type: "int", nullable: false),
+                    StartsAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    EndsAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    Quota = table.Column<int>(type: "int", nullable: false),
+                    Taken = table.Column<int>(type: "int", nullable: false),
+                    PerBuyerLimit = table.Column<int>(type: "int", nullable: false),
+                    LoginRequired = table.Column<bool>(type: "bit", nullable: false),
+                    Paused = table.Column<bool>(type: "bit", nullable: false),
+                    PauseReason = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1347,11 +1401,11 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "LevelPrices",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    LevelId = table.Column<int>(type: "INTEGER", nullable: false),
-                    ProductId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Price = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    LevelId = table.Column<int>(type: "int", nullable: false),
+                    ProductId = table.Column<int>(type: "int", nullable: false),
+                    Price = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1374,15 +1428,15 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "RestockAlerts",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    ProductId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Alerted = table.Column<bool>(type: "INTEGER", nullable: false),
-                    AlertedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    SnoozedUntil = table.Column<long>(type: "INTEGER", nullable: true),
-                    LastStock = table.Column<int>(type: "INTEGER", nullable: false),
-                    CheckedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    ProductId = table.Column<int>(type: "int", nullable: false),
+                    Alerted = table.Column<bool>(type: "bit", nullable: false),
+                    AlertedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    SnoozedUntil = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    LastStock = table.Column<int>(type: "int", nullable: false),
+                    CheckedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1405,15 +1459,15 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "StationProducts",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    ProductId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Hidden = table.Column<bool>(type: "INTEGER", nullable: false),
-                    Name = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
-                    DescriptionMarkdown = table.Column<string>(type: "TEXT", maxLength: 20000, nullable: true),
-                    SortOrder = table.Column<int>(type: "INTEGER", nullable: true),
-                    Recommended = table.Column<bool>(type: "INTEGER", nullable: false)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    ProductId = table.Column<int>(type: "int", nullable: false),
+                    Hidden = table.Column<bool>(type: "bit", nullable: false),
+                    Name = table.Column<string>(type: "nvarchar(128)", maxLength: 128, nullable: true),
+                    DescriptionMarkdown = table.Column<string>(type: "nvarchar(max)", maxLength: 20000, nullable: true),
+                    SortOrder = table.Column<int>(type: "int", nullable: true),
+                    Recommended = table.Column<bool>(type: "bit", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1436,21 +1490,22 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "SupplierProducts",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    ProductId = table.Column<int>(type: "INTEGER", nullable: false),
-                    SupplierId = table.Column<int>(type: "INTEGER", nullable: false),
-                    UpstreamProductId = table.Column<int>(type: "INTEGER", nullable: false),
-                    BackupSupplierId = table.Column<int>(type: "INTEGER", nullable: true),
-                    BackupUpstreamProductId = table.Column<int>(type: "INTEGER", nullable: true),
-                    Markup = table.Column<int>(type: "INTEGER", nullable: false),
-                    MarkupValue = table.Column<long>(type: "INTEGER", nullable: false),
-                    Rounding = table.Column<int>(type: "INTEGER", nullable: false),
-                    UpstreamPrice = table.Column<long>(type: "INTEGER", nullable: false),
-                    UpstreamStock = table.Column<int>(type: "INTEGER", nullable: true),
-                    Problem = table.Column<int>(type: "INTEGER", nullable: false),
-                    SyncedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    ProductId = table.Column<int>(type: "int", nullable: false),
+                    SupplierId = table.Column<int>(type: "int", nullable: false),
+                    UpstreamProductId = table.Column<int>(type: "int", nullable: false),
+                    UpstreamName = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    BackupSupplierId = table.Column<int>(type: "int", nullable: true),
+                    BackupUpstreamProductId = table.Column<int>(type: "int", nullable: true),
+                    Markup = table.Column<int>(type: "int", nullable: false),
+                    MarkupValue = table.Column<long>(type: "bigint", nullable: false),
+                    Rounding = table.Column<int>(type: "int", nullable: false),
+                    UpstreamPrice = table.Column<long>(type: "bigint", nullable: false),
+                    UpstreamStock = table.Column<int>(type: "int", nullable: true),
+                    Problem = table.Column<int>(type: "int", nullable: false),
+                    SyncedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1479,13 +1534,13 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "WholesaleTiers",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    ProductId = table.Column<int>(type: "INTEGER", nullable: false),
-                    MinQuantity = table.Column<int>(type: "INTEGER", nullable: false),
-                    UnitPrice = table.Column<long>(type: "INTEGER", nullable: true),
-                    PercentOff = table.Column<int>(type: "INTEGER", nullable: false)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    ProductId = table.Column<int>(type: "int", nullable: false),
+                    MinQuantity = table.Column<int>(type: "int", nullable: false),
+                    UnitPrice = table.Column<long>(type: "bigint", nullable: true),
+                    PercentOff = table.Column<int>(type: "int", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1508,15 +1563,15 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "CampaignDeliveries",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    CampaignId = table.Column<int>(type: "INTEGER", nullable: false),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
-                    Channel = table.Column<int>(type: "INTEGER", nullable: false),
-                    SentAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    OpenedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    InboxMessageId = table.Column<long>(type: "INTEGER", nullable: true)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    CampaignId = table.Column<int>(type: "int", nullable: false),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    UserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    Channel = table.Column<int>(type: "int", nullable: false),
+                    SentAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    OpenedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    InboxMessageId = table.Column<long>(type: "bigint", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1533,17 +1588,17 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "CardKeys",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    ProductId = table.Column<int>(type: "INTEGER", nullable: false),
-                    BatchId = table.Column<int>(type: "INTEGER", nullable: false),
-                    SecretCipher = table.Column<string>(type: "TEXT", maxLength: 4096, nullable: false),
-                    SecretHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    Status = table.Column<int>(type: "INTEGER", nullable: false),
-                    OrderId = table.Column<long>(type: "INTEGER", nullable: true),
-                    SoldAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    ProductId = table.Column<int>(type: "int", nullable: false),
+                    BatchId = table.Column<int>(type: "int", nullable: false),
+                    SecretCipher = table.Column<string>(type: "nvarchar(max)", maxLength: 4096, nullable: false),
+                    SecretHash = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    Status = table.Column<int>(type: "int", nullable: false),
+                    OrderId = table.Column<long>(type: "bigint", nullable: true),
+                    SoldAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1566,44 +1621,44 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "Orders",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    Number = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    BuyerUserId = table.Column<string>(type: "TEXT", nullable: true),
-                    Contact = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
-                    QueryPasswordHash = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
-                    ProductId = table.Column<int>(type: "INTEGER", nullable: false),
-                    ProductName = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
-                    DeliveryType = table.Column<int>(type: "INTEGER", nullable: false),
-                    Quantity = table.Column<int>(type: "INTEGER", nullable: false),
-                    UnitPrice = table.Column<long>(type: "INTEGER", nullable: false),
-                    Total = table.Column<long>(type: "INTEGER", nullable: false),
-                    CouponDiscount = table.Column<long>(type: "INTEGER", nullable: false),
-                    FlashSaleId = table.Column<int>(type: "INTEGER", nullable: true),
-                    PromotionJson = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
-                    CommissionJson = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
-                    ClientIp = table.Column<string>(type: "TEXT", maxLength: 45, nullable: true),
-                    DeviceId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
-                    Region = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
-                    RiskAction = table.Column<int>(type: "INTEGER", nullable: false),
-                    RiskHitsJson = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
-                    ReviewDeadline = table.Column<long>(type: "INTEGER", nullable: true),
-                    PriceChainJson = table.Column<string>(type: "TEXT", nullable: true),
-                    PaymentMethod = table.Column<int>(type: "INTEGER", nullable: false),
-                    Status = table.Column<int>(type: "INTEGER", nullable: false),
-                    InputsJson = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
-                    DeliveryNote = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
-                    IdempotencyKey = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
-                    GatewayTradeNo = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
-                    OwnerCollected = table.Column<bool>(type: "INTEGER", nullable: false),
-                    AwaitingDeposit = table.Column<bool>(type: "INTEGER", nullable: false),
-                    ReusableKeyId = table.Column<long>(type: "INTEGER", nullable: true),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    PaidAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    DeliveredAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    ClosedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    Number = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    BuyerUserId = table.Column<string>(type: "nvarchar(450)", nullable: true),
+                    Contact = table.Column<string>(type: "nvarchar(128)", maxLength: 128, nullable: true),
+                    QueryPasswordHash = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    ProductId = table.Column<int>(type: "int", nullable: false),
+                    ProductName = table.Column<string>(type: "nvarchar(128)", maxLength: 128, nullable: false),
+                    DeliveryType = table.Column<int>(type: "int", nullable: false),
+                    Quantity = table.Column<int>(type: "int", nullable: false),
+                    UnitPrice = table.Column<long>(type: "bigint", nullable: false),
+                    Total = table.Column<long>(type: "bigint", nullable: false),
+                    CouponDiscount = table.Column<long>(type: "bigint", nullable: false),
+                    FlashSaleId = table.Column<int>(type: "int", nullable: true),
+                    PromotionJson = table.Column<string>(type: "nvarchar(4000)", maxLength: 4000, nullable: true),
+                    CommissionJson = table.Column<string>(type: "nvarchar(2000)", maxLength: 2000, nullable: true),
+                    ClientIp = table.Column<string>(type: "nvarchar(45)", maxLength: 45, nullable: true),
+                    DeviceId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    Region = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: true),
+                    RiskAction = table.Column<int>(type: "int", nullable: false),
+                    RiskHitsJson = table.Column<string>(type: "nvarchar(2000)", maxLength: 2000, nullable: true),
+                    ReviewDeadline = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    PriceChainJson = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    PaymentMethod = table.Column<int>(type: "int", nullable: false),
+                    Status = table.Column<int>(type: "int", nullable: false),
+                    InputsJson = table.Column<string>(type: "nvarchar(4000)", maxLength: 4000, nullable: true),
+                    DeliveryNote = table.Column<string>(type: "nvarchar(4000)", maxLength: 4000, nullable: true),
+                    IdempotencyKey = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    GatewayTradeNo = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    OwnerCollected = table.Column<bool>(type: "bit", nullable: false),
+                    AwaitingDeposit = table.Column<bool>(type: "bit", nullable: false),
+                    ReusableKeyId = table.Column<long>(type: "bigint", nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    PaidAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    DeliveredAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    ClosedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1632,19 +1687,19 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "CouponRedemptions",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    CouponId = table.Column<int>(type: "INTEGER", nullable: false),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    OrderStationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    OrderId = table.Column<long>(type: "INTEGER", nullable: false),
-                    BuyerUserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: true),
-                    CodeId = table.Column<long>(type: "INTEGER", nullable: true),
-                    GrantId = table.Column<long>(type: "INTEGER", nullable: true),
-                    Discount = table.Column<long>(type: "INTEGER", nullable: false),
-                    OrderTotal = table.Column<long>(type: "INTEGER", nullable: false),
-                    Status = table.Column<int>(type: "INTEGER", nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    CouponId = table.Column<int>(type: "int", nullable: false),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    OrderStationId = table.Column<int>(type: "int", nullable: false),
+                    OrderId = table.Column<long>(type: "bigint", nullable: false),
+                    BuyerUserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: true),
+                    CodeId = table.Column<long>(type: "bigint", nullable: true),
+                    GrantId = table.Column<long>(type: "bigint", nullable: true),
+                    Discount = table.Column<long>(type: "bigint", nullable: false),
+                    OrderTotal = table.Column<long>(type: "bigint", nullable: false),
+                    Status = table.Column<int>(type: "int", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1667,21 +1722,21 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "GatewayPayments",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    OutTradeNo = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    GatewayId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Channel = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
-                    Kind = table.Column<int>(type: "INTEGER", nullable: false),
-                    OrderId = table.Column<long>(type: "INTEGER", nullable: true),
-                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: true),
-                    Amount = table.Column<long>(type: "INTEGER", nullable: false),
-                    Status = table.Column<int>(type: "INTEGER", nullable: false),
-                    TradeNo = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
-                    StoreUrl = table.Column<string>(type: "TEXT", maxLength: 300, nullable: true),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    PaidAt = table.Column<long>(type: "INTEGER", nullable: true)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    OutTradeNo = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    GatewayId = table.Column<int>(type: "int", nullable: false),
+                    Channel = table.Column<string>(type: "nvarchar(16)", maxLength: 16, nullable: false),
+                    Kind = table.Column<int>(type: "int", nullable: false),
+                    OrderId = table.Column<long>(type: "bigint", nullable: true),
+                    UserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: true),
+                    Amount = table.Column<long>(type: "bigint", nullable: false),
+                    Status = table.Column<int>(type: "int", nullable: false),
+                    TradeNo = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    StoreUrl = table.Column<string>(type: "nvarchar(300)", maxLength: 300, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    PaidAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1704,22 +1759,22 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "Procurements",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    OrderId = table.Column<long>(type: "INTEGER", nullable: false),
-                    SupplierProductId = table.Column<int>(type: "INTEGER", nullable: false),
-                    SupplierId = table.Column<int>(type: "INTEGER", nullable: false),
-                    UpstreamProductId = table.Column<int>(type: "INTEGER", nullable: false),
-                    OnBackup = table.Column<bool>(type: "INTEGER", nullable: false),
-                    ClientOrderNo = table.Column<string>(type: "TEXT", maxLength: 48, nullable: false),
-                    UpstreamOrderNo = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
-                    Status = table.Column<int>(type: "INTEGER", nullable: false),
-                    Attempts = table.Column<int>(type: "INTEGER", nullable: false),
-                    NextAttemptAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    LastError = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    CompletedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    OrderId = table.Column<long>(type: "bigint", nullable: false),
+                    SupplierProductId = table.Column<int>(type: "int", nullable: false),
+                    SupplierId = table.Column<int>(type: "int", nullable: false),
+                    UpstreamProductId = table.Column<int>(type: "int", nullable: false),
+                    OnBackup = table.Column<bool>(type: "bit", nullable: false),
+                    ClientOrderNo = table.Column<string>(type: "nvarchar(48)", maxLength: 48, nullable: false),
+                    UpstreamOrderNo = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    Status = table.Column<int>(type: "int", nullable: false),
+                    Attempts = table.Column<int>(type: "int", nullable: false),
+                    NextAttemptAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    LastError = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    CompletedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1742,26 +1797,26 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "Refunds",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    Number = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false),
-                    OrderId = table.Column<long>(type: "INTEGER", nullable: false),
-                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Amount = table.Column<long>(type: "INTEGER", nullable: false),
-                    Method = table.Column<int>(type: "INTEGER", nullable: false),
-                    Funding = table.Column<int>(type: "INTEGER", nullable: false),
-                    Status = table.Column<int>(type: "INTEGER", nullable: false),
-                    Reason = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    GatewayReference = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
-                    LastError = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
-                    Attempts = table.Column<int>(type: "INTEGER", nullable: false),
-                    Note = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    RequestedByUserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: true),
-                    RequestedByName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
-                    DecidedByUserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: true),
-                    DecidedByName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    CompletedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    Number = table.Column<string>(type: "nvarchar(40)", maxLength: 40, nullable: false),
+                    OrderId = table.Column<long>(type: "bigint", nullable: false),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Amount = table.Column<long>(type: "bigint", nullable: false),
+                    Method = table.Column<int>(type: "int", nullable: false),
+                    Funding = table.Column<int>(type: "int", nullable: false),
+                    Status = table.Column<int>(type: "int", nullable: false),
+                    Reason = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    GatewayReference = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    LastError = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    Attempts = table.Column<int>(type: "int", nullable: false),
+                    Note = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    RequestedByUserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: true),
+                    RequestedByName = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: false),
+                    DecidedByUserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: true),
+                    DecidedByName = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    CompletedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1816,7 +1871,8 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "RoleNameIndex",
                 table: "AspNetRoles",
                 column: "NormalizedName",
-                unique: true);
+                unique: true,
+                filter: "[NormalizedName] IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "IX_AspNetUserClaims_UserId",
@@ -1842,7 +1898,8 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "UserNameIndex",
                 table: "AspNetUsers",
                 column: "NormalizedUserName",
-                unique: true);
+                unique: true,
+                filter: "[NormalizedUserName] IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "IX_AuditEntries_StationId_CreatedAt",
@@ -1984,7 +2041,8 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "IX_Coupons_StationId_Code",
                 table: "Coupons",
                 columns: new[] { "StationId", "Code" },
-                unique: true);
+                unique: true,
+                filter: "[Code] IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "IX_FlashSales_ProductId",
@@ -2026,7 +2084,8 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "IX_InboxMessages_StationId_UserId_MarketingDay",
                 table: "InboxMessages",
                 columns: new[] { "StationId", "UserId", "MarketingDay" },
-                unique: true);
+                unique: true,
+                filter: "[MarketingDay] IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "IX_LedgerEntries_OrderId",
@@ -2126,7 +2185,8 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "IX_Orders_IdempotencyKey",
                 table: "Orders",
                 column: "IdempotencyKey",
-                unique: true);
+                unique: true,
+                filter: "[IdempotencyKey] IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Orders_Number",
@@ -2174,7 +2234,8 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "IX_PriceRules_StationId_Audience_Scope_CategoryId_ProductId",
                 table: "PriceRules",
                 columns: new[] { "StationId", "Audience", "Scope", "CategoryId", "ProductId" },
-                unique: true);
+                unique: true,
+                filter: "[CategoryId] IS NOT NULL AND [ProductId] IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Procurements_OrderId",
@@ -2196,6 +2257,11 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "IX_Products_CategoryId",
                 table: "Products",
                 column: "CategoryId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Products_Review",
+                table: "Products",
+                column: "Review");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Products_StationId_CategoryId_SortOrder",
@@ -2330,6 +2396,11 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "IX_Stations_ParentId",
                 table: "Stations",
                 column: "ParentId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_StationSanctions_StationId_EndsAt",
+                table: "StationSanctions",
+                columns: new[] { "StationId", "EndsAt" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_StorePages_StationId_Slug",
@@ -2512,6 +2583,9 @@ namespace KaMeng.Data.Migrations.Sqlite
                 name: "ProductDayStats");
 
             migrationBuilder.DropTable(
+                name: "ProhibitedTerms");
+
+            migrationBuilder.DropTable(
                 name: "ReferralCodes");
 
             migrationBuilder.DropTable(
@@ -2546,6 +2620,9 @@ namespace KaMeng.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "StationProducts");
+
+            migrationBuilder.DropTable(
+                name: "StationSanctions");
 
             migrationBuilder.DropTable(
                 name: "StorePageVersions");

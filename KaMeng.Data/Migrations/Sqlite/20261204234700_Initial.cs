@@ -1,10 +1,8 @@
-﻿using System;
-using Microsoft.EntityFrameworkCore.Migrations;
-using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
+﻿using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace KaMeng.Data.Migrations.Postgres
+namespace KaMeng.Data.Migrations.Sqlite
 {
     /// <inheritdoc />
     public partial class Initial : Migration
@@ -16,11 +14,11 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "ApiNonces",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    CredentialId = table.Column<int>(type: "integer", nullable: false),
-                    Nonce = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    CredentialId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Nonce = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -31,10 +29,10 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "AspNetRoles",
                 columns: table => new
                 {
-                    Id = table.Column<string>(type: "text", nullable: false),
-                    Name = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    NormalizedName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    ConcurrencyStamp = table.Column<string>(type: "text", nullable: true)
+                    Id = table.Column<string>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    NormalizedName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    ConcurrencyStamp = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -45,26 +43,26 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "AspNetUsers",
                 columns: table => new
                 {
-                    Id = table.Column<string>(type: "text", nullable: false),
-                    DisplayName = table.Column<string>(type: "text", nullable: true),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    DisabledAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    DisabledReason = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
-                    UserName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    NormalizedUserName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    Email = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    NormalizedEmail = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    EmailConfirmed = table.Column<bool>(type: "boolean", nullable: false),
-                    PasswordHash = table.Column<string>(type: "text", nullable: true),
-                    SecurityStamp = table.Column<string>(type: "text", nullable: true),
-                    ConcurrencyStamp = table.Column<string>(type: "text", nullable: true),
-                    PhoneNumber = table.Column<string>(type: "text", nullable: true),
-                    PhoneNumberConfirmed = table.Column<bool>(type: "boolean", nullable: false),
-                    TwoFactorEnabled = table.Column<bool>(type: "boolean", nullable: false),
-                    LockoutEnd = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    LockoutEnabled = table.Column<bool>(type: "boolean", nullable: false),
-                    AccessFailedCount = table.Column<int>(type: "integer", nullable: false)
+                    Id = table.Column<string>(type: "TEXT", nullable: false),
+                    DisplayName = table.Column<string>(type: "TEXT", nullable: true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    DisabledAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    DisabledReason = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    UserName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    NormalizedUserName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    Email = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    NormalizedEmail = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    EmailConfirmed = table.Column<bool>(type: "INTEGER", nullable: false),
+                    PasswordHash = table.Column<string>(type: "TEXT", nullable: true),
+                    SecurityStamp = table.Column<string>(type: "TEXT", nullable: true),
+                    ConcurrencyStamp = table.Column<string>(type: "TEXT", nullable: true),
+                    PhoneNumber = table.Column<string>(type: "TEXT", nullable: true),
+                    PhoneNumberConfirmed = table.Column<bool>(type: "INTEGER", nullable: false),
+                    TwoFactorEnabled = table.Column<bool>(type: "INTEGER", nullable: false),
+                    LockoutEnd = table.Column<long>(type: "INTEGER", nullable: true),
+                    LockoutEnabled = table.Column<bool>(type: "INTEGER", nullable: false),
+                    AccessFailedCount = table.Column<int>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -75,15 +73,15 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "AuditEntries",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: true),
-                    UserId = table.Column<string>(type: "text", nullable: true),
-                    UserName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    Action = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    Target = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    Detail = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: true),
+                    UserId = table.Column<string>(type: "TEXT", nullable: true),
+                    UserName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    Action = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Target = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    Detail = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -94,10 +92,10 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "BuyerDayStats",
                 columns: table => new
                 {
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    Day = table.Column<int>(type: "integer", nullable: false),
-                    BuyerUserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    Paid = table.Column<long>(type: "bigint", nullable: false)
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Day = table.Column<int>(type: "INTEGER", nullable: false),
+                    BuyerUserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    Paid = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -108,14 +106,14 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "BuyerStats",
                 columns: table => new
                 {
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    BuyerUserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    FirstPaidAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    SecondPaidAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    LastPaidAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    PaidOrders = table.Column<int>(type: "integer", nullable: false),
-                    SpendFen = table.Column<long>(type: "bigint", nullable: false),
-                    RepurchasedInWindow = table.Column<bool>(type: "boolean", nullable: false)
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    BuyerUserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    FirstPaidAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    SecondPaidAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    LastPaidAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    PaidOrders = table.Column<int>(type: "INTEGER", nullable: false),
+                    SpendFen = table.Column<long>(type: "INTEGER", nullable: false),
+                    RepurchasedInWindow = table.Column<bool>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -126,21 +124,21 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "NotificationDeliveries",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: true),
-                    OrderId = table.Column<long>(type: "bigint", nullable: true),
-                    Event = table.Column<int>(type: "integer", nullable: false),
-                    Channel = table.Column<int>(type: "integer", nullable: false),
-                    Target = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: false),
-                    Title = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    Payload = table.Column<string>(type: "character varying(20000)", maxLength: 20000, nullable: false),
-                    Status = table.Column<int>(type: "integer", nullable: false),
-                    Attempts = table.Column<int>(type: "integer", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    NextAttemptAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    SentAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    LastError = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: true),
+                    OrderId = table.Column<long>(type: "INTEGER", nullable: true),
+                    Event = table.Column<int>(type: "INTEGER", nullable: false),
+                    Channel = table.Column<int>(type: "INTEGER", nullable: false),
+                    Target = table.Column<string>(type: "TEXT", maxLength: 500, nullable: false),
+                    Title = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Payload = table.Column<string>(type: "TEXT", maxLength: 20000, nullable: false),
+                    Status = table.Column<int>(type: "INTEGER", nullable: false),
+                    Attempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    NextAttemptAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    SentAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    LastError = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -151,9 +149,9 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "OrderRollupStates",
                 columns: table => new
                 {
-                    OrderId = table.Column<long>(type: "bigint", nullable: false),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    Status = table.Column<int>(type: "integer", nullable: false)
+                    OrderId = table.Column<long>(type: "INTEGER", nullable: false),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Status = table.Column<int>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -164,17 +162,17 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "PaymentIssues",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    Kind = table.Column<int>(type: "integer", nullable: false),
-                    OutTradeNo = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    TradeNo = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    Amount = table.Column<long>(type: "bigint", nullable: false),
-                    Detail = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    ResolvedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    ResolvedBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Kind = table.Column<int>(type: "INTEGER", nullable: false),
+                    OutTradeNo = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    TradeNo = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    Amount = table.Column<long>(type: "INTEGER", nullable: false),
+                    Detail = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ResolvedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    ResolvedBy = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -185,15 +183,15 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "PlatformSettings",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false),
-                    MaxDepth = table.Column<int>(type: "integer", nullable: false),
-                    MaxReferralLevels = table.Column<int>(type: "integer", nullable: false),
-                    RiskReviewMinutes = table.Column<int>(type: "integer", nullable: false),
-                    RiskTimeoutRefunds = table.Column<bool>(type: "boolean", nullable: false),
-                    WithdrawalMinimum = table.Column<long>(type: "bigint", nullable: false),
-                    WithdrawalFeeBasisPoints = table.Column<int>(type: "integer", nullable: false),
-                    EarningHoldDays = table.Column<int>(type: "integer", nullable: false),
-                    RootDomains = table.Column<string>(type: "character varying(512)", maxLength: 512, nullable: false)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false),
+                    MaxDepth = table.Column<int>(type: "INTEGER", nullable: false),
+                    MaxReferralLevels = table.Column<int>(type: "INTEGER", nullable: false),
+                    RiskReviewMinutes = table.Column<int>(type: "INTEGER", nullable: false),
+                    RiskTimeoutRefunds = table.Column<bool>(type: "INTEGER", nullable: false),
+                    WithdrawalMinimum = table.Column<long>(type: "INTEGER", nullable: false),
+                    WithdrawalFeeBasisPoints = table.Column<int>(type: "INTEGER", nullable: false),
+                    EarningHoldDays = table.Column<int>(type: "INTEGER", nullable: false),
+                    RootDomains = table.Column<string>(type: "TEXT", maxLength: 512, nullable: false)
                 },
                 constraints: table =>
                 {
@@ -204,12 +202,12 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "ProductDayStats",
                 columns: table => new
                 {
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    Day = table.Column<int>(type: "integer", nullable: false),
-                    ProductId = table.Column<int>(type: "integer", nullable: false),
-                    Paid = table.Column<long>(type: "bigint", nullable: false),
-                    Quantity = table.Column<long>(type: "bigint", nullable: false),
-                    GmvFen = table.Column<long>(type: "bigint", nullable: false)
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Day = table.Column<int>(type: "INTEGER", nullable: false),
+                    ProductId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Paid = table.Column<long>(type: "INTEGER", nullable: false),
+                    Quantity = table.Column<long>(type: "INTEGER", nullable: false),
+                    GmvFen = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -217,17 +215,35 @@ namespace KaMeng.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "ProhibitedTerms",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Category = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Text = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    IsRegex = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Enabled = table.Column<bool>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ProhibitedTerms", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "ReferralCodes",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    Code = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
-                    Clicks = table.Column<int>(type: "integer", nullable: false),
-                    DeviceId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    Code = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Clicks = table.Column<int>(type: "INTEGER", nullable: false),
+                    DeviceId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -238,14 +254,14 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "Referrals",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    ReferrerUserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    DeviceId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    RewardedOrderId = table.Column<long>(type: "bigint", nullable: true)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    ReferrerUserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    DeviceId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    RewardedOrderId = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -256,17 +272,17 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "RiskSignals",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    Kind = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: true),
-                    StationId = table.Column<int>(type: "integer", nullable: true),
-                    OrderId = table.Column<long>(type: "bigint", nullable: true),
-                    Ip = table.Column<string>(type: "character varying(45)", maxLength: 45, nullable: true),
-                    DeviceId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    UserAgentHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    Region = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    At = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: true),
+                    OrderId = table.Column<long>(type: "INTEGER", nullable: true),
+                    Ip = table.Column<string>(type: "TEXT", maxLength: 45, nullable: true),
+                    DeviceId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    UserAgentHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    Region = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    At = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -277,14 +293,14 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "SmtpSettings",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    Host = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
-                    Port = table.Column<int>(type: "integer", nullable: false),
-                    Security = table.Column<int>(type: "integer", nullable: false),
-                    UserName = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
-                    Password = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
-                    From = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Host = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    Port = table.Column<int>(type: "INTEGER", nullable: false),
+                    Security = table.Column<int>(type: "INTEGER", nullable: false),
+                    UserName = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    Password = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    From = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false)
                 },
                 constraints: table =>
                 {
@@ -295,22 +311,22 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "StationDayStats",
                 columns: table => new
                 {
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    Day = table.Column<int>(type: "integer", nullable: false),
-                    Created = table.Column<long>(type: "bigint", nullable: false),
-                    Paid = table.Column<long>(type: "bigint", nullable: false),
-                    PaidQuantity = table.Column<long>(type: "bigint", nullable: false),
-                    GmvFen = table.Column<long>(type: "bigint", nullable: false),
-                    ProfitFen = table.Column<long>(type: "bigint", nullable: false),
-                    BalancePaid = table.Column<long>(type: "bigint", nullable: false),
-                    EPayPaid = table.Column<long>(type: "bigint", nullable: false),
-                    CohortPaid = table.Column<long>(type: "bigint", nullable: false),
-                    CohortDelivered = table.Column<long>(type: "bigint", nullable: false),
-                    CohortFailed = table.Column<long>(type: "bigint", nullable: false),
-                    CohortCancelled = table.Column<long>(type: "bigint", nullable: false),
-                    Refunds = table.Column<long>(type: "bigint", nullable: false),
-                    RefundFen = table.Column<long>(type: "bigint", nullable: false),
-                    RefundProfitFen = table.Column<long>(type: "bigint", nullable: false)
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Day = table.Column<int>(type: "INTEGER", nullable: false),
+                    Created = table.Column<long>(type: "INTEGER", nullable: false),
+                    Paid = table.Column<long>(type: "INTEGER", nullable: false),
+                    PaidQuantity = table.Column<long>(type: "INTEGER", nullable: false),
+                    GmvFen = table.Column<long>(type: "INTEGER", nullable: false),
+                    ProfitFen = table.Column<long>(type: "INTEGER", nullable: false),
+                    BalancePaid = table.Column<long>(type: "INTEGER", nullable: false),
+                    EPayPaid = table.Column<long>(type: "INTEGER", nullable: false),
+                    CohortPaid = table.Column<long>(type: "INTEGER", nullable: false),
+                    CohortDelivered = table.Column<long>(type: "INTEGER", nullable: false),
+                    CohortFailed = table.Column<long>(type: "INTEGER", nullable: false),
+                    CohortCancelled = table.Column<long>(type: "INTEGER", nullable: false),
+                    Refunds = table.Column<long>(type: "INTEGER", nullable: false),
+                    RefundFen = table.Column<long>(type: "INTEGER", nullable: false),
+                    RefundProfitFen = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -321,22 +337,22 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "StationHourStats",
                 columns: table => new
                 {
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    Hour = table.Column<long>(type: "bigint", nullable: false),
-                    Created = table.Column<long>(type: "bigint", nullable: false),
-                    Paid = table.Column<long>(type: "bigint", nullable: false),
-                    PaidQuantity = table.Column<long>(type: "bigint", nullable: false),
-                    GmvFen = table.Column<long>(type: "bigint", nullable: false),
-                    ProfitFen = table.Column<long>(type: "bigint", nullable: false),
-                    BalancePaid = table.Column<long>(type: "bigint", nullable: false),
-                    EPayPaid = table.Column<long>(type: "bigint", nullable: false),
-                    CohortPaid = table.Column<long>(type: "bigint", nullable: false),
-                    CohortDelivered = table.Column<long>(type: "bigint", nullable: false),
-                    CohortFailed = table.Column<long>(type: "bigint", nullable: false),
-                    CohortCancelled = table.Column<long>(type: "bigint", nullable: false),
-                    Refunds = table.Column<long>(type: "bigint", nullable: false),
-                    RefundFen = table.Column<long>(type: "bigint", nullable: false),
-                    RefundProfitFen = table.Column<long>(type: "bigint", nullable: false)
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Hour = table.Column<long>(type: "INTEGER", nullable: false),
+                    Created = table.Column<long>(type: "INTEGER", nullable: false),
+                    Paid = table.Column<long>(type: "INTEGER", nullable: false),
+                    PaidQuantity = table.Column<long>(type: "INTEGER", nullable: false),
+                    GmvFen = table.Column<long>(type: "INTEGER", nullable: false),
+                    ProfitFen = table.Column<long>(type: "INTEGER", nullable: false),
+                    BalancePaid = table.Column<long>(type: "INTEGER", nullable: false),
+                    EPayPaid = table.Column<long>(type: "INTEGER", nullable: false),
+                    CohortPaid = table.Column<long>(type: "INTEGER", nullable: false),
+                    CohortDelivered = table.Column<long>(type: "INTEGER", nullable: false),
+                    CohortFailed = table.Column<long>(type: "INTEGER", nullable: false),
+                    CohortCancelled = table.Column<long>(type: "INTEGER", nullable: false),
+                    Refunds = table.Column<long>(type: "INTEGER", nullable: false),
+                    RefundFen = table.Column<long>(type: "INTEGER", nullable: false),
+                    RefundProfitFen = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -347,17 +363,18 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "StationLevels",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    Name = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    OpenPrice = table.Column<long>(type: "bigint", nullable: false),
-                    CostRateBasisPoints = table.Column<int>(type: "integer", nullable: false),
-                    MayOpenChildren = table.Column<bool>(type: "boolean", nullable: false),
-                    MaxChildren = table.Column<int>(type: "integer", nullable: false),
-                    RenewalDays = table.Column<int>(type: "integer", nullable: true),
-                    SortOrder = table.Column<int>(type: "integer", nullable: false),
-                    AllowOwnGateway = table.Column<bool>(type: "boolean", nullable: false),
-                    EarningHoldDays = table.Column<int>(type: "integer", nullable: true)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    OpenPrice = table.Column<long>(type: "INTEGER", nullable: false),
+                    CostRateBasisPoints = table.Column<int>(type: "INTEGER", nullable: false),
+                    MayOpenChildren = table.Column<bool>(type: "INTEGER", nullable: false),
+                    MaxChildren = table.Column<int>(type: "INTEGER", nullable: false),
+                    RenewalDays = table.Column<int>(type: "INTEGER", nullable: true),
+                    SortOrder = table.Column<int>(type: "INTEGER", nullable: false),
+                    AllowOwnGateway = table.Column<bool>(type: "INTEGER", nullable: false),
+                    EarningHoldDays = table.Column<int>(type: "INTEGER", nullable: true),
+                    SkipProductReview = table.Column<bool>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -368,19 +385,19 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "Withdrawals",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    StationId = table.Column<int>(type: "integer", nullable: true),
-                    Amount = table.Column<long>(type: "bigint", nullable: false),
-                    Fee = table.Column<long>(type: "bigint", nullable: false),
-                    PayoutAccount = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    Status = table.Column<int>(type: "integer", nullable: false),
-                    PayoutReference = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
-                    RejectReason = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
-                    DecidedByUserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    DecidedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: true),
+                    Amount = table.Column<long>(type: "INTEGER", nullable: false),
+                    Fee = table.Column<long>(type: "INTEGER", nullable: false),
+                    PayoutAccount = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Status = table.Column<int>(type: "INTEGER", nullable: false),
+                    PayoutReference = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    RejectReason = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    DecidedByUserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    DecidedAt = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -391,11 +408,11 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "AspNetRoleClaims",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    RoleId = table.Column<string>(type: "text", nullable: false),
-                    ClaimType = table.Column<string>(type: "text", nullable: true),
-                    ClaimValue = table.Column<string>(type: "text", nullable: true)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    RoleId = table.Column<string>(type: "TEXT", nullable: false),
+                    ClaimType = table.Column<string>(type: "TEXT", nullable: true),
+                    ClaimValue = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -412,11 +429,11 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "AspNetUserClaims",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    UserId = table.Column<string>(type: "text", nullable: false),
-                    ClaimType = table.Column<string>(type: "text", nullable: true),
-                    ClaimValue = table.Column<string>(type: "text", nullable: true)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    UserId = table.Column<string>(type: "TEXT", nullable: false),
+                    ClaimType = table.Column<string>(type: "TEXT", nullable: true),
+                    ClaimValue = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -433,10 +450,10 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "AspNetUserLogins",
                 columns: table => new
                 {
-                    LoginProvider = table.Column<string>(type: "text", nullable: false),
-                    ProviderKey = table.Column<string>(type: "text", nullable: false),
-                    ProviderDisplayName = table.Column<string>(type: "text", nullable: true),
-                    UserId = table.Column<string>(type: "text", nullable: false)
+                    LoginProvider = table.Column<string>(type: "TEXT", nullable: false),
+                    ProviderKey = table.Column<string>(type: "TEXT", nullable: false),
+                    ProviderDisplayName = table.Column<string>(type: "TEXT", nullable: true),
+                    UserId = table.Column<string>(type: "TEXT", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -453,8 +470,8 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "AspNetUserRoles",
                 columns: table => new
                 {
-                    UserId = table.Column<string>(type: "text", nullable: false),
-                    RoleId = table.Column<string>(type: "text", nullable: false)
+                    UserId = table.Column<string>(type: "TEXT", nullable: false),
+                    RoleId = table.Column<string>(type: "TEXT", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -477,10 +494,10 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "AspNetUserTokens",
                 columns: table => new
                 {
-                    UserId = table.Column<string>(type: "text", nullable: false),
-                    LoginProvider = table.Column<string>(type: "text", nullable: false),
-                    Name = table.Column<string>(type: "text", nullable: false),
-                    Value = table.Column<string>(type: "text", nullable: true)
+                    UserId = table.Column<string>(type: "TEXT", nullable: false),
+                    LoginProvider = table.Column<string>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", nullable: false),
+                    Value = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -497,11 +514,11 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "NotificationPreferences",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    Event = table.Column<int>(type: "integer", nullable: false),
-                    Channels = table.Column<int>(type: "integer", nullable: false)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    Event = table.Column<int>(type: "INTEGER", nullable: false),
+                    Channels = table.Column<int>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -518,15 +535,15 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "Notifications",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    Event = table.Column<int>(type: "integer", nullable: false),
-                    Title = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    Body = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: true),
-                    Link = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    ReadAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    Event = table.Column<int>(type: "INTEGER", nullable: false),
+                    Title = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Body = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
+                    Link = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ReadAt = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -543,11 +560,11 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "Wallets",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    Balance = table.Column<long>(type: "bigint", nullable: false),
-                    Earnings = table.Column<long>(type: "bigint", nullable: false)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    Balance = table.Column<long>(type: "INTEGER", nullable: false),
+                    Earnings = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -564,11 +581,11 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "WebhookEndpoints",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    Url = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: false),
-                    Secret = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    Url = table.Column<string>(type: "TEXT", maxLength: 500, nullable: false),
+                    Secret = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false)
                 },
                 constraints: table =>
                 {
@@ -585,33 +602,34 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "Stations",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    Code = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    Name = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    ParentId = table.Column<int>(type: "integer", nullable: true),
-                    OwnerUserId = table.Column<string>(type: "text", nullable: true),
-                    Status = table.Column<int>(type: "integer", nullable: false),
-                    SuspensionReason = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
-                    SuspendedUntil = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    Theme = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    ThemeTokensJson = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: true),
-                    Announcement = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
-                    ContactQq = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true),
-                    ContactWeChat = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    ContactEmail = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
-                    ContactTelegram = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    LevelId = table.Column<int>(type: "integer", nullable: true),
-                    ExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    ListingSuspended = table.Column<bool>(type: "boolean", nullable: false),
-                    LogoUrl = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    FaviconUrl = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    SeoTitle = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
-                    SeoDescription = table.Column<string>(type: "character varying(512)", maxLength: 512, nullable: true),
-                    FooterText = table.Column<string>(type: "character varying(512)", maxLength: 512, nullable: true),
-                    ChildOpenMarkup = table.Column<long>(type: "bigint", nullable: false),
-                    GatewayRefundMethod = table.Column<int>(type: "integer", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Code = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    ParentId = table.Column<int>(type: "INTEGER", nullable: true),
+                    OwnerUserId = table.Column<string>(type: "TEXT", nullable: true),
+                    Status = table.Column<int>(type: "INTEGER", nullable: false),
+                    SuspensionReason = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    SuspendedUntil = table.Column<long>(type: "INTEGER", nullable: true),
+                    Theme = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    ThemeTokensJson = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
+                    Announcement = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    ContactQq = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
+                    ContactWeChat = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    ContactEmail = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
+                    ContactTelegram = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    LevelId = table.Column<int>(type: "INTEGER", nullable: true),
+                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    ListingSuspended = table.Column<bool>(type: "INTEGER", nullable: false),
+                    ListingSuspendedUntil = table.Column<long>(type: "INTEGER", nullable: true),
+                    LogoUrl = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    FaviconUrl = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    SeoTitle = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
+                    SeoDescription = table.Column<string>(type: "TEXT", maxLength: 512, nullable: true),
+                    FooterText = table.Column<string>(type: "TEXT", maxLength: 512, nullable: true),
+                    ChildOpenMarkup = table.Column<long>(type: "INTEGER", nullable: false),
+                    GatewayRefundMethod = table.Column<int>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -634,19 +652,19 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "LedgerEntries",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    WalletId = table.Column<int>(type: "integer", nullable: false),
-                    Type = table.Column<int>(type: "integer", nullable: false),
-                    Amount = table.Column<long>(type: "bigint", nullable: false),
-                    BalanceAfter = table.Column<long>(type: "bigint", nullable: false),
-                    Bucket = table.Column<int>(type: "integer", nullable: false),
-                    AvailableAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    OrderId = table.Column<long>(type: "bigint", nullable: true),
-                    StationId = table.Column<int>(type: "integer", nullable: true),
-                    Reason = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
-                    OperatorUserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    WalletId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Type = table.Column<int>(type: "INTEGER", nullable: false),
+                    Amount = table.Column<long>(type: "INTEGER", nullable: false),
+                    BalanceAfter = table.Column<long>(type: "INTEGER", nullable: false),
+                    Bucket = table.Column<int>(type: "INTEGER", nullable: false),
+                    AvailableAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    OrderId = table.Column<long>(type: "INTEGER", nullable: true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: true),
+                    Reason = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
+                    OperatorUserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -663,17 +681,17 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "ApiCredentials",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    KeyId = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    SecretCipher = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: false),
-                    Note = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
-                    Status = table.Column<int>(type: "integer", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    ApprovedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    RevokedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    KeyId = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    SecretCipher = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: false),
+                    Note = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    Status = table.Column<int>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ApprovedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    RevokedAt = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -696,16 +714,16 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "BlacklistEntries",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: true),
-                    Kind = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
-                    Value = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
-                    Reason = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    ExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    CreatedByUserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: true),
-                    CreatedByName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: true),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Value = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    Reason = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    CreatedByUserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: true),
+                    CreatedByName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -722,13 +740,13 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "BuyerTags",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    Text = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
-                    Source = table.Column<int>(type: "integer", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    Text = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Source = table.Column<int>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -745,14 +763,14 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "Categories",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    ParentId = table.Column<int>(type: "integer", nullable: true),
-                    Name = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    Icon = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    SortOrder = table.Column<int>(type: "integer", nullable: false),
-                    Visible = table.Column<bool>(type: "boolean", nullable: false)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    ParentId = table.Column<int>(type: "INTEGER", nullable: true),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Icon = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    SortOrder = table.Column<int>(type: "INTEGER", nullable: false),
+                    Visible = table.Column<bool>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -775,32 +793,32 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "Coupons",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    Name = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    Kind = table.Column<int>(type: "integer", nullable: false),
-                    Threshold = table.Column<long>(type: "bigint", nullable: false),
-                    AmountOff = table.Column<long>(type: "bigint", nullable: false),
-                    PercentOff = table.Column<int>(type: "integer", nullable: false),
-                    MaxDiscount = table.Column<long>(type: "bigint", nullable: true),
-                    Scope = table.Column<int>(type: "integer", nullable: false),
-                    ScopeIds = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
-                    ValidFrom = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    ValidUntil = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    ValidDays = table.Column<int>(type: "integer", nullable: true),
-                    TotalLimit = table.Column<int>(type: "integer", nullable: false),
-                    PerBuyerLimit = table.Column<int>(type: "integer", nullable: false),
-                    Taken = table.Column<int>(type: "integer", nullable: false),
-                    Audience = table.Column<int>(type: "integer", nullable: false),
-                    MemberLevelIds = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
-                    StacksWithMember = table.Column<bool>(type: "boolean", nullable: false),
-                    StacksWithFlash = table.Column<bool>(type: "boolean", nullable: false),
-                    StacksWithWholesale = table.Column<bool>(type: "boolean", nullable: false),
-                    ForSubstations = table.Column<bool>(type: "boolean", nullable: false),
-                    Code = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true),
-                    Disabled = table.Column<bool>(type: "boolean", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Kind = table.Column<int>(type: "INTEGER", nullable: false),
+                    Threshold = table.Column<long>(type: "INTEGER", nullable: false),
+                    AmountOff = table.Column<long>(type: "INTEGER", nullable: false),
+                    PercentOff = table.Column<int>(type: "INTEGER", nullable: false),
+                    MaxDiscount = table.Column<long>(type: "INTEGER", nullable: true),
+                    Scope = table.Column<int>(type: "INTEGER", nullable: false),
+                    ScopeIds = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    ValidFrom = table.Column<long>(type: "INTEGER", nullable: true),
+                    ValidUntil = table.Column<long>(type: "INTEGER", nullable: true),
+                    ValidDays = table.Column<int>(type: "INTEGER", nullable: true),
+                    TotalLimit = table.Column<int>(type: "INTEGER", nullable: false),
+                    PerBuyerLimit = table.Column<int>(type: "INTEGER", nullable: false),
+                    Taken = table.Column<int>(type: "INTEGER", nullable: false),
+                    Audience = table.Column<int>(type: "INTEGER", nullable: false),
+                    MemberLevelIds = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
+                    StacksWithMember = table.Column<bool>(type: "INTEGER", nullable: false),
+                    StacksWithFlash = table.Column<bool>(type: "INTEGER", nullable: false),
+                    StacksWithWholesale = table.Column<bool>(type: "INTEGER", nullable: false),
+                    ForSubstations = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Code = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
+                    Disabled = table.Column<bool>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -817,17 +835,17 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "InboxMessages",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    Title = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    Body = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: false),
-                    CampaignId = table.Column<int>(type: "integer", nullable: true),
-                    Trigger = table.Column<int>(type: "integer", nullable: true),
-                    MarketingDay = table.Column<int>(type: "integer", nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    ReadAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    Title = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Body = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: false),
+                    CampaignId = table.Column<int>(type: "INTEGER", nullable: true),
+                    Trigger = table.Column<int>(type: "INTEGER", nullable: true),
+                    MarketingDay = table.Column<int>(type: "INTEGER", nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ReadAt = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -844,13 +862,13 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "MarketingConsents",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    OptedIn = table.Column<bool>(type: "boolean", nullable: true),
-                    UnsubscribeToken = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    OptedIn = table.Column<bool>(type: "INTEGER", nullable: true),
+                    UnsubscribeToken = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -867,20 +885,20 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "MarketingSettings",
                 columns: table => new
                 {
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    DormantAfterDays = table.Column<int>(type: "integer", nullable: false),
-                    HighValueSpend = table.Column<long>(type: "bigint", nullable: false),
-                    NewWithinDays = table.Column<int>(type: "integer", nullable: false),
-                    MidSpend = table.Column<long>(type: "bigint", nullable: false),
-                    FrequentRefundsAt = table.Column<int>(type: "integer", nullable: false),
-                    PriceSensitivePercent = table.Column<int>(type: "integer", nullable: false),
-                    PriceSensitiveMinOrders = table.Column<int>(type: "integer", nullable: false),
-                    OptInByDefault = table.Column<bool>(type: "boolean", nullable: false),
-                    WelcomeEnabled = table.Column<bool>(type: "boolean", nullable: false),
-                    WelcomeCouponId = table.Column<int>(type: "integer", nullable: true),
-                    WinBackEnabled = table.Column<bool>(type: "boolean", nullable: false),
-                    WinBackCouponId = table.Column<int>(type: "integer", nullable: true),
-                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    DormantAfterDays = table.Column<int>(type: "INTEGER", nullable: false),
+                    HighValueSpend = table.Column<long>(type: "INTEGER", nullable: false),
+                    NewWithinDays = table.Column<int>(type: "INTEGER", nullable: false),
+                    MidSpend = table.Column<long>(type: "INTEGER", nullable: false),
+                    FrequentRefundsAt = table.Column<int>(type: "INTEGER", nullable: false),
+                    PriceSensitivePercent = table.Column<int>(type: "INTEGER", nullable: false),
+                    PriceSensitiveMinOrders = table.Column<int>(type: "INTEGER", nullable: false),
+                    OptInByDefault = table.Column<bool>(type: "INTEGER", nullable: false),
+                    WelcomeEnabled = table.Column<bool>(type: "INTEGER", nullable: false),
+                    WelcomeCouponId = table.Column<int>(type: "INTEGER", nullable: true),
+                    WinBackEnabled = table.Column<bool>(type: "INTEGER", nullable: false),
+                    WinBackCouponId = table.Column<int>(type: "INTEGER", nullable: true),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -897,12 +915,12 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "MemberLevels",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    Name = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    DiscountBasisPoints = table.Column<int>(type: "integer", nullable: false),
-                    SpendThreshold = table.Column<long>(type: "bigint", nullable: false)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    DiscountBasisPoints = table.Column<int>(type: "INTEGER", nullable: false),
+                    SpendThreshold = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -919,16 +937,16 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "PaymentGateways",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    BaseUrl = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
-                    Pid = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    KeyCipher = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: false),
-                    Channels = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    FeeNote = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
-                    Enabled = table.Column<bool>(type: "boolean", nullable: false),
-                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    BaseUrl = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    Pid = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    KeyCipher = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: false),
+                    Channels = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    FeeNote = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    Enabled = table.Column<bool>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -945,16 +963,16 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "PriceRules",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    Audience = table.Column<int>(type: "integer", nullable: false),
-                    Scope = table.Column<int>(type: "integer", nullable: false),
-                    CategoryId = table.Column<int>(type: "integer", nullable: true),
-                    ProductId = table.Column<int>(type: "integer", nullable: true),
-                    Kind = table.Column<int>(type: "integer", nullable: false),
-                    Value = table.Column<long>(type: "bigint", nullable: false),
-                    Rounding = table.Column<int>(type: "integer", nullable: false)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Audience = table.Column<int>(type: "INTEGER", nullable: false),
+                    Scope = table.Column<int>(type: "INTEGER", nullable: false),
+                    CategoryId = table.Column<int>(type: "INTEGER", nullable: true),
+                    ProductId = table.Column<int>(type: "INTEGER", nullable: true),
+                    Kind = table.Column<int>(type: "INTEGER", nullable: false),
+                    Value = table.Column<long>(type: "INTEGER", nullable: false),
+                    Rounding = table.Column<int>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -971,19 +989,19 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "ReferralPrograms",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    Enabled = table.Column<bool>(type: "boolean", nullable: false),
-                    Levels = table.Column<int>(type: "integer", nullable: false),
-                    Level1BasisPoints = table.Column<int>(type: "integer", nullable: false),
-                    Level2BasisPoints = table.Column<int>(type: "integer", nullable: false),
-                    Level3BasisPoints = table.Column<int>(type: "integer", nullable: false),
-                    InviterRewardCouponId = table.Column<int>(type: "integer", nullable: true),
-                    InviteeRewardCouponId = table.Column<int>(type: "integer", nullable: true),
-                    InviterRewardBalance = table.Column<long>(type: "bigint", nullable: false),
-                    InviteeRewardBalance = table.Column<long>(type: "bigint", nullable: false),
-                    QualifyingOrder = table.Column<long>(type: "bigint", nullable: false)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Enabled = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Levels = table.Column<int>(type: "INTEGER", nullable: false),
+                    Level1BasisPoints = table.Column<int>(type: "INTEGER", nullable: false),
+                    Level2BasisPoints = table.Column<int>(type: "INTEGER", nullable: false),
+                    Level3BasisPoints = table.Column<int>(type: "INTEGER", nullable: false),
+                    InviterRewardCouponId = table.Column<int>(type: "INTEGER", nullable: true),
+                    InviteeRewardCouponId = table.Column<int>(type: "INTEGER", nullable: true),
+                    InviterRewardBalance = table.Column<long>(type: "INTEGER", nullable: false),
+                    InviteeRewardBalance = table.Column<long>(type: "INTEGER", nullable: false),
+                    QualifyingOrder = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1000,16 +1018,16 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "RiskRules",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: true),
-                    Kind = table.Column<int>(type: "integer", nullable: false),
-                    Dimension = table.Column<int>(type: "integer", nullable: false),
-                    Threshold = table.Column<long>(type: "bigint", nullable: false),
-                    WindowMinutes = table.Column<int>(type: "integer", nullable: false),
-                    Action = table.Column<int>(type: "integer", nullable: false),
-                    Enabled = table.Column<bool>(type: "boolean", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: true),
+                    Kind = table.Column<int>(type: "INTEGER", nullable: false),
+                    Dimension = table.Column<int>(type: "INTEGER", nullable: false),
+                    Threshold = table.Column<long>(type: "INTEGER", nullable: false),
+                    WindowMinutes = table.Column<int>(type: "INTEGER", nullable: false),
+                    Action = table.Column<int>(type: "INTEGER", nullable: false),
+                    Enabled = table.Column<bool>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1026,12 +1044,12 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "StationHosts",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    Host = table.Column<string>(type: "character varying(253)", maxLength: 253, nullable: false),
-                    VerificationToken = table.Column<string>(type: "text", nullable: false),
-                    VerifiedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Host = table.Column<string>(type: "TEXT", maxLength: 253, nullable: false),
+                    VerificationToken = table.Column<string>(type: "TEXT", nullable: false),
+                    VerifiedAt = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1045,18 +1063,45 @@ namespace KaMeng.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "StationSanctions",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Kind = table.Column<int>(type: "INTEGER", nullable: false),
+                    Reason = table.Column<string>(type: "TEXT", maxLength: 500, nullable: false),
+                    StartsAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    EndsAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ImposedBy = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    LiftedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    LiftedBy = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_StationSanctions", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_StationSanctions_Stations_StationId",
+                        column: x => x.StationId,
+                        principalTable: "Stations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "StorePages",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    Slug = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
-                    Title = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
-                    DraftJson = table.Column<string>(type: "text", nullable: false),
-                    DraftSavedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    DraftSavedBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    PublishedNumber = table.Column<int>(type: "integer", nullable: true)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Slug = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false),
+                    Title = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false),
+                    DraftJson = table.Column<string>(type: "TEXT", nullable: false),
+                    DraftSavedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    DraftSavedBy = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    PublishedNumber = table.Column<int>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1073,17 +1118,17 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "Suppliers",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    Name = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    BaseUrl = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
-                    KeyId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    SecretCipher = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: false),
-                    Reachable = table.Column<bool>(type: "boolean", nullable: false),
-                    LastError = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
-                    LastCheckedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    BaseUrl = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    KeyId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    SecretCipher = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: false),
+                    Reachable = table.Column<bool>(type: "INTEGER", nullable: false),
+                    LastError = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
+                    LastCheckedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1100,13 +1145,13 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "TriggersFired",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    Kind = table.Column<int>(type: "integer", nullable: false),
-                    FiredAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    GrantId = table.Column<long>(type: "bigint", nullable: true)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    Kind = table.Column<int>(type: "INTEGER", nullable: false),
+                    FiredAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    GrantId = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1123,31 +1168,37 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "Products",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    CategoryId = table.Column<int>(type: "integer", nullable: false),
-                    Name = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
-                    DescriptionMarkdown = table.Column<string>(type: "character varying(20000)", maxLength: 20000, nullable: true),
-                    PurchaseNotice = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
-                    ImagePath = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    DeliveryType = table.Column<int>(type: "integer", nullable: false),
-                    FaceValue = table.Column<long>(type: "bigint", nullable: false),
-                    CostPrice = table.Column<long>(type: "bigint", nullable: false),
-                    BasePrice = table.Column<long>(type: "bigint", nullable: false),
-                    MinPerOrder = table.Column<int>(type: "integer", nullable: false),
-                    MaxPerOrder = table.Column<int>(type: "integer", nullable: false),
-                    PerBuyerLimit = table.Column<int>(type: "integer", nullable: false),
-                    OnShelf = table.Column<bool>(type: "boolean", nullable: false),
-                    ShelfFrom = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    ShelfUntil = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    LowStockThreshold = table.Column<int>(type: "integer", nullable: false),
-                    Tags = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
-                    SortOrder = table.Column<int>(type: "integer", nullable: false),
-                    ReusableKey = table.Column<bool>(type: "boolean", nullable: false),
-                    Deleted = table.Column<bool>(type: "boolean", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    InputFields = table.Column<string>(type: "jsonb", nullable: true)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    CategoryId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    DescriptionMarkdown = table.Column<string>(type: "TEXT", maxLength: 20000, nullable: true),
+                    PurchaseNotice = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    ImagePath = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    DeliveryType = table.Column<int>(type: "INTEGER", nullable: false),
+                    FaceValue = table.Column<long>(type: "INTEGER", nullable: false),
+                    CostPrice = table.Column<long>(type: "INTEGER", nullable: false),
+                    BasePrice = table.Column<long>(type: "INTEGER", nullable: false),
+                    MinPerOrder = table.Column<int>(type: "INTEGER", nullable: false),
+                    MaxPerOrder = table.Column<int>(type: "INTEGER", nullable: false),
+                    PerBuyerLimit = table.Column<int>(type: "INTEGER", nullable: false),
+                    OnShelf = table.Column<bool>(type: "INTEGER", nullable: false),
+                    ShelfFrom = table.Column<long>(type: "INTEGER", nullable: true),
+                    ShelfUntil = table.Column<long>(type: "INTEGER", nullable: true),
+                    LowStockThreshold = table.Column<int>(type: "INTEGER", nullable: false),
+                    Tags = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
+                    SortOrder = table.Column<int>(type: "INTEGER", nullable: false),
+                    ReusableKey = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Deleted = table.Column<bool>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    Review = table.Column<int>(type: "INTEGER", nullable: false),
+                    ReviewReason = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
+                    ReviewNote = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
+                    ReviewedBy = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    ReviewedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    ApprovedHits = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    InputFields = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1170,27 +1221,27 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "Campaigns",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    Name = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    Segment = table.Column<int>(type: "integer", nullable: true),
-                    Tag = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: true),
-                    MemberLevelId = table.Column<int>(type: "integer", nullable: true),
-                    Title = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    Body = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: false),
-                    SendEmail = table.Column<bool>(type: "boolean", nullable: false),
-                    CouponId = table.Column<int>(type: "integer", nullable: true),
-                    ScheduledAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    Status = table.Column<int>(type: "integer", nullable: false),
-                    AudienceCount = table.Column<int>(type: "integer", nullable: false),
-                    DeliveredCount = table.Column<int>(type: "integer", nullable: false),
-                    EmailCount = table.Column<int>(type: "integer", nullable: false),
-                    GrantedCount = table.Column<int>(type: "integer", nullable: false),
-                    SkippedCount = table.Column<int>(type: "integer", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    CreatedBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    SentAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Segment = table.Column<int>(type: "INTEGER", nullable: true),
+                    Tag = table.Column<string>(type: "TEXT", maxLength: 16, nullable: true),
+                    MemberLevelId = table.Column<int>(type: "INTEGER", nullable: true),
+                    Title = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Body = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: false),
+                    SendEmail = table.Column<bool>(type: "INTEGER", nullable: false),
+                    CouponId = table.Column<int>(type: "INTEGER", nullable: true),
+                    ScheduledAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    Status = table.Column<int>(type: "INTEGER", nullable: false),
+                    AudienceCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    DeliveredCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    EmailCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    GrantedCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    SkippedCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    CreatedBy = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    SentAt = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1213,14 +1264,14 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "CouponCodes",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    CouponId = table.Column<int>(type: "integer", nullable: false),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    Code = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    BatchNo = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    OrderId = table.Column<long>(type: "bigint", nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    CouponId = table.Column<int>(type: "INTEGER", nullable: false),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Code = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    BatchNo = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    OrderId = table.Column<long>(type: "INTEGER", nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1237,15 +1288,15 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "CouponGrants",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    CouponId = table.Column<int>(type: "integer", nullable: false),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    GrantedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    ExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    OrderId = table.Column<long>(type: "bigint", nullable: true),
-                    Source = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    CouponId = table.Column<int>(type: "INTEGER", nullable: false),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    GrantedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    OrderId = table.Column<long>(type: "INTEGER", nullable: true),
+                    Source = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1262,15 +1313,15 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "StorePageVersions",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    PageId = table.Column<int>(type: "integer", nullable: false),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    Number = table.Column<int>(type: "integer", nullable: false),
-                    LayoutJson = table.Column<string>(type: "text", nullable: false),
-                    PublishedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    PublishedBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
-                    RestoredFrom = table.Column<int>(type: "integer", nullable: true)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    PageId = table.Column<int>(type: "INTEGER", nullable: false),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Number = table.Column<int>(type: "INTEGER", nullable: false),
+                    LayoutJson = table.Column<string>(type: "TEXT", nullable: false),
+                    PublishedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    PublishedBy = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    RestoredFrom = table.Column<int>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1287,14 +1338,14 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "CardKeyBatches",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    ProductId = table.Column<int>(type: "integer", nullable: false),
-                    Number = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    Count = table.Column<int>(type: "integer", nullable: false),
-                    ImportedByUserId = table.Column<string>(type: "text", nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    ProductId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Number = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Count = table.Column<int>(type: "INTEGER", nullable: false),
+                    ImportedByUserId = table.Column<string>(type: "TEXT", nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1311,22 +1362,22 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "FlashSales",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    ProductId = table.Column<int>(type: "integer", nullable: false),
-                    Title = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    Price = table.Column<long>(type: "bigint", nullable: true),
-                    PercentOff = table.Column<int>(type: "integer", nullable: false),
-                    StartsAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    EndsAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    Quota = table.Column<int>(type: "integer", nullable: false),
-                    Taken = table.Column<int>(type: "integer", nullable: false),
-                    PerBuyerLimit = table.Column<int>(type: "integer", nullable: false),
-                    LoginRequired = table.Column<bool>(type: "boolean", nullable: false),
-                    Paused = table.Column<bool>(type: "boolean", nullable: false),
-                    PauseReason = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    ProductId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Title = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Price = table.Column<long>(type: "INTEGER", nullable: true),
+                    PercentOff = table.Column<int>(type: "INTEGER", nullable: false),
+                    StartsAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    EndsAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    Quota = table.Column<int>(type: "INTEGER", nullable: false),
+                    Taken = table.Column<int>(type: "INTEGER", nullable: false),
+                    PerBuyerLimit = table.Column<int>(type: "INTEGER", nullable: false),
+                    LoginRequired = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Paused = table.Column<bool>(type: "INTEGER", nullable: false),
+                    PauseReason = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1349,11 +1400,11 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "LevelPrices",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    LevelId = table.Column<int>(type: "integer", nullable: false),
-                    ProductId = table.Column<int>(type: "integer", nullable: false),
-                    Price = table.Column<long>(type: "bigint", nullable: false)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    LevelId = table.Column<int>(type: "INTEGER", nullable: false),
+                    ProductId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Price = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1376,15 +1427,15 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "RestockAlerts",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    ProductId = table.Column<int>(type: "integer", nullable: false),
-                    Alerted = table.Column<bool>(type: "boolean", nullable: false),
-                    AlertedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    SnoozedUntil = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    LastStock = table.Column<int>(type: "integer", nullable: false),
-                    CheckedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    ProductId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Alerted = table.Column<bool>(type: "INTEGER", nullable: false),
+                    AlertedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    SnoozedUntil = table.Column<long>(type: "INTEGER", nullable: true),
+                    LastStock = table.Column<int>(type: "INTEGER", nullable: false),
+                    CheckedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1407,15 +1458,15 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "StationProducts",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    ProductId = table.Column<int>(type: "integer", nullable: false),
-                    Hidden = table.Column<bool>(type: "boolean", nullable: false),
-                    Name = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
-                    DescriptionMarkdown = table.Column<string>(type: "character varying(20000)", maxLength: 20000, nullable: true),
-                    SortOrder = table.Column<int>(type: "integer", nullable: true),
-                    Recommended = table.Column<bool>(type: "boolean", nullable: false)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    ProductId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Hidden = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
+                    DescriptionMarkdown = table.Column<string>(type: "TEXT", maxLength: 20000, nullable: true),
+                    SortOrder = table.Column<int>(type: "INTEGER", nullable: true),
+                    Recommended = table.Column<bool>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1438,21 +1489,22 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "SupplierProducts",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    ProductId = table.Column<int>(type: "integer", nullable: false),
-                    SupplierId = table.Column<int>(type: "integer", nullable: false),
-                    UpstreamProductId = table.Column<int>(type: "integer", nullable: false),
-                    BackupSupplierId = table.Column<int>(type: "integer", nullable: true),
-                    BackupUpstreamProductId = table.Column<int>(type: "integer", nullable: true),
-                    Markup = table.Column<int>(type: "integer", nullable: false),
-                    MarkupValue = table.Column<long>(type: "bigint", nullable: false),
-                    Rounding = table.Column<int>(type: "integer", nullable: false),
-                    UpstreamPrice = table.Column<long>(type: "bigint", nullable: false),
-                    UpstreamStock = table.Column<int>(type: "integer", nullable: true),
-                    Problem = table.Column<int>(type: "integer", nullable: false),
-                    SyncedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    ProductId = table.Column<int>(type: "INTEGER", nullable: false),
+                    SupplierId = table.Column<int>(type: "INTEGER", nullable: false),
+                    UpstreamProductId = table.Column<int>(type: "INTEGER", nullable: false),
+                    UpstreamName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    BackupSupplierId = table.Column<int>(type: "INTEGER", nullable: true),
+                    BackupUpstreamProductId = table.Column<int>(type: "INTEGER", nullable: true),
+                    Markup = table.Column<int>(type: "INTEGER", nullable: false),
+                    MarkupValue = table.Column<long>(type: "INTEGER", nullable: false),
+                    Rounding = table.Column<int>(type: "INTEGER", nullable: false),
+                    UpstreamPrice = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpstreamStock = table.Column<int>(type: "INTEGER", nullable: true),
+                    Problem = table.Column<int>(type: "INTEGER", nullable: false),
+                    SyncedAt = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1481,13 +1533,13 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "WholesaleTiers",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    ProductId = table.Column<int>(type: "integer", nullable: false),
-                    MinQuantity = table.Column<int>(type: "integer", nullable: false),
-                    UnitPrice = table.Column<long>(type: "bigint", nullable: true),
-                    PercentOff = table.Column<int>(type: "integer", nullable: false)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    ProductId = table.Column<int>(type: "INTEGER", nullable: false),
+                    MinQuantity = table.Column<int>(type: "INTEGER", nullable: false),
+                    UnitPrice = table.Column<long>(type: "INTEGER", nullable: true),
+                    PercentOff = table.Column<int>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1510,15 +1562,15 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "CampaignDeliveries",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    CampaignId = table.Column<int>(type: "integer", nullable: false),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    Channel = table.Column<int>(type: "integer", nullable: false),
-                    SentAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    OpenedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    InboxMessageId = table.Column<long>(type: "bigint", nullable: true)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    CampaignId = table.Column<int>(type: "INTEGER", nullable: false),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    Channel = table.Column<int>(type: "INTEGER", nullable: false),
+                    SentAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    OpenedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    InboxMessageId = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1535,17 +1587,17 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "CardKeys",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    ProductId = table.Column<int>(type: "integer", nullable: false),
-                    BatchId = table.Column<int>(type: "integer", nullable: false),
-                    SecretCipher = table.Column<string>(type: "character varying(4096)", maxLength: 4096, nullable: false),
-                    SecretHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    Status = table.Column<int>(type: "integer", nullable: false),
-                    OrderId = table.Column<long>(type: "bigint", nullable: true),
-                    SoldAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    ProductId = table.Column<int>(type: "INTEGER", nullable: false),
+                    BatchId = table.Column<int>(type: "INTEGER", nullable: false),
+                    SecretCipher = table.Column<string>(type: "TEXT", maxLength: 4096, nullable: false),
+                    SecretHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Status = table.Column<int>(type: "INTEGER", nullable: false),
+                    OrderId = table.Column<long>(type: "INTEGER", nullable: true),
+                    SoldAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1568,44 +1620,44 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "Orders",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    Number = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    BuyerUserId = table.Column<string>(type: "text", nullable: true),
-                    Contact = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
-                    QueryPasswordHash = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    ProductId = table.Column<int>(type: "integer", nullable: false),
-                    ProductName = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
-                    DeliveryType = table.Column<int>(type: "integer", nullable: false),
-                    Quantity = table.Column<int>(type: "integer", nullable: false),
-                    UnitPrice = table.Column<long>(type: "bigint", nullable: false),
-                    Total = table.Column<long>(type: "bigint", nullable: false),
-                    CouponDiscount = table.Column<long>(type: "bigint", nullable: false),
-                    FlashSaleId = table.Column<int>(type: "integer", nullable: true),
-                    PromotionJson = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: true),
-                    CommissionJson = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
-                    ClientIp = table.Column<string>(type: "character varying(45)", maxLength: 45, nullable: true),
-                    DeviceId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    Region = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true),
-                    RiskAction = table.Column<int>(type: "integer", nullable: false),
-                    RiskHitsJson = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
-                    ReviewDeadline = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    PriceChainJson = table.Column<string>(type: "text", nullable: true),
-                    PaymentMethod = table.Column<int>(type: "integer", nullable: false),
-                    Status = table.Column<int>(type: "integer", nullable: false),
-                    InputsJson = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: true),
-                    DeliveryNote = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: true),
-                    IdempotencyKey = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    GatewayTradeNo = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    OwnerCollected = table.Column<bool>(type: "boolean", nullable: false),
-                    AwaitingDeposit = table.Column<bool>(type: "boolean", nullable: false),
-                    ReusableKeyId = table.Column<long>(type: "bigint", nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    PaidAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    DeliveredAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    ClosedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    ExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Number = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    BuyerUserId = table.Column<string>(type: "TEXT", nullable: true),
+                    Contact = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
+                    QueryPasswordHash = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    ProductId = table.Column<int>(type: "INTEGER", nullable: false),
+                    ProductName = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    DeliveryType = table.Column<int>(type: "INTEGER", nullable: false),
+                    Quantity = table.Column<int>(type: "INTEGER", nullable: false),
+                    UnitPrice = table.Column<long>(type: "INTEGER", nullable: false),
+                    Total = table.Column<long>(type: "INTEGER", nullable: false),
+                    CouponDiscount = table.Column<long>(type: "INTEGER", nullable: false),
+                    FlashSaleId = table.Column<int>(type: "INTEGER", nullable: true),
+                    PromotionJson = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
+                    CommissionJson = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    ClientIp = table.Column<string>(type: "TEXT", maxLength: 45, nullable: true),
+                    DeviceId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    Region = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
+                    RiskAction = table.Column<int>(type: "INTEGER", nullable: false),
+                    RiskHitsJson = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    ReviewDeadline = table.Column<long>(type: "INTEGER", nullable: true),
+                    PriceChainJson = table.Column<string>(type: "TEXT", nullable: true),
+                    PaymentMethod = table.Column<int>(type: "INTEGER", nullable: false),
+                    Status = table.Column<int>(type: "INTEGER", nullable: false),
+                    InputsJson = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
+                    DeliveryNote = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
+                    IdempotencyKey = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    GatewayTradeNo = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    OwnerCollected = table.Column<bool>(type: "INTEGER", nullable: false),
+                    AwaitingDeposit = table.Column<bool>(type: "INTEGER", nullable: false),
+                    ReusableKeyId = table.Column<long>(type: "INTEGER", nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    PaidAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    DeliveredAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    ClosedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1634,19 +1686,19 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "CouponRedemptions",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    CouponId = table.Column<int>(type: "integer", nullable: false),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    OrderStationId = table.Column<int>(type: "integer", nullable: false),
-                    OrderId = table.Column<long>(type: "bigint", nullable: false),
-                    BuyerUserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: true),
-                    CodeId = table.Column<long>(type: "bigint", nullable: true),
-                    GrantId = table.Column<long>(type: "bigint", nullable: true),
-                    Discount = table.Column<long>(type: "bigint", nullable: false),
-                    OrderTotal = table.Column<long>(type: "bigint", nullable: false),
-                    Status = table.Column<int>(type: "integer", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    CouponId = table.Column<int>(type: "INTEGER", nullable: false),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    OrderStationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    OrderId = table.Column<long>(type: "INTEGER", nullable: false),
+                    BuyerUserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: true),
+                    CodeId = table.Column<long>(type: "INTEGER", nullable: true),
+                    GrantId = table.Column<long>(type: "INTEGER", nullable: true),
+                    Discount = table.Column<long>(type: "INTEGER", nullable: false),
+                    OrderTotal = table.Column<long>(type: "INTEGER", nullable: false),
+                    Status = table.Column<int>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1669,21 +1721,21 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "GatewayPayments",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    OutTradeNo = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    GatewayId = table.Column<int>(type: "integer", nullable: false),
-                    Channel = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
-                    Kind = table.Column<int>(type: "integer", nullable: false),
-                    OrderId = table.Column<long>(type: "bigint", nullable: true),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: true),
-                    Amount = table.Column<long>(type: "bigint", nullable: false),
-                    Status = table.Column<int>(type: "integer", nullable: false),
-                    TradeNo = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    StoreUrl = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    PaidAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    OutTradeNo = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    GatewayId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Channel = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Kind = table.Column<int>(type: "INTEGER", nullable: false),
+                    OrderId = table.Column<long>(type: "INTEGER", nullable: true),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: true),
+                    Amount = table.Column<long>(type: "INTEGER", nullable: false),
+                    Status = table.Column<int>(type: "INTEGER", nullable: false),
+                    TradeNo = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    StoreUrl = table.Column<string>(type: "TEXT", maxLength: 300, nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    PaidAt = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1706,22 +1758,22 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "Procurements",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    OrderId = table.Column<long>(type: "bigint", nullable: false),
-                    SupplierProductId = table.Column<int>(type: "integer", nullable: false),
-                    SupplierId = table.Column<int>(type: "integer", nullable: false),
-                    UpstreamProductId = table.Column<int>(type: "integer", nullable: false),
-                    OnBackup = table.Column<bool>(type: "boolean", nullable: false),
-                    ClientOrderNo = table.Column<string>(type: "character varying(48)", maxLength: 48, nullable: false),
-                    UpstreamOrderNo = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    Status = table.Column<int>(type: "integer", nullable: false),
-                    Attempts = table.Column<int>(type: "integer", nullable: false),
-                    NextAttemptAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    LastError = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    CompletedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    OrderId = table.Column<long>(type: "INTEGER", nullable: false),
+                    SupplierProductId = table.Column<int>(type: "INTEGER", nullable: false),
+                    SupplierId = table.Column<int>(type: "INTEGER", nullable: false),
+                    UpstreamProductId = table.Column<int>(type: "INTEGER", nullable: false),
+                    OnBackup = table.Column<bool>(type: "INTEGER", nullable: false),
+                    ClientOrderNo = table.Column<string>(type: "TEXT", maxLength: 48, nullable: false),
+                    UpstreamOrderNo = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    Status = table.Column<int>(type: "INTEGER", nullable: false),
+                    Attempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    NextAttemptAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    LastError = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    CompletedAt = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1744,26 +1796,26 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "Refunds",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    Number = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
-                    OrderId = table.Column<long>(type: "bigint", nullable: false),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    Amount = table.Column<long>(type: "bigint", nullable: false),
-                    Method = table.Column<int>(type: "integer", nullable: false),
-                    Funding = table.Column<int>(type: "integer", nullable: false),
-                    Status = table.Column<int>(type: "integer", nullable: false),
-                    Reason = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    GatewayReference = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    LastError = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
-                    Attempts = table.Column<int>(type: "integer", nullable: false),
-                    Note = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
-                    RequestedByUserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: true),
-                    RequestedByName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
-                    DecidedByUserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: true),
-                    DecidedByName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    CompletedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Number = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false),
+                    OrderId = table.Column<long>(type: "INTEGER", nullable: false),
+                    StationId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Amount = table.Column<long>(type: "INTEGER", nullable: false),
+                    Method = table.Column<int>(type: "INTEGER", nullable: false),
+                    Funding = table.Column<int>(type: "INTEGER", nullable: false),
+                    Status = table.Column<int>(type: "INTEGER", nullable: false),
+                    Reason = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    GatewayReference = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    LastError = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
+                    Attempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    Note = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    RequestedByUserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: true),
+                    RequestedByName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    DecidedByUserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: true),
+                    DecidedByName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    CompletedAt = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1867,7 +1919,7 @@ namespace KaMeng.Data.Migrations.Postgres
                 columns: new[] { "StationId", "LastPaidAt" });
 
             migrationBuilder.CreateIndex(
-                name: "IX_BuyerStats_StationId_SpendFen_LastPaidAt_FirstPaidAt_PaidOr~",
+                name: "IX_BuyerStats_StationId_SpendFen_LastPaidAt_FirstPaidAt_PaidOrders",
                 table: "BuyerStats",
                 columns: new[] { "StationId", "SpendFen", "LastPaidAt", "FirstPaidAt", "PaidOrders" });
 
@@ -2200,6 +2252,11 @@ namespace KaMeng.Data.Migrations.Postgres
                 column: "CategoryId");
 
             migrationBuilder.CreateIndex(
+                name: "IX_Products_Review",
+                table: "Products",
+                column: "Review");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Products_StationId_CategoryId_SortOrder",
                 table: "Products",
                 columns: new[] { "StationId", "CategoryId", "SortOrder" });
@@ -2332,6 +2389,11 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "IX_Stations_ParentId",
                 table: "Stations",
                 column: "ParentId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_StationSanctions_StationId_EndsAt",
+                table: "StationSanctions",
+                columns: new[] { "StationId", "EndsAt" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_StorePages_StationId_Slug",
@@ -2514,6 +2576,9 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "ProductDayStats");
 
             migrationBuilder.DropTable(
+                name: "ProhibitedTerms");
+
+            migrationBuilder.DropTable(
                 name: "ReferralCodes");
 
             migrationBuilder.DropTable(
@@ -2548,6 +2613,9 @@ namespace KaMeng.Data.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "StationProducts");
+
+            migrationBuilder.DropTable(
+                name: "StationSanctions");
 
             migrationBuilder.DropTable(
                 name: "StorePageVersions");
