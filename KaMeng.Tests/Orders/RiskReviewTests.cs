@@ -246,4 +246,24 @@ public class RiskReviewTests
         Assert.Equal(10000, await h.BalanceAsync(buyer));
         await AssertHeldAsync(h, await BuyAsync(h, buyer, product, signals: new("198.51.100.1", "DEVGOOD0001", null, null)), false);
     }
+
+    [Fact]
+    public async Task A_rejection_can_blacklist_the_orders_device_and_buyer_and_review_settings_are_validated()
+    {
+        await using var h = await CommerceHarness.CreateAsync(DatabaseProvider.Sqlite, s => { s.AddRiskServices(); s.AddBlacklistServices(); });
+        var product = await h.AddCardKeyProductAsync(5, priceFen: 700);
+        await RuleAsync(h, RiskRuleKind.LargeAmount, threshold: 700);
+        var buyer = (await h.AddBuyersAsync(1))[0];
+        var held = await OrderAsync(h, await BuyAsync(h, buyer, product, signals: new("198.51.100.3", "DEVSUSPECT01", null, null)));
+        var reviews = h.Get<RiskReviewService>();
+        Assert.Null(await reviews.RejectAsync(held.Id, "盗刷", Platform, blacklist: true));
+        Assert.Equal(10000, await h.BalanceAsync(buyer));
+        var again = await BuyAsync(h, buyer, product, signals: new("198.51.100.4", "DEVOTHER0001", null, null));
+        Assert.Equal("checkout.blocked", again.ErrorCode);   // the account is on the list now
+
+        Assert.Equal("审核时限须为 5 分钟到 7 天", await reviews.SaveReviewSettingsAsync(Platform, 1, false));
+        Assert.Equal(RiskReviewService.OnlyPlatform, await reviews.SaveReviewSettingsAsync(new AuditActor("o", "owner", 2), 30, true));
+        Assert.Null(await reviews.SaveReviewSettingsAsync(Platform, 30, true));
+        Assert.Equal((30, true), await reviews.ReviewSettingsAsync());
+    }
 }

@@ -20,7 +20,8 @@ public sealed record ReviewStats(int Held, int Approved, int Rejected, IReadOnly
 /// was paid). Orders nobody reviewed by their deadline are released or refunded by the scheduler, as the platform set.
 /// Station owners see the state and cannot decide it.
 /// </summary>
-public sealed class RiskReviewService(IDbContextFactory<KaMengDbContext> dbFactory, RefundService refunds, OrderEvents events, TimeProvider clock, RiskEvaluator evaluator)
+public sealed class RiskReviewService(IDbContextFactory<KaMengDbContext> dbFactory, RefundService refunds, OrderEvents events, TimeProvider clock, RiskEvaluator evaluator,
+    Blacklists.BlacklistService? blacklists = null)
 {
     public const string OnlyPlatform = "只有平台风控可以审核订单";
 
@@ -67,13 +68,45 @@ public sealed class RiskReviewService(IDbContextFactory<KaMengDbContext> dbFacto
     public Task<string?> ApproveAsync(long orderId, string? note, AuditActor actor, CancellationToken ct = default) =>
         actor.StationId is not null ? Task.FromResult<string?>(OnlyPlatform) : DecideAsync(orderId, approve: true, note, actor.UserId, actor.UserName, ct);
 
-    /// <summary>Rejects a held order: keys back to stock, the whole amount refunded. Null when done, else why not.</summary>
-    public Task<string?> RejectAsync(long orderId, string? reason, AuditActor actor, CancellationToken ct = default)
+    /// <summary>Rejects a held order: keys back to stock, the whole amount refunded; with <paramref name="blacklist"/> the order's
+    /// device and buyer go on the platform's blacklist with the same reason. Null when done, else why not.</summary>
+    public async Task<string?> RejectAsync(long orderId, string? reason, AuditActor actor, CancellationToken ct = default, bool blacklist = false)
     {
-        if (actor.StationId is not null) return Task.FromResult<string?>(OnlyPlatform);
-        if (string.IsNullOrWhiteSpace(reason)) return Task.FromResult<string?>("请填写驳回原因");
-        if (reason.Trim().Length > 200) return Task.FromResult<string?>("驳回原因最多 200 字");
-        return DecideAsync(orderId, approve: false, reason.Trim(), actor.UserId, actor.UserName, ct);
+        if (actor.StationId is not null) return OnlyPlatform;
+        if (string.IsNullOrWhiteSpace(reason)) return "请填写驳回原因";
+        if (reason.Trim().Length > 200) return "驳回原因最多 200 字";
+        if (blacklist && blacklists is null) return "黑名单未启用";
+        if (await DecideAsync(orderId, approve: false, reason.Trim(), actor.UserId, actor.UserName, ct) is { } refused) return refused;
+        if (!blacklist) return null;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var o = await db.Orders.AsNoTracking().Where(x => x.Id == orderId).Select(x => new { x.DeviceId, x.BuyerUserId }).SingleAsync(ct);
+        // The list takes a user by name.
+        var buyerName = o.BuyerUserId is null ? null : await db.Users.Where(u => u.Id == o.BuyerUserId).Select(u => u.UserName).SingleOrDefaultAsync(ct);
+        var why = "风控驳回：" + reason.Trim();
+        // Best effort after the refund committed: an entry that already exists (or a device id of another format) is skipped.
+        if (o.DeviceId is { } device) await blacklists!.AddAsync(null, new(BlacklistKind.Device, device, why, null), actor, ct);
+        if (buyerName is not null) await blacklists!.AddAsync(null, new(BlacklistKind.User, buyerName, why, null), actor, ct);
+        return null;
+    }
+
+    /// <summary>How long holds wait and what happens after (platform settings).</summary>
+    public async Task<(int Minutes, bool Refunds)> ReviewSettingsAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var p = await db.PlatformSettings.AsNoTracking().Select(p => new { p.RiskReviewMinutes, p.RiskTimeoutRefunds }).SingleAsync(ct);
+        return (p.RiskReviewMinutes, p.RiskTimeoutRefunds);
+    }
+
+    public async Task<string?> SaveReviewSettingsAsync(AuditActor actor, int minutes, bool refunds, CancellationToken ct = default)
+    {
+        if (actor.StationId is not null) return OnlyPlatform;
+        if (minutes is < 5 or > 7 * 24 * 60) return "审核时限须为 5 分钟到 7 天";
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.PlatformSettings.ExecuteUpdateAsync(u => u.SetProperty(p => p.RiskReviewMinutes, minutes).SetProperty(p => p.RiskTimeoutRefunds, refunds), ct);
+        db.AuditEntries.Add(actor.Entry("risk.settings", null, $"审核时限 {minutes} 分钟，超时{(refunds ? "退款" : "放行")}", clock.GetUtcNow(), null));
+        await db.SaveChangesAsync(ct);
+        evaluator.Invalidate();
+        return null;
     }
 
     async Task<string?> DecideAsync(long orderId, bool approve, string? note, string? userId, string userName, CancellationToken ct)
