@@ -120,19 +120,6 @@ public partial class Coupon
         return ValidUntil is not { } until || now < until;
     }
 
-    /// <summary>The discount before any floor: 满减 takes its amount when the total reaches the threshold, 折扣 its percent
-    /// (rounded down to the fen) up to the maximum. Zero when the threshold is not reached.</summary>
-    public Money RawDiscount(Money total)
-    {
-        if (total < Threshold || total.Fen <= 0) return Money.Zero;
-        return Kind switch
-        {
-            CouponKind.AmountOff => AmountOff,
-            CouponKind.PercentOff => Money.FromFen(Math.Min(total.Fen * PercentOff / 100, MaxDiscount?.Fen ?? long.MaxValue)),
-            _ => Money.Zero,
-        };
-    }
-
     /// <summary>How the coupon reads to a buyer: 满50减5, 9折（最高减20）, 无门槛减3.</summary>
     public string Describe() => Kind switch
     {

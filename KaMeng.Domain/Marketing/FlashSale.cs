@@ -29,7 +29,7 @@ public class FlashSale
     public bool IsRunning(DateTimeOffset now) => !Paused && now >= StartsAt && now < EndsAt;
     public bool SoldOut => Quota > 0 && Taken >= Quota;
 
-    public Money PriceFor(Money stationPrice) => Price ?? Money.FromFen(stationPrice.Fen - stationPrice.Fen * PercentOff / 100);
+    public Money PriceFor(Money stationPrice) => Offer().PriceFor(stationPrice);
 
     /// <summary>What a buyer sees: 秒杀价 ¥9.90 or 限时 8 折.</summary>
     public string Describe() => Price is { } p ? $"秒杀价 {p}" : $"限时 {Percent.Format((100 - PercentOff) * 10)} 折";

@@ -46,10 +46,6 @@ public class ReferralProgram
         if (InviterRewardBalance.Fen > MaxRewardFen || InviteeRewardBalance.Fen > MaxRewardFen) return $"邀请奖励金额每项最多 {Money.FromFen(MaxRewardFen)}";
         return null;
     }
-
-    /// <summary>The commission of each level on a margin, rounded down to the fen (the station keeps the fractions).</summary>
-    public IReadOnlyList<Money> CommissionsOn(Money margin) =>
-        margin.Fen <= 0 ? [] : [.. Rates.Select(r => Money.FromFen(margin.Fen * r / 10000))];
 }
 
 /// <summary>A buyer's referral code at a station (推广链接 ?ref=CODE and its QR code), with its click count.</summary>

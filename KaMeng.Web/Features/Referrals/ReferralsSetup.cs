@@ -1,14 +1,11 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
+using KaMeng.Web.Features.Risk;
 using KaMeng.Web.Features.Stations;
 
 namespace KaMeng.Web.Features.Referrals;
 
 public static class ReferralsSetup
 {
-    /// <summary>The first-party device cookie (a referrer and an invitee on one device earn nothing from each other).</summary>
-    public const string DeviceCookie = "km_dev";
-
     /// <summary>The first-touch cookie of a station: the code of the link a visitor first came through, kept 30 days.</summary>
     public static string FirstTouchCookie(int stationId) => "km_ref_" + stationId;
 
@@ -45,12 +42,8 @@ public static class ReferralsSetup
                 return;
             }
             var referrals = context.RequestServices.GetRequiredService<ReferralService>();
-            var device = request.Cookies[DeviceCookie];
-            if (device is null || device.Length > 64)
-            {
-                device = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-                context.Response.Cookies.Append(DeviceCookie, device, new CookieOptions { HttpOnly = true, IsEssential = true, SameSite = SameSiteMode.Lax, MaxAge = TimeSpan.FromDays(365), Secure = request.IsHttps });
-            }
+            // The same first-party device cookie the risk signals use (issued here when the visitor has none).
+            var device = ClientSignals.Of(context).DeviceId;
             var touchCookie = FirstTouchCookie(stationId);
             var touched = request.Cookies[touchCookie];
             if (refCode.Length > 0 && touched is null && await referrals.ClickAsync(stationId, refCode, context.RequestAborted) is { } code)
