@@ -10,7 +10,7 @@ using KaMeng.Web.Features.Stations;
 
 namespace KaMeng.Bench;
 
-public sealed record ClaimOptions(DatabaseProvider Provider, int Buyers, int Keys, string? PgAdmin, bool Profile, bool SkipRaw, int Rounds = 1, bool RiskRules = false);
+public sealed record ClaimOptions(DatabaseProvider Provider, int Buyers, int Keys, string? PgAdmin, bool Profile, bool SkipRaw, int Rounds = 1, bool RiskRules = false, int Accounts = 0);
 
 /// <summary>One measured run: completion timestamps and latencies of the delivered orders.</summary>
 public sealed record RunResult(int Orders, double Seconds, double P50Ms, double P99Ms, double[] TenthsPerS, int[] Gen0PerTenth,
@@ -87,7 +87,11 @@ public static class ClaimScenario
             await using (var db = await BenchDatabase.CreateAsync(o.Provider, o.PgAdmin))
             {
                 var sw = Stopwatch.StartNew();
-                var buyers = await db.AddBuyersAsync(o.Buyers, balance);
+                // --accounts N: the workers buy for N accounts in turn (each its own address and device), so each account's
+                // history is what a real buyer's is, not a share of every purchase of the run.
+                var accounts = await db.AddBuyersAsync(Math.Max(o.Buyers, o.Accounts), balance);
+                var buyers = accounts.Take(o.Buyers).ToList();
+                var turn = 0;
                 var product = await db.AddCardKeyProductAsync("基准卡", warmKeys + o.Keys, PriceFen);
                 if (o.RiskRules) await AddRiskRulesAsync(db);
                 await db.SettleAsync();
@@ -97,8 +101,9 @@ public static class ClaimScenario
                 var groupCommit = await GroupCommitOfAsync(db);
                 (long Batches, long Bodies, TimeSpan Busy) before = default;
                 EfProfiler? profiler = null;
-                run = await RunWorkersAsync(buyers, async buyer =>
+                run = await RunWorkersAsync(buyers, async worker =>
                 {
+                    var buyer = accounts.Count == buyers.Count ? worker : accounts[(int)((uint)Interlocked.Increment(ref turn) % accounts.Count)];
                     // Each buyer its own address and device (the signals every storefront checkout carries), so the IP and device rules query.
                     var r = await checkout.PlaceBalanceOrderAsync(Main, new CheckoutRequest(product.Id, 1, buyer.UserId, CheckoutRequest.NewIdempotencyKey(),
                         Signals: new ClientSignals($"10.1.{buyer.WalletId / 250}.{buyer.WalletId % 250}", "bench-device-" + buyer.WalletId, null, "内网")));
@@ -185,6 +190,12 @@ public static class ClaimScenario
                 Rule(RiskRuleKind.VelocityAmount, 1_000_000_000, 60, RiskDimension.Device), Rule(RiskRuleKind.LargeAmount, 1_000_000),
                 Rule(RiskRuleKind.LargeVsMedian, 100_000), Rule(RiskRuleKind.NewAccountLargeAmount, 1_000_000, 60), Rule(RiskRuleKind.NewProvince, 1),
                 Rule(RiskRuleKind.SharedDevice, 1_000), Rule(RiskRuleKind.ManyRefunds, 1_000, 1440), Rule(RiskRuleKind.SelfDealing, 1));
+            // KAMENG_BENCH_RISK_KINDS=VelocityCount,SharedDevice keeps only those kinds (to find which rule costs what).
+            if (Environment.GetEnvironmentVariable("KAMENG_BENCH_RISK_KINDS") is { Length: > 0 } only)
+            {
+                var kinds = only.Split(',').Select(Enum.Parse<RiskRuleKind>).ToHashSet();
+                ctx.RiskRules.RemoveRange(ctx.RiskRules.Local.Where(r => !kinds.Contains(r.Kind)).ToList());
+            }
             await ctx.SaveChangesAsync();
         }
         db.Services.GetRequiredService<RiskEvaluator>().Invalidate();

@@ -11,6 +11,8 @@ public sealed class EfProfiler : IObserver<DiagnosticListener>, IObserver<KeyVal
 {
     readonly ConcurrentDictionary<string, int> events = new();
     readonly ConcurrentDictionary<string, int> commands = new();
+    // Per statement: the slowest execution and how many took over 50 ms (where a latency tail comes from).
+    readonly ConcurrentDictionary<string, (double MaxMs, int Slow, double TotalMs)> durations = new();
     readonly List<IDisposable> subscriptions = [];
     readonly IDisposable all;
 
@@ -30,7 +32,10 @@ public sealed class EfProfiler : IObserver<DiagnosticListener>, IObserver<KeyVal
         if (name == "CommandExecuted" && e.Value is CommandExecutedEventData d)
         {
             var sql = string.Join(' ', d.Command.CommandText.Split((char[])['\n', '\r', ' '], StringSplitOptions.RemoveEmptyEntries));
-            commands.AddOrUpdate(sql.Length > 90 ? sql[..90] : sql, 1, (_, n) => n + 1);
+            var key = sql.Length > 90 ? sql[..90] : sql;
+            commands.AddOrUpdate(key, 1, (_, n) => n + 1);
+            var ms = d.Duration.TotalMilliseconds;
+            durations.AddOrUpdate(key, (ms, ms > 50 ? 1 : 0, ms), (_, v) => (Math.Max(v.MaxMs, ms), v.Slow + (ms > 50 ? 1 : 0), v.TotalMs + ms));
         }
     }
 
@@ -46,7 +51,11 @@ public sealed class EfProfiler : IObserver<DiagnosticListener>, IObserver<KeyVal
         Console.WriteLine("  EF profile (per delivered order):");
         foreach (var (k, v) in events.OrderBy(kv => kv.Key)) Console.WriteLine($"    {k,-30} {(double)v / orders,6:F2}");
         Console.WriteLine("  commands (per delivered order):");
-        foreach (var (k, v) in commands.OrderByDescending(kv => kv.Value)) Console.WriteLine($"    {(double)v / orders,6:F2}  {k}");
+        foreach (var (k, v) in commands.OrderByDescending(kv => kv.Value))
+        {
+            var (max, slow, total) = durations.GetValueOrDefault(k);
+            Console.WriteLine($"    {(double)v / orders,6:F2}  mean {total / v,6:F2} ms  max {max,7:F1} ms  >50ms {slow,5}  {k}");
+        }
     }
 
     public void Dispose()

@@ -25,17 +25,21 @@ sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
         b.Property(x => x.DeviceId).HasMaxLength(64);
         b.Property(x => x.Region).HasMaxLength(32);
         b.Property(x => x.RiskHitsJson).HasMaxLength(2000);
-        // The risk rules count a client's orders in a window; the review queue and its timeout read held orders.
-        b.HasIndex(x => new { x.ClientIp, x.CreatedAt });
-        b.HasIndex(x => new { x.DeviceId, x.BuyerUserId });
-        b.HasIndex(x => new { x.BuyerUserId, x.Region });
-        b.HasIndex(x => new { x.BuyerUserId, x.Status });
+        // The risk rules count and sum a client's orders in a window on every checkout: each window index carries Status and
+        // Total so the count or sum reads the index alone, never a row per order (a busy buyer's history made a row lookup per
+        // past order the p99 of checkout; docs/performance.md, issue 21). The review queue and its timeout read held orders.
+        b.HasIndex(x => new { x.ClientIp, x.CreatedAt, x.Status, x.Total });
+        b.HasIndex(x => new { x.DeviceId, x.CreatedAt, x.Status, x.Total });
+        b.HasIndex(x => new { x.Contact, x.CreatedAt, x.Status, x.Total });
+        b.HasIndex(x => new { x.DeviceId, x.BuyerUserId, x.Status });
+        b.HasIndex(x => new { x.BuyerUserId, x.Region, x.Status });
+        b.HasIndex(x => new { x.BuyerUserId, x.Status, x.ClosedAt });
         b.HasOne<Station>().WithMany().HasForeignKey(x => x.StationId).OnDelete(DeleteBehavior.Restrict);
         b.HasOne<Product>().WithMany().HasForeignKey(x => x.ProductId).OnDelete(DeleteBehavior.Restrict);
         b.HasOne<CardKey>().WithMany().HasForeignKey(x => x.ReusableKeyId).OnDelete(DeleteBehavior.Restrict);
         b.HasIndex(x => new { x.StationId, x.CreatedAt });
         b.HasIndex(x => new { x.ProductId, x.BuyerUserId });
-        b.HasIndex(x => new { x.BuyerUserId, x.CreatedAt });
+        b.HasIndex(x => new { x.BuyerUserId, x.CreatedAt, x.Status, x.Total });
         b.HasIndex(x => new { x.Status, x.ExpiresAt });
         // The finance export reads orders in (CreatedAt, Id) order: with this index it streams instead of sorting.
         b.HasIndex(x => new { x.CreatedAt, x.Id });

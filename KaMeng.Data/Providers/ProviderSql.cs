@@ -18,25 +18,6 @@ public static class ProviderSql
     /// transaction, so a read-check-write on it cannot be split by another writer. SQLite: nothing to do, the business
     /// transaction already holds the database's single writer lock.
     /// </summary>
-    /// <summary>Σ "Total" (fen) of the orders, not cancelled, whose <paramref name="column"/> equals <paramref name="value"/>, created at
-    /// or after <paramref name="since"/>: the risk rules' velocity amount as one SUM instead of reading every order (Money has a
-    /// converter, so EF Core cannot sum it in SQL). The same statement on every provider; only the time parameter differs (SQLite
-    /// stores DateTimeOffset as binary ticks).</summary>
-    public static Task<long> OrderTotalSinceAsync(this KaMengDbContext db, string column, object value, DateTimeOffset since, CancellationToken ct = default)
-    {
-        if (column is not ("BuyerUserId" or "ClientIp" or "DeviceId" or "Contact")) throw new ArgumentOutOfRangeException(nameof(column));
-        object at = db.Provider switch
-        {
-            DatabaseProvider.Sqlite => (long)new Microsoft.EntityFrameworkCore.Storage.ValueConversion.DateTimeOffsetToBinaryConverter().ConvertToProvider(since)!,
-            DatabaseProvider.Postgres or DatabaseProvider.SqlServer => since,
-            var other => throw Unsupported(other),
-        };
-        // The column is one of the four names above, never input.
-        var sql = "SELECT CAST(COALESCE(SUM(\"Total\"), 0) AS BIGINT) AS \"Value\" FROM \"Orders\" WHERE \"" + column
-            + "\" = {0} AND \"CreatedAt\" >= {1} AND \"Status\" <> {2}";
-        return db.Database.SqlQueryRaw<long>(sql, value, at, (int)OrderStatus.Cancelled).SingleAsync(ct);
-    }
-
     public static Task LockRowAsync(this KaMengDbContext db, string table, string[] columns, object[] values, CancellationToken ct = default) =>
         db.Provider switch
         {

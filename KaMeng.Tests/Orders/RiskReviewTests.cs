@@ -38,10 +38,12 @@ public class RiskReviewTests
         if (held) Assert.NotEmpty(RiskEvaluator.ReadHits(order.RiskHitsJson));
     }
 
-    [Fact]
-    public async Task Velocity_by_buyer_trips_on_the_nth_order_in_the_window()
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Velocity_by_buyer_trips_on_the_nth_order_in_the_window(DatabaseProvider provider)
     {
-        await using var h = await CommerceHarness.CreateAsync(DatabaseProvider.Sqlite);
+        await using var h = await CommerceHarness.CreateAsync(provider);
         var product = await h.AddCardKeyProductAsync(10);
         await RuleAsync(h, RiskRuleKind.VelocityCount, threshold: 3, window: 60);
         var buyer = (await h.AddBuyersAsync(1))[0];
@@ -50,10 +52,12 @@ public class RiskReviewTests
         await AssertHeldAsync(h, await BuyAsync(h, buyer, product), true);
     }
 
-    [Fact]
-    public async Task Amount_by_ip_trips_when_the_window_total_reaches_the_threshold()
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Amount_by_ip_trips_when_the_window_total_reaches_the_threshold(DatabaseProvider provider)
     {
-        await using var h = await CommerceHarness.CreateAsync(DatabaseProvider.Sqlite);
+        await using var h = await CommerceHarness.CreateAsync(provider);
         var product = await h.AddCardKeyProductAsync(10, priceFen: 700);
         await RuleAsync(h, RiskRuleKind.VelocityAmount, threshold: 2100, window: 60, dimension: RiskDimension.Ip);
         var buyers = await h.AddBuyersAsync(3);
@@ -64,10 +68,12 @@ public class RiskReviewTests
         await AssertHeldAsync(h, await BuyAsync(h, buyers[2], product, signals: new ClientSignals("198.51.100.1", null, null, null)), false);
     }
 
-    [Fact]
-    public async Task Large_amounts_absolute_against_the_median_and_from_new_accounts_trip_at_their_thresholds()
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Large_amounts_absolute_against_the_median_and_from_new_accounts_trip_at_their_thresholds(DatabaseProvider provider)
     {
-        await using var h = await CommerceHarness.CreateAsync(DatabaseProvider.Sqlite);
+        await using var h = await CommerceHarness.CreateAsync(provider);
         var product = await h.AddCardKeyProductAsync(40, priceFen: 700);
         var buyer = (await h.AddBuyersAsync(1, balanceFen: 100000))[0];
         for (var i = 0; i < 3; i++) await AssertHeldAsync(h, await BuyAsync(h, buyer, product), false);   // history: ¥7 × 3
@@ -75,7 +81,7 @@ public class RiskReviewTests
         await AssertHeldAsync(h, await BuyAsync(h, buyer, product, 4), false);   // ¥28 < 5 × ¥7
         await AssertHeldAsync(h, await BuyAsync(h, buyer, product, 5), true);    // ¥35 = 5 × ¥7
 
-        await using var h2 = await CommerceHarness.CreateAsync(DatabaseProvider.Sqlite);
+        await using var h2 = await CommerceHarness.CreateAsync(provider);
         var p2 = await h2.AddCardKeyProductAsync(10, priceFen: 700);
         await RuleAsync(h2, RiskRuleKind.LargeAmount, threshold: 2100);
         await RuleAsync(h2, RiskRuleKind.NewAccountLargeAmount, threshold: 1400, window: 60);
@@ -88,10 +94,12 @@ public class RiskReviewTests
         Assert.Equal(2, RiskEvaluator.ReadHits(big.RiskHitsJson).Count);
     }
 
-    [Fact]
-    public async Task A_new_province_a_shared_device_many_refunds_and_self_dealing_trip_at_their_thresholds()
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task A_new_province_a_shared_device_many_refunds_and_self_dealing_trip_at_their_thresholds(DatabaseProvider provider)
     {
-        await using var h = await CommerceHarness.CreateAsync(DatabaseProvider.Sqlite);
+        await using var h = await CommerceHarness.CreateAsync(provider);
         var product = await h.AddCardKeyProductAsync(30, priceFen: 700);
         await RuleAsync(h, RiskRuleKind.NewProvince);
         await RuleAsync(h, RiskRuleKind.SharedDevice, threshold: 3);
@@ -102,7 +110,7 @@ public class RiskReviewTests
         await AssertHeldAsync(h, await BuyAsync(h, buyers[1], product, signals: new(null, "dev-a", null, null)), false);   // 2 accounts
         await AssertHeldAsync(h, await BuyAsync(h, buyers[2], product, signals: new(null, "dev-a", null, null)), true);    // 3 accounts
 
-        await using var h2 = await CommerceHarness.CreateAsync(DatabaseProvider.Sqlite);
+        await using var h2 = await CommerceHarness.CreateAsync(provider);
         var shop = await h2.OpenSellingShopAsync(keys: 10);
         await RuleAsync(h2, RiskRuleKind.ManyRefunds, threshold: 2, window: 24 * 60);
         await RuleAsync(h2, RiskRuleKind.SelfDealing);

@@ -1503,23 +1503,27 @@ namespace KaMeng.Data.Migrations.Postgres
 
                     b.HasIndex("ReusableKeyId");
 
-                    b.HasIndex("BuyerUserId", "CreatedAt");
-
-                    b.HasIndex("BuyerUserId", "Region");
-
-                    b.HasIndex("BuyerUserId", "Status");
-
-                    b.HasIndex("ClientIp", "CreatedAt");
-
                     b.HasIndex("CreatedAt", "Id");
-
-                    b.HasIndex("DeviceId", "BuyerUserId");
 
                     b.HasIndex("ProductId", "BuyerUserId");
 
                     b.HasIndex("StationId", "CreatedAt");
 
                     b.HasIndex("Status", "ExpiresAt");
+
+                    b.HasIndex("BuyerUserId", "Region", "Status");
+
+                    b.HasIndex("BuyerUserId", "Status", "ClosedAt");
+
+                    b.HasIndex("DeviceId", "BuyerUserId", "Status");
+
+                    b.HasIndex("BuyerUserId", "CreatedAt", "Status", "Total");
+
+                    b.HasIndex("ClientIp", "CreatedAt", "Status", "Total");
+
+                    b.HasIndex("Contact", "CreatedAt", "Status", "Total");
+
+                    b.HasIndex("DeviceId", "CreatedAt", "Status", "Total");
 
                     b.ToTable("Orders");
                 });

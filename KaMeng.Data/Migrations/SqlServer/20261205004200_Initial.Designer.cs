@@ -12,7 +12,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace KaMeng.Data.Migrations.SqlServer
 {
     [DbContext(typeof(SqlServerKaMengDbContext))]
-    [Migration("20261204234706_Initial")]
+    [Migration("20261205004200_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -1510,23 +1510,27 @@ namespace KaMeng.Data.Migrations.SqlServer
 
                     b.HasIndex("ReusableKeyId");
 
-                    b.HasIndex("BuyerUserId", "CreatedAt");
-
-                    b.HasIndex("BuyerUserId", "Region");
-
-                    b.HasIndex("BuyerUserId", "Status");
-
-                    b.HasIndex("ClientIp", "CreatedAt");
-
                     b.HasIndex("CreatedAt", "Id");
-
-                    b.HasIndex("DeviceId", "BuyerUserId");
 
                     b.HasIndex("ProductId", "BuyerUserId");
 
                     b.HasIndex("StationId", "CreatedAt");
 
                     b.HasIndex("Status", "ExpiresAt");
+
+                    b.HasIndex("BuyerUserId", "Region", "Status");
+
+                    b.HasIndex("BuyerUserId", "Status", "ClosedAt");
+
+                    b.HasIndex("DeviceId", "BuyerUserId", "Status");
+
+                    b.HasIndex("BuyerUserId", "CreatedAt", "Status", "Total");
+
+                    b.HasIndex("ClientIp", "CreatedAt", "Status", "Total");
+
+                    b.HasIndex("Contact", "CreatedAt", "Status", "Total");
+
+                    b.HasIndex("DeviceId", "CreatedAt", "Status", "Total");
 
                     b.ToTable("Orders");
                 });

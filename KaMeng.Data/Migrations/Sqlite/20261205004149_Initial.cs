@@ -2147,24 +2147,29 @@ namespace KaMeng.Data.Migrations.Sqlite
                 columns: new[] { "UserId", "ReadAt" });
 
             migrationBuilder.CreateIndex(
-                name: "IX_Orders_BuyerUserId_CreatedAt",
+                name: "IX_Orders_BuyerUserId_CreatedAt_Status_Total",
                 table: "Orders",
-                columns: new[] { "BuyerUserId", "CreatedAt" });
+                columns: new[] { "BuyerUserId", "CreatedAt", "Status", "Total" });
 
             migrationBuilder.CreateIndex(
-                name: "IX_Orders_BuyerUserId_Region",
+                name: "IX_Orders_BuyerUserId_Region_Status",
                 table: "Orders",
-                columns: new[] { "BuyerUserId", "Region" });
+                columns: new[] { "BuyerUserId", "Region", "Status" });
 
             migrationBuilder.CreateIndex(
-                name: "IX_Orders_BuyerUserId_Status",
+                name: "IX_Orders_BuyerUserId_Status_ClosedAt",
                 table: "Orders",
-                columns: new[] { "BuyerUserId", "Status" });
+                columns: new[] { "BuyerUserId", "Status", "ClosedAt" });
 
             migrationBuilder.CreateIndex(
-                name: "IX_Orders_ClientIp_CreatedAt",
+                name: "IX_Orders_ClientIp_CreatedAt_Status_Total",
                 table: "Orders",
-                columns: new[] { "ClientIp", "CreatedAt" });
+                columns: new[] { "ClientIp", "CreatedAt", "Status", "Total" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Orders_Contact_CreatedAt_Status_Total",
+                table: "Orders",
+                columns: new[] { "Contact", "CreatedAt", "Status", "Total" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Orders_CreatedAt_Id",
@@ -2172,9 +2177,14 @@ namespace KaMeng.Data.Migrations.Sqlite
                 columns: new[] { "CreatedAt", "Id" });
 
             migrationBuilder.CreateIndex(
-                name: "IX_Orders_DeviceId_BuyerUserId",
+                name: "IX_Orders_DeviceId_BuyerUserId_Status",
                 table: "Orders",
-                columns: new[] { "DeviceId", "BuyerUserId" });
+                columns: new[] { "DeviceId", "BuyerUserId", "Status" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Orders_DeviceId_CreatedAt_Status_Total",
+                table: "Orders",
+                columns: new[] { "DeviceId", "CreatedAt", "Status", "Total" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Orders_IdempotencyKey",
