@@ -5,7 +5,7 @@ namespace KaMeng.Web.Features.Risk;
 
 /// <summary>
 /// The offline IP-to-region table (issue 21 §1): IPv4 ranges from a CSV (start,end,region), looked up by binary search.
-/// The repository ships <c>ip-regions.csv</c> (reserved ranges only; see its header for origin and licence);
+/// The repository ships <c>ip-regions.csv</c> (reserved ranges and province ranges; see its header for origin and licence);
 /// <c>KaMeng:Risk:IpRegionFile</c> names a fuller table in the same format.
 /// </summary>
 public sealed class IpRegions
@@ -27,6 +27,10 @@ public sealed class IpRegions
             rows.Add((start, end, parts[2]));
         }
         rows.Sort((a, b) => a.Start.CompareTo(b.Start));
+        // The lookup is a binary search over starts: two ranges that overlap would make the answer depend on the order.
+        for (var i = 1; i < rows.Count; i++)
+            if (rows[i].Start <= rows[i - 1].End)
+                throw new FormatException($"IP region table: overlapping ranges at {new IPAddress(BinaryPrimitives.ReverseEndianness(rows[i].Start))} ({rows[i - 1].Region} / {rows[i].Region})");
         starts = [.. rows.Select(r => r.Start)];
         ends = [.. rows.Select(r => r.End)];
         regions = [.. rows.Select(r => r.Region)];
