@@ -91,6 +91,27 @@ namespace KaMeng.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "BackupRuns",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    StartedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    FinishedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    Trigger = table.Column<int>(type: "integer", nullable: false),
+                    StartedBy = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: true),
+                    FileName = table.Column<string>(type: "character varying(260)", maxLength: 260, nullable: false),
+                    SizeBytes = table.Column<long>(type: "bigint", nullable: true),
+                    Sha256 = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    Result = table.Column<int>(type: "integer", nullable: false),
+                    Error = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_BackupRuns", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "BuyerDayStats",
                 columns: table => new
                 {
@@ -1906,6 +1927,11 @@ namespace KaMeng.Data.Migrations.Postgres
                 columns: new[] { "StationId", "CreatedAt" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_BackupRuns_StartedAt",
+                table: "BackupRuns",
+                column: "StartedAt");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_BlacklistEntries_StationId_Kind_Value",
                 table: "BlacklistEntries",
                 columns: new[] { "StationId", "Kind", "Value" });
@@ -2501,6 +2527,9 @@ namespace KaMeng.Data.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "AuditEntries");
+
+            migrationBuilder.DropTable(
+                name: "BackupRuns");
 
             migrationBuilder.DropTable(
                 name: "BlacklistEntries");

@@ -90,6 +90,27 @@ namespace KaMeng.Data.Migrations.SqlServer
                 });
 
             migrationBuilder.CreateTable(
+                name: "BackupRuns",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StartedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    FinishedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    Trigger = table.Column<int>(type: "int", nullable: false),
+                    StartedBy = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: true),
+                    FileName = table.Column<string>(type: "nvarchar(260)", maxLength: 260, nullable: false),
+                    SizeBytes = table.Column<long>(type: "bigint", nullable: true),
+                    Sha256 = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    Result = table.Column<int>(type: "int", nullable: false),
+                    Error = table.Column<string>(type: "nvarchar(2000)", maxLength: 2000, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_BackupRuns", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "BuyerDayStats",
                 columns: table => new
                 {
@@ -1907,6 +1928,11 @@ namespace KaMeng.Data.Migrations.SqlServer
                 columns: new[] { "StationId", "CreatedAt" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_BackupRuns_StartedAt",
+                table: "BackupRuns",
+                column: "StartedAt");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_BlacklistEntries_StationId_Kind_Value",
                 table: "BlacklistEntries",
                 columns: new[] { "StationId", "Kind", "Value" });
@@ -2506,6 +2532,9 @@ namespace KaMeng.Data.Migrations.SqlServer
 
             migrationBuilder.DropTable(
                 name: "AuditEntries");
+
+            migrationBuilder.DropTable(
+                name: "BackupRuns");
 
             migrationBuilder.DropTable(
                 name: "BlacklistEntries");
