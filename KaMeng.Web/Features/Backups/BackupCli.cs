@@ -60,7 +60,7 @@ public static class BackupCli
         catch (BackupRefusedException e)
         {
             errors.WriteLine(e.Message);
-            return (int)RestoreOutcome.RefusedNotEmpty;
+            return (int)RestoreOutcome.Refused;
         }
         catch (BackupArchiveException e)
         {

@@ -11,7 +11,7 @@ using Npgsql;
 
 namespace KaMeng.Web.Features.Backups;
 
-public enum RestoreOutcome { Restored = 0, Usage = 1, RefusedNotEmpty = 2, BadArchive = 3, VerificationFailed = 4 }
+public enum RestoreOutcome { Restored = 0, Usage = 1, Refused = 2, BadArchive = 3, VerificationFailed = 4 }
 
 /// <summary>What a restore found: the counts the CLI prints, and the proof that the key ring matches.</summary>
 public sealed record RestoreReport(BackupManifest Manifest, long Stations, long Products, long Orders, long CardKeysUnsold, long CardKeysSold,
