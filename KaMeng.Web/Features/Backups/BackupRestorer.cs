@@ -36,6 +36,10 @@ public static class BackupRestorer
         if (!File.Exists(archivePath)) throw new BackupRefusedException($"找不到备份文件：{archivePath}（archive not found）");
         DatabaseSnapshot.EntryFor(target.Provider); // SQL Server: refused here
 
+        var problem = await WhyNotEmptyAsync(target, ct);
+        if (problem is not null && !force)
+            throw new BackupRefusedException($"目标不是空的：{problem}。恢复只写入空的数据目录与空数据库；确认要覆盖请加 --force（target not empty; use --force）");
+
         // The checksum file written beside the archive, when it came along.
         if (File.Exists(archivePath + BackupMaker.ChecksumExtension))
         {
@@ -45,10 +49,6 @@ public static class BackupRestorer
                 throw new BackupArchiveException($"备份文件的 SHA-256 与 {Path.GetFileName(archivePath)}{BackupMaker.ChecksumExtension} 不符（checksum mismatch）");
             log.WriteLine($"校验和一致 (SHA-256 {actual})");
         }
-
-        var problem = await WhyNotEmptyAsync(target, ct);
-        if (problem is not null && !force)
-            throw new BackupRefusedException($"目标不是空的：{problem}。恢复只写入空的数据目录与空数据库；确认要覆盖请加 --force（target not empty; use --force）");
 
         var staging = PrivateFiles.EnsureDirectory(Path.Combine(Path.GetTempPath(), "kameng-restore-" + Guid.NewGuid().ToString("N")[..12])).FullName;
         try
@@ -90,13 +90,14 @@ public static class BackupRestorer
         if (target.Provider == DatabaseProvider.Sqlite && File.Exists(target.SqliteFile)) return $"数据库文件 {target.SqliteFile} 已存在";
         if (target.Provider == DatabaseProvider.Postgres)
         {
-            var tables = await CountPostgresTablesAsync(target.ConnectionString, ct);
+            var tables = await CountPostgresTablesAsync(target.ConnectionString, create: false, ct);
             if (tables > 0) return $"数据库 {new NpgsqlConnectionStringBuilder(target.ConnectionString).Database} 里已有 {tables} 张表";
         }
         return null;
     }
 
-    static async Task<long> CountPostgresTablesAsync(string connectionString, CancellationToken ct)
+    /// <summary>User tables in the database; a missing database counts as empty, and is created when <paramref name="create"/>.</summary>
+    static async Task<long> CountPostgresTablesAsync(string connectionString, bool create, CancellationToken ct)
     {
         try
         {
@@ -107,6 +108,7 @@ public static class BackupRestorer
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidCatalogName)
         {
+            if (!create) return 0;
             // No such database yet: create it (empty), as connecting to the server's maintenance database allows.
             var cs = new NpgsqlConnectionStringBuilder(connectionString);
             var name = cs.Database!;
@@ -135,7 +137,7 @@ public static class BackupRestorer
                     await from.CopyToAsync(to, ct);
                 break;
             case DatabaseProvider.Postgres:
-                if (force && await CountPostgresTablesAsync(target.ConnectionString, ct) > 0)
+                if (await CountPostgresTablesAsync(target.ConnectionString, create: true, ct) > 0 && force)
                 {
                     await using var conn = new NpgsqlConnection(target.ConnectionString);
                     await conn.OpenAsync(ct);
