@@ -3,9 +3,9 @@ namespace KaMeng.Data;
 /// <summary>PostgreSQL's own statements (parameters @p0, @p1, …, or EF's {0} placeholders where noted).</summary>
 public static class PostgresSql
 {
-    /// <summary>A backup's snapshot: a read-only repeatable-read transaction whose snapshot pg_dump --snapshot then shares,
+    /// <summary>A backup's snapshot: in a read-only repeatable-read transaction, the snapshot pg_dump --snapshot then shares,
     /// so the counts taken in it describe exactly what the dump holds.</summary>
-    public const string BeginBackupSnapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+    public const string SetReadOnly = "SET TRANSACTION READ ONLY";
     public const string ExportSnapshot = "SELECT pg_export_snapshot()";
 
     /// <summary>Tables outside the system schemas: a restore goes only into a database with none (unless forced).</summary>

@@ -44,6 +44,8 @@ public class BackupRestoreTests(Xunit.Abstractions.ITestOutputHelper output)
         var themes = TestPaths.NewTempDir("themes-src");
         Directory.CreateDirectory(Path.Combine(themes, "custom-red"));
         await File.WriteAllTextAsync(Path.Combine(themes, "custom-red", "theme.css"), ":root { --km-primary: #c00; }");
+        // A certificate protecting a key ring never travels with the archive.
+        await File.WriteAllBytesAsync(Path.Combine(h.Db.DataDir, "keys", "keyring.pfx"), [1, 2, 3]);
         var site = new BackupSite(provider, h.Db.ConnectionString, h.Db.DataDir, themes);
 
         // Buyers buy one key at a time until the backup is done; each order is noted with the moment its transaction had committed.
@@ -75,6 +77,8 @@ public class BackupRestoreTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal(await BackupArchive.FileSha256Async(archive), made.Sha256);
         Assert.Contains(made.Manifest.Entries, e => e.Path.StartsWith("keys/", StringComparison.Ordinal));
         Assert.Contains(made.Manifest.Entries, e => e.Path == "themes/custom-red/theme.css");
+        Assert.Contains(made.Manifest.Entries, e => e.Path == "keys/card-key-pepper.bin");
+        Assert.DoesNotContain(made.Manifest.Entries, e => e.Path.EndsWith(".pfx", StringComparison.Ordinal));
 
         // Restore into a fresh data folder (and a new, empty PostgreSQL database).
         var target = await RestoreTargets.FreshTargetAsync(provider);

@@ -58,12 +58,16 @@ public static class BackupMaker
         }
     }
 
-    /// <summary>Every file below <paramref name="root"/> as archive entries under <paramref name="prefix"/> (upload temp files left out).</summary>
+    /// <summary>A certificate that protects the key ring stays out of the archive even if it sits in the data folder: the archive
+    /// and its passphrase alone must not open a protected key ring (decision 0035).</summary>
+    static readonly string[] CertificateExtensions = [".pfx", ".p12"];
+
+    /// <summary>Every file below <paramref name="root"/> as archive entries under <paramref name="prefix"/> (upload temp files and certificates left out).</summary>
     static IEnumerable<BackupFile> Tree(string root, string prefix)
     {
         if (!Directory.Exists(root)) return [];
         return Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
-            .Where(f => !f.EndsWith(".tmp", StringComparison.Ordinal))
+            .Where(f => !f.EndsWith(".tmp", StringComparison.Ordinal) && !CertificateExtensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
             .Order(StringComparer.Ordinal)
             .Select(f => new BackupFile(prefix + "/" + Path.GetRelativePath(root, f).Replace(Path.DirectorySeparatorChar, '/'), f))
             .ToList();

@@ -79,13 +79,14 @@ public static class DatabaseSnapshot
             {
                 await using var conn = new NpgsqlConnection(site.ConnectionString);
                 await conn.OpenAsync(ct);
-                await Execute(conn, PostgresSql.BeginBackupSnapshot, ct);
+                // Held open while pg_dump runs: an exported snapshot lives as long as its transaction (rolled back at the end: it only read).
+                await using var tx = await conn.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+                await Execute(conn, PostgresSql.SetReadOnly, ct);
                 string snapshotId;
                 await using (var cmd = new NpgsqlCommand(PostgresSql.ExportSnapshot, conn))
                     snapshotId = (string)(await cmd.ExecuteScalarAsync(ct))!;
                 var counts = await CountAsync(conn, ct);
                 await PgTools.RunAsync("pg_dump", site.ConnectionString, ["--format=custom", "--no-owner", "--no-privileges", $"--snapshot={snapshotId}", $"--file={file}"], ct);
-                await Execute(conn, "COMMIT", ct);
                 return counts;
             }
             case DatabaseProvider.SqlServer:
