@@ -118,6 +118,24 @@ public class BackupRestoreTests(Xunit.Abstractions.ITestOutputHelper output)
         await RestoreTargets.DropAsync(target);
     }
 
+    [Fact]
+    public async Task A_restore_whose_key_ring_does_not_match_the_database_fails_its_proof()
+    {
+        await using var h = await CommerceHarness.CreateAsync(DatabaseProvider.Sqlite);
+        // The key files lost before the backup (a database copied without keys/): the archive holds the keys of nothing.
+        foreach (var key in Directory.GetFiles(h.Db.DataDir + "/keys", "key-*.xml")) File.Delete(key);
+        var archive = Path.Combine(TestPaths.NewTempDir("backups"), "no-keys" + BackupMaker.Extension);
+        await BackupMaker.CreateAsync(new BackupSite(DatabaseProvider.Sqlite, h.Db.ConnectionString, h.Db.DataDir, null), Passphrase, archive, false, iterations: FastIterations);
+
+        var target = await RestoreTargets.FreshTargetAsync(DatabaseProvider.Sqlite);
+        var e = await Assert.ThrowsAsync<RestoreVerificationException>(() =>
+            BackupRestorer.RestoreAsync(archive, Passphrase, target, new ConfigurationBuilder().Build(), force: false, TextWriter.Null));
+        Assert.Contains("无法解密", e.Message);
+        Assert.Contains("key ring does not match", e.Message);
+        // No key was made up to pass the check.
+        Assert.Empty(Directory.GetFiles(target.KeysDir, "key-*.xml"));
+    }
+
     /// <summary>The restored installation's data services, with the key ring and pepper read from its data folder only.</summary>
     static ServiceProvider RestoredServices(BackupSite target) => RestoreTargets.Services(target);
 }
