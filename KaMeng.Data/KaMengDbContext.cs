@@ -70,6 +70,8 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
     // 合规 (issue 21 §5): the platform's prohibited terms and its sanctions on stations.
     public DbSet<ProhibitedTerm> ProhibitedTerms => Set<ProhibitedTerm>();
     public DbSet<StationSanction> StationSanctions => Set<StationSanction>();
+    // 数据备份 (issue 22 §3): the history of backups and their outcomes.
+    public DbSet<BackupRun> BackupRuns => Set<BackupRun>();
 
     public abstract DatabaseProvider Provider { get; }
 

@@ -1,6 +1,7 @@
 using KaMeng.Data;
 using KaMeng.Web.Components;
 using KaMeng.Web.Features.Account;
+using KaMeng.Web.Features.Backups;
 using KaMeng.Web.Features.Admin.CardKeys;
 using KaMeng.Web.Features.Admin.Catalog;
 using KaMeng.Web.Features.Admin.Marketing;
@@ -26,6 +27,9 @@ using KaMeng.Web.Features.Shared;
 using KaMeng.Web.Features.Stations;
 using KaMeng.Web.Features.Storefront;
 using KaMeng.Web.Infrastructure;
+
+// `backup <archive>` / `restore <archive> [--force]` run instead of the web host, with the same configuration.
+if (await BackupCli.TryRunAsync(args)) return;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -60,6 +64,7 @@ builder.AddMarketingAdmin();
 // After identity and the UI: it replaces the circuits' authentication state provider.
 builder.AddRisk();
 builder.AddBlacklists();
+builder.AddBackups();
 
 var app = builder.Build();
 

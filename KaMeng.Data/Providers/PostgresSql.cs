@@ -3,6 +3,17 @@ namespace KaMeng.Data;
 /// <summary>PostgreSQL's own statements (parameters @p0, @p1, …, or EF's {0} placeholders where noted).</summary>
 public static class PostgresSql
 {
+    /// <summary>A backup's snapshot: in a read-only repeatable-read transaction, the snapshot pg_dump --snapshot then shares,
+    /// so the counts taken in it describe exactly what the dump holds.</summary>
+    public const string SetReadOnly = "SET TRANSACTION READ ONLY";
+    public const string ExportSnapshot = "SELECT pg_export_snapshot()";
+
+    /// <summary>Tables outside the system schemas: a restore goes only into a database with none (unless forced).</summary>
+    public const string CountUserTables = "SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')";
+
+    /// <summary>A forced restore starts from an empty public schema (every KaMeng and Quartz table goes).</summary>
+    public const string ResetPublicSchema = "DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public";
+
     /// <summary>Row lock until the transaction ends, selecting <paramref name="select"/>; EF placeholders {0}, {1}, ….</summary>
     public static string LockRow(string table, string[] columns, string select = "1") =>
         $"SELECT {select} FROM \"{table}\" WHERE {ProviderSql.Matching(columns)} FOR UPDATE";

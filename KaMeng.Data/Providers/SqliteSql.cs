@@ -4,6 +4,10 @@ namespace KaMeng.Data;
 /// has one writer at a time (the business transaction's gate), so none of them needs a lock hint.</summary>
 public static class SqliteSql
 {
+    /// <summary>A consistent copy of the whole database into the file named by $p0 (a backup's snapshot: one read transaction,
+    /// writers go on meanwhile).</summary>
+    public const string VacuumInto = "VACUUM INTO $p0";
+
     /// <summary>Sells up to $p5 available ($p4) keys of product $p3, in id order, to order $p1 (status $p0, sold at $p2);
     /// the same UPDATE EF's ExecuteUpdate generated, prepared.</summary>
     public const string ClaimKeys = """

@@ -63,13 +63,17 @@ public static class JobCatalog
     public static readonly JobDefinition RiskSignalPurge = new("risk-signal-purge", "风控信号清理",
         "删除超过 30 天的登录、注册、下单与提现的原始风控信号（IP、设备、UA 摘要、地区）", "0 20 3 * * ?", typeof(Risk.Blacklists.RiskSignalPurgeJob), MisfirePolicy.FireOnceNow);
 
+    public static readonly JobDefinition Backup = new("backup", "数据备份",
+        "把数据库、密钥环、上传文件与自定义主题加密备份到备份目录，保留最近几份，失败时提醒平台管理员", "0 0 3 * * ?", typeof(Backups.BackupJob), MisfirePolicy.FireOnceNow);
+
     public static readonly IReadOnlyList<JobDefinition> All =
         [RestockAlerts, ExpireUnpaidOrders, ShelfSchedule, ExportCleanup, ScheduledReports, RollupCheck, StationRating, EPayReconciliation, SupplierSync, ApiNonceCleanup,
          PromotionGuard,
          CampaignSend,
          BuyerTags,
          RiskReviewTimeout,
-         RiskSignalPurge];
+         RiskSignalPurge,
+         Backup];
 
     public static JobDefinition? Find(string key) => All.FirstOrDefault(j => j.Key == key);
 

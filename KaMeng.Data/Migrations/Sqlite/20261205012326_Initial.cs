@@ -89,6 +89,27 @@ namespace KaMeng.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "BackupRuns",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StartedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    FinishedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    Trigger = table.Column<int>(type: "INTEGER", nullable: false),
+                    StartedBy = table.Column<string>(type: "TEXT", maxLength: 450, nullable: true),
+                    FileName = table.Column<string>(type: "TEXT", maxLength: 260, nullable: false),
+                    SizeBytes = table.Column<long>(type: "INTEGER", nullable: true),
+                    Sha256 = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    Result = table.Column<int>(type: "INTEGER", nullable: false),
+                    Error = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_BackupRuns", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "BuyerDayStats",
                 columns: table => new
                 {
@@ -1904,6 +1925,11 @@ namespace KaMeng.Data.Migrations.Sqlite
                 columns: new[] { "StationId", "CreatedAt" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_BackupRuns_StartedAt",
+                table: "BackupRuns",
+                column: "StartedAt");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_BlacklistEntries_StationId_Kind_Value",
                 table: "BlacklistEntries",
                 columns: new[] { "StationId", "Kind", "Value" });
@@ -2509,6 +2535,9 @@ namespace KaMeng.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "AuditEntries");
+
+            migrationBuilder.DropTable(
+                name: "BackupRuns");
 
             migrationBuilder.DropTable(
                 name: "BlacklistEntries");
