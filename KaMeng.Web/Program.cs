@@ -25,11 +25,13 @@ using KaMeng.Web.Features.Setup;
 using KaMeng.Web.Features.Shared;
 using KaMeng.Web.Features.Stations;
 using KaMeng.Web.Features.Storefront;
+using KaMeng.Web.Features.Telemetry;
 using KaMeng.Web.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddKaMengSecurity();
+builder.AddKaMengTelemetry();
 builder.AddKaMengData();
 builder.AddKaMengCulture();
 builder.AddKaMengIdentity();
@@ -90,6 +92,7 @@ app.UseStorefrontCache();
 app.MapThemes();
 app.MapStaticAssets();
 app.MapHealth();
+app.MapKaMengTelemetry();
 app.MapDomainVerification();
 app.MapUploads();
 app.MapAccount();
