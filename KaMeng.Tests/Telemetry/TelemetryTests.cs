@@ -34,7 +34,7 @@ static class TelemetryPurchase
 public class KaMengMeterTests(KaMengApp app) : IClassFixture<KaMengApp>
 {
     [Fact]
-    public async Task A_purchase_and_a_payment_notify_are_recorded_in_the_KaMeng_meter()
+    public async Task A_purchase_a_payment_notify_and_a_job_run_are_recorded_in_the_KaMeng_meter()
     {
         // Only this app's meter (the host's IMeterFactory is its scope), not those of other test apps in the process.
         var factory = app.Services.GetRequiredService<IMeterFactory>();
@@ -60,6 +60,12 @@ public class KaMengMeterTests(KaMengApp app) : IClassFixture<KaMengApp>
         var claim = Assert.Single(all, m => m.Instrument == "kameng.checkout.claim.duration");
         Assert.InRange(claim.Value, 0, 30);
         Assert.Contains(all, m => m.Instrument == "kameng.payments.notify" && (string?)m.Tags["gateway"] == "epay" && (string?)m.Tags["outcome"] == "rejected");
+
+        // A scheduled job run now: counted with its key and result once Quartz reports it done.
+        await app.Services.GetRequiredService<KaMeng.Web.Features.Jobs.JobAdminService>().RunNowAsync(KaMeng.Web.Features.Jobs.JobCatalog.ApiNonceCleanup.Key);
+        await Poll.UntilAsync(() => seen.Any(m => m.Instrument == "kameng.jobs.runs" && (string?)m.Tags["job"] == "api-nonce-cleanup"
+            && (string?)m.Tags["result"] is "succeeded" or "skipped"), "the job run in the meter", 15);
+        Assert.Contains(seen, m => m.Instrument == "kameng.jobs.duration" && (string?)m.Tags["job"] == "api-nonce-cleanup");
     }
 
     [Fact]
