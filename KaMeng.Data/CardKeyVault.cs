@@ -21,6 +21,11 @@ public sealed class CardKeyVault
 
     public string Protect(string secret) => protector.Protect(secret);
 
+    /// <summary>Loads the key ring, writing its first key when it has none. Called before anything runs in a transaction: with
+    /// the ring in a SQLite database, a first key written from inside another connection's write transaction would wait
+    /// for that transaction's lock until it timed out.</summary>
+    public void EnsureKeyRing() => protector.Unprotect(protector.Protect("key-ring"));
+
     public string Unprotect(string cipher) => protector.Unprotect(cipher);
 
     public string Hash(string secret) => Convert.ToHexString(HMACSHA256.HashData(pepper, Encoding.UTF8.GetBytes(secret)));

@@ -1,4 +1,5 @@
 using KaMeng.Domain;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -6,7 +7,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace KaMeng.Data;
 
 /// <summary>The one model. Each provider has a thin subclass with its own migration set.</summary>
-public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbContext<AppUser>(options)
+public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbContext<AppUser>(options), IDataProtectionKeyContext
 {
     public DbSet<Station> Stations => Set<Station>();
     public DbSet<StationHost> StationHosts => Set<StationHost>();
@@ -70,6 +71,8 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
     // 合规 (issue 21 §5): the platform's prohibited terms and its sanctions on stations.
     public DbSet<ProhibitedTerm> ProhibitedTerms => Set<ProhibitedTerm>();
     public DbSet<StationSanction> StationSanctions => Set<StationSanction>();
+    // The Data Protection key ring, shared by every node (issue 22 §1, docs/decisions/0036); each key encrypted by a certificate.
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     public abstract DatabaseProvider Provider { get; }
 

@@ -32,10 +32,10 @@ public static class UiSetup
         builder.Services.AddProblemDetails();
         builder.Services.AddSingleton(TimeProvider.System);
 
-        // Card-key secrets and cookies are protected by a key ring that survives restarts (readable by the service
-        // account only; encrypted with a certificate when one is configured).
+        // Card-key secrets and cookies are protected by a key ring in the database, shared by every node, each key
+        // encrypted with a certificate (configured, or generated on first run under the data dir).
         var dataDir = Path.GetFullPath(builder.Configuration["KaMeng:DataDir"] ?? "data", builder.Environment.ContentRootPath);
-        builder.Services.AddKaMengKeyRing(builder.Configuration, dataDir);
+        builder.Services.AddKaMengKeyRing(builder.Configuration, builder.Environment, dataDir);
         return builder;
     }
 

@@ -1,10 +1,9 @@
 ﻿using System;
 using Microsoft.EntityFrameworkCore.Migrations;
-using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace KaMeng.Data.Migrations.Postgres
+namespace KaMeng.Data.Migrations.SqlServer
 {
     /// <inheritdoc />
     public partial class Initial : Migration
@@ -17,10 +16,10 @@ namespace KaMeng.Data.Migrations.Postgres
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    CredentialId = table.Column<int>(type: "integer", nullable: false),
-                    Nonce = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    CredentialId = table.Column<int>(type: "int", nullable: false),
+                    Nonce = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -31,10 +30,10 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "AspNetRoles",
                 columns: table => new
                 {
-                    Id = table.Column<string>(type: "text", nullable: false),
-                    Name = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    NormalizedName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    ConcurrencyStamp = table.Column<string>(type: "text", nullable: true)
+                    Id = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    Name = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    NormalizedName = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    ConcurrencyStamp = table.Column<string>(type: "nvarchar(max)", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -45,26 +44,26 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "AspNetUsers",
                 columns: table => new
                 {
-                    Id = table.Column<string>(type: "text", nullable: false),
-                    DisplayName = table.Column<string>(type: "text", nullable: true),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    DisabledAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    DisabledReason = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
-                    UserName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    NormalizedUserName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    Email = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    NormalizedEmail = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    EmailConfirmed = table.Column<bool>(type: "boolean", nullable: false),
-                    PasswordHash = table.Column<string>(type: "text", nullable: true),
-                    SecurityStamp = table.Column<string>(type: "text", nullable: true),
-                    ConcurrencyStamp = table.Column<string>(type: "text", nullable: true),
-                    PhoneNumber = table.Column<string>(type: "text", nullable: true),
-                    PhoneNumberConfirmed = table.Column<bool>(type: "boolean", nullable: false),
-                    TwoFactorEnabled = table.Column<bool>(type: "boolean", nullable: false),
-                    LockoutEnd = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    LockoutEnabled = table.Column<bool>(type: "boolean", nullable: false),
-                    AccessFailedCount = table.Column<int>(type: "integer", nullable: false)
+                    Id = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    DisplayName = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    DisabledAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    DisabledReason = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    UserName = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    NormalizedUserName = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    Email = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    NormalizedEmail = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    EmailConfirmed = table.Column<bool>(type: "bit", nullable: false),
+                    PasswordHash = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    SecurityStamp = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    ConcurrencyStamp = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    PhoneNumber = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    PhoneNumberConfirmed = table.Column<bool>(type: "bit", nullable: false),
+                    TwoFactorEnabled = table.Column<bool>(type: "bit", nullable: false),
+                    LockoutEnd = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    LockoutEnabled = table.Column<bool>(type: "bit", nullable: false),
+                    AccessFailedCount = table.Column<int>(type: "int", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -76,14 +75,14 @@ namespace KaMeng.Data.Migrations.Postgres
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: true),
-                    UserId = table.Column<string>(type: "text", nullable: true),
-                    UserName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    Action = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    Target = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    Detail = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: true),
+                    UserId = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    UserName = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    Action = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    Target = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    Detail = table.Column<string>(type: "nvarchar(2000)", maxLength: 2000, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -94,9 +93,9 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "BuyerDayStats",
                 columns: table => new
                 {
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    Day = table.Column<int>(type: "integer", nullable: false),
-                    BuyerUserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Day = table.Column<int>(type: "int", nullable: false),
+                    BuyerUserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
                     Paid = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
@@ -108,14 +107,14 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "BuyerStats",
                 columns: table => new
                 {
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    BuyerUserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    FirstPaidAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    SecondPaidAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    LastPaidAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    PaidOrders = table.Column<int>(type: "integer", nullable: false),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    BuyerUserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    FirstPaidAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    SecondPaidAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    LastPaidAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    PaidOrders = table.Column<int>(type: "int", nullable: false),
                     SpendFen = table.Column<long>(type: "bigint", nullable: false),
-                    RepurchasedInWindow = table.Column<bool>(type: "boolean", nullable: false)
+                    RepurchasedInWindow = table.Column<bool>(type: "bit", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -123,24 +122,38 @@ namespace KaMeng.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "DataProtectionKeys",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    FriendlyName = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    Xml = table.Column<string>(type: "nvarchar(max)", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DataProtectionKeys", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "NotificationDeliveries",
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: true),
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    UserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: true),
                     OrderId = table.Column<long>(type: "bigint", nullable: true),
-                    Event = table.Column<int>(type: "integer", nullable: false),
-                    Channel = table.Column<int>(type: "integer", nullable: false),
-                    Target = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: false),
-                    Title = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    Payload = table.Column<string>(type: "character varying(20000)", maxLength: 20000, nullable: false),
-                    Status = table.Column<int>(type: "integer", nullable: false),
-                    Attempts = table.Column<int>(type: "integer", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    NextAttemptAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    SentAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    LastError = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true)
+                    Event = table.Column<int>(type: "int", nullable: false),
+                    Channel = table.Column<int>(type: "int", nullable: false),
+                    Target = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: false),
+                    Title = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    Payload = table.Column<string>(type: "nvarchar(max)", maxLength: 20000, nullable: false),
+                    Status = table.Column<int>(type: "int", nullable: false),
+                    Attempts = table.Column<int>(type: "int", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    NextAttemptAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    SentAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    LastError = table.Column<string>(type: "nvarchar(1000)", maxLength: 1000, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -152,8 +165,8 @@ namespace KaMeng.Data.Migrations.Postgres
                 columns: table => new
                 {
                     OrderId = table.Column<long>(type: "bigint", nullable: false),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    Status = table.Column<int>(type: "integer", nullable: false)
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Status = table.Column<int>(type: "int", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -165,16 +178,16 @@ namespace KaMeng.Data.Migrations.Postgres
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    Kind = table.Column<int>(type: "integer", nullable: false),
-                    OutTradeNo = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    TradeNo = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Kind = table.Column<int>(type: "int", nullable: false),
+                    OutTradeNo = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    TradeNo = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
                     Amount = table.Column<long>(type: "bigint", nullable: false),
-                    Detail = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    ResolvedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    ResolvedBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true)
+                    Detail = table.Column<string>(type: "nvarchar(1000)", maxLength: 1000, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    ResolvedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    ResolvedBy = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -185,15 +198,15 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "PlatformSettings",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false),
-                    MaxDepth = table.Column<int>(type: "integer", nullable: false),
-                    MaxReferralLevels = table.Column<int>(type: "integer", nullable: false),
-                    RiskReviewMinutes = table.Column<int>(type: "integer", nullable: false),
-                    RiskTimeoutRefunds = table.Column<bool>(type: "boolean", nullable: false),
+                    Id = table.Column<int>(type: "int", nullable: false),
+                    MaxDepth = table.Column<int>(type: "int", nullable: false),
+                    MaxReferralLevels = table.Column<int>(type: "int", nullable: false),
+                    RiskReviewMinutes = table.Column<int>(type: "int", nullable: false),
+                    RiskTimeoutRefunds = table.Column<bool>(type: "bit", nullable: false),
                     WithdrawalMinimum = table.Column<long>(type: "bigint", nullable: false),
-                    WithdrawalFeeBasisPoints = table.Column<int>(type: "integer", nullable: false),
-                    EarningHoldDays = table.Column<int>(type: "integer", nullable: false),
-                    RootDomains = table.Column<string>(type: "character varying(512)", maxLength: 512, nullable: false)
+                    WithdrawalFeeBasisPoints = table.Column<int>(type: "int", nullable: false),
+                    EarningHoldDays = table.Column<int>(type: "int", nullable: false),
+                    RootDomains = table.Column<string>(type: "nvarchar(512)", maxLength: 512, nullable: false)
                 },
                 constraints: table =>
                 {
@@ -204,9 +217,9 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "ProductDayStats",
                 columns: table => new
                 {
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    Day = table.Column<int>(type: "integer", nullable: false),
-                    ProductId = table.Column<int>(type: "integer", nullable: false),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Day = table.Column<int>(type: "int", nullable: false),
+                    ProductId = table.Column<int>(type: "int", nullable: false),
                     Paid = table.Column<long>(type: "bigint", nullable: false),
                     Quantity = table.Column<long>(type: "bigint", nullable: false),
                     GmvFen = table.Column<long>(type: "bigint", nullable: false)
@@ -220,14 +233,14 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "ProhibitedTerms",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    Category = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    Text = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    IsRegex = table.Column<bool>(type: "boolean", nullable: false),
-                    Enabled = table.Column<bool>(type: "boolean", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    Category = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    Text = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    IsRegex = table.Column<bool>(type: "bit", nullable: false),
+                    Enabled = table.Column<bool>(type: "bit", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -238,14 +251,14 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "ReferralCodes",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    Code = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
-                    Clicks = table.Column<int>(type: "integer", nullable: false),
-                    DeviceId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    UserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    Code = table.Column<string>(type: "nvarchar(16)", maxLength: 16, nullable: false),
+                    Clicks = table.Column<int>(type: "int", nullable: false),
+                    DeviceId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -257,12 +270,12 @@ namespace KaMeng.Data.Migrations.Postgres
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    ReferrerUserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    DeviceId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    UserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    ReferrerUserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    DeviceId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
                     RewardedOrderId = table.Column<long>(type: "bigint", nullable: true)
                 },
                 constraints: table =>
@@ -275,16 +288,16 @@ namespace KaMeng.Data.Migrations.Postgres
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    Kind = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: true),
-                    StationId = table.Column<int>(type: "integer", nullable: true),
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    Kind = table.Column<string>(type: "nvarchar(16)", maxLength: 16, nullable: false),
+                    UserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: true),
+                    StationId = table.Column<int>(type: "int", nullable: true),
                     OrderId = table.Column<long>(type: "bigint", nullable: true),
-                    Ip = table.Column<string>(type: "character varying(45)", maxLength: 45, nullable: true),
-                    DeviceId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    UserAgentHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    Region = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    At = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Ip = table.Column<string>(type: "nvarchar(45)", maxLength: 45, nullable: true),
+                    DeviceId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    UserAgentHash = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    Region = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    At = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -295,14 +308,14 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "SmtpSettings",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    Host = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
-                    Port = table.Column<int>(type: "integer", nullable: false),
-                    Security = table.Column<int>(type: "integer", nullable: false),
-                    UserName = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
-                    Password = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
-                    From = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    Host = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    Port = table.Column<int>(type: "int", nullable: false),
+                    Security = table.Column<int>(type: "int", nullable: false),
+                    UserName = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    Password = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    From = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false)
                 },
                 constraints: table =>
                 {
@@ -313,8 +326,8 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "StationDayStats",
                 columns: table => new
                 {
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    Day = table.Column<int>(type: "integer", nullable: false),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Day = table.Column<int>(type: "int", nullable: false),
                     Created = table.Column<long>(type: "bigint", nullable: false),
                     Paid = table.Column<long>(type: "bigint", nullable: false),
                     PaidQuantity = table.Column<long>(type: "bigint", nullable: false),
@@ -339,7 +352,7 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "StationHourStats",
                 columns: table => new
                 {
-                    StationId = table.Column<int>(type: "integer", nullable: false),
+                    StationId = table.Column<int>(type: "int", nullable: false),
                     Hour = table.Column<long>(type: "bigint", nullable: false),
                     Created = table.Column<long>(type: "bigint", nullable: false),
                     Paid = table.Column<long>(type: "bigint", nullable: false),
@@ -365,18 +378,18 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "StationLevels",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    Name = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    Name = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
                     OpenPrice = table.Column<long>(type: "bigint", nullable: false),
-                    CostRateBasisPoints = table.Column<int>(type: "integer", nullable: false),
-                    MayOpenChildren = table.Column<bool>(type: "boolean", nullable: false),
-                    MaxChildren = table.Column<int>(type: "integer", nullable: false),
-                    RenewalDays = table.Column<int>(type: "integer", nullable: true),
-                    SortOrder = table.Column<int>(type: "integer", nullable: false),
-                    AllowOwnGateway = table.Column<bool>(type: "boolean", nullable: false),
-                    EarningHoldDays = table.Column<int>(type: "integer", nullable: true),
-                    SkipProductReview = table.Column<bool>(type: "boolean", nullable: false)
+                    CostRateBasisPoints = table.Column<int>(type: "int", nullable: false),
+                    MayOpenChildren = table.Column<bool>(type: "bit", nullable: false),
+                    MaxChildren = table.Column<int>(type: "int", nullable: false),
+                    RenewalDays = table.Column<int>(type: "int", nullable: true),
+                    SortOrder = table.Column<int>(type: "int", nullable: false),
+                    AllowOwnGateway = table.Column<bool>(type: "bit", nullable: false),
+                    EarningHoldDays = table.Column<int>(type: "int", nullable: true),
+                    SkipProductReview = table.Column<bool>(type: "bit", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -388,18 +401,18 @@ namespace KaMeng.Data.Migrations.Postgres
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    StationId = table.Column<int>(type: "integer", nullable: true),
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    UserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    StationId = table.Column<int>(type: "int", nullable: true),
                     Amount = table.Column<long>(type: "bigint", nullable: false),
                     Fee = table.Column<long>(type: "bigint", nullable: false),
-                    PayoutAccount = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    Status = table.Column<int>(type: "integer", nullable: false),
-                    PayoutReference = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
-                    RejectReason = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
-                    DecidedByUserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    DecidedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    PayoutAccount = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    Status = table.Column<int>(type: "int", nullable: false),
+                    PayoutReference = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: true),
+                    RejectReason = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    DecidedByUserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    DecidedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -410,11 +423,11 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "AspNetRoleClaims",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    RoleId = table.Column<string>(type: "text", nullable: false),
-                    ClaimType = table.Column<string>(type: "text", nullable: true),
-                    ClaimValue = table.Column<string>(type: "text", nullable: true)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    RoleId = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    ClaimType = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    ClaimValue = table.Column<string>(type: "nvarchar(max)", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -431,11 +444,11 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "AspNetUserClaims",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    UserId = table.Column<string>(type: "text", nullable: false),
-                    ClaimType = table.Column<string>(type: "text", nullable: true),
-                    ClaimValue = table.Column<string>(type: "text", nullable: true)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    UserId = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    ClaimType = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    ClaimValue = table.Column<string>(type: "nvarchar(max)", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -452,10 +465,10 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "AspNetUserLogins",
                 columns: table => new
                 {
-                    LoginProvider = table.Column<string>(type: "text", nullable: false),
-                    ProviderKey = table.Column<string>(type: "text", nullable: false),
-                    ProviderDisplayName = table.Column<string>(type: "text", nullable: true),
-                    UserId = table.Column<string>(type: "text", nullable: false)
+                    LoginProvider = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    ProviderKey = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    ProviderDisplayName = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    UserId = table.Column<string>(type: "nvarchar(450)", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -472,8 +485,8 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "AspNetUserRoles",
                 columns: table => new
                 {
-                    UserId = table.Column<string>(type: "text", nullable: false),
-                    RoleId = table.Column<string>(type: "text", nullable: false)
+                    UserId = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    RoleId = table.Column<string>(type: "nvarchar(450)", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -496,10 +509,10 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "AspNetUserTokens",
                 columns: table => new
                 {
-                    UserId = table.Column<string>(type: "text", nullable: false),
-                    LoginProvider = table.Column<string>(type: "text", nullable: false),
-                    Name = table.Column<string>(type: "text", nullable: false),
-                    Value = table.Column<string>(type: "text", nullable: true)
+                    UserId = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    LoginProvider = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    Name = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    Value = table.Column<string>(type: "nvarchar(max)", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -517,10 +530,10 @@ namespace KaMeng.Data.Migrations.Postgres
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    Event = table.Column<int>(type: "integer", nullable: false),
-                    Channels = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    UserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    Event = table.Column<int>(type: "int", nullable: false),
+                    Channels = table.Column<int>(type: "int", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -538,14 +551,14 @@ namespace KaMeng.Data.Migrations.Postgres
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    Event = table.Column<int>(type: "integer", nullable: false),
-                    Title = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    Body = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: true),
-                    Link = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    ReadAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    UserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    Event = table.Column<int>(type: "int", nullable: false),
+                    Title = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    Body = table.Column<string>(type: "nvarchar(4000)", maxLength: 4000, nullable: true),
+                    Link = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    ReadAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -562,9 +575,9 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "Wallets",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    UserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
                     Balance = table.Column<long>(type: "bigint", nullable: false),
                     Earnings = table.Column<long>(type: "bigint", nullable: false)
                 },
@@ -584,10 +597,10 @@ namespace KaMeng.Data.Migrations.Postgres
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    Url = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: false),
-                    Secret = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    UserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    Url = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: false),
+                    Secret = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false)
                 },
                 constraints: table =>
                 {
@@ -604,34 +617,34 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "Stations",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    Code = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    Name = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    ParentId = table.Column<int>(type: "integer", nullable: true),
-                    OwnerUserId = table.Column<string>(type: "text", nullable: true),
-                    Status = table.Column<int>(type: "integer", nullable: false),
-                    SuspensionReason = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
-                    SuspendedUntil = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    Theme = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    ThemeTokensJson = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: true),
-                    Announcement = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
-                    ContactQq = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true),
-                    ContactWeChat = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    ContactEmail = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
-                    ContactTelegram = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    LevelId = table.Column<int>(type: "integer", nullable: true),
-                    ExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    ListingSuspended = table.Column<bool>(type: "boolean", nullable: false),
-                    ListingSuspendedUntil = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    LogoUrl = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    FaviconUrl = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    SeoTitle = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
-                    SeoDescription = table.Column<string>(type: "character varying(512)", maxLength: 512, nullable: true),
-                    FooterText = table.Column<string>(type: "character varying(512)", maxLength: 512, nullable: true),
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    Code = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    Name = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    ParentId = table.Column<int>(type: "int", nullable: true),
+                    OwnerUserId = table.Column<string>(type: "nvarchar(450)", nullable: true),
+                    Status = table.Column<int>(type: "int", nullable: false),
+                    SuspensionReason = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    SuspendedUntil = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    Theme = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    ThemeTokensJson = table.Column<string>(type: "nvarchar(4000)", maxLength: 4000, nullable: true),
+                    Announcement = table.Column<string>(type: "nvarchar(2000)", maxLength: 2000, nullable: true),
+                    ContactQq = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: true),
+                    ContactWeChat = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    ContactEmail = table.Column<string>(type: "nvarchar(128)", maxLength: 128, nullable: true),
+                    ContactTelegram = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    LevelId = table.Column<int>(type: "int", nullable: true),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    ListingSuspended = table.Column<bool>(type: "bit", nullable: false),
+                    ListingSuspendedUntil = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    LogoUrl = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    FaviconUrl = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    SeoTitle = table.Column<string>(type: "nvarchar(128)", maxLength: 128, nullable: true),
+                    SeoDescription = table.Column<string>(type: "nvarchar(512)", maxLength: 512, nullable: true),
+                    FooterText = table.Column<string>(type: "nvarchar(512)", maxLength: 512, nullable: true),
                     ChildOpenMarkup = table.Column<long>(type: "bigint", nullable: false),
-                    GatewayRefundMethod = table.Column<int>(type: "integer", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    GatewayRefundMethod = table.Column<int>(type: "int", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -655,18 +668,18 @@ namespace KaMeng.Data.Migrations.Postgres
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    WalletId = table.Column<int>(type: "integer", nullable: false),
-                    Type = table.Column<int>(type: "integer", nullable: false),
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    WalletId = table.Column<int>(type: "int", nullable: false),
+                    Type = table.Column<int>(type: "int", nullable: false),
                     Amount = table.Column<long>(type: "bigint", nullable: false),
                     BalanceAfter = table.Column<long>(type: "bigint", nullable: false),
-                    Bucket = table.Column<int>(type: "integer", nullable: false),
-                    AvailableAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    Bucket = table.Column<int>(type: "int", nullable: false),
+                    AvailableAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
                     OrderId = table.Column<long>(type: "bigint", nullable: true),
-                    StationId = table.Column<int>(type: "integer", nullable: true),
-                    Reason = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
-                    OperatorUserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    StationId = table.Column<int>(type: "int", nullable: true),
+                    Reason = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    OperatorUserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -683,17 +696,17 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "ApiCredentials",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    KeyId = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    SecretCipher = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: false),
-                    Note = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
-                    Status = table.Column<int>(type: "integer", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    ApprovedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    RevokedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    UserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    KeyId = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    SecretCipher = table.Column<string>(type: "nvarchar(1024)", maxLength: 1024, nullable: false),
+                    Note = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    Status = table.Column<int>(type: "int", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    ApprovedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    RevokedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -717,15 +730,15 @@ namespace KaMeng.Data.Migrations.Postgres
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: true),
-                    Kind = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
-                    Value = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
-                    Reason = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    ExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    CreatedByUserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: true),
-                    CreatedByName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: true),
+                    Kind = table.Column<string>(type: "nvarchar(16)", maxLength: 16, nullable: false),
+                    Value = table.Column<string>(type: "nvarchar(128)", maxLength: 128, nullable: false),
+                    Reason = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    CreatedByUserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: true),
+                    CreatedByName = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -743,12 +756,12 @@ namespace KaMeng.Data.Migrations.Postgres
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    Text = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
-                    Source = table.Column<int>(type: "integer", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    UserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    Text = table.Column<string>(type: "nvarchar(16)", maxLength: 16, nullable: false),
+                    Source = table.Column<int>(type: "int", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -765,14 +778,14 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "Categories",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    ParentId = table.Column<int>(type: "integer", nullable: true),
-                    Name = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    Icon = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    SortOrder = table.Column<int>(type: "integer", nullable: false),
-                    Visible = table.Column<bool>(type: "boolean", nullable: false)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    ParentId = table.Column<int>(type: "int", nullable: true),
+                    Name = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    Icon = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    SortOrder = table.Column<int>(type: "int", nullable: false),
+                    Visible = table.Column<bool>(type: "bit", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -795,32 +808,32 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "Coupons",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    Name = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    Kind = table.Column<int>(type: "integer", nullable: false),
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Name = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    Kind = table.Column<int>(type: "int", nullable: false),
                     Threshold = table.Column<long>(type: "bigint", nullable: false),
                     AmountOff = table.Column<long>(type: "bigint", nullable: false),
-                    PercentOff = table.Column<int>(type: "integer", nullable: false),
+                    PercentOff = table.Column<int>(type: "int", nullable: false),
                     MaxDiscount = table.Column<long>(type: "bigint", nullable: true),
-                    Scope = table.Column<int>(type: "integer", nullable: false),
-                    ScopeIds = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
-                    ValidFrom = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    ValidUntil = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    ValidDays = table.Column<int>(type: "integer", nullable: true),
-                    TotalLimit = table.Column<int>(type: "integer", nullable: false),
-                    PerBuyerLimit = table.Column<int>(type: "integer", nullable: false),
-                    Taken = table.Column<int>(type: "integer", nullable: false),
-                    Audience = table.Column<int>(type: "integer", nullable: false),
-                    MemberLevelIds = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
-                    StacksWithMember = table.Column<bool>(type: "boolean", nullable: false),
-                    StacksWithFlash = table.Column<bool>(type: "boolean", nullable: false),
-                    StacksWithWholesale = table.Column<bool>(type: "boolean", nullable: false),
-                    ForSubstations = table.Column<bool>(type: "boolean", nullable: false),
-                    Code = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true),
-                    Disabled = table.Column<bool>(type: "boolean", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Scope = table.Column<int>(type: "int", nullable: false),
+                    ScopeIds = table.Column<string>(type: "nvarchar(2000)", maxLength: 2000, nullable: true),
+                    ValidFrom = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    ValidUntil = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    ValidDays = table.Column<int>(type: "int", nullable: true),
+                    TotalLimit = table.Column<int>(type: "int", nullable: false),
+                    PerBuyerLimit = table.Column<int>(type: "int", nullable: false),
+                    Taken = table.Column<int>(type: "int", nullable: false),
+                    Audience = table.Column<int>(type: "int", nullable: false),
+                    MemberLevelIds = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    StacksWithMember = table.Column<bool>(type: "bit", nullable: false),
+                    StacksWithFlash = table.Column<bool>(type: "bit", nullable: false),
+                    StacksWithWholesale = table.Column<bool>(type: "bit", nullable: false),
+                    ForSubstations = table.Column<bool>(type: "bit", nullable: false),
+                    Code = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: true),
+                    Disabled = table.Column<bool>(type: "bit", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -838,16 +851,16 @@ namespace KaMeng.Data.Migrations.Postgres
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    Title = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    Body = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: false),
-                    CampaignId = table.Column<int>(type: "integer", nullable: true),
-                    Trigger = table.Column<int>(type: "integer", nullable: true),
-                    MarketingDay = table.Column<int>(type: "integer", nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    ReadAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    UserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    Title = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    Body = table.Column<string>(type: "nvarchar(4000)", maxLength: 4000, nullable: false),
+                    CampaignId = table.Column<int>(type: "int", nullable: true),
+                    Trigger = table.Column<int>(type: "int", nullable: true),
+                    MarketingDay = table.Column<int>(type: "int", nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    ReadAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -865,12 +878,12 @@ namespace KaMeng.Data.Migrations.Postgres
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    OptedIn = table.Column<bool>(type: "boolean", nullable: true),
-                    UnsubscribeToken = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    UserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    OptedIn = table.Column<bool>(type: "bit", nullable: true),
+                    UnsubscribeToken = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -887,20 +900,20 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "MarketingSettings",
                 columns: table => new
                 {
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    DormantAfterDays = table.Column<int>(type: "integer", nullable: false),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    DormantAfterDays = table.Column<int>(type: "int", nullable: false),
                     HighValueSpend = table.Column<long>(type: "bigint", nullable: false),
-                    NewWithinDays = table.Column<int>(type: "integer", nullable: false),
+                    NewWithinDays = table.Column<int>(type: "int", nullable: false),
                     MidSpend = table.Column<long>(type: "bigint", nullable: false),
-                    FrequentRefundsAt = table.Column<int>(type: "integer", nullable: false),
-                    PriceSensitivePercent = table.Column<int>(type: "integer", nullable: false),
-                    PriceSensitiveMinOrders = table.Column<int>(type: "integer", nullable: false),
-                    OptInByDefault = table.Column<bool>(type: "boolean", nullable: false),
-                    WelcomeEnabled = table.Column<bool>(type: "boolean", nullable: false),
-                    WelcomeCouponId = table.Column<int>(type: "integer", nullable: true),
-                    WinBackEnabled = table.Column<bool>(type: "boolean", nullable: false),
-                    WinBackCouponId = table.Column<int>(type: "integer", nullable: true),
-                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    FrequentRefundsAt = table.Column<int>(type: "int", nullable: false),
+                    PriceSensitivePercent = table.Column<int>(type: "int", nullable: false),
+                    PriceSensitiveMinOrders = table.Column<int>(type: "int", nullable: false),
+                    OptInByDefault = table.Column<bool>(type: "bit", nullable: false),
+                    WelcomeEnabled = table.Column<bool>(type: "bit", nullable: false),
+                    WelcomeCouponId = table.Column<int>(type: "int", nullable: true),
+                    WinBackEnabled = table.Column<bool>(type: "bit", nullable: false),
+                    WinBackCouponId = table.Column<int>(type: "int", nullable: true),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -917,11 +930,11 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "MemberLevels",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    Name = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    DiscountBasisPoints = table.Column<int>(type: "integer", nullable: false),
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Name = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    DiscountBasisPoints = table.Column<int>(type: "int", nullable: false),
                     SpendThreshold = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
@@ -939,16 +952,16 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "PaymentGateways",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    BaseUrl = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
-                    Pid = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    KeyCipher = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: false),
-                    Channels = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    FeeNote = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
-                    Enabled = table.Column<bool>(type: "boolean", nullable: false),
-                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    BaseUrl = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: false),
+                    Pid = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    KeyCipher = table.Column<string>(type: "nvarchar(1024)", maxLength: 1024, nullable: false),
+                    Channels = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    FeeNote = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    Enabled = table.Column<bool>(type: "bit", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -965,16 +978,16 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "PriceRules",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    Audience = table.Column<int>(type: "integer", nullable: false),
-                    Scope = table.Column<int>(type: "integer", nullable: false),
-                    CategoryId = table.Column<int>(type: "integer", nullable: true),
-                    ProductId = table.Column<int>(type: "integer", nullable: true),
-                    Kind = table.Column<int>(type: "integer", nullable: false),
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Audience = table.Column<int>(type: "int", nullable: false),
+                    Scope = table.Column<int>(type: "int", nullable: false),
+                    CategoryId = table.Column<int>(type: "int", nullable: true),
+                    ProductId = table.Column<int>(type: "int", nullable: true),
+                    Kind = table.Column<int>(type: "int", nullable: false),
                     Value = table.Column<long>(type: "bigint", nullable: false),
-                    Rounding = table.Column<int>(type: "integer", nullable: false)
+                    Rounding = table.Column<int>(type: "int", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -991,16 +1004,16 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "ReferralPrograms",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    Enabled = table.Column<bool>(type: "boolean", nullable: false),
-                    Levels = table.Column<int>(type: "integer", nullable: false),
-                    Level1BasisPoints = table.Column<int>(type: "integer", nullable: false),
-                    Level2BasisPoints = table.Column<int>(type: "integer", nullable: false),
-                    Level3BasisPoints = table.Column<int>(type: "integer", nullable: false),
-                    InviterRewardCouponId = table.Column<int>(type: "integer", nullable: true),
-                    InviteeRewardCouponId = table.Column<int>(type: "integer", nullable: true),
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Enabled = table.Column<bool>(type: "bit", nullable: false),
+                    Levels = table.Column<int>(type: "int", nullable: false),
+                    Level1BasisPoints = table.Column<int>(type: "int", nullable: false),
+                    Level2BasisPoints = table.Column<int>(type: "int", nullable: false),
+                    Level3BasisPoints = table.Column<int>(type: "int", nullable: false),
+                    InviterRewardCouponId = table.Column<int>(type: "int", nullable: true),
+                    InviteeRewardCouponId = table.Column<int>(type: "int", nullable: true),
                     InviterRewardBalance = table.Column<long>(type: "bigint", nullable: false),
                     InviteeRewardBalance = table.Column<long>(type: "bigint", nullable: false),
                     QualifyingOrder = table.Column<long>(type: "bigint", nullable: false)
@@ -1020,16 +1033,16 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "RiskRules",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: true),
-                    Kind = table.Column<int>(type: "integer", nullable: false),
-                    Dimension = table.Column<int>(type: "integer", nullable: false),
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: true),
+                    Kind = table.Column<int>(type: "int", nullable: false),
+                    Dimension = table.Column<int>(type: "int", nullable: false),
                     Threshold = table.Column<long>(type: "bigint", nullable: false),
-                    WindowMinutes = table.Column<int>(type: "integer", nullable: false),
-                    Action = table.Column<int>(type: "integer", nullable: false),
-                    Enabled = table.Column<bool>(type: "boolean", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    WindowMinutes = table.Column<int>(type: "int", nullable: false),
+                    Action = table.Column<int>(type: "int", nullable: false),
+                    Enabled = table.Column<bool>(type: "bit", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1046,12 +1059,12 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "StationHosts",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    Host = table.Column<string>(type: "character varying(253)", maxLength: 253, nullable: false),
-                    VerificationToken = table.Column<string>(type: "text", nullable: false),
-                    VerifiedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Host = table.Column<string>(type: "nvarchar(253)", maxLength: 253, nullable: false),
+                    VerificationToken = table.Column<string>(type: "nvarchar(max)", nullable: false),
+                    VerifiedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1069,16 +1082,16 @@ namespace KaMeng.Data.Migrations.Postgres
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    Kind = table.Column<int>(type: "integer", nullable: false),
-                    Reason = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: false),
-                    StartsAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    EndsAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    ImposedBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    LiftedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    LiftedBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Kind = table.Column<int>(type: "int", nullable: false),
+                    Reason = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: false),
+                    StartsAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    EndsAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    ImposedBy = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    LiftedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    LiftedBy = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1095,15 +1108,15 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "StorePages",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    Slug = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
-                    Title = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
-                    DraftJson = table.Column<string>(type: "text", nullable: false),
-                    DraftSavedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    DraftSavedBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    PublishedNumber = table.Column<int>(type: "integer", nullable: true)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Slug = table.Column<string>(type: "nvarchar(40)", maxLength: 40, nullable: false),
+                    Title = table.Column<string>(type: "nvarchar(40)", maxLength: 40, nullable: false),
+                    DraftJson = table.Column<string>(type: "nvarchar(max)", nullable: false),
+                    DraftSavedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    DraftSavedBy = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    PublishedNumber = table.Column<int>(type: "int", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1120,17 +1133,17 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "Suppliers",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    Name = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    BaseUrl = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
-                    KeyId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    SecretCipher = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: false),
-                    Reachable = table.Column<bool>(type: "boolean", nullable: false),
-                    LastError = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
-                    LastCheckedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Name = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    BaseUrl = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: false),
+                    KeyId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    SecretCipher = table.Column<string>(type: "nvarchar(1024)", maxLength: 1024, nullable: false),
+                    Reachable = table.Column<bool>(type: "bit", nullable: false),
+                    LastError = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    LastCheckedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1148,11 +1161,11 @@ namespace KaMeng.Data.Migrations.Postgres
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    Kind = table.Column<int>(type: "integer", nullable: false),
-                    FiredAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    UserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    Kind = table.Column<int>(type: "int", nullable: false),
+                    FiredAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
                     GrantId = table.Column<long>(type: "bigint", nullable: true)
                 },
                 constraints: table =>
@@ -1170,37 +1183,37 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "Products",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    CategoryId = table.Column<int>(type: "integer", nullable: false),
-                    Name = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
-                    DescriptionMarkdown = table.Column<string>(type: "character varying(20000)", maxLength: 20000, nullable: true),
-                    PurchaseNotice = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
-                    ImagePath = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    DeliveryType = table.Column<int>(type: "integer", nullable: false),
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    CategoryId = table.Column<int>(type: "int", nullable: false),
+                    Name = table.Column<string>(type: "nvarchar(128)", maxLength: 128, nullable: false),
+                    DescriptionMarkdown = table.Column<string>(type: "nvarchar(max)", maxLength: 20000, nullable: true),
+                    PurchaseNotice = table.Column<string>(type: "nvarchar(2000)", maxLength: 2000, nullable: true),
+                    ImagePath = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    DeliveryType = table.Column<int>(type: "int", nullable: false),
                     FaceValue = table.Column<long>(type: "bigint", nullable: false),
                     CostPrice = table.Column<long>(type: "bigint", nullable: false),
                     BasePrice = table.Column<long>(type: "bigint", nullable: false),
-                    MinPerOrder = table.Column<int>(type: "integer", nullable: false),
-                    MaxPerOrder = table.Column<int>(type: "integer", nullable: false),
-                    PerBuyerLimit = table.Column<int>(type: "integer", nullable: false),
-                    OnShelf = table.Column<bool>(type: "boolean", nullable: false),
-                    ShelfFrom = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    ShelfUntil = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    LowStockThreshold = table.Column<int>(type: "integer", nullable: false),
-                    Tags = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
-                    SortOrder = table.Column<int>(type: "integer", nullable: false),
-                    ReusableKey = table.Column<bool>(type: "boolean", nullable: false),
-                    Deleted = table.Column<bool>(type: "boolean", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    Review = table.Column<int>(type: "integer", nullable: false),
-                    ReviewReason = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
-                    ReviewNote = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
-                    ReviewedBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    ReviewedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    ApprovedHits = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
-                    InputFields = table.Column<string>(type: "jsonb", nullable: true)
+                    MinPerOrder = table.Column<int>(type: "int", nullable: false),
+                    MaxPerOrder = table.Column<int>(type: "int", nullable: false),
+                    PerBuyerLimit = table.Column<int>(type: "int", nullable: false),
+                    OnShelf = table.Column<bool>(type: "bit", nullable: false),
+                    ShelfFrom = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    ShelfUntil = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    LowStockThreshold = table.Column<int>(type: "int", nullable: false),
+                    Tags = table.Column<string>(type: "nvarchar(128)", maxLength: 128, nullable: true),
+                    SortOrder = table.Column<int>(type: "int", nullable: false),
+                    ReusableKey = table.Column<bool>(type: "bit", nullable: false),
+                    Deleted = table.Column<bool>(type: "bit", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    Review = table.Column<int>(type: "int", nullable: false),
+                    ReviewReason = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    ReviewNote = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    ReviewedBy = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    ReviewedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    ApprovedHits = table.Column<string>(type: "nvarchar(2000)", maxLength: 2000, nullable: true),
+                    InputFields = table.Column<string>(type: "nvarchar(max)", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1223,27 +1236,27 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "Campaigns",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    Name = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    Segment = table.Column<int>(type: "integer", nullable: true),
-                    Tag = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: true),
-                    MemberLevelId = table.Column<int>(type: "integer", nullable: true),
-                    Title = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    Body = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: false),
-                    SendEmail = table.Column<bool>(type: "boolean", nullable: false),
-                    CouponId = table.Column<int>(type: "integer", nullable: true),
-                    ScheduledAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    Status = table.Column<int>(type: "integer", nullable: false),
-                    AudienceCount = table.Column<int>(type: "integer", nullable: false),
-                    DeliveredCount = table.Column<int>(type: "integer", nullable: false),
-                    EmailCount = table.Column<int>(type: "integer", nullable: false),
-                    GrantedCount = table.Column<int>(type: "integer", nullable: false),
-                    SkippedCount = table.Column<int>(type: "integer", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    CreatedBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    SentAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Name = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    Segment = table.Column<int>(type: "int", nullable: true),
+                    Tag = table.Column<string>(type: "nvarchar(16)", maxLength: 16, nullable: true),
+                    MemberLevelId = table.Column<int>(type: "int", nullable: true),
+                    Title = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    Body = table.Column<string>(type: "nvarchar(4000)", maxLength: 4000, nullable: false),
+                    SendEmail = table.Column<bool>(type: "bit", nullable: false),
+                    CouponId = table.Column<int>(type: "int", nullable: true),
+                    ScheduledAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    Status = table.Column<int>(type: "int", nullable: false),
+                    AudienceCount = table.Column<int>(type: "int", nullable: false),
+                    DeliveredCount = table.Column<int>(type: "int", nullable: false),
+                    EmailCount = table.Column<int>(type: "int", nullable: false),
+                    GrantedCount = table.Column<int>(type: "int", nullable: false),
+                    SkippedCount = table.Column<int>(type: "int", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    CreatedBy = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    SentAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1267,13 +1280,13 @@ namespace KaMeng.Data.Migrations.Postgres
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    CouponId = table.Column<int>(type: "integer", nullable: false),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    Code = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    BatchNo = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    CouponId = table.Column<int>(type: "int", nullable: false),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Code = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    BatchNo = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
                     OrderId = table.Column<long>(type: "bigint", nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1291,14 +1304,14 @@ namespace KaMeng.Data.Migrations.Postgres
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    CouponId = table.Column<int>(type: "integer", nullable: false),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    GrantedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    ExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    CouponId = table.Column<int>(type: "int", nullable: false),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    UserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    GrantedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
                     OrderId = table.Column<long>(type: "bigint", nullable: true),
-                    Source = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true)
+                    Source = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1315,15 +1328,15 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "StorePageVersions",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    PageId = table.Column<int>(type: "integer", nullable: false),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    Number = table.Column<int>(type: "integer", nullable: false),
-                    LayoutJson = table.Column<string>(type: "text", nullable: false),
-                    PublishedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    PublishedBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
-                    RestoredFrom = table.Column<int>(type: "integer", nullable: true)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    PageId = table.Column<int>(type: "int", nullable: false),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    Number = table.Column<int>(type: "int", nullable: false),
+                    LayoutJson = table.Column<string>(type: "nvarchar(max)", nullable: false),
+                    PublishedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    PublishedBy = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: false),
+                    RestoredFrom = table.Column<int>(type: "int", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1340,14 +1353,14 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "CardKeyBatches",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    ProductId = table.Column<int>(type: "integer", nullable: false),
-                    Number = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    Count = table.Column<int>(type: "integer", nullable: false),
-                    ImportedByUserId = table.Column<string>(type: "text", nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    ProductId = table.Column<int>(type: "int", nullable: false),
+                    Number = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    Count = table.Column<int>(type: "int", nullable: false),
+                    ImportedByUserId = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1364,22 +1377,22 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "FlashSales",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    ProductId = table.Column<int>(type: "integer", nullable: false),
-                    Title = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    ProductId = table.Column<int>(type: "int", nullable: false),
+                    Title = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
                     Price = table.Column<long>(type: "bigint", nullable: true),
-                    PercentOff = table.Column<int>(type: "integer", nullable: false),
-                    StartsAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    EndsAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    Quota = table.Column<int>(type: "integer", nullable: false),
-                    Taken = table.Column<int>(type: "integer", nullable: false),
-                    PerBuyerLimit = table.Column<int>(type: "integer", nullable: false),
-                    LoginRequired = table.Column<bool>(type: "boolean", nullable: false),
-                    Paused = table.Column<bool>(type: "boolean", nullable: false),
-                    PauseReason = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    PercentOff = table.Column<int>(type: "int", nullable: false),
+                    StartsAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    EndsAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    Quota = table.Column<int>(type: "int", nullable: false),
+                    Taken = table.Column<int>(type: "int", nullable: false),
+                    PerBuyerLimit = table.Column<int>(type: "int", nullable: false),
+                    LoginRequired = table.Column<bool>(type: "bit", nullable: false),
+                    Paused = table.Column<bool>(type: "bit", nullable: false),
+                    PauseReason = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1402,10 +1415,10 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "LevelPrices",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    LevelId = table.Column<int>(type: "integer", nullable: false),
-                    ProductId = table.Column<int>(type: "integer", nullable: false),
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    LevelId = table.Column<int>(type: "int", nullable: false),
+                    ProductId = table.Column<int>(type: "int", nullable: false),
                     Price = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
@@ -1430,14 +1443,14 @@ namespace KaMeng.Data.Migrations.Postgres
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    ProductId = table.Column<int>(type: "integer", nullable: false),
-                    Alerted = table.Column<bool>(type: "boolean", nullable: false),
-                    AlertedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    SnoozedUntil = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    LastStock = table.Column<int>(type: "integer", nullable: false),
-                    CheckedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    ProductId = table.Column<int>(type: "int", nullable: false),
+                    Alerted = table.Column<bool>(type: "bit", nullable: false),
+                    AlertedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    SnoozedUntil = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    LastStock = table.Column<int>(type: "int", nullable: false),
+                    CheckedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1460,15 +1473,15 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "StationProducts",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    ProductId = table.Column<int>(type: "integer", nullable: false),
-                    Hidden = table.Column<bool>(type: "boolean", nullable: false),
-                    Name = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
-                    DescriptionMarkdown = table.Column<string>(type: "character varying(20000)", maxLength: 20000, nullable: true),
-                    SortOrder = table.Column<int>(type: "integer", nullable: true),
-                    Recommended = table.Column<bool>(type: "boolean", nullable: false)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    ProductId = table.Column<int>(type: "int", nullable: false),
+                    Hidden = table.Column<bool>(type: "bit", nullable: false),
+                    Name = table.Column<string>(type: "nvarchar(128)", maxLength: 128, nullable: true),
+                    DescriptionMarkdown = table.Column<string>(type: "nvarchar(max)", maxLength: 20000, nullable: true),
+                    SortOrder = table.Column<int>(type: "int", nullable: true),
+                    Recommended = table.Column<bool>(type: "bit", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1491,22 +1504,22 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "SupplierProducts",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    ProductId = table.Column<int>(type: "integer", nullable: false),
-                    SupplierId = table.Column<int>(type: "integer", nullable: false),
-                    UpstreamProductId = table.Column<int>(type: "integer", nullable: false),
-                    UpstreamName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    BackupSupplierId = table.Column<int>(type: "integer", nullable: true),
-                    BackupUpstreamProductId = table.Column<int>(type: "integer", nullable: true),
-                    Markup = table.Column<int>(type: "integer", nullable: false),
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    ProductId = table.Column<int>(type: "int", nullable: false),
+                    SupplierId = table.Column<int>(type: "int", nullable: false),
+                    UpstreamProductId = table.Column<int>(type: "int", nullable: false),
+                    UpstreamName = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    BackupSupplierId = table.Column<int>(type: "int", nullable: true),
+                    BackupUpstreamProductId = table.Column<int>(type: "int", nullable: true),
+                    Markup = table.Column<int>(type: "int", nullable: false),
                     MarkupValue = table.Column<long>(type: "bigint", nullable: false),
-                    Rounding = table.Column<int>(type: "integer", nullable: false),
+                    Rounding = table.Column<int>(type: "int", nullable: false),
                     UpstreamPrice = table.Column<long>(type: "bigint", nullable: false),
-                    UpstreamStock = table.Column<int>(type: "integer", nullable: true),
-                    Problem = table.Column<int>(type: "integer", nullable: false),
-                    SyncedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    UpstreamStock = table.Column<int>(type: "int", nullable: true),
+                    Problem = table.Column<int>(type: "int", nullable: false),
+                    SyncedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1535,13 +1548,13 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "WholesaleTiers",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    ProductId = table.Column<int>(type: "integer", nullable: false),
-                    MinQuantity = table.Column<int>(type: "integer", nullable: false),
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    ProductId = table.Column<int>(type: "int", nullable: false),
+                    MinQuantity = table.Column<int>(type: "int", nullable: false),
                     UnitPrice = table.Column<long>(type: "bigint", nullable: true),
-                    PercentOff = table.Column<int>(type: "integer", nullable: false)
+                    PercentOff = table.Column<int>(type: "int", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1565,13 +1578,13 @@ namespace KaMeng.Data.Migrations.Postgres
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    CampaignId = table.Column<int>(type: "integer", nullable: false),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    Channel = table.Column<int>(type: "integer", nullable: false),
-                    SentAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    OpenedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    CampaignId = table.Column<int>(type: "int", nullable: false),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    UserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    Channel = table.Column<int>(type: "int", nullable: false),
+                    SentAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    OpenedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
                     InboxMessageId = table.Column<long>(type: "bigint", nullable: true)
                 },
                 constraints: table =>
@@ -1590,16 +1603,16 @@ namespace KaMeng.Data.Migrations.Postgres
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    ProductId = table.Column<int>(type: "integer", nullable: false),
-                    BatchId = table.Column<int>(type: "integer", nullable: false),
-                    SecretCipher = table.Column<string>(type: "character varying(4096)", maxLength: 4096, nullable: false),
-                    SecretHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    Status = table.Column<int>(type: "integer", nullable: false),
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    ProductId = table.Column<int>(type: "int", nullable: false),
+                    BatchId = table.Column<int>(type: "int", nullable: false),
+                    SecretCipher = table.Column<string>(type: "nvarchar(max)", maxLength: 4096, nullable: false),
+                    SecretHash = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    Status = table.Column<int>(type: "int", nullable: false),
                     OrderId = table.Column<long>(type: "bigint", nullable: true),
-                    SoldAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    SoldAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1623,43 +1636,43 @@ namespace KaMeng.Data.Migrations.Postgres
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    Number = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    BuyerUserId = table.Column<string>(type: "text", nullable: true),
-                    Contact = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
-                    QueryPasswordHash = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    ProductId = table.Column<int>(type: "integer", nullable: false),
-                    ProductName = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
-                    DeliveryType = table.Column<int>(type: "integer", nullable: false),
-                    Quantity = table.Column<int>(type: "integer", nullable: false),
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    Number = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    BuyerUserId = table.Column<string>(type: "nvarchar(450)", nullable: true),
+                    Contact = table.Column<string>(type: "nvarchar(128)", maxLength: 128, nullable: true),
+                    QueryPasswordHash = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    ProductId = table.Column<int>(type: "int", nullable: false),
+                    ProductName = table.Column<string>(type: "nvarchar(128)", maxLength: 128, nullable: false),
+                    DeliveryType = table.Column<int>(type: "int", nullable: false),
+                    Quantity = table.Column<int>(type: "int", nullable: false),
                     UnitPrice = table.Column<long>(type: "bigint", nullable: false),
                     Total = table.Column<long>(type: "bigint", nullable: false),
                     CouponDiscount = table.Column<long>(type: "bigint", nullable: false),
-                    FlashSaleId = table.Column<int>(type: "integer", nullable: true),
-                    PromotionJson = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: true),
-                    CommissionJson = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
-                    ClientIp = table.Column<string>(type: "character varying(45)", maxLength: 45, nullable: true),
-                    DeviceId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    Region = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true),
-                    RiskAction = table.Column<int>(type: "integer", nullable: false),
-                    RiskHitsJson = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
-                    ReviewDeadline = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    PriceChainJson = table.Column<string>(type: "text", nullable: true),
-                    PaymentMethod = table.Column<int>(type: "integer", nullable: false),
-                    Status = table.Column<int>(type: "integer", nullable: false),
-                    InputsJson = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: true),
-                    DeliveryNote = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: true),
-                    IdempotencyKey = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    GatewayTradeNo = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    OwnerCollected = table.Column<bool>(type: "boolean", nullable: false),
-                    AwaitingDeposit = table.Column<bool>(type: "boolean", nullable: false),
+                    FlashSaleId = table.Column<int>(type: "int", nullable: true),
+                    PromotionJson = table.Column<string>(type: "nvarchar(4000)", maxLength: 4000, nullable: true),
+                    CommissionJson = table.Column<string>(type: "nvarchar(2000)", maxLength: 2000, nullable: true),
+                    ClientIp = table.Column<string>(type: "nvarchar(45)", maxLength: 45, nullable: true),
+                    DeviceId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    Region = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: true),
+                    RiskAction = table.Column<int>(type: "int", nullable: false),
+                    RiskHitsJson = table.Column<string>(type: "nvarchar(2000)", maxLength: 2000, nullable: true),
+                    ReviewDeadline = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    PriceChainJson = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    PaymentMethod = table.Column<int>(type: "int", nullable: false),
+                    Status = table.Column<int>(type: "int", nullable: false),
+                    InputsJson = table.Column<string>(type: "nvarchar(4000)", maxLength: 4000, nullable: true),
+                    DeliveryNote = table.Column<string>(type: "nvarchar(4000)", maxLength: 4000, nullable: true),
+                    IdempotencyKey = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    GatewayTradeNo = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    OwnerCollected = table.Column<bool>(type: "bit", nullable: false),
+                    AwaitingDeposit = table.Column<bool>(type: "bit", nullable: false),
                     ReusableKeyId = table.Column<long>(type: "bigint", nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    PaidAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    DeliveredAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    ClosedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    ExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    PaidAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    DeliveredAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    ClosedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1689,18 +1702,18 @@ namespace KaMeng.Data.Migrations.Postgres
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    CouponId = table.Column<int>(type: "integer", nullable: false),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    OrderStationId = table.Column<int>(type: "integer", nullable: false),
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    CouponId = table.Column<int>(type: "int", nullable: false),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    OrderStationId = table.Column<int>(type: "int", nullable: false),
                     OrderId = table.Column<long>(type: "bigint", nullable: false),
-                    BuyerUserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: true),
+                    BuyerUserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: true),
                     CodeId = table.Column<long>(type: "bigint", nullable: true),
                     GrantId = table.Column<long>(type: "bigint", nullable: true),
                     Discount = table.Column<long>(type: "bigint", nullable: false),
                     OrderTotal = table.Column<long>(type: "bigint", nullable: false),
-                    Status = table.Column<int>(type: "integer", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Status = table.Column<int>(type: "int", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1724,20 +1737,20 @@ namespace KaMeng.Data.Migrations.Postgres
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    OutTradeNo = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
-                    GatewayId = table.Column<int>(type: "integer", nullable: false),
-                    Channel = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
-                    Kind = table.Column<int>(type: "integer", nullable: false),
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    OutTradeNo = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    StationId = table.Column<int>(type: "int", nullable: false),
+                    GatewayId = table.Column<int>(type: "int", nullable: false),
+                    Channel = table.Column<string>(type: "nvarchar(16)", maxLength: 16, nullable: false),
+                    Kind = table.Column<int>(type: "int", nullable: false),
                     OrderId = table.Column<long>(type: "bigint", nullable: true),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: true),
+                    UserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: true),
                     Amount = table.Column<long>(type: "bigint", nullable: false),
-                    Status = table.Column<int>(type: "integer", nullable: false),
-                    TradeNo = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    StoreUrl = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    PaidAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    Status = table.Column<int>(type: "int", nullable: false),
+                    TradeNo = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    StoreUrl = table.Column<string>(type: "nvarchar(300)", maxLength: 300, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    PaidAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1761,21 +1774,21 @@ namespace KaMeng.Data.Migrations.Postgres
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    StationId = table.Column<int>(type: "int", nullable: false),
                     OrderId = table.Column<long>(type: "bigint", nullable: false),
-                    SupplierProductId = table.Column<int>(type: "integer", nullable: false),
-                    SupplierId = table.Column<int>(type: "integer", nullable: false),
-                    UpstreamProductId = table.Column<int>(type: "integer", nullable: false),
-                    OnBackup = table.Column<bool>(type: "boolean", nullable: false),
-                    ClientOrderNo = table.Column<string>(type: "character varying(48)", maxLength: 48, nullable: false),
-                    UpstreamOrderNo = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    Status = table.Column<int>(type: "integer", nullable: false),
-                    Attempts = table.Column<int>(type: "integer", nullable: false),
-                    NextAttemptAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    LastError = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    CompletedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    SupplierProductId = table.Column<int>(type: "int", nullable: false),
+                    SupplierId = table.Column<int>(type: "int", nullable: false),
+                    UpstreamProductId = table.Column<int>(type: "int", nullable: false),
+                    OnBackup = table.Column<bool>(type: "bit", nullable: false),
+                    ClientOrderNo = table.Column<string>(type: "nvarchar(48)", maxLength: 48, nullable: false),
+                    UpstreamOrderNo = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    Status = table.Column<int>(type: "int", nullable: false),
+                    Attempts = table.Column<int>(type: "int", nullable: false),
+                    NextAttemptAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    LastError = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    CompletedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1799,25 +1812,25 @@ namespace KaMeng.Data.Migrations.Postgres
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    Number = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    Number = table.Column<string>(type: "nvarchar(40)", maxLength: 40, nullable: false),
                     OrderId = table.Column<long>(type: "bigint", nullable: false),
-                    StationId = table.Column<int>(type: "integer", nullable: false),
+                    StationId = table.Column<int>(type: "int", nullable: false),
                     Amount = table.Column<long>(type: "bigint", nullable: false),
-                    Method = table.Column<int>(type: "integer", nullable: false),
-                    Funding = table.Column<int>(type: "integer", nullable: false),
-                    Status = table.Column<int>(type: "integer", nullable: false),
-                    Reason = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    GatewayReference = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    LastError = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
-                    Attempts = table.Column<int>(type: "integer", nullable: false),
-                    Note = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
-                    RequestedByUserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: true),
-                    RequestedByName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
-                    DecidedByUserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: true),
-                    DecidedByName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    CompletedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    Method = table.Column<int>(type: "int", nullable: false),
+                    Funding = table.Column<int>(type: "int", nullable: false),
+                    Status = table.Column<int>(type: "int", nullable: false),
+                    Reason = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    GatewayReference = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    LastError = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    Attempts = table.Column<int>(type: "int", nullable: false),
+                    Note = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    RequestedByUserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: true),
+                    RequestedByName = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: false),
+                    DecidedByUserId = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: true),
+                    DecidedByName = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    CompletedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1872,7 +1885,8 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "RoleNameIndex",
                 table: "AspNetRoles",
                 column: "NormalizedName",
-                unique: true);
+                unique: true,
+                filter: "[NormalizedName] IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "IX_AspNetUserClaims_UserId",
@@ -1898,7 +1912,8 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "UserNameIndex",
                 table: "AspNetUsers",
                 column: "NormalizedUserName",
-                unique: true);
+                unique: true,
+                filter: "[NormalizedUserName] IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "IX_AuditEntries_StationId_CreatedAt",
@@ -1921,7 +1936,7 @@ namespace KaMeng.Data.Migrations.Postgres
                 columns: new[] { "StationId", "LastPaidAt" });
 
             migrationBuilder.CreateIndex(
-                name: "IX_BuyerStats_StationId_SpendFen_LastPaidAt_FirstPaidAt_PaidOr~",
+                name: "IX_BuyerStats_StationId_SpendFen_LastPaidAt_FirstPaidAt_PaidOrders",
                 table: "BuyerStats",
                 columns: new[] { "StationId", "SpendFen", "LastPaidAt", "FirstPaidAt", "PaidOrders" });
 
@@ -2040,7 +2055,8 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "IX_Coupons_StationId_Code",
                 table: "Coupons",
                 columns: new[] { "StationId", "Code" },
-                unique: true);
+                unique: true,
+                filter: "[Code] IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "IX_FlashSales_ProductId",
@@ -2082,7 +2098,8 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "IX_InboxMessages_StationId_UserId_MarketingDay",
                 table: "InboxMessages",
                 columns: new[] { "StationId", "UserId", "MarketingDay" },
-                unique: true);
+                unique: true,
+                filter: "[MarketingDay] IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "IX_LedgerEntries_OrderId",
@@ -2182,7 +2199,8 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "IX_Orders_IdempotencyKey",
                 table: "Orders",
                 column: "IdempotencyKey",
-                unique: true);
+                unique: true,
+                filter: "[IdempotencyKey] IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Orders_Number",
@@ -2230,7 +2248,8 @@ namespace KaMeng.Data.Migrations.Postgres
                 name: "IX_PriceRules_StationId_Audience_Scope_CategoryId_ProductId",
                 table: "PriceRules",
                 columns: new[] { "StationId", "Audience", "Scope", "CategoryId", "ProductId" },
-                unique: true);
+                unique: true,
+                filter: "[CategoryId] IS NOT NULL AND [ProductId] IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Procurements_OrderId",
@@ -2525,6 +2544,9 @@ namespace KaMeng.Data.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "CouponRedemptions");
+
+            migrationBuilder.DropTable(
+                name: "DataProtectionKeys");
 
             migrationBuilder.DropTable(
                 name: "FlashSales");
