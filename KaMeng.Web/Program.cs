@@ -8,6 +8,7 @@ using KaMeng.Web.Features.Admin.Reports;
 using KaMeng.Web.Features.Dashboard;
 using KaMeng.Web.Features.Builder;
 using KaMeng.Web.Features.Campaigns;
+using KaMeng.Web.Features.Cluster;
 using KaMeng.Web.Features.Docking;
 using KaMeng.Web.Features.Health;
 using KaMeng.Web.Features.Jobs;
@@ -62,6 +63,8 @@ builder.AddMarketingAdmin();
 // After identity and the UI: it replaces the circuits' authentication state provider.
 builder.AddRisk();
 builder.AddBlacklists();
+// Several nodes (issue 22): caches and live signals reach the other nodes through PostgreSQL LISTEN/NOTIFY.
+builder.AddCluster();
 
 var app = builder.Build();
 

@@ -70,9 +70,57 @@ public class TemplateKeyRingImportTests(KaMengApp app) : IClassFixture<KaMengApp
     }
 }
 
-/// <summary>Issue 22 §1: two nodes on one PostgreSQL database share the key ring; the table is useless without the certificate.</summary>
-public class SharedKeyRingTests(PostgresCluster cluster) : IClassFixture<PostgresCluster>
+/// <summary>Issue 22 §1: two nodes on one PostgreSQL database share the key ring (the table is useless without the certificate),
+/// the card-key pepper, uploads and custom themes. B is a new machine with an empty data folder.</summary>
+public class SharedStateTests(PostgresCluster cluster) : IClassFixture<PostgresCluster>
 {
+    [Fact]
+    public async Task The_new_node_decrypts_card_keys_encrypted_before_the_install_became_a_cluster()
+    {
+        var vault = cluster.B.Services.GetRequiredService<CardKeyVault>();
+        await using var db = cluster.B.NewContext();
+        var ciphers = await db.CardKeys.AsNoTracking().Select(k => k.SecretCipher).ToListAsync();
+        Assert.NotEmpty(ciphers);
+        Assert.All(ciphers, c => Assert.False(string.IsNullOrEmpty(vault.Unprotect(c))));
+    }
+
+    [Fact]
+    public void Both_nodes_hash_card_keys_alike_so_a_duplicate_imported_on_the_other_node_is_found()
+    {
+        Assert.Equal(cluster.A.Services.GetRequiredService<CardKeyVault>().Hash("DUP-0001"), cluster.B.Services.GetRequiredService<CardKeyVault>().Hash("DUP-0001"));
+        // A's pepper (its data folder's) was adopted into the shared folder; B never made one of its own.
+        Assert.True(File.Exists(Path.Combine(cluster.SharedDir, "keys", CardKeyVault.PepperFile)));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(cluster.A.DataDir, "keys", CardKeyVault.PepperFile)), File.ReadAllBytes(Path.Combine(cluster.SharedDir, "keys", CardKeyVault.PepperFile)));
+        Assert.False(File.Exists(Path.Combine(cluster.B.DataDir, "keys", CardKeyVault.PepperFile)));
+    }
+
+    [Fact]
+    public async Task An_image_uploaded_on_one_node_is_served_by_the_other()
+    {
+        var png = Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==");
+        var saved = await cluster.A.Services.GetRequiredService<KaMeng.Web.Features.Shared.UploadStore>().SaveImageAsync("logos", new MemoryStream(png));
+        Assert.True(saved.Succeeded, saved.Error);
+        Assert.StartsWith(cluster.SharedDir, cluster.B.Services.GetRequiredService<KaMeng.Web.Features.Shared.UploadStore>().Root);
+        using var http = cluster.B.NewHttpClient();
+        var response = await http.GetAsync(saved.Path);
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(png, await response.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task A_custom_theme_in_the_shared_folder_is_offered_and_served_by_every_node()
+    {
+        foreach (var node in new[] { cluster.A, cluster.B })
+        {
+            Assert.NotNull(node.Services.GetRequiredService<KaMeng.Web.Features.Themes.ThemeCatalog>().Find(PostgresCluster.CustomTheme));
+            using var http = node.NewHttpClient();
+            var css = await http.GetAsync($"/themes/{PostgresCluster.CustomTheme}/theme.css");
+            Assert.Equal(System.Net.HttpStatusCode.OK, css.StatusCode);
+            // The shipped themes are still served beside it.
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync("/themes/fresh/theme.css")).StatusCode);
+        }
+    }
+
     [Fact]
     public void A_card_key_encrypted_on_one_node_is_decrypted_by_the_other()
     {

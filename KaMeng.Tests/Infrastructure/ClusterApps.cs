@@ -8,8 +8,9 @@ namespace KaMeng.Tests.Infrastructure;
 
 /// <summary>
 /// Two nodes of one cluster in one test process (issue 22 §1): one PostgreSQL database (a copy of the seeded template), the
-/// same key-ring certificate and the same shared folder, each node with its own data folder (a copy of the template's, as a
-/// node cloned from the first install) and its own port. A is started before B.
+/// same key-ring certificate and the same shared folder (with a custom theme in it), each node with its own data folder and
+/// port. A is the install that became a cluster (its data folder a copy of the template's: the old file key ring and pepper);
+/// B is a new machine with an empty data folder. A is started before B.
 /// </summary>
 public sealed class PostgresCluster : IAsyncLifetime
 {
@@ -18,17 +19,24 @@ public sealed class PostgresCluster : IAsyncLifetime
     public string Database { get; private set; } = "";
     public string CertificatePath { get; } = Path.Combine(TestPaths.NewTempDir("cluster-cert"), "keyring.pfx");
     public string SharedDir { get; } = TestPaths.NewTempDir("cluster-shared");
+    public const string CustomTheme = "shared-custom";
     public ClusterNode A { get; private set; } = null!;
     public ClusterNode B { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         File.WriteAllBytes(CertificatePath, NewCertificate("CN=KaMeng cluster test", CertificatePassword));
+        // An operator's own theme, in the shared folder: a copy of 清新 under another name.
+        var theme = Directory.CreateDirectory(Path.Combine(SharedDir, "themes", CustomTheme)).FullName;
+        foreach (var file in Directory.GetFiles(Path.Combine(TestPaths.RepoRoot, "wwwroot-themes", "fresh")))
+            File.Copy(file, Path.Combine(theme, Path.GetFileName(file)));
+        var json = Path.Combine(theme, "theme.json");
+        File.WriteAllText(json, File.ReadAllText(json).Replace("\"name\": \"fresh\"", $"\"name\": \"{CustomTheme}\""));
         var template = await TestDatabase.Template.CopyAsync(DatabaseProvider.Postgres, TestPaths.NewTempDir("cluster-template"));
         (ConnectionString, Database) = await TestDatabase.CreatePostgresDatabaseAsync(template);
-        A = new ClusterNode(this, "A");
+        A = new ClusterNode(this, "A", fromTemplate: true);
         await ((IAsyncLifetime)A).InitializeAsync();
-        B = new ClusterNode(this, "B");
+        B = new ClusterNode(this, "B", fromTemplate: false);
         await ((IAsyncLifetime)B).InitializeAsync();
     }
 
@@ -54,9 +62,11 @@ public sealed class PostgresCluster : IAsyncLifetime
 }
 
 /// <summary>One node of a <see cref="PostgresCluster"/>.</summary>
-public sealed class ClusterNode(PostgresCluster cluster, string name) : KaMengApp(DatabaseProvider.Postgres, null)
+public sealed class ClusterNode(PostgresCluster cluster, string name, bool fromTemplate) : KaMengApp(DatabaseProvider.Postgres, null)
 {
     public string Name { get; } = name;
+
+    protected override bool FromTemplate => fromTemplate;
 
     protected override string? SharedPostgres => cluster.ConnectionString;
 
