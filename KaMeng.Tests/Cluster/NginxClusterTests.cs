@@ -167,7 +167,10 @@ public class NginxClusterTests(NginxCluster cluster, ITestOutputHelper output) :
 
         // Each 2-second slot ran once, on one node or the other; none twice, none skipped between the first and the last.
         var slots = runs.GroupBy(r => (long)Math.Round(r.Fired / (double)TimeSpan.FromSeconds(2).Ticks)).OrderBy(g => g.Key).ToList();
-        Say($"promotion-guard every 2 s: {runs.Count} runs in {slots.Count} slots, by instance: {string.Join(", ", runs.GroupBy(r => r.Instance).Select(g => $"{g.Count()}"))}");
+        var schedulers = await SchedulersAsync();
+        Say($"promotion-guard every 2 s: {runs.Count} runs in {slots.Count} slots; by scheduler: {string.Join(", ", runs.GroupBy(r => r.Instance).Select(g => $"{g.Key} {g.Count()}"))}; schedulers checked in: {schedulers}");
+        // Both nodes' schedulers were in the race (checked in to the clustered store).
+        Assert.Equal(2, schedulers);
         Assert.All(slots, s => Assert.Single(s));
         Assert.Equal(slots.Count, slots[^1].Key - slots[0].Key + 1);
         // And no other job ran twice for one firing in that time.
@@ -187,6 +190,14 @@ public class NginxClusterTests(NginxCluster cluster, ITestOutputHelper output) :
         await using var reader = await cmd.ExecuteReaderAsync();
         while (await reader.ReadAsync()) list.Add((reader.GetString(0), reader.GetInt64(1)));
         return list;
+    }
+
+    async Task<long> SchedulersAsync()
+    {
+        await using var conn = new NpgsqlConnection(cluster.ConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand("SELECT count(*) FROM qrtz_scheduler_state", conn);
+        return (long)(await cmd.ExecuteScalarAsync())!;
     }
 
     async Task<List<string>> DuplicateFiringsSinceAsync(DateTimeOffset from)
