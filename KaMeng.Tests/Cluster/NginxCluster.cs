@@ -41,6 +41,7 @@ public sealed class NginxCluster : IAsyncLifetime
     public Node A { get; private set; } = null!;
     public Node B { get; private set; } = null!;
     Process? nginx;
+    string? publishDir;
 
     /// <summary>Affinity cookie values nginx hashes to node A / node B (found by asking nginx, see <see cref="InitializeAsync"/>).</summary>
     public List<string> AffinityA { get; } = [];
@@ -78,6 +79,7 @@ public sealed class NginxCluster : IAsyncLifetime
         (ConnectionString, Database) = await TestDatabase.CreatePostgresDatabaseAsync(template);
         await SeedAsync(dirA);
         var app = await publish;
+        publishDir = Path.GetDirectoryName(app);
 
         A = new Node("A", app, dirA, FreePort(), this);
         B = new Node("B", app, dirB, FreePort(), this);
@@ -284,6 +286,11 @@ public sealed class NginxCluster : IAsyncLifetime
         }
         if (B is not null) await B.StopAsync();
         if (A is not null) await A.StopAsync();
+        // The nodes' and nginx's logs, for a failure's post-mortem.
+        foreach (var node in new Node?[] { A, B }.OfType<Node>())
+            await File.WriteAllTextAsync(Path.Combine(TestPaths.TestResults, $"cluster-node-{node.Name}.log"), node.Log);
+        if (File.Exists(Path.Combine(root, "logs", "error.log")))
+            File.Copy(Path.Combine(root, "logs", "error.log"), Path.Combine(TestPaths.TestResults, "cluster-nginx-error.log"), overwrite: true);
         NpgsqlConnection.ClearAllPools();
         if (Database.Length > 0)
         {
@@ -292,6 +299,9 @@ public sealed class NginxCluster : IAsyncLifetime
             await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Database} WITH (FORCE)", conn);
             await cmd.ExecuteNonQueryAsync();
         }
+        // The published app alone is ~160 MB.
+        foreach (var dir in new[] { root, publishDir })
+            if (dir is not null) try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
     static int FreePort()
