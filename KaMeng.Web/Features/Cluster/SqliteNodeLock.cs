@@ -37,8 +37,8 @@ public static class SqliteNodeLock
         catch (IOException)
         {
             var message = Message(database);
+            // Logged for the service's log; the exception ends the process (non-zero) with the same words on stderr.
             app.Logger.LogCritical("{Message}", message);
-            Console.Error.WriteLine("[KaMeng] " + message);
             throw new SingleNodeException(message);
         }
         app.Lifetime.ApplicationStopped.Register(held.Dispose);
