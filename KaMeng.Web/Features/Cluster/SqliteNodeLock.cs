@@ -15,7 +15,7 @@ public static class SqliteNodeLock
     public const string Suffix = ".node-lock";
 
     public static string Message(string database) =>
-        $"另一个 KaMeng 进程正在使用 SQLite 数据库 {database}：SQLite 只支持单节点运行。多个节点请改用 PostgreSQL（见 README「多节点部署」）。" +
+        $"另一个 KaMeng 进程正在使用 SQLite 数据库 {database}：SQLite 只支持单节点运行。多个节点请改用 PostgreSQL（见 README 的「Several nodes」一节）。" +
         $" Another KaMeng process is using the SQLite database {database}; SQLite supports one node only. Run several nodes on PostgreSQL (README, \"Several nodes\").";
 
     /// <summary>Takes the lock when the database is a SQLite file; throws <see cref="SingleNodeException"/> when another process holds it.</summary>
