@@ -68,6 +68,9 @@ builder.AddCluster();
 
 var app = builder.Build();
 
+// SQLite is one node's database: a second process on the same file stops here with a message.
+app.EnsureSingleSqliteNode();
+
 // First: every later middleware (HSTS, throttles, logs) sees the client a trusted proxy forwarded, and only then.
 app.UseKaMengForwardedHeaders();
 

@@ -151,5 +151,27 @@ public class SharedStateTests(PostgresCluster cluster) : IClassFixture<PostgresC
         await using var thief = services.BuildServiceProvider();
         var protector = thief.GetRequiredService<IDataProtectionProvider>().CreateProtector("KaMeng.CardKey.v1");
         Assert.ThrowsAny<CryptographicException>(() => protector.Unprotect(cipher));
+
+        // A node started like that says so at start, naming the keys it cannot read.
+        var logged = new RecordingLogger<KaMeng.Web.Infrastructure.KeyRingCertificateCheck>();
+        await new KaMeng.Web.Infrastructure.KeyRingCertificateCheck(thief.GetRequiredService<Microsoft.AspNetCore.DataProtection.KeyManagement.IKeyManager>(), logged).StartAsync(default);
+        var error = Assert.Single(logged.Entries, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Error);
+        Assert.Contains("cannot be decrypted with this node's certificate", error.Message);
+        // The nodes themselves read every key.
+        var fine = new RecordingLogger<KaMeng.Web.Infrastructure.KeyRingCertificateCheck>();
+        await new KaMeng.Web.Infrastructure.KeyRingCertificateCheck(cluster.B.Services.GetRequiredService<Microsoft.AspNetCore.DataProtection.KeyManagement.IKeyManager>(), fine).StartAsync(default);
+        Assert.DoesNotContain(fine.Entries, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Error);
+    }
+}
+
+/// <summary>Keeps what was logged, for tests that assert an operator is told something.</summary>
+public sealed class RecordingLogger<T> : Microsoft.Extensions.Logging.ILogger<T>
+{
+    public List<(Microsoft.Extensions.Logging.LogLevel Level, string Message)> Entries { get; } = [];
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+    public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+    public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        lock (Entries) Entries.Add((logLevel, formatter(state, exception)));
     }
 }

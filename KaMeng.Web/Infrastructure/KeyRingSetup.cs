@@ -34,6 +34,7 @@ public static class KeyRingSetup
             var loggers = sp.GetRequiredService<ILoggerFactory>();
             o.XmlRepository = new DatabaseKeyRing(sp, Path.Combine(dataDir, "keys"), new CertificateXmlEncryptor(certificate, loggers), loggers);
         }));
+        services.AddHostedService<KeyRingCertificateCheck>();
         if (generated is not null && !environment.IsDevelopment())
             services.AddHostedService(sp => new GeneratedCertificateWarning(generated, sp.GetRequiredService<ILogger<GeneratedCertificateWarning>>()));
         return builder;
@@ -90,6 +91,31 @@ public static class KeyRingSetup
 
         public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
     }
+}
+
+/// <summary>
+/// At start, says loudly when keys of the ring cannot be decrypted with this node's certificate: another node (or an
+/// earlier run) encrypted them with a different one, and whatever those keys protect (card keys, gateway keys, cookies)
+/// cannot be read here. Each such key is named; the node keeps running (a replaced certificate leaves old keys behind too).
+/// </summary>
+public sealed class KeyRingCertificateCheck(IKeyManager keys, ILogger<KeyRingCertificateCheck> log) : IHostedService
+{
+    public Task StartAsync(CancellationToken ct)
+    {
+        var unreadable = new List<Guid>();
+        foreach (var key in keys.GetAllKeys())
+        {
+            try { _ = key.Descriptor; }
+            catch (Exception) { unreadable.Add(key.KeyId); }
+        }
+        if (unreadable.Count > 0)
+            log.LogError("{Count} Data Protection keys in the database cannot be decrypted with this node's certificate ({Keys}). Every node " +
+                "must use the same KaMeng:DataProtection:CertificatePath; card keys and gateway keys protected by those keys cannot be read here.",
+                unreadable.Count, string.Join(", ", unreadable));
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
 }
 
 /// <summary>
