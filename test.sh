@@ -11,6 +11,8 @@ have_pkg() { dpkg -s "$1" >/dev/null 2>&1; }
 have_pkg fonts-noto-cjk || need_pkgs+=(fonts-noto-cjk)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_pkgs+=(postgresql)
 have_pkg python3-aiosmtpd || need_pkgs+=(python3-aiosmtpd)
+# The cluster test (KaMeng.Tests/Cluster/NginxClusterTests) puts Debian's nginx in front of two nodes.
+[ -x /usr/sbin/nginx ] || have_pkg nginx || need_pkgs+=(nginx)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "test.sh: installing ${need_pkgs[*]}"

@@ -17,7 +17,7 @@ public sealed record RenderOptions(int Seconds, int Workers, int Products, bool 
 
 /// <summary>
 /// The storefront served by the real app on Kestrel (Staging — production settings, demo seed —, SQLite), measured side by side in one run
-/// (issue 18 §4): a static file (/css/store.css), the main station's home page (the demo seed's 6 products), /healthz,
+/// (issue 18 §4): a static file (/css/store.css), the main station's home page (the demo seed's 6 products), /readyz (the database probe; /healthz, liveness, no longer touches it),
 /// then a substation home page with a published layout of 12 blocks showing <see cref="RenderOptions.Products"/>
 /// products. Each is loaded for a fixed time by wrk (-t2 -c32, when installed and --wrk is on) or by
 /// <see cref="RenderOptions.Workers"/> in-process clients; requests/s and p50/p99 latency. The last line is one JSON
@@ -70,8 +70,8 @@ public static class RenderScenario
             Console.WriteLine($"static file /css/store.css: {staticFile.Rps:F0} req/s, p50 {staticFile.P50:F1} ms, p99 {staticFile.P99:F1} ms");
             var home = await Load(root + "/");
             Console.WriteLine($"main home page /: {home.Rps:F0} req/s, p50 {home.P50:F1} ms, p99 {home.P99:F1} ms, {home.Cards} product cards ({home.Rps / staticFile.Rps:F2}x static)");
-            var health = await Load(root + "/healthz");
-            Console.WriteLine($"/healthz: {health.Rps:F0} req/s, p99 {health.P99:F1} ms");
+            var health = await Load(root + "/readyz");
+            Console.WriteLine($"/readyz: {health.Rps:F0} req/s, p99 {health.P99:F1} ms");
 
             await SeedProductsAsync(app.Services, options.Products);
             var blocks = await PublishLayoutAsync(app.Services);

@@ -11,10 +11,10 @@ KaMeng__Seed__AdminPassword=Perf-admin-9137 KaMeng__Seed__DemoPassword=Perf-demo
 Logging__LogLevel__Default=Warning ASPNETCORE_URLS=http://127.0.0.1:$port \
 dotnet bin/Release/net10.0/KaMeng.Web.dll >/tmp/perf-app-$port.log 2>&1 &
 pid=$!
-for i in $(seq 1 120); do curl -fs -o /dev/null http://127.0.0.1:$port/healthz && break; sleep 0.5; done
+for i in $(seq 1 120); do curl -fs -o /dev/null http://127.0.0.1:$port/readyz && break; sleep 0.5; done
 url=http://127.0.0.1:$port/s/demo/
 curl -s -o /dev/null -w "home status %{http_code} bytes %{size_download}\n" $url
 wrk -t2 -c32 -d${secs}s --latency $url | grep -E "Requests/sec|Latency|50%|99%|Non-2xx|errors"
-curl -s -o /dev/null -w "healthz %{http_code}\n" http://127.0.0.1:$port/healthz
+curl -s -o /dev/null -w "readyz %{http_code}\n" http://127.0.0.1:$port/readyz
 kill $pid; wait $pid 2>/dev/null
 rm -rf "$data"

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace KaMeng.Data;
 
-/// <summary>Encrypts card-key secrets at rest (Data Protection, key ring under the data dir) and hashes them
+/// <summary>Encrypts card-key secrets at rest (Data Protection, key ring in the database) and hashes them
 /// with a keyed HMAC so duplicates are found without decrypting and a leaked table cannot be brute-forced offline.</summary>
 public sealed class CardKeyVault
 {
@@ -15,11 +15,20 @@ public sealed class CardKeyVault
     public CardKeyVault(IDataProtectionProvider provider, IOptions<KaMengOptions> options)
     {
         protector = provider.CreateProtector("KaMeng.CardKey.v1");
-        var path = Path.Combine(options.Value.DataDir, "keys", "card-key-pepper.bin");
+        // Every node must hash alike (duplicate keys are found by hash), so the pepper is in the shared folder.
+        var o = options.Value;
+        var path = Path.Combine(o.SharedDir ?? o.DataDir, "keys", PepperFile);
+        var local = Path.Combine(o.DataDir, "keys", PepperFile);
+        if (path != local && !File.Exists(path) && File.Exists(local)) AdoptLocalPepper(local, path);
         pepper = LoadOrCreatePepper(path);
     }
 
     public string Protect(string secret) => protector.Protect(secret);
+
+    /// <summary>Loads the key ring, writing its first key when it has none. Called before anything runs in a transaction: with
+    /// the ring in a SQLite database, a first key written from inside another connection's write transaction would wait
+    /// for that transaction's lock until it timed out.</summary>
+    public void EnsureKeyRing() => protector.Unprotect(protector.Protect("key-ring"));
 
     public string Unprotect(string cipher) => protector.Unprotect(cipher);
 
@@ -27,6 +36,20 @@ public sealed class CardKeyVault
 
     /// <summary>What admin lists show: the first and last few characters.</summary>
     public static string Mask(string secret) => secret.Length <= 4 ? new string('*', secret.Length) : secret[..2] + new string('*', Math.Min(8, secret.Length - 4)) + secret[^2..];
+
+    public const string PepperFile = "card-key-pepper.bin";
+
+    /// <summary>An install that becomes a cluster keeps its pepper: the data dir's is copied to the newly configured shared folder.</summary>
+    static void AdoptLocalPepper(string local, string shared)
+    {
+        PrivateFiles.EnsureDirectory(Path.GetDirectoryName(shared)!);
+        try
+        {
+            using var fs = PrivateFiles.CreateNew(shared);
+            fs.Write(File.ReadAllBytes(local));
+        }
+        catch (IOException) when (File.Exists(shared)) { /* another node adopted its own first: that one counts */ }
+    }
 
     static byte[] LoadOrCreatePepper(string path)
     {

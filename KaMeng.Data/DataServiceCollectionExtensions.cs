@@ -19,6 +19,7 @@ public static class DataServiceCollectionExtensions
         builder.Services.PostConfigure<KaMengOptions>(o =>
         {
             o.DataDir = Path.GetFullPath(o.DataDir, builder.Environment.ContentRootPath);
+            o.SharedDir = string.IsNullOrWhiteSpace(o.SharedDir) ? o.DataDir : Path.GetFullPath(o.SharedDir, builder.Environment.ContentRootPath);
             o.Seed.Demo ??= builder.Environment.IsDevelopment();
             o.Seed.History ??= o.Seed.Demo;
             o.Seed.GenerateAdminPassword ??= builder.Environment.IsDevelopment();

@@ -25,6 +25,7 @@ public sealed class DatabaseInitializer(
             if (db.Provider == DatabaseProvider.Sqlite)
                 await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode = WAL;", ct); // only SQLite has a journal mode to set
             await EnsurePlatformDefaultsAsync(db, ct);
+            vault.EnsureKeyRing();
             if (await db.Stations.AnyAsync(ct)) return false;
         }
         await SeedAsync(ct);

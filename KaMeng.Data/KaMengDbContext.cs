@@ -1,4 +1,5 @@
 using KaMeng.Domain;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -6,7 +7,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace KaMeng.Data;
 
 /// <summary>The one model. Each provider has a thin subclass with its own migration set.</summary>
-public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbContext<AppUser>(options)
+public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbContext<AppUser>(options), IDataProtectionKeyContext
 {
     public DbSet<Station> Stations => Set<Station>();
     public DbSet<StationHost> StationHosts => Set<StationHost>();
@@ -72,6 +73,8 @@ public abstract class KaMengDbContext(DbContextOptions options) : IdentityDbCont
     public DbSet<StationSanction> StationSanctions => Set<StationSanction>();
     // 数据备份 (issue 22 §3): the history of backups and their outcomes.
     public DbSet<BackupRun> BackupRuns => Set<BackupRun>();
+    // The Data Protection key ring, shared by every node (issue 22 §1, docs/decisions/0036); each key encrypted by a certificate.
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     public abstract DatabaseProvider Provider { get; }
 

@@ -5,6 +5,9 @@ public sealed class KaMengOptions
 {
     /// <summary>Folder of the SQLite file, uploads, key ring and generated reports. Relative paths are under the content root.</summary>
     public string DataDir { get; set; } = "data";
+    /// <summary>The folder every node of a cluster shares (a network mount): uploads, custom themes and the card-key pepper.
+    /// Unset: the data dir (one node). Relative paths are under the content root.</summary>
+    public string? SharedDir { get; set; }
     public DatabaseOptions Database { get; set; } = new();
     public SeedOptions Seed { get; set; } = new();
     /// <summary>Minutes an unpaid order waits before it expires.</summary>

@@ -9,6 +9,7 @@ using KaMeng.Web.Features.Admin.Reports;
 using KaMeng.Web.Features.Dashboard;
 using KaMeng.Web.Features.Builder;
 using KaMeng.Web.Features.Campaigns;
+using KaMeng.Web.Features.Cluster;
 using KaMeng.Web.Features.Docking;
 using KaMeng.Web.Features.Health;
 using KaMeng.Web.Features.Jobs;
@@ -26,6 +27,7 @@ using KaMeng.Web.Features.Setup;
 using KaMeng.Web.Features.Shared;
 using KaMeng.Web.Features.Stations;
 using KaMeng.Web.Features.Storefront;
+using KaMeng.Web.Features.Telemetry;
 using KaMeng.Web.Infrastructure;
 
 // `backup <archive>` / `restore <archive> [--force]` run instead of the web host, with the same configuration.
@@ -34,6 +36,7 @@ if (await BackupCli.TryRunAsync(args)) return;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddKaMengSecurity();
+builder.AddKaMengTelemetry();
 builder.AddKaMengData();
 builder.AddKaMengCulture();
 builder.AddKaMengIdentity();
@@ -65,8 +68,13 @@ builder.AddMarketingAdmin();
 builder.AddRisk();
 builder.AddBlacklists();
 builder.AddBackups();
+// Several nodes (issue 22): caches and live signals reach the other nodes through PostgreSQL LISTEN/NOTIFY.
+builder.AddCluster();
 
 var app = builder.Build();
+
+// SQLite is one node's database: a second process on the same file stops here with a message.
+app.EnsureSingleSqliteNode();
 
 // First: every later middleware (HSTS, throttles, logs) sees the client a trusted proxy forwarded, and only then.
 app.UseKaMengForwardedHeaders();
@@ -95,6 +103,7 @@ app.UseStorefrontCache();
 app.MapThemes();
 app.MapStaticAssets();
 app.MapHealth();
+app.MapKaMengTelemetry();
 app.MapDomainVerification();
 app.MapUploads();
 app.MapAccount();

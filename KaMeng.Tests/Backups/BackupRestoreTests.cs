@@ -41,12 +41,12 @@ public class BackupRestoreTests(Xunit.Abstractions.ITestOutputHelper output)
         var upload = Path.Combine(h.Db.DataDir, "uploads", "products", new string('a', 32) + ".png");
         Directory.CreateDirectory(Path.GetDirectoryName(upload)!);
         await File.WriteAllBytesAsync(upload, [0x89, 0x50, 0x4E, 0x47, 1, 2, 3]);
-        var themes = TestPaths.NewTempDir("themes-src");
+        var themes = Path.Combine(h.Db.DataDir, "themes");   // {SharedDir}/themes, the shared folder being the data folder here
         Directory.CreateDirectory(Path.Combine(themes, "custom-red"));
         await File.WriteAllTextAsync(Path.Combine(themes, "custom-red", "theme.css"), ":root { --km-primary: #c00; }");
         // A certificate protecting a key ring never travels with the archive.
         await File.WriteAllBytesAsync(Path.Combine(h.Db.DataDir, "keys", "keyring.pfx"), [1, 2, 3]);
-        var site = new BackupSite(provider, h.Db.ConnectionString, h.Db.DataDir, themes);
+        var site = new BackupSite(provider, h.Db.ConnectionString, h.Db.DataDir);
 
         // Buyers buy one key at a time until the backup is done; each order is noted with the moment its transaction had committed.
         var committed = new ConcurrentBag<(string Number, DateTimeOffset At)>();
@@ -66,7 +66,7 @@ public class BackupRestoreTests(Xunit.Abstractions.ITestOutputHelper output)
         var backupStarted = DateTimeOffset.UtcNow;
         BackupMade made;
         await using (var db = h.Db.NewContext())
-            made = await BackupMaker.CreateAsync(site, Passphrase, archive, BackupMaker.KeyRingInDatabase(db), iterations: FastIterations);
+            made = await BackupMaker.CreateAsync(site, Passphrase, archive, await BackupMaker.KeyRingInDatabaseAsync(db), iterations: FastIterations);
         var countAfterBackup = committed.Count;
         await Poll.UntilAsync(() => Task.FromResult(committed.Count >= countAfterBackup + 10 || buying.All(t => t.IsCompleted)), "purchases after the backup", 60);
         stop.Cancel();
@@ -82,8 +82,6 @@ public class BackupRestoreTests(Xunit.Abstractions.ITestOutputHelper output)
 
         // Restore into a fresh data folder (and a new, empty PostgreSQL database).
         var target = await RestoreTargets.FreshTargetAsync(provider);
-        var restoredThemes = TestPaths.NewTempDir("themes-dst");
-        target = target with { ThemesDir = restoredThemes };
         var log = new StringWriter();
         var report = await BackupRestorer.RestoreAsync(archive, Passphrase, target, new ConfigurationBuilder().Build(), force: false, log);
 
@@ -94,7 +92,7 @@ public class BackupRestoreTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal(made.Manifest.Counts.Orders, report.Orders);
         Assert.Contains("订单", log.ToString());
         Assert.Equal(await File.ReadAllBytesAsync(upload), await File.ReadAllBytesAsync(Path.Combine(target.DataDir, "uploads", "products", Path.GetFileName(upload))));
-        Assert.True(File.Exists(Path.Combine(restoredThemes, "custom-red", "theme.css")));
+        Assert.True(File.Exists(Path.Combine(target.ThemesDir, "custom-red", "theme.css")));
 
         await using var restored = RestoredServices(target);
         await using (var db = restored.GetRequiredService<IDbContextFactory<KaMengDbContext>>().CreateDbContext())
@@ -136,7 +134,48 @@ public class BackupRestoreTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Empty(Directory.GetFiles(target.KeysDir, "key-*.xml"));
     }
 
-    /// <summary>The restored installation's data services, with the key ring and pepper read from its data folder only.</summary>
+    [Fact]
+    public async Task A_key_ring_kept_in_the_database_restores_with_its_certificate_and_is_refused_without_it()
+    {
+        await using var h = await CommerceHarness.CreateAsync(DatabaseProvider.Sqlite);
+        await h.AddCardKeyProductAsync(keys: 5, priceFen: 700);
+        // The app's own key ring setup over this database imports the key files into DataProtectionKeys, encrypted with the
+        // certificate; then the files go, as on an install that has run since the key ring moved into the database.
+        var certificate = Path.Combine(TestPaths.NewTempDir("certificate"), "keyring.pfx");
+        await File.WriteAllBytesAsync(certificate, KaMeng.Web.Infrastructure.KeyRingSetup.CreateSelfSigned());
+        var withCertificate = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["KaMeng:DataProtection:CertificatePath"] = certificate }).Build();
+        var source = new BackupSite(DatabaseProvider.Sqlite, h.Db.ConnectionString, h.Db.DataDir);
+        await using (var app = RestoreTargets.Services(source, withCertificate))
+            Assert.NotEmpty(app.GetRequiredService<Microsoft.AspNetCore.DataProtection.KeyManagement.IKeyManager>().GetAllKeys());
+        foreach (var file in Directory.GetFiles(source.LegacyKeysDir, "key-*.xml")) File.Delete(file);
+
+        var archive = Path.Combine(TestPaths.NewTempDir("backups"), "db-ring" + BackupMaker.Extension);
+        BackupMade made;
+        await using (var db = h.Db.NewContext())
+            made = await BackupMaker.CreateAsync(source, Passphrase, archive, await BackupMaker.KeyRingInDatabaseAsync(db), iterations: FastIterations);
+        Assert.Equal("database", made.Manifest.KeyRing);
+        Assert.DoesNotContain(made.Manifest.Entries, e => e.Path.EndsWith(".xml", StringComparison.Ordinal) || e.Path.EndsWith(".pfx", StringComparison.Ordinal));
+
+        // Without the certificate: refused before anything is written, saying what to configure.
+        var target = await RestoreTargets.FreshTargetAsync(DatabaseProvider.Sqlite);
+        var refused = await Assert.ThrowsAsync<BackupRefusedException>(() =>
+            BackupRestorer.RestoreAsync(archive, Passphrase, target, new ConfigurationBuilder().Build(), force: false, TextWriter.Null));
+        Assert.Contains("KaMeng:DataProtection:CertificatePath", refused.Message);
+        Assert.False(Directory.Exists(target.DataDir) && Directory.EnumerateFileSystemEntries(target.DataDir).Any());
+
+        // With it: every unsold key decrypts with the restored ring.
+        var report = await BackupRestorer.RestoreAsync(archive, Passphrase, target, withCertificate, force: false, TextWriter.Null);
+        await using (var db = h.Db.NewContext())
+            Assert.Equal(await db.CardKeys.LongCountAsync(k => k.Status == CardKeyStatus.Available), report.CardKeysUnsold);
+        Assert.True(report.CardKeysChecked > 0);
+        await using var restored = RestoreTargets.Services(target, withCertificate);
+        await using var check = restored.GetRequiredService<IDbContextFactory<KaMengDbContext>>().CreateDbContext();
+        var vault = restored.GetRequiredService<CardKeyVault>();
+        foreach (var key in await check.CardKeys.ToListAsync()) Assert.Equal(key.SecretHash, vault.Hash(vault.Unprotect(key.SecretCipher)));
+    }
+
+    /// <summary>The restored installation's data services, with the app's key ring setup (the ring in the database, its
+    /// certificate the one the restore generated or was given) and the pepper from its shared folder.</summary>
     static ServiceProvider RestoredServices(BackupSite target) => RestoreTargets.Services(target);
 }
 
@@ -163,12 +202,13 @@ public static class RestoreTargets
         await cmd.ExecuteNonQueryAsync();
     }
 
-    public static ServiceProvider Services(BackupSite target)
+    public static ServiceProvider Services(BackupSite target, IConfiguration? configuration = null)
     {
         var services = new ServiceCollection();
         services.AddLogging();
-        services.Configure<KaMengOptions>(o => { o.DataDir = target.DataDir; o.Database.Provider = target.Provider; });
-        services.AddDataProtection().SetApplicationName("KaMeng").PersistKeysToFileSystem(new DirectoryInfo(target.KeysDir))
+        services.Configure<KaMengOptions>(o => { o.DataDir = target.DataDir; o.SharedDir = target.SharedRoot; o.Database.Provider = target.Provider; });
+        KaMeng.Web.Infrastructure.KeyRingSetup.AddKaMengKeyRing(services, configuration ?? new ConfigurationBuilder().Build(),
+                new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { EnvironmentName = "Development" }, target.DataDir)
             .Services.Configure<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>(o => o.AutoGenerateKeys = false);
         DataServiceCollectionExtensions.AddKaMengDatabase(services, target.Provider, target.ConnectionString, target.DataDir);
         services.AddSingleton<CardKeyVault>();

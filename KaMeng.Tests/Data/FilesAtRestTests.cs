@@ -27,11 +27,9 @@ public class FilesAtRestTests(FreshKaMengApp app) : IClassFixture<FreshKaMengApp
         Assert.Equal(Dir, File.GetUnixFileMode(keys));
         var db = Path.Combine(app.DataDir, "kameng.db");
         Assert.True(File.Exists(db));
-        var files = new List<string> { db, Path.Combine(keys, "card-key-pepper.bin") };
+        // The key ring is in the database now (issue 22); the certificate that encrypts it was generated here on first run.
+        var files = new List<string> { db, Path.Combine(keys, "card-key-pepper.bin"), Path.Combine(app.DataDir, "keyring-certificate.pfx") };
         files.AddRange(new[] { db + "-wal", db + "-shm" }.Where(File.Exists));
-        var ring = Directory.GetFiles(keys, "key-*.xml");
-        Assert.NotEmpty(ring);
-        files.AddRange(ring);
         foreach (var f in files) Assert.True(File.GetUnixFileMode(f) == File0600, $"{f}: {File.GetUnixFileMode(f)}");
     }
 
@@ -51,7 +49,7 @@ public class FilesAtRestTests(FreshKaMengApp app) : IClassFixture<FreshKaMengApp
     }
 }
 
-/// <summary>KaMeng:DataProtection:CertificatePath: the key ring is encrypted with the certificate at rest.</summary>
+/// <summary>KaMeng:DataProtection:CertificatePath: the key ring (in the database) is encrypted with that certificate at rest.</summary>
 public sealed class CertificateKeyRingApp : KaMengApp
 {
     public string CertificatePath { get; } = Path.Combine(TestPaths.NewTempDir("cert"), "keyring.pfx");
@@ -82,14 +80,17 @@ public class CertificateKeyRingTests(CertificateKeyRingApp app) : IClassFixture<
     {
         var protector = app.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("cert-test");
         Assert.Equal("秘密", protector.Unprotect(protector.Protect("秘密")));
-        var ring = Directory.GetFiles(Path.Combine(app.DataDir, "keys"), "key-*.xml");
+        using var db = app.NewContext();
+        var ring = db.DataProtectionKeys.Select(k => k.Xml).ToList();
         Assert.NotEmpty(ring);
-        Assert.All(ring, f =>
+        Assert.All(ring, xml =>
         {
-            var xml = File.ReadAllText(f);
             Assert.Contains("<encryptedSecret", xml);
             Assert.Contains("EncryptedData", xml);
             Assert.DoesNotContain("<masterKey", xml); // no master key in clear
         });
+        // The configured certificate is used: none is generated.
+        Assert.False(File.Exists(Path.Combine(app.DataDir, "keyring-certificate.pfx")));
+        Assert.Empty(Directory.Exists(Path.Combine(app.DataDir, "keys")) ? Directory.GetFiles(Path.Combine(app.DataDir, "keys"), "key-*.xml") : []);
     }
 }

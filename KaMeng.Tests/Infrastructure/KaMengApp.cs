@@ -12,7 +12,7 @@ namespace KaMeng.Tests.Infrastructure;
 public class KaMengApp : WebApplicationFactory<Program>, IAsyncLifetime
 {
     readonly DatabaseProvider provider;
-    public string DataDir { get; } = TestPaths.NewTempDir("app");
+    public string DataDir { get; }
     public int Port { get; } = FreePort();
     public string BaseUrl => $"http://localhost:{Port}";
     string? pgConnection;
@@ -20,7 +20,18 @@ public class KaMengApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     public KaMengApp() : this(DatabaseProvider.Sqlite) { }
 
-    protected KaMengApp(DatabaseProvider provider) => this.provider = provider;
+    protected KaMengApp(DatabaseProvider provider) : this(provider, null) { }
+
+    /// <summary>A node of a cluster (see ClusterApps.cs): <paramref name="dataDir"/> given (a second SQLite host on the same
+    /// folder), or a PostgreSQL database shared with other nodes (<see cref="SharedPostgres"/>).</summary>
+    protected KaMengApp(DatabaseProvider provider, string? dataDir)
+    {
+        this.provider = provider;
+        DataDir = dataDir ?? TestPaths.NewTempDir("app");
+    }
+
+    /// <summary>The connection string of a PostgreSQL database another node created (this node neither creates nor drops it).</summary>
+    protected virtual string? SharedPostgres => null;
 
     /// <summary>KaMeng:Outbound:AllowPrivateNetworks: on, since tests run suppliers, webhooks and gateways on loopback; the
     /// outbound guard's own tests turn it off.</summary>
@@ -43,7 +54,8 @@ public class KaMengApp : WebApplicationFactory<Program>, IAsyncLifetime
     public async Task InitializeAsync()
     {
         var template = FromTemplate ? await TestDatabase.Template.CopyAsync(provider, DataDir) : null;
-        if (provider == DatabaseProvider.Postgres)
+        if (provider == DatabaseProvider.Postgres && SharedPostgres is { } shared) pgConnection = shared;
+        else if (provider == DatabaseProvider.Postgres)
             (pgConnection, pgDatabase) = await TestDatabase.CreatePostgresDatabaseAsync(template);
         UseKestrel(o => o.ListenLocalhost(Port));
         StartServer();

@@ -140,6 +140,9 @@ public sealed class TestDatabase : IAsyncDisposable
             if (provider == DatabaseProvider.Postgres) (cs, pgName) = await CreatePostgresDatabaseAsync();
             else cs = SqliteConnectionString(dir);
             var db = Build(provider, cs, dir, null, null);
+            // The key-ring certificate an app generates on its first run, made once here: every app started from a copy
+            // imports the template's key files under it instead of generating an RSA key of its own.
+            File.WriteAllBytes(Path.Combine(dir, KaMeng.Web.Infrastructure.KeyRingSetup.GeneratedCertificateFile), KaMeng.Web.Infrastructure.KeyRingSetup.CreateSelfSigned());
             await using (var scope = db.Services.CreateAsyncScope())
                 await scope.ServiceProvider.GetRequiredService<DatabaseInitializer>().InitializeAsync();
             await db.Services.DisposeAsync();

@@ -22,6 +22,7 @@ public class FrontDoorTests(KaMengApp app)
     [InlineData("/s/demo/")]
     [InlineData("/account/login")]
     [InlineData("/healthz")]
+    [InlineData("/readyz")]
     [InlineData("/no-such-page")]
     public async Task Every_answer_carries_the_security_headers(string path)
     {

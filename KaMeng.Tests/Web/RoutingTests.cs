@@ -8,10 +8,10 @@ namespace KaMeng.Tests.Web;
 public class RoutingTests(KaMengApp app) : IClassFixture<KaMengApp>
 {
     [Fact]
-    public async Task Healthz_reports_the_provider_and_that_the_database_answered()
+    public async Task Readyz_reports_the_provider_and_that_the_database_answered()
     {
         using var http = app.NewHttpClient();
-        var response = await http.GetAsync("/healthz");
+        var response = await http.GetAsync("/readyz");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal("Sqlite", json.RootElement.GetProperty("database").GetProperty("provider").GetString());

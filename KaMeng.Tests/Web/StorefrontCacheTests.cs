@@ -13,7 +13,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace KaMeng.Tests.Web;
 
 /// <summary>Issue 18 §4: anonymous storefront pages served from the output cache, evicted by station tag on every write
-/// they show, never holding a buyer's own page, at most 2 s stale for stock; /healthz without a connection per call.</summary>
+/// they show, never holding a buyer's own page, at most 2 s stale for stock; /readyz without a connection per call.</summary>
 public partial class StorefrontCacheTests(KaMengApp app) : IClassFixture<KaMengApp>
 {
     static readonly AuditActor Platform = new("admin-id", "admin", null);
@@ -196,14 +196,14 @@ public partial class StorefrontCacheTests(KaMengApp app) : IClassFixture<KaMengA
     }
 
     [Fact]
-    public async Task Healthz_does_not_ask_the_database_per_call()
+    public async Task Readyz_does_not_ask_the_database_per_call()
     {
         using var http = app.NewHttpClient();
         var probe = app.Services.GetRequiredService<HealthProbe>();
-        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/healthz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/readyz")).StatusCode);
         var before = probe.Checks;
         var clock = Stopwatch.StartNew();
-        var responses = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => http.GetAsync("/healthz")));
+        var responses = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => http.GetAsync("/readyz")));
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
         // At most one new check per second that passed (plus the one running when the burst began).
         Assert.True(probe.Checks - before <= 2 + (int)clock.Elapsed.TotalSeconds, $"{probe.Checks - before} checks for 40 calls");

@@ -32,10 +32,10 @@ public static class UiSetup
         builder.Services.AddProblemDetails();
         builder.Services.AddSingleton(TimeProvider.System);
 
-        // Card-key secrets and cookies are protected by a key ring that survives restarts (readable by the service
-        // account only; encrypted with a certificate when one is configured).
+        // Card-key secrets and cookies are protected by a key ring in the database, shared by every node, each key
+        // encrypted with a certificate (configured, or generated on first run under the data dir).
         var dataDir = Path.GetFullPath(builder.Configuration["KaMeng:DataDir"] ?? "data", builder.Environment.ContentRootPath);
-        builder.Services.AddKaMengKeyRing(builder.Configuration, dataDir);
+        builder.Services.AddKaMengKeyRing(builder.Configuration, builder.Environment, dataDir);
         return builder;
     }
 
@@ -49,12 +49,17 @@ public static class UiSetup
         return app;
     }
 
-    /// <summary>Serves wwwroot-themes/ at /themes: adding a folder there adds a theme.</summary>
+    /// <summary>Serves wwwroot-themes/ (shipped) and {SharedDir}/themes/ (the operator's own, shared by every node) at /themes:
+    /// adding a folder to the shared one adds a theme at the next start.</summary>
     public static WebApplication MapThemes(this WebApplication app)
     {
-        app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(ThemesDirectory(app.Environment)), RequestPath = "/themes" });
+        var custom = Directory.CreateDirectory(CustomThemesDirectory(app.Services.GetRequiredService<IOptions<KaMengOptions>>().Value)).FullName;
+        var files = new CompositeFileProvider(new PhysicalFileProvider(ThemesDirectory(app.Environment)), new PhysicalFileProvider(custom));
+        app.UseStaticFiles(new StaticFileOptions { FileProvider = files, RequestPath = "/themes" });
         return app;
     }
+
+    public static string CustomThemesDirectory(KaMengOptions options) => Path.Combine(options.SharedDir ?? options.DataDir, "themes");
 
     public static string ThemesDirectory(IWebHostEnvironment env)
     {

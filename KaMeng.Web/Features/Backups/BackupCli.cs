@@ -46,10 +46,7 @@ public static class BackupCli
             errors.WriteLine($"配置项 KaMeng:BusinessTimeZone 无效：{zoneError}");
             return (int)RestoreOutcome.Usage;
         }
-        string? themes;
-        try { themes = Infrastructure.UiSetup.ThemesDirectory(builder.Environment); }
-        catch (DirectoryNotFoundException) { themes = null; }
-        var site = BackupSite.From(builder.Configuration, builder.Environment.ContentRootPath, themes);
+        var site = BackupSite.From(builder.Configuration, builder.Environment.ContentRootPath);
         var backup = builder.Configuration.GetSection("KaMeng:Backup").Get<BackupOptions>() ?? new BackupOptions();
         try
         {
@@ -91,7 +88,7 @@ public static class BackupCli
         bool keyRingInDb;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
-            keyRingInDb = BackupMaker.KeyRingInDatabase(db);
+            keyRingInDb = await BackupMaker.KeyRingInDatabaseAsync(db, ct);
             try
             {
                 db.BackupRuns.Add(run);

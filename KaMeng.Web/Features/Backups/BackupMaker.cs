@@ -13,9 +13,9 @@ public static class BackupMaker
     public const string ChecksumExtension = ".sha256";
     public const string PassphraseMissing = "未配置备份口令：请设置 KaMeng:Backup:Passphrase（环境变量 KaMeng__Backup__Passphrase），没有口令不做备份（no backup passphrase configured）";
 
-    /// <summary>True when the model keeps the Data Protection keys in a table (then they travel inside the database snapshot).</summary>
-    public static bool KeyRingInDatabase(KaMengDbContext db) =>
-        db.Model.GetEntityTypes().Any(e => e.GetTableName() == "DataProtectionKeys");
+    /// <summary>True when the Data Protection keys are in their table (then they travel inside the database snapshot, still
+    /// encrypted with the key-ring certificate).</summary>
+    public static Task<bool> KeyRingInDatabaseAsync(KaMengDbContext db, CancellationToken ct = default) => db.DataProtectionKeys.AnyAsync(ct);
 
     public static async Task<BackupMade> CreateAsync(BackupSite site, string? passphrase, string archivePath, bool keyRingInDatabase,
         long? runId = null, int iterations = BackupCipher.Iterations, CancellationToken ct = default)
@@ -34,15 +34,16 @@ public static class BackupMaker
             var snapshot = Path.Combine(staging, Path.GetFileName(dbEntry));
             var createdAt = DateTimeOffset.UtcNow;
             var counts = await DatabaseSnapshot.TakeAsync(site, snapshot, ct);
-            var keyFiles = Directory.Exists(site.KeysDir) && Directory.EnumerateFiles(site.KeysDir, "*.xml", SearchOption.AllDirectories).Any();
+            var legacyKeys = site.LegacyKeysDir == site.KeysDir ? [] : Tree(site.LegacyKeysDir, "keys").Where(f => f.ArchivePath.EndsWith(".xml", StringComparison.Ordinal));
+            var keyFiles = Tree(site.KeysDir, "keys").Concat(legacyKeys).Any(f => f.ArchivePath.EndsWith(".xml", StringComparison.Ordinal));
             var draft = new BackupManifest
             {
                 CreatedAt = createdAt, Provider = site.Provider.ToString(), AppVersion = BackupManifest.AppVersionOf(typeof(BackupMaker).Assembly),
                 RunId = runId, Counts = counts,
                 KeyRing = (keyFiles, keyRingInDatabase) switch { (true, true) => "files+database", (false, true) => "database", (true, false) => "files", _ => "none" },
             };
-            IEnumerable<BackupFile> files = [new BackupFile(dbEntry, snapshot), .. Tree(site.KeysDir, "keys"), .. Tree(site.UploadsDir, "uploads"),
-                .. site.ThemesDir is null ? [] : Tree(site.ThemesDir, "themes")];
+            IEnumerable<BackupFile> files = [new BackupFile(dbEntry, snapshot), .. Tree(site.KeysDir, "keys"), .. legacyKeys, .. Tree(site.UploadsDir, "uploads"),
+                .. Tree(site.ThemesDir, "themes")];
             BackupManifest manifest;
             await using (var output = PrivateFiles.CreateNew(partial))
                 manifest = await BackupArchive.WriteAsync(output, passphrase, draft, files, iterations, ct);

@@ -26,7 +26,8 @@ public sealed record RestoreReport(BackupManifest Manifest, long Stations, long 
 public static class BackupRestorer
 {
     /// <summary>Folders a data folder may already hold and still count as empty (where the archive itself may sit).</summary>
-    static readonly string[] IgnoredInDataDir = ["backups"];
+    /// The key-ring certificate generated on first run may be copied in beforehand: it is not in the archive (decision 0035).
+    static readonly string[] IgnoredInDataDir = ["backups", KeyRingSetup.GeneratedCertificateFile];
 
     public static async Task<RestoreReport> RestoreAsync(string archivePath, string? passphrase, BackupSite target, IConfiguration configuration,
         bool force, TextWriter log, CancellationToken ct = default)
@@ -59,15 +60,27 @@ public static class BackupRestorer
             log.WriteLine($"口令正确，{manifest.Entries.Count} 个条目的大小与 SHA-256 与清单一致（备份于 {BusinessTime.Format(manifest.CreatedAt, "yyyy-MM-dd HH:mm:ss")}，{manifest.Provider}，版本 {manifest.AppVersion}）");
             if (manifest.Provider != target.Provider.ToString())
                 throw new BackupRefusedException($"备份来自 {manifest.Provider} 数据库，当前配置是 {target.Provider}：请先把 KaMeng:Database:Provider 配成 {manifest.Provider}（provider mismatch）");
+            // A key ring in the database opens only with its certificate, which is not in the archive: without one, a restore
+            // would generate a new certificate and fail its proof after writing everything.
+            if (manifest.KeyRing.Contains("database", StringComparison.Ordinal)
+                && string.IsNullOrWhiteSpace(configuration["KaMeng:DataProtection:CertificatePath"])
+                && !File.Exists(Path.Combine(target.DataDir, KeyRingSetup.GeneratedCertificateFile)))
+                throw new BackupRefusedException("备份中的密钥环由证书加密，而证书不在备份里：请先设置 KaMeng:DataProtection:CertificatePath（及 CertificatePassword）" +
+                    $"指向原安装的证书，或把原数据目录中的 {KeyRingSetup.GeneratedCertificateFile} 复制到 {target.DataDir}（key ring certificate missing）");
 
             PrivateFiles.EnsureDirectory(target.DataDir);
             await RestoreDatabaseAsync(target, Path.Combine(staging, DatabaseSnapshot.EntryFor(target.Provider).Replace('/', Path.DirectorySeparatorChar)), force, ct);
             log.WriteLine("数据库已恢复");
-            var keys = CopyTree(Path.Combine(staging, "keys"), target.KeysDir, overwrite: true);
-            PrivateFiles.EnsureDirectory(target.KeysDir);
-            PrivateFiles.TightenFiles(target.KeysDir);
+            // Key files of an older install go where the key ring imports them from; the pepper to the shared folder.
+            var keys = CopyTree(Path.Combine(staging, "keys"), target.KeysDir, overwrite: true, f => !IsKeyFile(f));
+            keys += CopyTree(Path.Combine(staging, "keys"), target.LegacyKeysDir, overwrite: true, IsKeyFile);
+            foreach (var dir in new[] { target.KeysDir, target.LegacyKeysDir })
+            {
+                PrivateFiles.EnsureDirectory(dir);
+                PrivateFiles.TightenFiles(dir);
+            }
             var uploads = CopyTree(Path.Combine(staging, "uploads"), target.UploadsDir, overwrite: true);
-            var themes = RestoreThemes(Path.Combine(staging, "themes"), target.ThemesDir, log);
+            var themes = RestoreThemes(Path.Combine(staging, "themes"), target.ThemesDir);
             log.WriteLine($"密钥文件 {keys} 个（密钥环：{manifest.KeyRing}），上传文件 {uploads} 个，主题 {themes} 个");
 
             return await MigrateAndVerifyAsync(target, configuration, manifest, archivePath, log, ct);
@@ -153,12 +166,15 @@ public static class BackupRestorer
         }
     }
 
-    static int CopyTree(string from, string to, bool overwrite)
+    static bool IsKeyFile(string path) => Path.GetFileName(path).StartsWith("key-", StringComparison.Ordinal) && path.EndsWith(".xml", StringComparison.Ordinal);
+
+    static int CopyTree(string from, string to, bool overwrite, Func<string, bool>? which = null)
     {
         if (!Directory.Exists(from)) return 0;
         var n = 0;
         foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
         {
+            if (which is not null && !which(file)) continue;
             var target = Path.Combine(to, Path.GetRelativePath(from, file));
             PrivateFiles.EnsureDirectory(Path.GetDirectoryName(target)!);
             File.Copy(file, target, overwrite);
@@ -169,14 +185,9 @@ public static class BackupRestorer
 
     /// <summary>Theme folders the installation lacks are added; one it has (the shipped ones, or a custom one copied back by hand)
     /// is kept as it is.</summary>
-    static int RestoreThemes(string from, string? to, TextWriter log)
+    static int RestoreThemes(string from, string to)
     {
         if (!Directory.Exists(from)) return 0;
-        if (to is null)
-        {
-            log.WriteLine("没有找到主题目录 wwwroot-themes，备份中的主题未恢复");
-            return 0;
-        }
         var n = 0;
         foreach (var dir in Directory.GetDirectories(from))
         {
@@ -196,9 +207,9 @@ public static class BackupRestorer
         services.AddLogging();
         services.AddSingleton(configuration);
         services.AddSingleton(TimeProvider.System);
-        services.Configure<KaMengOptions>(o => { o.DataDir = target.DataDir; o.Database.Provider = target.Provider; });
+        services.Configure<KaMengOptions>(o => { o.DataDir = target.DataDir; o.SharedDir = target.SharedRoot; o.Database.Provider = target.Provider; });
         DataServiceCollectionExtensions.AddKaMengDatabase(services, target.Provider, target.ConnectionString, target.DataDir);
-        services.AddKaMengKeyRing(configuration, target.DataDir);
+        services.AddKaMengKeyRing(configuration, new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { EnvironmentName = Environments.Production }, target.DataDir);
         // A key ring that does not match must fail the check, not be papered over by a fresh key.
         services.Configure<KeyManagementOptions>(o => o.AutoGenerateKeys = false);
         await using var sp = services.BuildServiceProvider();

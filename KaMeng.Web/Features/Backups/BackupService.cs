@@ -47,13 +47,7 @@ public sealed class BackupService(
 
     public bool Running => gate.CurrentCount == 0;
 
-    public BackupSite Site()
-    {
-        string? themes;
-        try { themes = Infrastructure.UiSetup.ThemesDirectory(environment); }
-        catch (DirectoryNotFoundException) { themes = null; }
-        return BackupSite.From(configuration, environment.ContentRootPath, themes);
-    }
+    public BackupSite Site() => BackupSite.From(configuration, environment.ContentRootPath);
 
     public async Task<BackupOutcome> RunAsync(BackupTrigger trigger, string? userId = null, CancellationToken ct = default)
     {
@@ -71,7 +65,7 @@ public sealed class BackupService(
             {
                 var o = options.Value;
                 bool keyRingInDb;
-                await using (var db = await dbFactory.CreateDbContextAsync(ct)) keyRingInDb = BackupMaker.KeyRingInDatabase(db);
+                await using (var db = await dbFactory.CreateDbContextAsync(ct)) keyRingInDb = await BackupMaker.KeyRingInDatabaseAsync(db, ct);
                 var made = await BackupMaker.CreateAsync(Site(), o.Passphrase, Path.Combine(Folder, run.FileName), keyRingInDb, run.Id, o.Iterations, ct);
                 run.Result = BackupResult.Succeeded;
                 run.SizeBytes = made.SizeBytes;

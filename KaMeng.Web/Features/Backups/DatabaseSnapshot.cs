@@ -10,17 +10,24 @@ public sealed class BackupRefusedException(string message) : Exception(message);
 
 /// <summary>Where a KaMeng installation keeps its state: the database, the data folder (keys/, uploads/) and the themes folder.
 /// Built from the same configuration the app reads (<see cref="From"/>), or by tests from their harness.</summary>
-public sealed record BackupSite(DatabaseProvider Provider, string ConnectionString, string DataDir, string? ThemesDir)
+public sealed record BackupSite(DatabaseProvider Provider, string ConnectionString, string DataDir, string? SharedDir = null)
 {
-    public string KeysDir => Path.Combine(DataDir, "keys");
-    public string UploadsDir => Path.Combine(DataDir, "uploads");
+    /// <summary>The folder every node shares (KaMeng:SharedDir; the data folder when unset).</summary>
+    public string SharedRoot => SharedDir ?? DataDir;
+    /// <summary>The card-key pepper's folder (shared).</summary>
+    public string KeysDir => Path.Combine(SharedRoot, "keys");
+    /// <summary>Key files of an install from before the key ring moved into the database (imported at start; see KeyRingSetup).</summary>
+    public string LegacyKeysDir => Path.Combine(DataDir, "keys");
+    public string UploadsDir => Path.Combine(SharedRoot, "uploads");
+    /// <summary>The operator's own themes (the shipped ones come with the app and are not backed up).</summary>
+    public string ThemesDir => Path.Combine(SharedRoot, "themes");
 
     /// <summary>The SQLite file (only for <see cref="DatabaseProvider.Sqlite"/>).</summary>
     public string SqliteFile => new SqliteConnectionStringBuilder(ConnectionString).DataSource;
 
     /// <summary>As <see cref="DataServiceCollectionExtensions.AddKaMengData"/> reads it: KaMeng:DataDir under the content root,
     /// KaMeng:Database:Provider, ConnectionStrings:KaMeng (SQLite defaults to {DataDir}/kameng.db).</summary>
-    public static BackupSite From(IConfiguration configuration, string contentRoot, string? themesDir)
+    public static BackupSite From(IConfiguration configuration, string contentRoot)
     {
         var options = new KaMengOptions();
         configuration.GetSection("KaMeng").Bind(options);
@@ -28,7 +35,8 @@ public sealed record BackupSite(DatabaseProvider Provider, string ConnectionStri
         var cs = configuration.GetConnectionString("KaMeng");
         if (options.Database.Provider == DatabaseProvider.Sqlite && string.IsNullOrWhiteSpace(cs))
             cs = new SqliteConnectionStringBuilder { DataSource = Path.Combine(dataDir, "kameng.db"), Pooling = true, DefaultTimeout = 30 }.ToString();
-        return new BackupSite(options.Database.Provider, cs ?? "", dataDir, themesDir);
+        var shared = string.IsNullOrWhiteSpace(options.SharedDir) ? null : Path.GetFullPath(options.SharedDir, contentRoot);
+        return new BackupSite(options.Database.Provider, cs ?? "", dataDir, shared);
     }
 }
 

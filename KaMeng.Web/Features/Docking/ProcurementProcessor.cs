@@ -15,7 +15,7 @@ namespace KaMeng.Web.Features.Docking;
 /// buyer to balance and alert the owner. Delivered card keys are stored encrypted on the local order.
 /// </summary>
 public sealed class ProcurementProcessor(IDbContextFactory<KaMengDbContext> dbFactory, SupplierService suppliers, SupplierClient client, OrderService orders,
-    CardKeyVault vault, OrderEvents events, ISupplyAlerts alerts, IOptions<DockingOptions> options, TimeProvider clock, ILogger<ProcurementProcessor> log)
+    CardKeyVault vault, OrderEvents events, Telemetry.KaMengMetrics metrics, ISupplyAlerts alerts, IOptions<DockingOptions> options, TimeProvider clock, ILogger<ProcurementProcessor> log)
 {
     static readonly AuditActor System = new("system", "对接采购", null);
 
@@ -168,6 +168,7 @@ public sealed class ProcurementProcessor(IDbContextFactory<KaMengDbContext> dbFa
         await Fulfilment.DeliverAsync(db, order, now, result.CardKeys.Count > 0 ? null : result.DeliveryNote ?? "上游已发货", ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
+        metrics.OrderDelivered();
         events.Publish(OrderEvent.Of(OrderEventKind.Delivered, order));
     }
 

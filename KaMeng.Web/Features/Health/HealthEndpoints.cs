@@ -6,7 +6,7 @@ namespace KaMeng.Web.Features.Health;
 public sealed record HealthResult(string Provider, bool Answered);
 
 /// <summary>
-/// The database check behind /healthz, run at most once a second (<see cref="MaxAge"/>) and shared by every caller in
+/// The database check behind /readyz, run at most once a second (<see cref="MaxAge"/>) and shared by every caller in
 /// between: a load balancer or a burst of probes never opens a connection per call (issue 18 §4).
 /// </summary>
 public sealed class HealthProbe(IDbContextFactory<KaMengDbContext> dbFactory, TimeProvider clock)
@@ -54,13 +54,22 @@ public sealed class HealthProbe(IDbContextFactory<KaMengDbContext> dbFactory, Ti
     }
 }
 
+/// <summary>
+/// Two probes (issue 22 §4). <c>/healthz</c> is liveness: 200 while the process serves requests, without touching the
+/// database, so an orchestrator never restarts every node because the database blinked. <c>/readyz</c> is readiness: the
+/// database answered (through <see cref="HealthProbe"/>), else 503, so a load balancer sends no traffic to a node that
+/// cannot serve it.
+/// </summary>
 public static class HealthEndpoints
 {
-    public static void MapHealth(this WebApplication app) =>
-        app.MapGet("/healthz", async (HealthProbe probe) =>
+    public static void MapHealth(this WebApplication app)
+    {
+        app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).AllowAnonymous();
+        app.MapGet("/readyz", async (HealthProbe probe) =>
         {
             var result = await probe.GetAsync();
             var body = new { status = result.Answered ? "ok" : "degraded", database = new { provider = result.Provider, answered = result.Answered } };
             return result.Answered ? Results.Ok(body) : Results.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
         }).AllowAnonymous();
+    }
 }

@@ -40,6 +40,8 @@ public static class JobsSetup
         builder.Services.AddQuartz(q =>
         {
             q.ConfigureScheduler(s => s.InstanceName = "KaMeng");
+            // Every run, on whichever node ran it, counted in the KaMeng meter (kameng.jobs.runs / .duration).
+            q.AddJobListener<Telemetry.JobRunMetrics>();
             q.UsePersistentStore(store =>
             {
                 switch (kameng.Database.Provider)

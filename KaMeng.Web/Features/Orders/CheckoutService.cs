@@ -45,6 +45,7 @@ public sealed class CheckoutService(
     TimeProvider clock,
     IOptions<KaMengOptions> options,
     OrderEvents events,
+    Telemetry.KaMengMetrics metrics,
     Risk.RiskEvaluator? risk = null,
     Risk.Blacklists.BlacklistGate? blacklist = null)
 {
@@ -81,14 +82,18 @@ public sealed class CheckoutService(
 
         // Everything above only read; the writes run as one business transaction (on SQLite, group-committed with
         // other purchases, each in its own savepoint), on the context the transaction hands over.
-        var result = await db.RunBusinessTransactionAsync((tx, ct) => PayAndDeliverAsync(tx, station, draft, now, ct), ct);
+        var result = await db.RunBusinessTransactionAsync((tx, ct) => PayAndDeliverAsync(tx, station, draft, now, metrics, ct), ct);
         if (result is null)
         {
             // The insert met an order with the same idempotency key (a double submit, or its racing twin): the first order stands.
             return FirstOrderStands(await OrderByIdempotencyKeyByProvider[(int)db.Provider](db, request.IdempotencyKey), request.BuyerUserId);
         }
         if (result.OrderNumber == order.Number)
+        {
+            metrics.OrderCreated(PaymentMethod.Balance);
+            metrics.OrderPaid(PaymentMethod.Balance, order.Status);
             events.Publish(OrderEvent.Of(OrderEventKind.Paid, order));
+        }
         // The last flash pieces are gone: every surface stops showing the flash price.
         if (draft.FlashSoldOut) prices.Invalidate();
         return result;
@@ -100,7 +105,7 @@ public sealed class CheckoutService(
     /// same idempotency key: a double-submitted form, caught by the unique index rather than a lookup in every purchase (on
     /// PostgreSQL the transaction is unusable then; the caller looks the first order up).
     /// </summary>
-    static async Task<BusinessOutcome<CheckoutResult?>> PayAndDeliverAsync(KaMengDbContext db, StationInfo station, PricedOrder draft, DateTimeOffset now, CancellationToken ct)
+    static async Task<BusinessOutcome<CheckoutResult?>> PayAndDeliverAsync(KaMengDbContext db, StationInfo station, PricedOrder draft, DateTimeOffset now, Telemetry.KaMengMetrics metrics, CancellationToken ct)
     {
         var (product, order) = (draft.Product, draft.Order);
         static BusinessOutcome<CheckoutResult?> Refuse(string code, string message) => BusinessOutcome.Rollback<CheckoutResult?>(CheckoutResult.Refused(code, message));
@@ -148,8 +153,13 @@ public sealed class CheckoutService(
 
         if (product.DeliveryType == DeliveryType.CardKey)
         {
-            if (!product.ReusableKey && await CardKeyClaim.ClaimAsync(db, product.Id, order.Id, order.Quantity, now, ct) != order.Quantity)
-                return Refuse("checkout.stock", stockRefusal);
+            if (!product.ReusableKey)
+            {
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                var taken = await CardKeyClaim.ClaimAsync(db, product.Id, order.Id, order.Quantity, now, ct);
+                metrics.ClaimTook(System.Diagnostics.Stopwatch.GetElapsedTime(started));
+                if (taken != order.Quantity) return Refuse("checkout.stock", stockRefusal);
+            }
             if (order.Status == OrderStatus.Delivered) await Fulfilment.BookMarginsAsync(db, order, now, ct);
         }
         else if (order.Status == OrderStatus.Processing)

@@ -9,7 +9,7 @@ namespace KaMeng.Web.Features.Orders;
 /// recharge or an adjustment credits the owner, oldest first, each in its own transaction, stopping at the first the
 /// deposit cannot cover (so a later, cheaper order never jumps the queue).
 /// </summary>
-public sealed class DepositReleases(IDbContextFactory<KaMengDbContext> dbFactory, TimeProvider clock, OrderEvents events)
+public sealed class DepositReleases(IDbContextFactory<KaMengDbContext> dbFactory, TimeProvider clock, OrderEvents events, Telemetry.KaMengMetrics metrics)
 {
     /// <summary>Releases the held orders of every station <paramref name="ownerUserId"/> owns. Returns how many went on.</summary>
     public async Task<int> ReleaseForOwnerAsync(string ownerUserId, CancellationToken ct = default)
@@ -30,6 +30,7 @@ public sealed class DepositReleases(IDbContextFactory<KaMengDbContext> dbFactory
             if (order is null) continue; // another release took it meanwhile
             if (outcome == ReleaseOutcome.AwaitingDeposit) break;
             released++;
+            if (outcome == ReleaseOutcome.Delivered) metrics.OrderDelivered();
             events.Publish(OrderEvent.Of(outcome == ReleaseOutcome.Delivered ? OrderEventKind.Delivered : OrderEventKind.Paid, order));
         }
         return released;

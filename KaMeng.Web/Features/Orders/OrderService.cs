@@ -8,7 +8,8 @@ namespace KaMeng.Web.Features.Orders;
 public sealed record OrderView(Order Order, IReadOnlyList<string> Keys);
 
 /// <summary>Reading orders for buyers and staff, and the staff operations after payment: complete, refund, expire.</summary>
-public sealed class OrderService(IDbContextFactory<KaMengDbContext> dbFactory, CardKeyVault vault, TimeProvider clock, OrderEvents events, RefundService refunds, PriceResolver prices)
+public sealed class OrderService(IDbContextFactory<KaMengDbContext> dbFactory, CardKeyVault vault, TimeProvider clock, OrderEvents events, RefundService refunds, PriceResolver prices,
+    Telemetry.KaMengMetrics metrics)
 {
     /// <summary>The buyer's own order, or null (another buyer's order is as good as absent).</summary>
     public async Task<OrderView?> GetForBuyerAsync(string number, string buyerUserId, CancellationToken ct = default)
@@ -77,6 +78,7 @@ public sealed class OrderService(IDbContextFactory<KaMengDbContext> dbFactory, C
             await tx.CommitAsync(ct);
         }
         // Published after commit, with the SQLite writer gate released (as checkout does).
+        metrics.OrderDelivered();
         events.Publish(OrderEvent.Of(OrderEventKind.Delivered, order));
         return null;
     }

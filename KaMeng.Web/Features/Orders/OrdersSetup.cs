@@ -1,5 +1,6 @@
 using KaMeng.Web.Features.Stations;
 using KaMeng.Web.Features.Substations;
+using KaMeng.Web.Features.Telemetry;
 
 namespace KaMeng.Web.Features.Orders;
 
@@ -29,6 +30,8 @@ public static class OrdersSetup
         services.AddSingleton<Risk.RiskEvaluator>();
         services.AddSingleton<Risk.RiskReviewService>();
         services.AddSingleton<OrderEvents>();
+        // The KaMeng meter: recorded by checkout, payments, delivery and jobs whether or not anything exports it.
+        services.AddKaMengMetrics();
         services.AddSingleton<CheckoutService>();
         services.AddSingleton<RefundService>();
         services.AddSingleton<OrderService>();

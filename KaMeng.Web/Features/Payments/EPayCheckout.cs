@@ -68,6 +68,7 @@ public sealed class EPayCheckout(
     PriceResolver prices,
     TimeProvider clock,
     IOptions<KaMengOptions> options,
+    Telemetry.KaMengMetrics metrics,
     Risk.RiskEvaluator? risk = null,
     Risk.Blacklists.BlacklistGate? blacklist = null)
 {
@@ -136,6 +137,7 @@ public sealed class EPayCheckout(
             db.GatewayPayments.Add(created);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
+            metrics.OrderCreated(PaymentMethod.EPay);
             if (draft.FlashSoldOut) prices.Invalidate();
             return new GatewayRedirect(SubmitUrl(gateway, created, site, order.ProductName), created.OutTradeNo, null);
         }

@@ -31,12 +31,20 @@ public sealed class EPayNotifications(
     TimeProvider clock,
     OrderEvents events,
     DepositReleases releases,
+    Telemetry.KaMengMetrics metrics,
     ILogger<EPayNotifications> log)
 {
     static readonly string[] Required = ["pid", "trade_no", "out_trade_no", "type", "money", "trade_status", "sign"];
 
     /// <summary>Handles GET /pay/epay/notify. Answers "success" only for a payment accepted now or before.</summary>
     public async Task<PaymentOutcome> HandleAsync(IEnumerable<KeyValuePair<string, StringValues>> query, CancellationToken ct = default)
+    {
+        var outcome = await VerifyAndCompleteAsync(query, ct);
+        metrics.Notify("epay", outcome.ToString().ToLowerInvariant());
+        return outcome;
+    }
+
+    async Task<PaymentOutcome> VerifyAndCompleteAsync(IEnumerable<KeyValuePair<string, StringValues>> query, CancellationToken ct)
     {
         // Every parameter exactly once: a repeated or array-shaped parameter (sign[]=…, sign=a&sign=b) is not a string.
         var parameters = new Dictionary<string, string?>(StringComparer.Ordinal);
@@ -141,7 +149,10 @@ public sealed class EPayNotifications(
             outcome = PaymentOutcome.Accepted;
         }
         if (order is not null)
+        {
+            metrics.OrderPaid(PaymentMethod.EPay, order.Status);
             events.Publish(OrderEvent.Of(OrderEventKind.Paid, order));
+        }
         else if (rechargedUserId is not null)
             await releases.ReleaseForOwnerAsync(rechargedUserId, ct); // a recharged owner's held orders go on
         return outcome;

@@ -24,7 +24,11 @@ public sealed class RiskEvaluator(IDbContextFactory<KaMengDbContext> dbFactory)
     {
         rules = null;
         reviewWindow = null;
+        Invalidated?.Invoke();
     }
+
+    /// <summary>Raised by <see cref="Invalidate"/> (the cluster bus tells the other nodes).</summary>
+    public event Action? Invalidated;
 
     /// <summary>How long a held order waits for the risk staff (platform setting).</summary>
     public async Task<TimeSpan> ReviewWindowAsync(CancellationToken ct)

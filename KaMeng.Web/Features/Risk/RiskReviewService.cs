@@ -20,7 +20,7 @@ public sealed record ReviewStats(int Held, int Approved, int Rejected, IReadOnly
 /// was paid). Orders nobody reviewed by their deadline are released or refunded by the scheduler, as the platform set.
 /// Station owners see the state and cannot decide it.
 /// </summary>
-public sealed class RiskReviewService(IDbContextFactory<KaMengDbContext> dbFactory, RefundService refunds, OrderEvents events, TimeProvider clock, RiskEvaluator evaluator,
+public sealed class RiskReviewService(IDbContextFactory<KaMengDbContext> dbFactory, RefundService refunds, OrderEvents events, TimeProvider clock, RiskEvaluator evaluator, Telemetry.KaMengMetrics metrics,
     Blacklists.BlacklistService? blacklists = null)
 {
     public const string OnlyPlatform = "只有平台风控可以审核订单";
@@ -153,6 +153,7 @@ public sealed class RiskReviewService(IDbContextFactory<KaMengDbContext> dbFacto
             await tx.CommitAsync(ct);
         }
         if (!approve) await refunds.AfterBookedAsync(order.Id, ct);
+        else if (order.Status == OrderStatus.Delivered) metrics.OrderDelivered();
         events.Publish(OrderEvent.Of(approve ? (order.Status == OrderStatus.Delivered ? OrderEventKind.Delivered : OrderEventKind.Paid) : OrderEventKind.Refunded, order));
         return null;
     }

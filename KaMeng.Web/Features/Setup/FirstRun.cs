@@ -74,10 +74,15 @@ public sealed class FirstRun(IServiceScopeFactory scopes, IDbContextFactory<KaMe
 
     public const string AlreadyDone = "平台管理员已创建，请直接登录";
 
-    /// <summary>Requests that pass while there is no admin: the page itself, its assets, the error pages and the health probe.</summary>
+    /// <summary>The operators' endpoints: liveness, readiness, the metrics scrape. They pass without asking the database whether an
+    /// admin exists, so liveness answers while the database is down.</summary>
+    public static bool IsProbe(PathString path) =>
+        path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz") || path.StartsWithSegments("/metrics");
+
+    /// <summary>Requests that pass while there is no admin: the page itself, its assets, the error pages, the health probes and the metrics scrape.</summary>
     public static bool Passes(PathString path) =>
         path.StartsWithSegments(Path) || path.StartsWithSegments("/_framework") || path.StartsWithSegments("/_content")
-        || path.StartsWithSegments("/not-found") || path.StartsWithSegments("/error") || path.StartsWithSegments("/healthz")
+        || path.StartsWithSegments("/not-found") || path.StartsWithSegments("/error") || IsProbe(path)
         || System.IO.Path.HasExtension(path.Value);
 }
 
@@ -97,6 +102,11 @@ public static class FirstRunSetup
         {
             var firstRun = context.RequestServices.GetRequiredService<FirstRun>();
             var path = context.Request.Path;
+            if (FirstRun.IsProbe(path))
+            {
+                await next();
+                return;
+            }
             if (await firstRun.AdminExistsAsync(context.RequestAborted))
             {
                 if (path.StartsWithSegments(FirstRun.Path))

@@ -12,7 +12,8 @@ public sealed record UploadResult(string? Path, string? Error)
 }
 
 /// <summary>
-/// Files people upload, under the data dir ("{DataDir}/uploads/{folder}/"), served at /uploads/… by <see cref="UploadEndpoints.MapUploads"/>.
+/// Files people upload, under the shared folder ("{SharedDir}/uploads/{folder}/", every node reads and writes the same; the data
+/// dir when none is configured), served at /uploads/… by <see cref="UploadEndpoints.MapUploads"/>.
 /// Only images: PNG, JPEG, GIF and WebP, told apart by their magic bytes; each under a new random name.
 /// </summary>
 public sealed class UploadStore(IOptions<KaMengOptions> options)
@@ -20,7 +21,7 @@ public sealed class UploadStore(IOptions<KaMengOptions> options)
     public const long MaxImageBytes = 2 * 1024 * 1024;
     public const string UrlPrefix = "/uploads/";
 
-    public string Root => Path.Combine(options.Value.DataDir, "uploads");
+    public string Root => Path.Combine(options.Value.SharedDir ?? options.Value.DataDir, "uploads");
 
     public static string TooLargeMessage => $"图片不能超过 {MaxImageBytes / 1024 / 1024} MB";
     public const string WrongTypeMessage = "只支持 PNG、JPEG、GIF、WebP 格式的图片";

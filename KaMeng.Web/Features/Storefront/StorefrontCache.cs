@@ -92,8 +92,12 @@ public sealed class StorefrontCache(IOutputCacheStore store, ILogger<StorefrontC
 {
     public void EvictAll() => Evict(Station.MainStationId);
 
+    /// <summary>Raised by <see cref="Evict"/> with the station (the cluster bus tells the other nodes).</summary>
+    public event Action<int>? Evicted;
+
     public void Evict(int stationId)
     {
+        Evicted?.Invoke(stationId);
         try
         {
             var task = store.EvictByTagAsync(StorefrontCachePolicy.Tag(stationId), CancellationToken.None);

@@ -27,20 +27,26 @@ public sealed partial class ThemeCatalog
 
     readonly Dictionary<string, ThemeDefinition> themes;
 
-    public ThemeCatalog(string directory, ILogger<ThemeCatalog> logger)
+    public ThemeCatalog(string directory, ILogger<ThemeCatalog> logger) : this(directory, null, logger) { }
+
+    /// <summary>The shipped themes of <paramref name="directory"/> and an operator's own in <paramref name="customDirectory"/>
+    /// ({SharedDir}/themes, the same on every node); a custom theme never replaces a shipped one of the same name.</summary>
+    public ThemeCatalog(string directory, string? customDirectory, ILogger<ThemeCatalog> logger)
     {
         Directory = directory;
         themes = new(StringComparer.Ordinal);
         if (!System.IO.Directory.Exists(directory))
-        {
             logger.LogWarning("Theme folder {Directory} does not exist", directory);
-            return;
-        }
-        foreach (var dir in System.IO.Directory.GetDirectories(directory).OrderBy(d => d, StringComparer.Ordinal))
+        foreach (var folder in new[] { directory, customDirectory })
         {
-            var (theme, error) = Load(dir);
-            if (theme is not null) themes[theme.Name] = theme;
-            else logger.LogWarning("Ignoring theme folder {Folder}: {Error}", dir, error);
+            if (folder is null || !System.IO.Directory.Exists(folder)) continue;
+            foreach (var dir in System.IO.Directory.GetDirectories(folder).OrderBy(d => d, StringComparer.Ordinal))
+            {
+                var (theme, error) = Load(dir);
+                if (theme is not null && themes.ContainsKey(theme.Name)) logger.LogWarning("Ignoring theme folder {Folder}: a shipped theme has its name", dir);
+                else if (theme is not null) themes[theme.Name] = theme;
+                else logger.LogWarning("Ignoring theme folder {Folder}: {Error}", dir, error);
+            }
         }
         logger.LogInformation("Themes: {Themes}", string.Join(", ", themes.Keys));
     }

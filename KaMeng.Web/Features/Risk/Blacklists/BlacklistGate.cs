@@ -28,7 +28,11 @@ public sealed class BlacklistGate(IDbContextFactory<KaMengDbContext> dbFactory, 
     {
         Interlocked.Increment(ref version);
         snapshot = null;
+        Invalidated?.Invoke();
     }
+
+    /// <summary>Raised by <see cref="Invalidate"/> (the cluster bus tells the other nodes).</summary>
+    public event Action? Invalidated;
 
     /// <summary>
     /// True when the client is blocked at <paramref name="stationId"/>: then refuse with <see cref="Message"/> and write nothing.

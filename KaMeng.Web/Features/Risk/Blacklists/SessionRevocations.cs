@@ -11,8 +11,12 @@ public sealed class SessionRevocations(TimeProvider clock)
 {
     readonly ConcurrentDictionary<string, DateTimeOffset> revoked = new();
 
+    /// <summary>Raised by <see cref="Revoke"/> (the cluster bus ends the sessions on the other nodes at once too).</summary>
+    public event Action<string>? Revoked;
+
     public void Revoke(string userId)
     {
+        Revoked?.Invoke(userId);
         var now = clock.GetUtcNow();
         revoked[userId] = now;
         // Older marks are covered by the stamp check by now.
