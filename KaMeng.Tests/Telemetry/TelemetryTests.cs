@@ -150,6 +150,7 @@ public class ProbeTests(ProbesPostgresApp app) : IClassFixture<ProbesPostgresApp
             await AdminAsync($"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}' AND pid <> pg_backend_pid()");
             Npgsql.NpgsqlConnection.ClearAllPools();
 
+            // Not a 500 from some middleware on the way: the probe's own 503.
             await Poll.UntilAsync(async () => (await http.GetAsync("/readyz")).StatusCode == HttpStatusCode.ServiceUnavailable, "/readyz to report the database down", 15);
             using var live = await http.GetAsync("/healthz");
             Assert.Equal(HttpStatusCode.OK, live.StatusCode);

@@ -27,6 +27,12 @@ public static class StationRouting
             var directory = context.RequestServices.GetRequiredService<StationDirectory>();
             var current = context.RequestServices.GetRequiredService<CurrentStation>();
             var path = context.Request.Path;
+            // The probes belong to no station and must answer without the database (liveness) or report it (readiness).
+            if (Setup.FirstRun.IsProbe(path))
+            {
+                await next(context);
+                return;
+            }
             // The 404 page re-executed for a substation's unknown page keeps that substation (its brand, its home link):
             // the request's PathBase is still the /s/{code} this middleware gave it.
             if (context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodeReExecuteFeature>() is { } reExecuted
