@@ -65,6 +65,16 @@ public class RiskReviewQueueTests(BrowserFixture fx) : IClassFixture<BrowserFixt
         await Assertions.Expect(queue.Stats).ToContainTextAsync("已通过 1");
         await Assertions.Expect(queue.Stats).ToContainTextAsync("已驳回 1");
 
+        // The platform dashboard counts them too: none held now, one approved, one rejected, both by the amount rule.
+        await admin.GotoAsync("/admin");
+        await new AdminPage(admin).WaitForCircuitAsync();
+        await Assertions.Expect(admin.GetByTestId("risk-held")).ToHaveTextAsync("待审核 0");
+        await Assertions.Expect(admin.GetByTestId("risk-decided")).ToHaveTextAsync("已通过 1 · 已驳回 1");
+        await Assertions.Expect(admin.GetByTestId("risk-by-rule")).ToContainTextAsync("单笔金额");
+        await Assertions.Expect(admin.GetByTestId("risk-by-rule")).ToContainTextAsync("：2");
+        await admin.GetByTestId("risk-review-card").ScrollIntoViewIfNeededAsync();
+        await BrowserFixture.ScreenshotsAsync(admin, "risk-dashboard-card");
+
         await buyer.ReloadAsync();
         await Assertions.Expect(buyer.GetByTestId("order-status")).ToHaveTextAsync("已发货");
         await buyer.GotoAsync($"/order/{numbers[1]}");

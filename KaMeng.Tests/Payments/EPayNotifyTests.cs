@@ -121,6 +121,33 @@ public abstract class EPayNotifyTests(DatabaseProvider provider) : IAsyncLifetim
         Assert.Equal(2, await KeysSoldToAsync(order));
     }
 
+    [Fact]
+    public async Task A_gateway_order_a_rule_holds_is_paid_into_the_review_queue_with_its_keys_taken_and_a_replay_changes_nothing()
+    {
+        var product = await h.AddCardKeyProductAsync(3, priceFen: 1000);
+        Assert.Null(await h.Get<KaMeng.Web.Features.Risk.RiskReviewService>().SaveRuleAsync(Platform,
+            new RiskRule { Kind = RiskRuleKind.LargeAmount, Threshold = 1500, Action = RiskAction.Review }));
+        var (_, order) = await GuestOrderAsync(product, 2);   // ¥20 ≥ ¥15: held once paid
+        Assert.Equal(PaymentOutcome.Accepted, await Notifications.HandleAsync(Notify(order.Number, "20.00", MainKey, tradeNo: "GW-HOLD")));
+        var held = await ReloadAsync(order);
+        Assert.Equal(OrderStatus.UnderReview, held.Status);
+        Assert.Equal("GW-HOLD", held.GatewayTradeNo);
+        Assert.Equal(2, await KeysSoldToAsync(order));   // taken, so no one else can buy them, but not shown
+        Assert.NotNull(held.ReviewDeadline);
+
+        // The gateway retries: nothing is taken or delivered twice.
+        Assert.Equal(PaymentOutcome.Replay, await Notifications.HandleAsync(Notify(order.Number, "20.00", MainKey, tradeNo: "GW-HOLD")));
+        Assert.Equal(OrderStatus.UnderReview, (await ReloadAsync(order)).Status);
+        Assert.Equal(2, await KeysSoldToAsync(order));
+
+        Assert.Null(await h.Get<KaMeng.Web.Features.Risk.RiskReviewService>().ApproveAsync(order.Id, "核实无误", Platform));
+        Assert.Equal(OrderStatus.Delivered, (await ReloadAsync(order)).Status);
+        Assert.Equal(2, await KeysSoldToAsync(order));
+        await using var db = h.Db.NewContext();
+        Assert.Equal(1, await db.CardKeys.CountAsync(k => k.ProductId == product.Id && k.Status == CardKeyStatus.Available));
+        await LedgerBooks.AssertWalletsEqualTheirLedgersAsync(db);
+    }
+
     public static TheoryData<string, Func<string, Dictionary<string, StringValues>>> Forgeries => new()
     {
         { "wrong sign", no => With(Notify(no, "10.00", MainKey), "sign", "0123456789abcdef0123456789abcdef") },
