@@ -260,7 +260,9 @@ public sealed class BenchDatabase : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Services.DisposeAsync();
-        if (pgName is not null)
+        if (pgName is not null && Environment.GetEnvironmentVariable("KAMENG_BENCH_KEEP_DB") == "1")
+            Console.WriteLine($"  kept database {pgName} (KAMENG_BENCH_KEEP_DB=1)");
+        else if (pgName is not null)
         {
             NpgsqlConnection.ClearAllPools();
             await using var conn = new NpgsqlConnection(pgAdmin);
