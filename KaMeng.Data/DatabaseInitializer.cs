@@ -21,15 +21,21 @@ public sealed class DatabaseInitializer(
     {
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
-            await db.Database.MigrateAsync(ct);
-            if (db.Provider == DatabaseProvider.Sqlite)
-                await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode = WAL;", ct); // only SQLite has a journal mode to set
+            await MigrateAsync(db, ct);
             await EnsurePlatformDefaultsAsync(db, ct);
             vault.EnsureKeyRing();
             if (await db.Stations.AnyAsync(ct)) return false;
         }
         await SeedAsync(ct);
         return true;
+    }
+
+    /// <summary>Applies the migrations; on SQLite also turns on WAL (persistent in the file). The restore runs this too.</summary>
+    public static async Task MigrateAsync(KaMengDbContext db, CancellationToken ct)
+    {
+        await db.Database.MigrateAsync(ct);
+        if (db.Provider == DatabaseProvider.Sqlite)
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode = WAL;", ct); // only SQLite has a journal mode to set
     }
 
     /// <summary>Platform settings and the default substation levels, added when missing (also to older databases).</summary>

@@ -83,9 +83,9 @@ await app.InitializeDatabaseAsync();
 
 app.UseKaMengSecurityHeaders();
 app.UseKaMengErrorPages();
-// A database without a platform admin (a fresh production install) serves only the first-run page.
-app.UseFirstRun();
-app.UseStationRouting();
+// A database without a platform admin (a fresh production install) serves only the first-run page; then the request's
+// station. The operators' probes need neither (and must answer while the database is down).
+app.UseWhen(context => !OperatorPaths.Match(context.Request.Path), site => site.UseFirstRun().UseStationRouting());
 app.UseRouting();
 app.UseKaMengCulture();
 app.UseAuthentication();

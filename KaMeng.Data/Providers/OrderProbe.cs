@@ -22,8 +22,6 @@ public sealed class OrderProbe(KaMengDbContext db)
     readonly List<object> values = [];
     readonly DatabaseProvider provider = db.Provider;
 
-    public int Count => questions.Count;
-
     string P(object value)
     {
         values.Add(value is DateTimeOffset at && provider == DatabaseProvider.Sqlite ? (long)SqliteDates.ConvertToProvider(at)! : value);

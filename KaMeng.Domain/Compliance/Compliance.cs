@@ -71,8 +71,6 @@ public sealed class TermScanner
         }
     }
 
-    public static readonly TermScanner Empty = new([]);
-
     public int Count => terms.Count;
 
     /// <summary>Every hit in <paramref name="text"/>, in text order.</summary>
@@ -107,12 +105,16 @@ public sealed class TermScanner
     public List<TermHit> ScanAll(params string?[] texts) => [.. texts.SelectMany(Scan)];
 
     /// <summary>The text cut into runs, the hits marked (overlapping hits merge into the first).</summary>
-    public List<TextRun> Highlight(string? text)
+    public List<TextRun> Highlight(string? text) => Highlight(text, Scan(text));
+
+    /// <summary>The text cut into runs with <paramref name="hits"/> marked: hits already found by <see cref="Scan"/> of this
+    /// same text (in its order), so the text is not scanned again. The list is only read.</summary>
+    public static List<TextRun> Highlight(string? text, IEnumerable<TermHit> hits)
     {
         var runs = new List<TextRun>();
         if (string.IsNullOrEmpty(text)) return runs;
         var at = 0;
-        foreach (var hit in Scan(text).Where(h => h.Length > 0))
+        foreach (var hit in hits.Where(h => h.Length > 0))
         {
             if (hit.Index < at) continue;
             if (hit.Index > at) runs.Add(new(text[at..hit.Index], null));
@@ -159,6 +161,9 @@ public class StationSanction
     public string? LiftedBy { get; set; }
 
     public bool IsActiveAt(DateTimeOffset now) => LiftedAt is null && StartsAt <= now && now < EndsAt;
+
+    /// <summary>Still running at <paramref name="now"/> (not lifted, not yet ended; one not yet started counts): what can still be lifted.</summary>
+    public static bool Running(DateTimeOffset? liftedAt, DateTimeOffset endsAt, DateTimeOffset now) => liftedAt is null && now < endsAt;
 
     /// <summary>Why a sanction cannot be imposed (Chinese), or null.</summary>
     public static string? Check(int stationId, SanctionKind kind, string? reason, DateTimeOffset startsAt, DateTimeOffset endsAt, DateTimeOffset now)

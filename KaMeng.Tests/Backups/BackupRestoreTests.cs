@@ -202,16 +202,7 @@ public static class RestoreTargets
         await cmd.ExecuteNonQueryAsync();
     }
 
-    public static ServiceProvider Services(BackupSite target, IConfiguration? configuration = null)
-    {
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.Configure<KaMengOptions>(o => { o.DataDir = target.DataDir; o.SharedDir = target.SharedRoot; o.Database.Provider = target.Provider; });
-        KaMeng.Web.Infrastructure.KeyRingSetup.AddKaMengKeyRing(services, configuration ?? new ConfigurationBuilder().Build(),
-                new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { EnvironmentName = "Development" }, target.DataDir)
-            .Services.Configure<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>(o => o.AutoGenerateKeys = false);
-        DataServiceCollectionExtensions.AddKaMengDatabase(services, target.Provider, target.ConnectionString, target.DataDir);
-        services.AddSingleton<CardKeyVault>();
-        return services.BuildServiceProvider();
-    }
+    /// <summary>The services the restore itself checks with (<see cref="BackupRestorer.RestoredServices"/>).</summary>
+    public static ServiceProvider Services(BackupSite target, IConfiguration? configuration = null) =>
+        BackupRestorer.RestoredServices(target, configuration ?? new ConfigurationBuilder().Build());
 }

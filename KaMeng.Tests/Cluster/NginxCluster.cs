@@ -291,14 +291,7 @@ public sealed class NginxCluster : IAsyncLifetime
             await File.WriteAllTextAsync(Path.Combine(TestPaths.TestResults, $"cluster-node-{node.Name}.log"), node.Log);
         if (File.Exists(Path.Combine(root, "logs", "error.log")))
             File.Copy(Path.Combine(root, "logs", "error.log"), Path.Combine(TestPaths.TestResults, "cluster-nginx-error.log"), overwrite: true);
-        NpgsqlConnection.ClearAllPools();
-        if (Database.Length > 0)
-        {
-            await using var conn = new NpgsqlConnection(TestDatabase.PostgresAdminConnectionString);
-            await conn.OpenAsync();
-            await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Database} WITH (FORCE)", conn);
-            await cmd.ExecuteNonQueryAsync();
-        }
+        if (Database.Length > 0) await TestDatabase.DropPostgresDatabaseAsync(Database);
         // The published app alone is ~160 MB.
         foreach (var dir in new[] { root, publishDir })
             if (dir is not null) try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }

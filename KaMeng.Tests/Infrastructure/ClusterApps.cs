@@ -53,11 +53,7 @@ public sealed class PostgresCluster : IAsyncLifetime
     {
         if (B is not null) await ((IAsyncLifetime)B).DisposeAsync();
         if (A is not null) await ((IAsyncLifetime)A).DisposeAsync();
-        NpgsqlConnection.ClearAllPools();
-        await using var conn = new NpgsqlConnection(TestDatabase.PostgresAdminConnectionString);
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Database} WITH (FORCE)", conn);
-        await cmd.ExecuteNonQueryAsync();
+        await TestDatabase.DropPostgresDatabaseAsync(Database);
     }
 }
 

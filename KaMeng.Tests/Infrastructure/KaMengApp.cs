@@ -105,14 +105,7 @@ public class KaMengApp : WebApplicationFactory<Program>, IAsyncLifetime
     async Task IAsyncLifetime.DisposeAsync()
     {
         await base.DisposeAsync();
-        if (pgDatabase is not null)
-        {
-            Npgsql.NpgsqlConnection.ClearAllPools();
-            await using var conn = new Npgsql.NpgsqlConnection(TestDatabase.PostgresAdminConnectionString);
-            await conn.OpenAsync();
-            await using var cmd = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS {pgDatabase} WITH (FORCE)", conn);
-            await cmd.ExecuteNonQueryAsync();
-        }
+        if (pgDatabase is not null) await TestDatabase.DropPostgresDatabaseAsync(pgDatabase);
     }
 
     static int FreePort()

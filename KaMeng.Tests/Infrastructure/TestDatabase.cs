@@ -34,6 +34,16 @@ public sealed class TestDatabase : IAsyncDisposable
             : throw new InvalidOperationException("KAMENG_TEST_PG is not set: run the suite through ./test.sh, which starts a PostgreSQL server.");
 
     /// <summary>Creates a database (empty, or a copy of <paramref name="template"/>) and returns its connection string.</summary>
+    /// <summary>Drops a test's PostgreSQL database, connections still open or not.</summary>
+    public static async Task DropPostgresDatabaseAsync(string database)
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var conn = new NpgsqlConnection(PostgresAdminConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", conn);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
     public static async Task<(string ConnectionString, string Database)> CreatePostgresDatabaseAsync(string? template = null)
     {
         var name = "kameng_t_" + Guid.NewGuid().ToString("N")[..12];
@@ -174,11 +184,7 @@ public sealed class TestDatabase : IAsyncDisposable
         }
         else if (serverDatabase is not null)
         {
-            NpgsqlConnection.ClearAllPools();
-            await using var conn = new NpgsqlConnection(PostgresAdminConnectionString);
-            await conn.OpenAsync();
-            await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS {serverDatabase} WITH (FORCE)", conn);
-            await cmd.ExecuteNonQueryAsync();
+            await DropPostgresDatabaseAsync(serverDatabase);
         }
         else
         {

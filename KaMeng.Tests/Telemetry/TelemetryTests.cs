@@ -130,11 +130,9 @@ public class PrometheusEndpointTests(PrometheusApp app) : IClassFixture<Promethe
     }
 }
 
-/// <summary>The app on its own PostgreSQL database, which the test can make refuse connections.</summary>
-public sealed class ProbesPostgresApp() : KaMengApp(DatabaseProvider.Postgres);
 
 /// <summary>Issue 22 §4: liveness never asks the database; readiness does.</summary>
-public class ProbeTests(ProbesPostgresApp app) : IClassFixture<ProbesPostgresApp>
+public class ProbeTests(KaMengPostgresApp app) : IClassFixture<KaMengPostgresApp>
 {
     [Fact]
     public async Task Healthz_stays_200_and_readyz_turns_503_while_the_database_refuses_connections()

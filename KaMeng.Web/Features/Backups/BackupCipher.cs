@@ -34,7 +34,7 @@ public static class BackupCipher
     const uint LastFlag = 0x8000_0000;
 
     /// <summary>A write-only stream that encrypts into <paramref name="output"/>; dispose it (or call
-    /// <see cref="EncryptingStream.CompleteAsync"/>) to write the last chunk.</summary>
+    /// <see cref="EncryptingStream.Complete"/>) to write the last chunk.</summary>
     public static EncryptingStream Encrypt(Stream output, string passphrase, int iterations = Iterations, int chunkSize = ChunkSize)
     {
         var header = new byte[HeaderLength];
@@ -145,12 +145,6 @@ public static class BackupCipher
             completed = true;
         }
 
-        public Task CompleteAsync()
-        {
-            Complete();
-            return Task.CompletedTask;
-        }
-
         protected override void Dispose(bool disposing)
         {
             if (disposing)
@@ -211,7 +205,6 @@ public static class BackupCipher
         {
             Span<byte> prefix = stackalloc byte[4 + NonceLength];
             var got = input.ReadAtLeast(prefix, prefix.Length, throwOnEndOfStream: false);
-            if (got == 0) throw new BackupArchiveException(BackupArchiveException.Truncated);
             if (got < prefix.Length) throw new BackupArchiveException(BackupArchiveException.Truncated);
             var word = BinaryPrimitives.ReadUInt32BigEndian(prefix);
             var last = (word & LastFlag) != 0;

@@ -134,6 +134,6 @@ public static class BackupCli
     {
         await BackupRestorer.RestoreAsync(archive, options.Passphrase, site, configuration, force, output, ct);
         output.WriteLine($"恢复完成：{site.DataDir}（{site.Provider}）。启动应用即可使用。");
-        return 0;
+        return (int)RestoreOutcome.Restored;
     }
 }

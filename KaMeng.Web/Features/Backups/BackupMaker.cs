@@ -34,15 +34,16 @@ public static class BackupMaker
             var snapshot = Path.Combine(staging, Path.GetFileName(dbEntry));
             var createdAt = DateTimeOffset.UtcNow;
             var counts = await DatabaseSnapshot.TakeAsync(site, snapshot, ct);
-            var legacyKeys = site.LegacyKeysDir == site.KeysDir ? [] : Tree(site.LegacyKeysDir, "keys").Where(f => f.ArchivePath.EndsWith(".xml", StringComparison.Ordinal));
-            var keyFiles = Tree(site.KeysDir, "keys").Concat(legacyKeys).Any(f => f.ArchivePath.EndsWith(".xml", StringComparison.Ordinal));
+            var legacyKeys = site.LegacyKeysDir == site.KeysDir ? [] : Tree(site.LegacyKeysDir, "keys").Where(IsXml).ToList();
+            var keys = Tree(site.KeysDir, "keys");
+            var keyFiles = legacyKeys.Count > 0 || keys.Any(IsXml);
             var draft = new BackupManifest
             {
                 CreatedAt = createdAt, Provider = site.Provider.ToString(), AppVersion = BackupManifest.AppVersionOf(typeof(BackupMaker).Assembly),
                 RunId = runId, Counts = counts,
                 KeyRing = (keyFiles, keyRingInDatabase) switch { (true, true) => "files+database", (false, true) => "database", (true, false) => "files", _ => "none" },
             };
-            IEnumerable<BackupFile> files = [new BackupFile(dbEntry, snapshot), .. Tree(site.KeysDir, "keys"), .. legacyKeys, .. Tree(site.UploadsDir, "uploads"),
+            IEnumerable<BackupFile> files = [new BackupFile(dbEntry, snapshot), .. keys, .. legacyKeys, .. Tree(site.UploadsDir, "uploads"),
                 .. Tree(site.ThemesDir, "themes")];
             BackupManifest manifest;
             await using (var output = PrivateFiles.CreateNew(partial))
@@ -63,8 +64,10 @@ public static class BackupMaker
     /// and its passphrase alone must not open a protected key ring (decision 0035).</summary>
     static readonly string[] CertificateExtensions = [".pfx", ".p12"];
 
+    static bool IsXml(BackupFile file) => file.ArchivePath.EndsWith(".xml", StringComparison.Ordinal);
+
     /// <summary>Every file below <paramref name="root"/> as archive entries under <paramref name="prefix"/> (upload temp files and certificates left out).</summary>
-    static IEnumerable<BackupFile> Tree(string root, string prefix)
+    static IReadOnlyList<BackupFile> Tree(string root, string prefix)
     {
         if (!Directory.Exists(root)) return [];
         return Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)

@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace KaMeng.Web.Features.Backups;
@@ -41,14 +40,16 @@ public static class BackupRestorer
         if (problem is not null && !force)
             throw new BackupRefusedException($"目标不是空的：{problem}。恢复只写入空的数据目录与空数据库；确认要覆盖请加 --force（target not empty; use --force）");
 
-        // The checksum file written beside the archive, when it came along.
+        // The checksum file written beside the archive, when it came along. The archive's SHA-256 is computed once: here,
+        // else only if the backup run is completed at the end.
+        string? sha256 = null;
         if (File.Exists(archivePath + BackupMaker.ChecksumExtension))
         {
             var expected = (await File.ReadAllTextAsync(archivePath + BackupMaker.ChecksumExtension, ct)).Split(' ', 2)[0].Trim();
-            var actual = await BackupArchive.FileSha256Async(archivePath, ct);
-            if (!string.Equals(expected, actual, StringComparison.OrdinalIgnoreCase))
+            sha256 = await BackupArchive.FileSha256Async(archivePath, ct);
+            if (!string.Equals(expected, sha256, StringComparison.OrdinalIgnoreCase))
                 throw new BackupArchiveException($"备份文件的 SHA-256 与 {Path.GetFileName(archivePath)}{BackupMaker.ChecksumExtension} 不符（checksum mismatch）");
-            log.WriteLine($"校验和一致 (SHA-256 {actual})");
+            log.WriteLine($"校验和一致 (SHA-256 {sha256})");
         }
 
         var staging = PrivateFiles.EnsureDirectory(Path.Combine(Path.GetTempPath(), "kameng-restore-" + Guid.NewGuid().ToString("N")[..12])).FullName;
@@ -83,7 +84,7 @@ public static class BackupRestorer
             var themes = RestoreThemes(Path.Combine(staging, "themes"), target.ThemesDir);
             log.WriteLine($"密钥文件 {keys} 个（密钥环：{manifest.KeyRing}），上传文件 {uploads} 个，主题 {themes} 个");
 
-            return await MigrateAndVerifyAsync(target, configuration, manifest, archivePath, log, ct);
+            return await MigrateAndVerifyAsync(target, configuration, manifest, archivePath, sha256, log, ct);
         }
         finally
         {
@@ -199,9 +200,9 @@ public static class BackupRestorer
         return n;
     }
 
-    /// <summary>Migrates, then opens the restored data the way the app does (its key ring setup, no new keys made) and checks it.</summary>
-    static async Task<RestoreReport> MigrateAndVerifyAsync(BackupSite target, IConfiguration configuration, BackupManifest manifest, string archivePath,
-        TextWriter log, CancellationToken ct)
+    /// <summary>The restored installation's services as the app sets them up: its database, its key ring setup (no new keys
+    /// made) and the card-key vault with the pepper from its shared folder. The restore's check runs on them.</summary>
+    public static ServiceProvider RestoredServices(BackupSite target, IConfiguration configuration)
     {
         var services = new ServiceCollection();
         services.AddLogging();
@@ -209,31 +210,41 @@ public static class BackupRestorer
         services.AddSingleton(TimeProvider.System);
         services.Configure<KaMengOptions>(o => { o.DataDir = target.DataDir; o.SharedDir = target.SharedRoot; o.Database.Provider = target.Provider; });
         DataServiceCollectionExtensions.AddKaMengDatabase(services, target.Provider, target.ConnectionString, target.DataDir);
+        // The environment only decides whether a warning about a generated certificate is registered (a hosted service never started here).
         services.AddKaMengKeyRing(configuration, new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { EnvironmentName = Environments.Production }, target.DataDir);
         // A key ring that does not match must fail the check, not be papered over by a fresh key.
         services.Configure<KeyManagementOptions>(o => o.AutoGenerateKeys = false);
-        await using var sp = services.BuildServiceProvider();
+        services.AddSingleton<CardKeyVault>();
+        return services.BuildServiceProvider();
+    }
+
+    /// <summary>Migrates, then opens the restored data the way the app does (its key ring setup, no new keys made) and checks it.
+    /// <paramref name="sha256"/> is the archive's SHA-256 when the checksum check already computed it.</summary>
+    static async Task<RestoreReport> MigrateAndVerifyAsync(BackupSite target, IConfiguration configuration, BackupManifest manifest, string archivePath,
+        string? sha256, TextWriter log, CancellationToken ct)
+    {
+        await using var sp = RestoredServices(target, configuration);
         var dbFactory = sp.GetRequiredService<IDbContextFactory<KaMengDbContext>>();
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
-        {
-            await db.Database.MigrateAsync(ct);
-            if (db.Provider == DatabaseProvider.Sqlite) await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode = WAL;", ct);
-        }
+            await DatabaseInitializer.MigrateAsync(db, ct);
         log.WriteLine("数据库迁移完成");
 
         await using var check = await dbFactory.CreateDbContextAsync(ct);
         var stations = await check.Stations.LongCountAsync(ct);
         var products = await check.Products.LongCountAsync(ct);
-        var orders = await check.Orders.LongCountAsync(ct);
         var unsold = await check.CardKeys.LongCountAsync(k => k.Status == CardKeyStatus.Available, ct);
         var sold = await check.CardKeys.LongCountAsync(k => k.Status == CardKeyStatus.Sold, ct);
-        var allKeys = await check.CardKeys.LongCountAsync(ct);
-        var wallets = await check.Wallets.LongCountAsync(ct);
-        if (orders != manifest.Counts.Orders || allKeys != manifest.Counts.CardKeys || wallets != manifest.Counts.Wallets)
+        // Counted by the same statement the backup counted with (orders, card keys, wallets), over the context's own connection.
+        BackupCounts counts;
+        await check.Database.OpenConnectionAsync(ct);
+        try { counts = await DatabaseSnapshot.CountAsync(check.Database.GetDbConnection(), ct); }
+        finally { await check.Database.CloseConnectionAsync(); }
+        var (orders, allKeys, wallets) = counts;
+        if (counts != manifest.Counts)
             throw new RestoreVerificationException($"恢复后的数量与备份清单不符：订单 {orders}/{manifest.Counts.Orders}，卡密 {allKeys}/{manifest.Counts.CardKeys}，钱包 {wallets}/{manifest.Counts.Wallets}");
 
         // A sample from both ends of the table, unsold and sold: each must decrypt, and its keyed hash (the pepper) must match.
-        var vault = new CardKeyVault(sp.GetRequiredService<IDataProtectionProvider>(), sp.GetRequiredService<IOptions<KaMengOptions>>());
+        var vault = sp.GetRequiredService<CardKeyVault>();
         var sample = (await check.CardKeys.AsNoTracking().Where(k => k.Status == CardKeyStatus.Available).OrderBy(k => k.Id).Take(10).ToListAsync(ct))
             .Concat(await check.CardKeys.AsNoTracking().Where(k => k.Status == CardKeyStatus.Available).OrderByDescending(k => k.Id).Take(10).ToListAsync(ct))
             .Concat(await check.CardKeys.AsNoTracking().Where(k => k.Status == CardKeyStatus.Sold).OrderByDescending(k => k.Id).Take(5).ToListAsync(ct))
@@ -269,7 +280,7 @@ public static class BackupRestorer
             run.Result = BackupResult.Succeeded;
             run.FinishedAt ??= manifest.CreatedAt;
             run.SizeBytes = new FileInfo(archivePath).Length;
-            run.Sha256 = await BackupArchive.FileSha256Async(archivePath, ct);
+            run.Sha256 = sha256 ?? await BackupArchive.FileSha256Async(archivePath, ct);
             await check.SaveChangesAsync(ct);
         }
 

@@ -46,9 +46,6 @@ public sealed class ClusterBus(ILogger<ClusterBus> log)
     /// <summary>How often every cache was dropped (at each connect of the listener, and at each failed attempt while it is down).</summary>
     public long Drops => Interlocked.Read(ref drops);
 
-    /// <summary>Raised after every cache was dropped (tests and logs watch it).</summary>
-    public event Action? Dropped;
-
     /// <summary>What to do here when another node sends <paramref name="kind"/>.</summary>
     public void On<T>(string kind, Action<T> apply) => handlers[kind] = d => apply(d is { } e ? e.Deserialize<T>(Json)! : default!);
 
@@ -97,7 +94,6 @@ public sealed class ClusterBus(ILogger<ClusterBus> log)
     {
         foreach (var drop in droppers) RunAsRemote(drop, "drop");
         Interlocked.Increment(ref drops);
-        Dropped?.Invoke();
     }
 
     void RunAsRemote(Action action, string what)

@@ -84,8 +84,7 @@ sealed class ClusterWiring(ClusterBus bus, PriceResolver prices, StationDirector
         bus.OnDrop(blacklist.Invalidate);
 
         storefront.Evicted += stationId => bus.Broadcast(BusKinds.Storefront, stationId);
-        bus.On<int>(BusKinds.Storefront, storefront.Evict);
-        bus.OnDrop(storefront.EvictAll);
+        bus.On<int>(BusKinds.Storefront, storefront.Evict);   // a drop evicts through the prices' invalidation above
 
         dashboardSubscription = signals.Subscribe(signal => bus.Broadcast(BusKinds.Dashboard, signal));
         bus.On<DashboardSignal>(BusKinds.Dashboard, signals.Publish);

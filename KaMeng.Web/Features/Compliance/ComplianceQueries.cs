@@ -17,12 +17,13 @@ public sealed record TermRow(int Id, string Category, string Text, bool IsRegex,
 public sealed record SanctionRow(long Id, int StationId, string StationCode, string StationName, SanctionKind Kind, string Reason,
     DateTimeOffset StartsAt, DateTimeOffset EndsAt, string? ImposedBy, DateTimeOffset? LiftedAt, string? LiftedBy)
 {
-    public bool IsActiveAt(DateTimeOffset now) => LiftedAt is null && StartsAt <= now && now < EndsAt;
+    public bool Running(DateTimeOffset now) => StationSanction.Running(LiftedAt, EndsAt, now);
 
     public string StatusAt(DateTimeOffset now) =>
         LiftedAt is not null ? $"已解除（{LiftedBy}）" : now < StartsAt ? "未开始" : now < EndsAt ? "生效中" : "已结束";
 }
 
+/// <summary>A station to pick in a list (compliance's 站点处罚, the 黑名单 page).</summary>
 public sealed record StationChoice(int Id, string Code, string Name);
 
 /// <summary>Reads of /admin/compliance (platform only) through a context scoped to the acting admin.</summary>
@@ -40,8 +41,14 @@ public sealed class ComplianceQueries(IDbContextFactory<KaMengDbContext> dbFacto
                           orderby p.Id
                           select new { p.Id, p.StationId, s.Code, StationName = s.Name, p.Name, p.DescriptionMarkdown, p.Review, p.ReviewReason, p.CreatedAt })
             .Take(500).ToListAsync(ct);
-        return rows.Select(r => new ReviewRow(r.Id, r.StationId, r.Code, r.StationName, r.Name, r.Review, r.ReviewReason, r.CreatedAt,
-            scanner.Highlight(r.Name), scanner.Highlight(r.DescriptionMarkdown), scanner.ScanAll(r.Name, r.DescriptionMarkdown))).ToList();
+        return rows.Select(r =>
+        {
+            // Each text scanned once: its hits are both highlighted and listed (the list keeps hits the highlight merges away).
+            var nameHits = scanner.Scan(r.Name);
+            var descriptionHits = scanner.Scan(r.DescriptionMarkdown);
+            return new ReviewRow(r.Id, r.StationId, r.Code, r.StationName, r.Name, r.Review, r.ReviewReason, r.CreatedAt,
+                TermScanner.Highlight(r.Name, nameHits), TermScanner.Highlight(r.DescriptionMarkdown, descriptionHits), nameHits.Concat(descriptionHits).ToList());
+        }).ToList();
     }
 
     public async Task<IReadOnlyList<TermRow>> TermsAsync(AuditActor actor, CancellationToken ct = default)
@@ -62,7 +69,7 @@ public sealed class ComplianceQueries(IDbContextFactory<KaMengDbContext> dbFacto
                           select new SanctionRow(x.Id, x.StationId, s.Code, s.Name, x.Kind, x.Reason, x.StartsAt, x.EndsAt, x.ImposedBy, x.LiftedAt, x.LiftedBy))
             .Take(500).ToListAsync(ct);
         var now = DateTimeOffset.UtcNow;
-        return [.. rows.OrderByDescending(r => r.LiftedAt is null && now < r.EndsAt).ThenByDescending(r => r.Id)];
+        return [.. rows.OrderByDescending(r => r.Running(now)).ThenByDescending(r => r.Id)];
     }
 
     public async Task<IReadOnlyList<StationChoice>> SubstationsAsync(AuditActor actor, CancellationToken ct = default)

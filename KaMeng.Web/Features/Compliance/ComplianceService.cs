@@ -54,7 +54,12 @@ public sealed class ComplianceService(IDbContextFactory<KaMengDbContext> dbFacto
 
     /// <summary>A product whose name or description changed (an upstream rename from sync, an edit): scanned again. Adds its audit entry; returns the notice.</summary>
     public async Task<ComplianceNotice?> RescanAsync(KaMengDbContext db, Product product, CancellationToken ct = default) =>
-        Apply(db, product, (await ScannerAsync(db, ct)).ScanAll(product.Name, product.DescriptionMarkdown), await SkipsReviewAsync(db, product.StationId, ct), clock.GetUtcNow());
+        Rescan(db, product, await ScannerAsync(db, ct), await SkipsReviewAsync(db, product.StationId, ct));
+
+    /// <summary><see cref="RescanAsync"/> with the scanner (<see cref="ScannerAsync"/>) and the station's
+    /// <see cref="SkipsReviewAsync"/> already read, for a caller rescanning many products at once (a sync).</summary>
+    public ComplianceNotice? Rescan(KaMengDbContext db, Product product, TermScanner scanner, bool skipsReview) =>
+        Apply(db, product, scanner.ScanAll(product.Name, product.DescriptionMarkdown), skipsReview, clock.GetUtcNow());
 
     ComplianceNotice? Apply(KaMengDbContext db, Product product, List<TermHit> hits, bool skipReview, DateTimeOffset now)
     {
@@ -281,7 +286,7 @@ public sealed class ComplianceService(IDbContextFactory<KaMengDbContext> dbFacto
         await using var db = await actor.ScopedAsync(dbFactory, ct);
         var sanction = await db.StationSanctions.SingleOrDefaultAsync(s => s.Id == sanctionId, ct);
         if (sanction is null) return "处罚不存在";
-        if (sanction.LiftedAt is not null || sanction.EndsAt <= now) return "该处罚已结束";
+        if (!StationSanction.Running(sanction.LiftedAt, sanction.EndsAt, now)) return "该处罚已结束";
         sanction.LiftedAt = now;
         sanction.LiftedBy = actor.UserName;
         var code = await db.Stations.Where(s => s.Id == sanction.StationId).Select(s => s.Code).SingleAsync(ct);

@@ -48,7 +48,7 @@ public sealed class DashboardWorker(OrderEvents orderEvents, DashboardRollup rol
 
     async Task SignalAsync(List<OrderEvent> batch, CancellationToken ct)
     {
-        if (signals.SubscriberCount == 0) return; // no dashboard open: nothing to tell, so no stock query either
+        if (signals.SubscriberCount == 0) return; // no dashboard open: nothing to tell, so no stock query either (on a cluster the bus always listens, so every node asks)
         var now = clock.GetUtcNow();
         foreach (var e in batch)
         {

@@ -45,6 +45,9 @@ public sealed class SupplierSync(IDbContextFactory<KaMengDbContext> dbFactory, S
         var ids = links.Select(l => l.ProductId).ToList();
         var products = await db.Products.Where(p => ids.Contains(p.Id)).ToDictionaryAsync(p => p.Id, ct);
         var changed = 0;
+        // A rename's 违禁词 scan: the terms and each station's review setting read once for this sync, at the first rename.
+        TermScanner? scanner = null;
+        var skipsReview = new Dictionary<int, bool>();
         foreach (var link in links)
         {
             if (!products.TryGetValue(link.ProductId, out var product) || product.Deleted) continue;
@@ -61,7 +64,10 @@ public sealed class SupplierSync(IDbContextFactory<KaMengDbContext> dbFactory, S
                 {
                     db.AuditEntries.Add(new AuditEntry { Action = "supplier.rename", Target = product.Name, Detail = $"上游改名为「{clipped}」", UserName = "同步", CreatedAt = now, StationId = link.StationId });
                     product.Name = clipped;
-                    notices.Add(await compliance.RescanAsync(db, product, ct));
+                    scanner ??= await ComplianceService.ScannerAsync(db, ct);
+                    if (!skipsReview.TryGetValue(product.StationId, out var skips))
+                        skipsReview[product.StationId] = skips = await ComplianceService.SkipsReviewAsync(db, product.StationId, ct);
+                    notices.Add(compliance.Rescan(db, product, scanner, skips));
                 }
                 link.UpstreamName = upstreamName.Length > 256 ? upstreamName[..256] : upstreamName;
             }

@@ -6,6 +6,19 @@ namespace KaMeng.Web.Features.Health;
 public sealed record HealthResult(string Provider, bool Answered);
 
 /// <summary>
+/// The operators' paths: liveness, readiness, the metrics scrape. They belong to no station and answer whether or not a
+/// platform admin exists (so liveness answers while the database is down); they are not traced. Program.cs keeps them out of
+/// the first-run and station-routing middleware in one place.
+/// </summary>
+public static class OperatorPaths
+{
+    public const string Liveness = "/healthz", Readiness = "/readyz", Metrics = "/metrics";
+
+    public static bool Match(PathString path) =>
+        path.StartsWithSegments(Liveness) || path.StartsWithSegments(Readiness) || path.StartsWithSegments(Metrics);
+}
+
+/// <summary>
 /// The database check behind /readyz, run at most once a second (<see cref="MaxAge"/>) and shared by every caller in
 /// between: a load balancer or a burst of probes never opens a connection per call (issue 18 §4).
 /// </summary>
@@ -64,8 +77,8 @@ public static class HealthEndpoints
 {
     public static void MapHealth(this WebApplication app)
     {
-        app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).AllowAnonymous();
-        app.MapGet("/readyz", async (HealthProbe probe) =>
+        app.MapGet(OperatorPaths.Liveness, () => Results.Ok(new { status = "ok" })).AllowAnonymous();
+        app.MapGet(OperatorPaths.Readiness, async (HealthProbe probe) =>
         {
             var result = await probe.GetAsync();
             var body = new { status = result.Answered ? "ok" : "degraded", database = new { provider = result.Provider, answered = result.Answered } };

@@ -27,9 +27,15 @@ sealed class FlashSaleGuardTrigger(Orders.PriceResolver prices, FlashSaleGuard g
         return Task.CompletedTask;
     }
 
-    void Check() => _ = Task.Run(async () =>
+    void Check()
     {
-        try { await guard.PauseBelowCostAsync(); }
-        catch (Exception e) { log.LogWarning(e, "Flash sale cost check after a price change failed; the minute job retries"); }
-    });
+        // Another node's price change (or a dropped cache) is checked by that node; every node checking would pause a sale,
+        // audit and notify once per node.
+        if (Cluster.ClusterBus.IsApplyingRemote) return;
+        _ = Task.Run(async () =>
+        {
+            try { await guard.PauseBelowCostAsync(); }
+            catch (Exception e) { log.LogWarning(e, "Flash sale cost check after a price change failed; the minute job retries"); }
+        });
+    }
 }

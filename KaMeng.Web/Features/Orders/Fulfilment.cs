@@ -41,16 +41,20 @@ public static class Fulfilment
     public static async Task<ReleaseOutcome> ReleaseAsync(KaMengDbContext db, Order order, DateTimeOffset now, CancellationToken ct)
     {
         if (!await SettleAsync(db, order, now, ct)) return ReleaseOutcome.AwaitingDeposit;
-        if (order.RiskAction == RiskAction.Review && order.Status == OrderStatus.Paid)
+        // Held for the risk staff: a card-key order takes its keys first (so they are never sold to anyone else) and shows none.
+        var held = order.RiskAction == RiskAction.Review && order.Status == OrderStatus.Paid;
+        if (order.DeliveryType == DeliveryType.CardKey)
         {
-            // Held for the risk staff: a card-key order takes its keys now (so they are never sold to anyone else) and shows none.
-            if (order.DeliveryType == DeliveryType.CardKey
-                && !await TakeKeysAsync(db, order, await db.Products.Where(p => p.Id == order.ProductId).Select(p => p.ReusableKey).SingleAsync(ct), now, ct))
+            var reusable = await db.Products.Where(p => p.Id == order.ProductId).Select(p => p.ReusableKey).SingleAsync(ct);
+            if (!await TakeKeysAsync(db, order, reusable, now, ct))
             {
                 order.StartProcessing();
                 order.DeliveryNote = "已支付，库存不足，等待补货后发货";
                 return ReleaseOutcome.OutOfStock;
             }
+        }
+        if (held)
+        {
             // The review window runs from the payment, as long as the rules set it at placement.
             order.Hold(now + (order.ReviewDeadline is { } d ? d - order.CreatedAt : TimeSpan.FromHours(1)));
             return ReleaseOutcome.HeldForReview;
@@ -61,15 +65,8 @@ public static class Fulfilment
             await Docking.ProcurementProcessor.EnqueueIfSuppliedAsync(db, order, now, ct);
             return ReleaseOutcome.Queued;
         }
-        var reusable = await db.Products.Where(p => p.Id == order.ProductId).Select(p => p.ReusableKey).SingleAsync(ct);
-        if (await TakeKeysAsync(db, order, reusable, now, ct))
-        {
-            await DeliverAsync(db, order, now, null, ct);
-            return ReleaseOutcome.Delivered;
-        }
-        order.StartProcessing();
-        order.DeliveryNote = "已支付，库存不足，等待补货后发货";
-        return ReleaseOutcome.OutOfStock;
+        await DeliverAsync(db, order, now, null, ct);
+        return ReleaseOutcome.Delivered;
     }
 
     /// <summary>Takes the order's card keys, all or nothing: a 循环卡密 product's one reusable key, or <see cref="Order.Quantity"/>

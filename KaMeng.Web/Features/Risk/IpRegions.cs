@@ -38,8 +38,6 @@ public sealed class IpRegions
 
     public static IpRegions Load(string path) => new(File.ReadLines(path));
 
-    public int Count => starts.Length;
-
     /// <summary>The region of an IPv4 address, or null (unknown, or IPv6).</summary>
     public string? RegionOf(IPAddress address)
     {

@@ -10,7 +10,7 @@ namespace KaMeng.Web.Features.Risk;
 /// Every order's risk decision (issue 21 §2): the platform's rules and the selling station's own (which can only add, so a
 /// station tightens and never loosens), each checked against the order, its buyer and its client signals; the strictest hit
 /// decides. The rules are cached in memory (<see cref="Invalidate"/> after a change): with no rule enabled a checkout reads
-/// nothing more, and each rule costs at most one indexed query.
+/// nothing more; the rules' questions about past orders are asked in one statement (<see cref="OrderProbe"/>).
 /// </summary>
 public sealed class RiskEvaluator(IDbContextFactory<KaMengDbContext> dbFactory)
 {
@@ -18,7 +18,7 @@ public sealed class RiskEvaluator(IDbContextFactory<KaMengDbContext> dbFactory)
     TimeSpan? reviewWindow;
 
     /// <summary>What a buyer the rules refuse is told: nothing about why (that would teach the rules).</summary>
-    public const string NeutralRefusal = "暂时无法下单，请联系客服";
+    public const string NeutralRefusal = Blacklists.BlacklistGate.Message;
 
     public void Invalidate()
     {

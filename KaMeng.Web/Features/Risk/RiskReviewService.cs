@@ -35,17 +35,25 @@ public sealed class RiskReviewService(IDbContextFactory<KaMengDbContext> dbFacto
                           from u in users.DefaultIfEmpty()
                           orderby o.Id
                           select new { o, StationName = s.Name, Buyer = u != null ? u.UserName : null }).Take(200).ToListAsync(ct);
+        // Every held buyer's history and every shared device in two queries, not two per row.
+        var buyerIds = held.Select(h => h.o.BuyerUserId).OfType<string>().Distinct().ToList();
+        var histories = (await db.Orders.IgnoreQueryFilters().AsNoTracking()
+                .Where(x => x.BuyerUserId != null && buyerIds.Contains(x.BuyerUserId) && x.Status != OrderStatus.Cancelled && x.Status != OrderStatus.PendingPayment)
+                .Select(x => new { x.Id, x.BuyerUserId, x.Status, x.Total }).ToListAsync(ct))
+            .ToLookup(x => x.BuyerUserId!);
+        var deviceIds = held.Select(h => h.o.DeviceId).OfType<string>().Distinct().ToList();
+        var devices = (await (from x in db.Orders.IgnoreQueryFilters().AsNoTracking()
+                              where x.DeviceId != null && deviceIds.Contains(x.DeviceId) && x.BuyerUserId != null
+                              join u in db.Users on x.BuyerUserId equals u.Id
+                              select new { x.DeviceId, x.BuyerUserId, u.UserName }).Distinct().ToListAsync(ct))
+            .ToLookup(x => x.DeviceId!);
         var rows = new List<HeldOrder>();
         foreach (var h in held)
         {
             var o = h.o;
-            var history = o.BuyerUserId is null ? [] : await db.Orders.IgnoreQueryFilters().AsNoTracking()
-                .Where(x => x.BuyerUserId == o.BuyerUserId && x.Id != o.Id && x.Status != OrderStatus.Cancelled && x.Status != OrderStatus.PendingPayment)
-                .Select(x => new { x.Status, x.Total }).ToListAsync(ct);
-            var shared = o.DeviceId is null ? [] : await (from x in db.Orders.IgnoreQueryFilters().AsNoTracking()
-                                                          where x.DeviceId == o.DeviceId && x.BuyerUserId != null && x.BuyerUserId != o.BuyerUserId
-                                                          join u in db.Users on x.BuyerUserId equals u.Id
-                                                          select u.UserName!).Distinct().Take(20).ToListAsync(ct);
+            var history = o.BuyerUserId is null ? [] : histories[o.BuyerUserId].Where(x => x.Id != o.Id).ToList();
+            IReadOnlyList<string> shared = o.DeviceId is null ? [] : devices[o.DeviceId].Where(x => x.BuyerUserId != o.BuyerUserId)
+                .Select(x => x.UserName!).Distinct().Take(20).ToList();
             rows.Add(new HeldOrder(o.Id, o.Number, o.StationId, h.StationName, o.ProductName, o.Quantity, o.Total, h.Buyer, o.Contact, o.PaidAt ?? o.CreatedAt,
                 o.ReviewDeadline, RiskEvaluator.ReadHits(o.RiskHitsJson), history.Count, Money.FromFen(history.Sum(x => x.Total.Fen)),
                 history.Count(x => x.Status is OrderStatus.Refunded or OrderStatus.Refunding), shared,
@@ -179,8 +187,10 @@ public sealed class RiskReviewService(IDbContextFactory<KaMengDbContext> dbFacto
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var held = await db.Orders.CountAsync(o => o.Status == OrderStatus.UnderReview, ct);
-        var approved = await db.AuditEntries.CountAsync(a => a.Action == "risk.approve", ct);
-        var rejected = await db.AuditEntries.CountAsync(a => a.Action == "risk.reject", ct);
+        var decided = await db.AuditEntries.Where(a => a.Action == "risk.approve" || a.Action == "risk.reject")
+            .GroupBy(a => a.Action).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+        var approved = decided.GetValueOrDefault("risk.approve");
+        var rejected = decided.GetValueOrDefault("risk.reject");
         var since = clock.GetUtcNow().AddDays(-30);
         var hits = await db.Orders.AsNoTracking().Where(o => o.RiskAction >= RiskAction.Review && o.CreatedAt >= since && o.RiskHitsJson != null)
             .Select(o => o.RiskHitsJson).Take(5000).ToListAsync(ct);

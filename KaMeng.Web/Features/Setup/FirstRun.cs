@@ -74,15 +74,11 @@ public sealed class FirstRun(IServiceScopeFactory scopes, IDbContextFactory<KaMe
 
     public const string AlreadyDone = "平台管理员已创建，请直接登录";
 
-    /// <summary>The operators' endpoints: liveness, readiness, the metrics scrape. They pass without asking the database whether an
-    /// admin exists, so liveness answers while the database is down.</summary>
-    public static bool IsProbe(PathString path) =>
-        path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz") || path.StartsWithSegments("/metrics");
-
-    /// <summary>Requests that pass while there is no admin: the page itself, its assets, the error pages, the health probes and the metrics scrape.</summary>
+    /// <summary>Requests that pass while there is no admin: the page itself, its assets, the error pages (the operators' probes
+    /// never reach this middleware: see <see cref="Health.OperatorPaths"/>).</summary>
     public static bool Passes(PathString path) =>
         path.StartsWithSegments(Path) || path.StartsWithSegments("/_framework") || path.StartsWithSegments("/_content")
-        || path.StartsWithSegments("/not-found") || path.StartsWithSegments("/error") || IsProbe(path)
+        || path.StartsWithSegments("/not-found") || path.StartsWithSegments("/error")
         || System.IO.Path.HasExtension(path.Value);
 }
 
@@ -96,17 +92,12 @@ public static class FirstRunSetup
     }
 
     /// <summary>Until a platform admin exists every page redirects to /setup; afterwards /setup answers 404.</summary>
-    public static WebApplication UseFirstRun(this WebApplication app)
+    public static IApplicationBuilder UseFirstRun(this IApplicationBuilder app)
     {
         app.Use(async (context, next) =>
         {
             var firstRun = context.RequestServices.GetRequiredService<FirstRun>();
             var path = context.Request.Path;
-            if (FirstRun.IsProbe(path))
-            {
-                await next();
-                return;
-            }
             if (await firstRun.AdminExistsAsync(context.RequestAborted))
             {
                 if (path.StartsWithSegments(FirstRun.Path))

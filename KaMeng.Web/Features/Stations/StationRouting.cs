@@ -20,19 +20,13 @@ public static class StationRouting
     /// so every storefront page is written once with relative links and serves every station.
     /// Must run before UseRouting.
     /// </summary>
-    public static WebApplication UseStationRouting(this WebApplication app)
+    public static IApplicationBuilder UseStationRouting(this IApplicationBuilder app)
     {
         app.Use(async (context, next) =>
         {
             var directory = context.RequestServices.GetRequiredService<StationDirectory>();
             var current = context.RequestServices.GetRequiredService<CurrentStation>();
             var path = context.Request.Path;
-            // The probes belong to no station and must answer without the database (liveness) or report it (readiness).
-            if (Setup.FirstRun.IsProbe(path))
-            {
-                await next(context);
-                return;
-            }
             // The 404 page re-executed for a substation's unknown page keeps that substation (its brand, its home link):
             // the request's PathBase is still the /s/{code} this middleware gave it.
             if (context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodeReExecuteFeature>() is { } reExecuted

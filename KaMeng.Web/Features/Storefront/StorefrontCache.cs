@@ -92,12 +92,18 @@ public sealed class StorefrontCache(IOutputCacheStore store, ILogger<StorefrontC
 {
     public void EvictAll() => Evict(Station.MainStationId);
 
-    /// <summary>Raised by <see cref="Evict"/> with the station (the cluster bus tells the other nodes).</summary>
+    /// <summary>Raised by <see cref="Evict"/> with the station (the cluster bus tells the other nodes). Not raised for the
+    /// evictions that follow a price, station or layout invalidation: every node evicts on those itself.</summary>
     public event Action<int>? Evicted;
 
     public void Evict(int stationId)
     {
         Evicted?.Invoke(stationId);
+        EvictHere(stationId);
+    }
+
+    void EvictHere(int stationId)
+    {
         try
         {
             var task = store.EvictByTagAsync(StorefrontCachePolicy.Tag(stationId), CancellationToken.None);
@@ -116,9 +122,9 @@ public sealed class StorefrontCache(IOutputCacheStore store, ILogger<StorefrontC
     /// them) to the output cache.</summary>
     internal void Subscribe(PriceResolver prices, Stations.StationDirectory directory, PublishedLayouts layouts)
     {
-        prices.Invalidated += EvictAll;
-        directory.Invalidated += EvictAll;
-        layouts.Invalidated += Evict;
+        prices.Invalidated += () => EvictHere(Station.MainStationId);
+        directory.Invalidated += () => EvictHere(Station.MainStationId);
+        layouts.Invalidated += EvictHere;
     }
 }
 

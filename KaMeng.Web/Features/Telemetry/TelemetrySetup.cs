@@ -31,10 +31,7 @@ public sealed class TelemetryOptions
 /// </summary>
 public static class TelemetrySetup
 {
-    public const string MetricsPath = "/metrics";
-
-    /// <summary>Probes and scrapes are not traced: they would be most of the spans and tell nothing.</summary>
-    static readonly string[] Untraced = ["/healthz", "/readyz", MetricsPath];
+    public const string MetricsPath = Health.OperatorPaths.Metrics;
 
     /// <summary>The KaMeng meter (idempotent: the commerce and payment services call it too, for hosts without the web app).</summary>
     public static IServiceCollection AddKaMengMetrics(this IServiceCollection services)
@@ -82,7 +79,7 @@ public static class TelemetrySetup
         // Traces need somewhere to go: Prometheus takes only metrics.
         if (otlp is not null)
             telemetry.WithTracing(t => t
-                .AddAspNetCoreInstrumentation(o => o.Filter = c => !Untraced.Any(p => c.Request.Path.StartsWithSegments(p)))
+                .AddAspNetCoreInstrumentation(o => o.Filter = c => !Health.OperatorPaths.Match(c.Request.Path)) // probes and scrapes: most spans, telling nothing
                 .AddEntityFrameworkCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddSource("Quartz")

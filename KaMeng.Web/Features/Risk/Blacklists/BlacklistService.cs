@@ -1,5 +1,6 @@
 using KaMeng.Data;
 using KaMeng.Domain;
+using KaMeng.Web.Features.Compliance;
 using KaMeng.Web.Features.Orders;
 using Microsoft.EntityFrameworkCore;
 
@@ -10,8 +11,6 @@ public sealed record BlacklistInput(BlacklistKind Kind, string? Value, string? R
 /// <summary>One entry as the list page shows it: <see cref="Value"/> already masked for a station owner where it is an address.</summary>
 public sealed record BlacklistRow(long Id, int? StationId, BlacklistKind Kind, string Value, string Reason, DateTimeOffset? ExpiresAt, bool Active,
     string? CreatedByName, DateTimeOffset CreatedAt);
-
-public sealed record StationChoice(int Id, string Code, string Name);
 
 /// <summary>
 /// 黑名单 (issue 21 §4): the platform admin keeps the platform's list and may keep any station's; a station owner keeps only
