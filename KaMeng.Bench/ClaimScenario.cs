@@ -10,7 +10,7 @@ using KaMeng.Web.Features.Stations;
 
 namespace KaMeng.Bench;
 
-public sealed record ClaimOptions(DatabaseProvider Provider, int Buyers, int Keys, string? PgAdmin, bool Profile, bool SkipRaw, int Rounds = 1, bool RiskRules = false, int Accounts = 0);
+public sealed record ClaimOptions(DatabaseProvider Provider, int Buyers, int Keys, string? PgAdmin, bool Profile, bool SkipRaw, int Rounds = 1, bool RiskRules = false, int Accounts = 0, bool RiskAb = false);
 
 /// <summary>One measured run: completion timestamps and latencies of the delivered orders.</summary>
 public sealed record RunResult(int Orders, double Seconds, double P50Ms, double P99Ms, double[] TenthsPerS, int[] Gen0PerTenth,
@@ -98,6 +98,9 @@ public static class ClaimScenario
                 Console.WriteLine($"  EF database ready in {sw.Elapsed.TotalSeconds:F1}s ({DescribeTarget(db)})");
 
                 var checkout = db.Checkout;
+                // --risk-ab: every other purchase through a CheckoutService without the risk evaluator (the blacklist gate
+                // stays), timed apart, so both halves share the database, the machine's moments and the table's growth.
+                var ab = o.RiskAb ? new RiskAb(WithoutRisk(db)) : null;
                 var groupCommit = await GroupCommitOfAsync(db);
                 (long Batches, long Bodies, TimeSpan Busy) before = default;
                 EfProfiler? profiler = null;
@@ -105,14 +108,20 @@ public static class ClaimScenario
                 {
                     var buyer = accounts.Count == buyers.Count ? worker : accounts[(int)((uint)Interlocked.Increment(ref turn) % accounts.Count)];
                     // Each buyer its own address and device (the signals every storefront checkout carries), so the IP and device rules query.
-                    var r = await checkout.PlaceBalanceOrderAsync(Main, new CheckoutRequest(product.Id, 1, buyer.UserId, CheckoutRequest.NewIdempotencyKey(),
-                        Signals: new ClientSignals($"10.1.{buyer.WalletId / 250}.{buyer.WalletId % 250}", "bench-device-" + buyer.WalletId, null, "内网")));
+                    var request = new CheckoutRequest(product.Id, 1, buyer.UserId, CheckoutRequest.NewIdempotencyKey(),
+                        Signals: new ClientSignals($"10.1.{buyer.WalletId / 250}.{buyer.WalletId % 250}", "bench-device-" + buyer.WalletId, null, "内网"));
+                    var r = ab is null ? await checkout.PlaceBalanceOrderAsync(Main, request) : await ab.PlaceAsync(checkout, Main, request);
                     return r.Succeeded ? null : r.ErrorCode ?? "unknown";
                 }, warmKeys, () =>
                 {
                     if (groupCommit is not null) before = groupCommit.Counts;
                     if (o.Profile) profiler = new EfProfiler();
+                    ab?.Start();
+                    // A store that has been selling has statistics on its orders (autovacuum analyzes them within a minute
+                    // of the first thousands); this run is shorter than that, so the measured part starts after one ANALYZE.
+                    if (o.Provider == DatabaseProvider.Postgres) db.AnalyzeOrdersAsync().GetAwaiter().GetResult();
                 });
+                ab?.Report();
                 profiler?.Report(run.Orders);
                 profiler?.Dispose();
                 if (groupCommit?.Counts is { } after && after.Batches > before.Batches)
@@ -200,6 +209,48 @@ public static class ClaimScenario
         }
         db.Services.GetRequiredService<RiskEvaluator>().Invalidate();
         Console.WriteLine("  risk rules: 10 platform rules of every kind (none trips)");
+    }
+
+    static CheckoutService WithoutRisk(BenchDatabase db)
+    {
+        var sp = db.Services;
+        return new CheckoutService(sp.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<KaMengDbContext>>(), sp.GetRequiredService<PriceResolver>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<KaMengOptions>>(), sp.GetRequiredService<OrderEvents>(),
+            sp.GetRequiredService<KaMeng.Web.Features.Telemetry.KaMengMetrics>(), risk: null, sp.GetService<KaMeng.Web.Features.Risk.Blacklists.BlacklistGate>());
+    }
+
+    /// <summary>Alternates purchases with and without the risk rules and keeps each half's latencies once measuring starts.</summary>
+    sealed class RiskAb(CheckoutService without)
+    {
+        long turn;
+        volatile bool measuring;
+        readonly ConcurrentBag<double> on = [], off = [];
+
+        public void Start() => measuring = true;
+
+        public async Task<CheckoutResult> PlaceAsync(CheckoutService with, StationInfo station, CheckoutRequest request)
+        {
+            var withRules = Interlocked.Increment(ref turn) % 2 == 0;
+            var t0 = Stopwatch.GetTimestamp();
+            var r = await (withRules ? with : without).PlaceBalanceOrderAsync(station, request);
+            if (measuring && r.Succeeded) (withRules ? on : off).Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            return r;
+        }
+
+        public void Report()
+        {
+            double[] a = [.. on.Order()], b = [.. off.Order()];
+            if (a.Length == 0 || b.Length == 0) return;
+            Console.WriteLine($"    risk A/B    rules on  {a.Length} orders: p50 {Percentile(a, 0.5):F2} ms, p99 {Percentile(a, 0.99):F2} ms");
+            Console.WriteLine($"                rules off {b.Length} orders: p50 {Percentile(b, 0.5):F2} ms, p99 {Percentile(b, 0.99):F2} ms");
+            Console.WriteLine($"                added by the rules: p50 {Percentile(a, 0.5) - Percentile(b, 0.5):+0.00;-0.00} ms, p99 {Percentile(a, 0.99) - Percentile(b, 0.99):+0.00;-0.00} ms");
+            Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["scenario"] = "risk_ab", ["on_p50_ms"] = Math.Round(Percentile(a, 0.5), 3), ["on_p99_ms"] = Math.Round(Percentile(a, 0.99), 3),
+                ["off_p50_ms"] = Math.Round(Percentile(b, 0.5), 3), ["off_p99_ms"] = Math.Round(Percentile(b, 0.99), 3),
+                ["added_p99_ms"] = Math.Round(Percentile(a, 0.99) - Percentile(b, 0.99), 3),
+            }));
+        }
     }
 
     static async Task<SqliteGroupCommit?> GroupCommitOfAsync(BenchDatabase db)

@@ -1,7 +1,7 @@
 using KaMeng.Bench;
 using KaMeng.Data;
 
-// dotnet run -c Release --project KaMeng.Bench -- claim --provider sqlite|postgres --buyers 32 --keys 20000 [--connection "..."] [--profile] [--no-raw] [--rounds N] [--risk-rules] [--accounts N]
+// dotnet run -c Release --project KaMeng.Bench -- claim --provider sqlite|postgres --buyers 32 --keys 20000 [--connection "..."] [--profile] [--no-raw] [--rounds N] [--risk-rules | --risk-ab] [--accounts N]
 // dotnet run -c Release --project KaMeng.Bench -- dashboard --provider sqlite|postgres --orders 1000000
 // dotnet run -c Release --project KaMeng.Bench -- live --subscribers 1000
 // dotnet run -c Release --project KaMeng.Bench -- export --rows 1000000 [--provider sqlite|postgres] [--connection "..."]
@@ -9,7 +9,7 @@ using KaMeng.Data;
 // dotnet run -c Release --project KaMeng.Bench -- circuits [--dashboards 20] [--cold-runs 6]
 if (args.Length == 0 || args[0] is not ("claim" or "export" or "dashboard" or "live" or "render" or "circuits"))
 {
-    Console.Error.WriteLine("usage: KaMeng.Bench claim --provider sqlite|postgres [--buyers 32] [--keys 20000] [--connection \"Host=…;Username=…\"] [--profile] [--no-raw] [--rounds N] [--risk-rules] [--accounts N]");
+    Console.Error.WriteLine("usage: KaMeng.Bench claim --provider sqlite|postgres [--buyers 32] [--keys 20000] [--connection \"Host=…;Username=…\"] [--profile] [--no-raw] [--rounds N] [--risk-rules | --risk-ab] [--accounts N]");
     Console.Error.WriteLine("       KaMeng.Bench dashboard --provider sqlite|postgres [--orders 1000000] [--connection \"…\"]");
     Console.Error.WriteLine("       KaMeng.Bench live [--subscribers 1000] [--orders 200] [--provider sqlite|postgres]");
     Console.Error.WriteLine("       KaMeng.Bench export --rows 1000000 [--provider sqlite|postgres] [--connection \"Host=…;Username=…\"]");
@@ -49,6 +49,7 @@ var options = new ClaimOptions(
     args.Contains("--profile"),
     args.Contains("--no-raw"),
     int.Parse(Option("--rounds") ?? "1"),
-    args.Contains("--risk-rules"),
-    int.Parse(Option("--accounts") ?? "0"));
+    args.Contains("--risk-rules") || args.Contains("--risk-ab"),
+    int.Parse(Option("--accounts") ?? "0"),
+    args.Contains("--risk-ab"));
 return await ClaimScenario.RunAsync(options);

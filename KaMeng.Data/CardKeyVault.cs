@@ -17,8 +17,8 @@ public sealed class CardKeyVault
         protector = provider.CreateProtector("KaMeng.CardKey.v1");
         // Every node must hash alike (duplicate keys are found by hash), so the pepper is in the shared folder.
         var o = options.Value;
-        var path = Path.Combine(o.SharedDir ?? o.DataDir, "keys", PepperFile);
-        var local = Path.Combine(o.DataDir, "keys", PepperFile);
+        var path = Path.Combine(SharedFolders.Keys(o.SharedRoot), PepperFile);
+        var local = Path.Combine(SharedFolders.Keys(o.DataDir), PepperFile);
         if (path != local && !File.Exists(path) && File.Exists(local)) AdoptLocalPepper(local, path);
         pepper = LoadOrCreatePepper(path);
     }

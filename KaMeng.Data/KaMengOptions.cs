@@ -8,6 +8,8 @@ public sealed class KaMengOptions
     /// <summary>The folder every node of a cluster shares (a network mount): uploads, custom themes and the card-key pepper.
     /// Unset: the data dir (one node). Relative paths are under the content root.</summary>
     public string? SharedDir { get; set; }
+    /// <summary>The shared folder in use: <see cref="SharedDir"/>, else <see cref="DataDir"/>.</summary>
+    public string SharedRoot => SharedFolders.Root(DataDir, SharedDir);
     public DatabaseOptions Database { get; set; } = new();
     public SeedOptions Seed { get; set; } = new();
     /// <summary>Minutes an unpaid order waits before it expires.</summary>
@@ -16,6 +18,17 @@ public sealed class KaMengOptions
     /// hands to others (EPay notify/return, mails, Open API) is built from it, never from a request's Host header. Unset:
     /// the request's own address is used, which is only right in Development.</summary>
     public string? PublicBaseUrl { get; set; }
+}
+
+/// <summary>What lives in the shared folder, named once for the app, the card-key vault and backups.</summary>
+public static class SharedFolders
+{
+    public static string Root(string dataDir, string? sharedDir) => sharedDir ?? dataDir;
+    /// <summary>The card-key pepper's folder.</summary>
+    public static string Keys(string root) => Path.Combine(root, "keys");
+    public static string Uploads(string root) => Path.Combine(root, "uploads");
+    /// <summary>The operator's own themes (the shipped ones come with the app).</summary>
+    public static string Themes(string root) => Path.Combine(root, "themes");
 }
 
 public sealed class DatabaseOptions

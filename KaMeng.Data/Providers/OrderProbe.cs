@@ -120,6 +120,10 @@ public sealed class OrderProbe(KaMengDbContext db)
                 parameter.Value = values[i];
                 command.Parameters.Add(parameter);
             }
+            // PostgreSQL: prepared, so a checkout skips parsing and planning the ten-subquery statement (about 1.1 ms of the
+            // server's 1.5 ms, docs/performance.md). Npgsql keeps it prepared on the pooled connection under its text, which
+            // only changes with the rule set. The generic plan is remade when ANALYZE changes the table's statistics.
+            if (provider == DatabaseProvider.Postgres) await command.PrepareAsync(ct);
             await using var reader = await command.ExecuteReaderAsync(ct);
             if (!await reader.ReadAsync(ct)) throw new InvalidOperationException("The order probe returned no row.");
             var answers = new object?[questions.Count];

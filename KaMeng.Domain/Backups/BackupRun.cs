@@ -21,6 +21,20 @@ public class BackupRun
     public BackupResult Result { get; set; }
     public string? Error { get; set; }
 
+    public void Succeed(long sizeBytes, string sha256)
+    {
+        Result = BackupResult.Succeeded;
+        SizeBytes = sizeBytes;
+        Sha256 = sha256;
+    }
+
+    /// <summary>Failed, with the error kept to its first 2,000 characters.</summary>
+    public void Fail(string error)
+    {
+        Result = BackupResult.Failed;
+        Error = error.Length > 2000 ? error[..2000] : error;
+    }
+
     public static string TriggerName(BackupTrigger t) => t switch
     {
         BackupTrigger.Job => "计划任务",

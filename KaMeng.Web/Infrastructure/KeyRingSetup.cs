@@ -32,7 +32,7 @@ public static class KeyRingSetup
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(o =>
         {
             var loggers = sp.GetRequiredService<ILoggerFactory>();
-            o.XmlRepository = new DatabaseKeyRing(sp, Path.Combine(dataDir, "keys"), new CertificateXmlEncryptor(certificate, loggers), loggers);
+            o.XmlRepository = new DatabaseKeyRing(sp, SharedFolders.Keys(dataDir), new CertificateXmlEncryptor(certificate, loggers), loggers);
         }));
         services.AddHostedService<KeyRingCertificateCheck>();
         if (generated is not null && !environment.IsDevelopment())

@@ -59,7 +59,7 @@ public static class UiSetup
         return app;
     }
 
-    public static string CustomThemesDirectory(KaMengOptions options) => Path.Combine(options.SharedDir ?? options.DataDir, "themes");
+    public static string CustomThemesDirectory(KaMengOptions options) => SharedFolders.Themes(options.SharedRoot);
 
     public static string ThemesDirectory(IWebHostEnvironment env)
     {

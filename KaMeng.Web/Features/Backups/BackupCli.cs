@@ -86,26 +86,20 @@ public static class BackupCli
         var dbFactory = sp.GetRequiredService<IDbContextFactory<KaMengDbContext>>();
         var run = new BackupRun { StartedAt = DateTimeOffset.UtcNow, Trigger = BackupTrigger.Cli, FileName = Path.GetFileName(archive), Result = BackupResult.Running };
         bool keyRingInDb;
-        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        await using (var db = await dbFactory.CreateDbContextAsync(ct)) keyRingInDb = await BackupMaker.KeyRingInDatabaseAsync(db, ct);
+        try
         {
-            keyRingInDb = await BackupMaker.KeyRingInDatabaseAsync(db, ct);
-            try
-            {
-                db.BackupRuns.Add(run);
-                await db.SaveChangesAsync(ct);
-            }
-            catch (DbUpdateException)
-            {
-                // A database the app has not migrated yet has no history table: the backup goes on without its row.
-                run.Id = 0;
-            }
+            await BackupRuns.StartAsync(dbFactory, run, ct);
+        }
+        catch (DbUpdateException)
+        {
+            // A database the app has not migrated yet has no history table: the backup goes on without its row.
+            run.Id = 0;
         }
         try
         {
             var made = await BackupMaker.CreateAsync(site, options.Passphrase, archive, keyRingInDb, run.Id == 0 ? null : run.Id, options.Iterations, ct);
-            run.Result = BackupResult.Succeeded;
-            run.SizeBytes = made.SizeBytes;
-            run.Sha256 = made.Sha256;
+            run.Succeed(made.SizeBytes, made.Sha256);
             output.WriteLine($"备份完成：{made.Path}");
             output.WriteLine($"大小 {BackupQueries.Size(made.SizeBytes)}，SHA-256 {made.Sha256}（另存于 {Path.GetFileName(made.Path)}{BackupMaker.ChecksumExtension}）");
             output.WriteLine($"订单 {made.Manifest.Counts.Orders}，卡密 {made.Manifest.Counts.CardKeys}，钱包 {made.Manifest.Counts.Wallets}；条目 {made.Manifest.Entries.Count} 个；密钥环：{made.Manifest.KeyRing}");
@@ -113,19 +107,12 @@ public static class BackupCli
         }
         catch (Exception e)
         {
-            run.Result = BackupResult.Failed;
-            run.Error = e.Message.Length > 2000 ? e.Message[..2000] : e.Message;
+            run.Fail(e.Message);
             throw;
         }
         finally
         {
-            if (run.Id != 0)
-            {
-                run.FinishedAt = DateTimeOffset.UtcNow;
-                await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
-                db.BackupRuns.Update(run);
-                await db.SaveChangesAsync(CancellationToken.None);
-            }
+            if (run.Id != 0) await BackupRuns.FinishAsync(dbFactory, run, DateTimeOffset.UtcNow);
         }
     }
 

@@ -56,44 +56,52 @@ public sealed class BackupService(
         {
             var started = clock.GetUtcNow();
             var run = new BackupRun { StartedAt = started, Trigger = trigger, StartedBy = userId, FileName = BackupMaker.FileNameFor(started), Result = BackupResult.Running };
-            await using (var db = await dbFactory.CreateDbContextAsync(ct))
-            {
-                db.BackupRuns.Add(run);
-                await db.SaveChangesAsync(ct);
-            }
+            await BackupRuns.StartAsync(dbFactory, run, ct);
             try
             {
                 var o = options.Value;
                 bool keyRingInDb;
                 await using (var db = await dbFactory.CreateDbContextAsync(ct)) keyRingInDb = await BackupMaker.KeyRingInDatabaseAsync(db, ct);
                 var made = await BackupMaker.CreateAsync(Site(), o.Passphrase, Path.Combine(Folder, run.FileName), keyRingInDb, run.Id, o.Iterations, ct);
-                run.Result = BackupResult.Succeeded;
-                run.SizeBytes = made.SizeBytes;
-                run.Sha256 = made.Sha256;
+                run.Succeed(made.SizeBytes, made.Sha256);
                 var pruned = BackupMaker.Prune(Folder, Math.Max(1, o.Keep));
                 if (pruned.Count > 0) log.LogInformation("Backup retention removed {Files}", string.Join(", ", pruned));
             }
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
                 log.LogError(e, "Backup {File} failed", run.FileName);
-                run.Result = BackupResult.Failed;
-                run.Error = e is BackupRefusedException or BackupArchiveException ? e.Message : $"{e.GetType().Name}: {e.Message}";
-                if (run.Error.Length > 2000) run.Error = run.Error[..2000];
+                run.Fail(e is BackupRefusedException or BackupArchiveException ? e.Message : $"{e.GetType().Name}: {e.Message}");
                 notifier.Publish(new NotificationRequest(NotificationEvent.System, "数据备份失败", $"{BackupRun.TriggerName(trigger)}的备份 {run.FileName} 失败：{run.Error}",
                     "/admin/system/backups", StationId: Station.MainStationId));
             }
-            run.FinishedAt = clock.GetUtcNow();
-            await using (var db = await dbFactory.CreateDbContextAsync(CancellationToken.None))
-            {
-                db.BackupRuns.Update(run);
-                await db.SaveChangesAsync(CancellationToken.None);
-            }
+            await BackupRuns.FinishAsync(dbFactory, run, clock.GetUtcNow());
             return new(run, null);
         }
         finally
         {
             gate.Release();
         }
+    }
+}
+
+/// <summary>A backup's row in 数据备份记录, written when it starts (as 进行中, so the archive carries it) and when it ends; the
+/// app's job and button and the command line keep it alike.</summary>
+public static class BackupRuns
+{
+    public static async Task StartAsync(IDbContextFactory<KaMengDbContext> dbFactory, BackupRun run, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        db.BackupRuns.Add(run);
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>Records the outcome (never cancelled: a backup that ran must not stay 进行中).</summary>
+    public static async Task FinishAsync(IDbContextFactory<KaMengDbContext> dbFactory, BackupRun run, DateTimeOffset at)
+    {
+        run.FinishedAt = at;
+        await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+        db.BackupRuns.Update(run);
+        await db.SaveChangesAsync(CancellationToken.None);
     }
 }
 

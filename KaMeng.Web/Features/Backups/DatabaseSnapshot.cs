@@ -13,14 +13,14 @@ public sealed class BackupRefusedException(string message) : Exception(message);
 public sealed record BackupSite(DatabaseProvider Provider, string ConnectionString, string DataDir, string? SharedDir = null)
 {
     /// <summary>The folder every node shares (KaMeng:SharedDir; the data folder when unset).</summary>
-    public string SharedRoot => SharedDir ?? DataDir;
+    public string SharedRoot => SharedFolders.Root(DataDir, SharedDir);
     /// <summary>The card-key pepper's folder (shared).</summary>
-    public string KeysDir => Path.Combine(SharedRoot, "keys");
+    public string KeysDir => SharedFolders.Keys(SharedRoot);
     /// <summary>Key files of an install from before the key ring moved into the database (imported at start; see KeyRingSetup).</summary>
-    public string LegacyKeysDir => Path.Combine(DataDir, "keys");
-    public string UploadsDir => Path.Combine(SharedRoot, "uploads");
+    public string LegacyKeysDir => SharedFolders.Keys(DataDir);
+    public string UploadsDir => SharedFolders.Uploads(SharedRoot);
     /// <summary>The operator's own themes (the shipped ones come with the app and are not backed up).</summary>
-    public string ThemesDir => Path.Combine(SharedRoot, "themes");
+    public string ThemesDir => SharedFolders.Themes(SharedRoot);
 
     /// <summary>The SQLite file (only for <see cref="DatabaseProvider.Sqlite"/>).</summary>
     public string SqliteFile => new SqliteConnectionStringBuilder(ConnectionString).DataSource;

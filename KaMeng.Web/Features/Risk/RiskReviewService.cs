@@ -57,19 +57,9 @@ public sealed class RiskReviewService(IDbContextFactory<KaMengDbContext> dbFacto
             rows.Add(new HeldOrder(o.Id, o.Number, o.StationId, h.StationName, o.ProductName, o.Quantity, o.Total, h.Buyer, o.Contact, o.PaidAt ?? o.CreatedAt,
                 o.ReviewDeadline, RiskEvaluator.ReadHits(o.RiskHitsJson), history.Count, Money.FromFen(history.Sum(x => x.Total.Fen)),
                 history.Count(x => x.Status is OrderStatus.Refunded or OrderStatus.Refunding), shared,
-                actor.StationId is null ? o.ClientIp : MaskIp(o.ClientIp), o.Region));
+                actor.StationId is null || o.ClientIp is null ? o.ClientIp : BlacklistRules.MaskIp(o.ClientIp), o.Region));
         }
         return rows;
-    }
-
-    /// <summary>An address as an owner sees it: the last part hidden (203.0.113.*, 2001:db8:…:*).</summary>
-    public static string? MaskIp(string? ip)
-    {
-        if (string.IsNullOrEmpty(ip)) return ip;
-        var v4 = ip.LastIndexOf('.');
-        if (v4 > 0 && !ip.Contains(':')) return ip[..v4] + ".*";
-        var v6 = ip.LastIndexOf(':');
-        return v6 > 0 ? ip[..v6] + ":*" : "*";
     }
 
     /// <summary>Approves a held order. Null when done, else why not.</summary>

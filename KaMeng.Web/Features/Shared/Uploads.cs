@@ -21,7 +21,7 @@ public sealed class UploadStore(IOptions<KaMengOptions> options)
     public const long MaxImageBytes = 2 * 1024 * 1024;
     public const string UrlPrefix = "/uploads/";
 
-    public string Root => Path.Combine(options.Value.SharedDir ?? options.Value.DataDir, "uploads");
+    public string Root => SharedFolders.Uploads(options.Value.SharedRoot);
 
     public static string TooLargeMessage => $"图片不能超过 {MaxImageBytes / 1024 / 1024} MB";
     public const string WrongTypeMessage = "只支持 PNG、JPEG、GIF、WebP 格式的图片";
