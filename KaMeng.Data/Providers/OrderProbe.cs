@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Text;
 using KaMeng.Domain;
@@ -101,6 +102,14 @@ public sealed class OrderProbe(KaMengDbContext db)
         return Add($"CASE WHEN EXISTS (SELECT 1 FROM \"AspNetUsers\" o WHERE o.\"Id\" IN ({ids}) AND ({string.Join(" OR ", conditions)})) THEN 1 ELSE 0 END");
     }
 
+    // The text varies with the rules that apply (stations may add their own) and the order's chain, and each prepared text
+    // holds a plan in every server connection that ran it: only the first texts this process meets are prepared.
+    const int MaxPreparedTexts = 64;
+    static readonly ConcurrentDictionary<string, byte> PreparedTexts = new();
+
+    static bool Preparable(string sql) =>
+        PreparedTexts.ContainsKey(sql) || PreparedTexts.Count < MaxPreparedTexts && PreparedTexts.TryAdd(sql, 0);
+
     /// <summary>Asks every question in one statement; the answers in the order they were added (numbers as long, joined values as string, none as null).</summary>
     public async Task<object?[]> AskAsync(CancellationToken ct)
     {
@@ -121,9 +130,9 @@ public sealed class OrderProbe(KaMengDbContext db)
                 command.Parameters.Add(parameter);
             }
             // PostgreSQL: prepared, so a checkout skips parsing and planning the ten-subquery statement (about 1.1 ms of the
-            // server's 1.5 ms, docs/performance.md). Npgsql keeps it prepared on the pooled connection under its text, which
-            // only changes with the rule set. The generic plan is remade when ANALYZE changes the table's statistics.
-            if (provider == DatabaseProvider.Postgres) await command.PrepareAsync(ct);
+            // server's 1.5 ms, decision 0038). Npgsql keeps it prepared on the pooled connection under its text. The generic
+            // plan is remade when ANALYZE changes the table's statistics.
+            if (provider == DatabaseProvider.Postgres && Preparable(command.CommandText)) await command.PrepareAsync(ct);
             await using var reader = await command.ExecuteReaderAsync(ct);
             if (!await reader.ReadAsync(ct)) throw new InvalidOperationException("The order probe returned no row.");
             var answers = new object?[questions.Count];
