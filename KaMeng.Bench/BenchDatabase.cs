@@ -242,9 +242,9 @@ public sealed class BenchDatabase : IAsyncDisposable
     /// the service and the raw baseline get the same). Needs a superuser or pg_checkpoint; skipped otherwise.</summary>
     public async Task AnalyzeOrdersAsync()
     {
-        await using var conn = new NpgsqlConnection(ConnectionString);
-        await conn.OpenAsync();
-        await using var analyze = new NpgsqlCommand("ANALYZE \"Orders\"", conn);
+        await using var conn = await OpenConnectionAsync();
+        await using var analyze = conn.CreateCommand();
+        analyze.CommandText = "ANALYZE \"Orders\"";
         await analyze.ExecuteNonQueryAsync();
     }
 

@@ -19,8 +19,7 @@ public sealed class CardKeyVault
         var o = options.Value;
         var path = Path.Combine(SharedFolders.Keys(o.SharedRoot), PepperFile);
         var local = Path.Combine(SharedFolders.Keys(o.DataDir), PepperFile);
-        if (path != local && !File.Exists(path) && File.Exists(local)) AdoptLocalPepper(local, path);
-        pepper = LoadOrCreatePepper(path);
+        pepper = LoadOrCreatePepper(path, adoptFrom: path != local ? local : null);
     }
 
     public string Protect(string secret) => protector.Protect(secret);
@@ -39,19 +38,9 @@ public sealed class CardKeyVault
 
     public const string PepperFile = "card-key-pepper.bin";
 
-    /// <summary>An install that becomes a cluster keeps its pepper: the data dir's is copied to the newly configured shared folder.</summary>
-    static void AdoptLocalPepper(string local, string shared)
-    {
-        PrivateFiles.EnsureDirectory(Path.GetDirectoryName(shared)!);
-        try
-        {
-            using var fs = PrivateFiles.CreateNew(shared);
-            fs.Write(File.ReadAllBytes(local));
-        }
-        catch (IOException) when (File.Exists(shared)) { /* another node adopted its own first: that one counts */ }
-    }
-
-    static byte[] LoadOrCreatePepper(string path)
+    /// <summary>The pepper file's bytes, writing it first when missing: with the data dir's own pepper when
+    /// <paramref name="adoptFrom"/> has one (an install that becomes a cluster keeps its pepper), else new random bytes.</summary>
+    static byte[] LoadOrCreatePepper(string path, string? adoptFrom)
     {
         PrivateFiles.EnsureDirectory(Path.GetDirectoryName(path)!);
         if (File.Exists(path))
@@ -59,7 +48,7 @@ public sealed class CardKeyVault
             PrivateFiles.Tighten(path);
             return File.ReadAllBytes(path);
         }
-        var bytes = RandomNumberGenerator.GetBytes(32);
+        var bytes = adoptFrom is not null && File.Exists(adoptFrom) ? File.ReadAllBytes(adoptFrom) : RandomNumberGenerator.GetBytes(32);
         try
         {
             using var fs = PrivateFiles.CreateNew(path); // 0600 from the start
@@ -68,7 +57,7 @@ public sealed class CardKeyVault
         }
         catch (IOException) when (File.Exists(path))
         {
-            return File.ReadAllBytes(path); // another process made it first
+            return File.ReadAllBytes(path); // another process (node) made it first: that one counts
         }
     }
 }

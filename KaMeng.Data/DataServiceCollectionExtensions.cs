@@ -40,14 +40,17 @@ public static class DataServiceCollectionExtensions
         return builder;
     }
 
+    /// <summary>ConnectionStrings:KaMeng for SQLite, or when it is empty {DataDir}/kameng.db (the backup site reads it alike).</summary>
+    public static string SqliteConnectionString(string? configured, string dataDir) => string.IsNullOrWhiteSpace(configured)
+        ? new SqliteConnectionStringBuilder { DataSource = Path.Combine(dataDir, "kameng.db"), Pooling = true, DefaultTimeout = 30 }.ToString()
+        : configured;
+
     public static void AddKaMengDatabase(IServiceCollection services, DatabaseProvider provider, string? connectionString, string dataDir)
     {
         switch (provider)
         {
             case DatabaseProvider.Sqlite:
-                var cs = string.IsNullOrWhiteSpace(connectionString)
-                    ? new SqliteConnectionStringBuilder { DataSource = Path.Combine(dataDir, "kameng.db"), Pooling = true, DefaultTimeout = 30 }.ToString()
-                    : connectionString;
+                var cs = SqliteConnectionString(connectionString, dataDir);
                 // Created 0600 before SQLite opens it (its -wal and -shm files take the same permissions).
                 PrivateFiles.PrepareSqliteFile(new SqliteConnectionStringBuilder(cs).DataSource);
                 // Pooled: a purchase creates a context per request, and building one (its internal service scope) was a

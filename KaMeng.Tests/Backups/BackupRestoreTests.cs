@@ -64,9 +64,7 @@ public class BackupRestoreTests(Xunit.Abstractions.ITestOutputHelper output)
 
         var archive = Path.Combine(TestPaths.NewTempDir("backups"), "under-load" + BackupMaker.Extension);
         var backupStarted = DateTimeOffset.UtcNow;
-        BackupMade made;
-        await using (var db = h.Db.NewContext())
-            made = await BackupMaker.CreateAsync(site, Passphrase, archive, await BackupMaker.KeyRingInDatabaseAsync(db), iterations: FastIterations);
+        var made = await BackupMaker.CreateAsync(site, Passphrase, archive, await BackupMaker.KeyRingInDatabaseAsync(h.Db.DbFactory), iterations: FastIterations);
         var countAfterBackup = committed.Count;
         await Poll.UntilAsync(() => Task.FromResult(committed.Count >= countAfterBackup + 10 || buying.All(t => t.IsCompleted)), "purchases after the backup", 60);
         stop.Cancel();
@@ -94,7 +92,7 @@ public class BackupRestoreTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal(await File.ReadAllBytesAsync(upload), await File.ReadAllBytesAsync(Path.Combine(target.DataDir, "uploads", "products", Path.GetFileName(upload))));
         Assert.True(File.Exists(Path.Combine(target.ThemesDir, "custom-red", "theme.css")));
 
-        await using var restored = RestoredServices(target);
+        await using var restored = RestoreTargets.Services(target);
         await using (var db = restored.GetRequiredService<IDbContextFactory<KaMengDbContext>>().CreateDbContext())
         {
             var numbers = await db.Orders.Where(o => o.ProductId == product.Id).Select(o => new { o.Number, o.Status }).ToListAsync();
@@ -150,9 +148,7 @@ public class BackupRestoreTests(Xunit.Abstractions.ITestOutputHelper output)
         foreach (var file in Directory.GetFiles(source.LegacyKeysDir, "key-*.xml")) File.Delete(file);
 
         var archive = Path.Combine(TestPaths.NewTempDir("backups"), "db-ring" + BackupMaker.Extension);
-        BackupMade made;
-        await using (var db = h.Db.NewContext())
-            made = await BackupMaker.CreateAsync(source, Passphrase, archive, await BackupMaker.KeyRingInDatabaseAsync(db), iterations: FastIterations);
+        var made = await BackupMaker.CreateAsync(source, Passphrase, archive, await BackupMaker.KeyRingInDatabaseAsync(h.Db.DbFactory), iterations: FastIterations);
         Assert.Equal("database", made.Manifest.KeyRing);
         Assert.DoesNotContain(made.Manifest.Entries, e => e.Path.EndsWith(".xml", StringComparison.Ordinal) || e.Path.EndsWith(".pfx", StringComparison.Ordinal));
 
@@ -173,10 +169,6 @@ public class BackupRestoreTests(Xunit.Abstractions.ITestOutputHelper output)
         var vault = restored.GetRequiredService<CardKeyVault>();
         foreach (var key in await check.CardKeys.ToListAsync()) Assert.Equal(key.SecretHash, vault.Hash(vault.Unprotect(key.SecretCipher)));
     }
-
-    /// <summary>The restored installation's data services, with the app's key ring setup (the ring in the database, its
-    /// certificate the one the restore generated or was given) and the pepper from its shared folder.</summary>
-    static ServiceProvider RestoredServices(BackupSite target) => RestoreTargets.Services(target);
 }
 
 /// <summary>Where tests restore to, and the restored installation's services.</summary>
@@ -195,11 +187,7 @@ public static class RestoreTargets
     public static async Task DropAsync(BackupSite target)
     {
         if (target.Provider != DatabaseProvider.Postgres) { Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools(); return; }
-        Npgsql.NpgsqlConnection.ClearAllPools();
-        await using var conn = new Npgsql.NpgsqlConnection(TestDatabase.PostgresAdminConnectionString);
-        await conn.OpenAsync();
-        await using var cmd = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS \"{new Npgsql.NpgsqlConnectionStringBuilder(target.ConnectionString).Database}\" WITH (FORCE)", conn);
-        await cmd.ExecuteNonQueryAsync();
+        await TestDatabase.DropPostgresDatabaseAsync(new Npgsql.NpgsqlConnectionStringBuilder(target.ConnectionString).Database!);
     }
 
     /// <summary>The services the restore itself checks with (<see cref="BackupRestorer.RestoredServices"/>).</summary>

@@ -136,41 +136,15 @@ public class ClusterBusTests(PostgresCluster cluster) : IClassFixture<PostgresCl
         {
             db.Products.Add(product);
             await db.SaveChangesAsync();
-            var batch = new CardKeyBatch { StationId = Station.MainStationId, ProductId = product.Id, Number = "C" + Guid.NewGuid().ToString("N")[..12], Count = 20, CreatedAt = DateTimeOffset.UtcNow };
-            db.CardKeyBatches.Add(batch);
-            await db.SaveChangesAsync();
-            for (var i = 0; i < 20; i++)
-            {
-                var secret = $"CLUSTER-{code}-{i:D3}-{Guid.NewGuid():N}";
-                db.CardKeys.Add(new CardKey { StationId = Station.MainStationId, ProductId = product.Id, BatchId = batch.Id, SecretCipher = vault.Protect(secret), SecretHash = vault.Hash(secret), CreatedAt = DateTimeOffset.UtcNow });
-            }
-            await db.SaveChangesAsync();
         }
+        await CommerceHarness.AddKeysAsync(cluster.A.NewContext, vault, product, 20);
         Assert.Null(await Get<PriceRuleService>(cluster.A).SaveAsync(stationId!.Value,
             new PriceRuleInput(PriceRuleAudience.Selling, PriceRuleScope.Category, categoryId, null, PriceRuleKind.PlusPercent, "20", PriceRounding.Fen),
             new AuditActor(owner, "owner", stationId)));
         return new Shop(stationId.Value, owner, product);
     }
 
-    async Task<List<string>> AddBuyersAsync(int count, long balanceFen)
-    {
-        var ids = new List<string>();
-        await using var db = cluster.A.NewContext();
-        for (var i = 0; i < count; i++)
-        {
-            var user = new AppUser { UserName = "cluster-" + Guid.NewGuid().ToString("N")[..10], CreatedAt = DateTimeOffset.UtcNow };
-            user.NormalizedUserName = user.UserName.ToUpperInvariant();
-            db.Users.Add(user);
-            ids.Add(user.Id);
-        }
-        await db.SaveChangesAsync();
-        foreach (var id in ids)
-        {
-            var wallet = await db.EnsureWalletAsync(id);
-            await db.PostAsync(wallet.Id, LedgerEntryType.Recharge, Money.FromFen(balanceFen), DateTimeOffset.UtcNow, reason: "集群测试充值");
-        }
-        return ids;
-    }
+    Task<List<string>> AddBuyersAsync(int count, long balanceFen) => CommerceHarness.AddBuyersAsync(cluster.A.NewContext, count, balanceFen);
 
     async Task<string> PlaceOnBAsync(Shop shop, string buyer)
     {

@@ -29,9 +29,10 @@ public sealed partial class ClusterBuyer : IDisposable
     /// <summary>The node that answered the last request (nginx's <c>$upstream_addr</c>: two addresses when it moved on).</summary>
     public string LastUpstream { get; private set; } = "";
 
-    public async Task<HttpResponseMessage> GetAsync(string path)
+    public async Task<HttpResponseMessage> GetAsync(string path) => Seen(await http.GetAsync(path));
+
+    HttpResponseMessage Seen(HttpResponseMessage response)
     {
-        var response = await http.GetAsync(path);
         LastUpstream = response.Headers.TryGetValues(NginxCluster.UpstreamHeader, out var v) ? string.Join(",", v) : "";
         return response;
     }
@@ -48,9 +49,7 @@ public sealed partial class ClusterBuyer : IDisposable
         var html = await (await GetAsync(path)).Content.ReadAsStringAsync();
         fields["_handler"] = form;
         fields["__RequestVerificationToken"] = Field(html, "__RequestVerificationToken") ?? throw new Xunit.Sdk.XunitException($"{path} has no antiforgery token");
-        var response = await http.PostAsync(path, new FormUrlEncodedContent(fields));
-        LastUpstream = response.Headers.TryGetValues(NginxCluster.UpstreamHeader, out var v) ? string.Join(",", v) : "";
-        return response;
+        return Seen(await http.PostAsync(path, new FormUrlEncodedContent(fields)));
     }
 
     public sealed record Attempt(DateTime At, string Outcome, string Upstream);
@@ -77,11 +76,10 @@ public sealed partial class ClusterBuyer : IDisposable
                     token = Field(html, "__RequestVerificationToken") ?? throw new Xunit.Sdk.XunitException($"{path} has no checkout form ({(int)page.StatusCode})");
                     key = Field(html, "Form.IdempotencyKey") ?? throw new Xunit.Sdk.XunitException($"{path} has no idempotency key");
                 }
-                var response = await http.PostAsync(path, new FormUrlEncodedContent(new Dictionary<string, string>
+                var response = Seen(await http.PostAsync(path, new FormUrlEncodedContent(new Dictionary<string, string>
                 {
                     ["_handler"] = "checkout", ["__RequestVerificationToken"] = token, ["Form.IdempotencyKey"] = key!, ["Form.Quantity"] = "1",
-                }));
-                LastUpstream = response.Headers.TryGetValues(NginxCluster.UpstreamHeader, out var v) ? string.Join(",", v) : "";
+                })));
                 if ((int)response.StatusCode >= 500) throw new HttpRequestException($"POST {(int)response.StatusCode}");
                 if (response.StatusCode == HttpStatusCode.Redirect && OrderLink().Match(response.Headers.Location?.OriginalString ?? "") is { Success: true } m)
                 {

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
 using KaMeng.Data;
@@ -69,7 +68,7 @@ public sealed class NginxCluster : IAsyncLifetime
         if (!File.Exists(NginxPath)) throw new InvalidOperationException($"nginx not found at {NginxPath}: run ./test.sh (it installs Debian's nginx).");
         var clock = Stopwatch.StartNew();
         var publish = PublishAsync();
-        File.WriteAllBytes(CertificatePath, PostgresCluster.NewCertificate("CN=KaMeng nginx cluster test", PostgresCluster.CertificatePassword));
+        File.WriteAllBytes(CertificatePath, KaMeng.Web.Infrastructure.KeyRingSetup.CreateSelfSigned(PostgresCluster.CertificatePassword));
         var dirA = Path.Combine(root, "node-a");
         var dirB = Path.Combine(root, "node-b");
         // Each node's data folder is a copy of the seeded install's (its pepper; its file keys, which the first node imports
@@ -297,12 +296,7 @@ public sealed class NginxCluster : IAsyncLifetime
             if (dir is not null) try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
-    static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
+    static int FreePort() => SmtpServer.FreePort();
 
     /// <summary>One KaMeng node: <c>dotnet KaMeng.Web.dll</c> of the published build, in Production.</summary>
     public sealed class Node(string name, string dll, string dataDir, int port, NginxCluster cluster)

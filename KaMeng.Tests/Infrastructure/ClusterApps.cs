@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using KaMeng.Data;
 using Microsoft.AspNetCore.Hosting;
 using Npgsql;
@@ -25,7 +23,7 @@ public sealed class PostgresCluster : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        File.WriteAllBytes(CertificatePath, NewCertificate("CN=KaMeng cluster test", CertificatePassword));
+        File.WriteAllBytes(CertificatePath, KaMeng.Web.Infrastructure.KeyRingSetup.CreateSelfSigned(CertificatePassword));
         // An operator's own theme, in the shared folder: a copy of 清新 under another name.
         var theme = Directory.CreateDirectory(Path.Combine(SharedDir, "themes", CustomTheme)).FullName;
         foreach (var file in Directory.GetFiles(Path.Combine(TestPaths.RepoRoot, "wwwroot-themes", "fresh")))
@@ -38,15 +36,6 @@ public sealed class PostgresCluster : IAsyncLifetime
         await ((IAsyncLifetime)A).InitializeAsync();
         B = new ClusterNode(this, "B", fromTemplate: false);
         await ((IAsyncLifetime)B).InitializeAsync();
-    }
-
-    /// <summary>A PKCS #12 RSA certificate (what an operator puts at KaMeng:DataProtection:CertificatePath).</summary>
-    public static byte[] NewCertificate(string subject, string password)
-    {
-        using var rsa = RSA.Create(2048);
-        var request = new CertificateRequest(subject, rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
-        return certificate.Export(X509ContentType.Pfx, password);
     }
 
     public async Task DisposeAsync()

@@ -51,25 +51,31 @@ public sealed class CommerceHarness : IAsyncDisposable
         return product;
     }
 
-    public async Task AddKeysAsync(Product product, int keys)
+    public Task AddKeysAsync(Product product, int keys) => AddKeysAsync(Db.NewContext, Vault, product, keys);
+
+    /// <summary><paramref name="keys"/> new available keys of the product, written through any app's contexts (a cluster node's too).</summary>
+    public static async Task AddKeysAsync(Func<KaMengDbContext> newContext, CardKeyVault vault, Product product, int keys)
     {
-        await using var db = Db.NewContext();
+        await using var db = newContext();
         var batch = new CardKeyBatch { StationId = product.StationId, ProductId = product.Id, Number = "T" + Guid.NewGuid().ToString("N")[..12], Count = keys, CreatedAt = DateTimeOffset.UtcNow };
         db.CardKeyBatches.Add(batch);
         await db.SaveChangesAsync();
         for (var i = 0; i < keys; i++)
         {
             var secret = $"KEY-{product.Id}-{i:D5}-{Guid.NewGuid():N}";
-            db.CardKeys.Add(new CardKey { StationId = product.StationId, ProductId = product.Id, BatchId = batch.Id, SecretCipher = Vault.Protect(secret), SecretHash = Vault.Hash(secret), CreatedAt = DateTimeOffset.UtcNow });
+            db.CardKeys.Add(new CardKey { StationId = product.StationId, ProductId = product.Id, BatchId = batch.Id, SecretCipher = vault.Protect(secret), SecretHash = vault.Hash(secret), CreatedAt = DateTimeOffset.UtcNow });
         }
         await db.SaveChangesAsync();
     }
 
     /// <summary>Buyers with a recharged wallet each. No password: they are driven through the services.</summary>
-    public async Task<List<string>> AddBuyersAsync(int count, long balanceFen = 10000)
+    public Task<List<string>> AddBuyersAsync(int count, long balanceFen = 10000) => AddBuyersAsync(Db.NewContext, count, balanceFen);
+
+    /// <summary><see cref="AddBuyersAsync(int, long)"/> through any app's contexts (a cluster node's too).</summary>
+    public static async Task<List<string>> AddBuyersAsync(Func<KaMengDbContext> newContext, int count, long balanceFen = 10000)
     {
         var ids = new List<string>();
-        await using var db = Db.NewContext();
+        await using var db = newContext();
         for (var i = 0; i < count; i++)
         {
             var user = new AppUser { UserName = "buyer-" + Guid.NewGuid().ToString("N")[..10], CreatedAt = DateTimeOffset.UtcNow };

@@ -33,7 +33,6 @@ public sealed class TestDatabase : IAsyncDisposable
         Environment.GetEnvironmentVariable("KAMENG_TEST_PG") is { Length: > 0 } cs ? cs
             : throw new InvalidOperationException("KAMENG_TEST_PG is not set: run the suite through ./test.sh, which starts a PostgreSQL server.");
 
-    /// <summary>Creates a database (empty, or a copy of <paramref name="template"/>) and returns its connection string.</summary>
     /// <summary>Drops a test's PostgreSQL database, connections still open or not.</summary>
     public static async Task DropPostgresDatabaseAsync(string database)
     {
@@ -44,6 +43,7 @@ public sealed class TestDatabase : IAsyncDisposable
         await cmd.ExecuteNonQueryAsync();
     }
 
+    /// <summary>Creates a database (empty, or a copy of <paramref name="template"/>) and returns its connection string.</summary>
     public static async Task<(string ConnectionString, string Database)> CreatePostgresDatabaseAsync(string? template = null)
     {
         var name = "kameng_t_" + Guid.NewGuid().ToString("N")[..12];

@@ -69,14 +69,14 @@ public static class KeyRingSetup
         return certificate;
     }
 
-    /// <summary>A self-signed RSA certificate in PKCS #12 form, without a password (the file is 0600).</summary>
-    public static byte[] CreateSelfSigned()
+    /// <summary>A self-signed RSA certificate in PKCS #12 form, without a password (the generated file is 0600) or with one.</summary>
+    public static byte[] CreateSelfSigned(string? password = null)
     {
         using var rsa = RSA.Create(2048);
         var request = new CertificateRequest("CN=KaMeng key ring", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyEncipherment | X509KeyUsageFlags.DataEncipherment, true));
         using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(100));
-        return certificate.Export(X509ContentType.Pkcs12);
+        return certificate.Export(X509ContentType.Pkcs12, password);
     }
 
     sealed class GeneratedCertificateWarning(string path, ILogger<GeneratedCertificateWarning> log) : IHostedService

@@ -85,15 +85,14 @@ public static class BackupCli
         await using var sp = services.BuildServiceProvider();
         var dbFactory = sp.GetRequiredService<IDbContextFactory<KaMengDbContext>>();
         var run = new BackupRun { StartedAt = DateTimeOffset.UtcNow, Trigger = BackupTrigger.Cli, FileName = Path.GetFileName(archive), Result = BackupResult.Running };
-        bool keyRingInDb;
-        await using (var db = await dbFactory.CreateDbContextAsync(ct)) keyRingInDb = await BackupMaker.KeyRingInDatabaseAsync(db, ct);
+        var keyRingInDb = await BackupMaker.KeyRingInDatabaseAsync(dbFactory, ct);
         try
         {
             await BackupRuns.StartAsync(dbFactory, run, ct);
         }
         catch (DbUpdateException)
         {
-            // A database the app has not migrated yet has no history table: the backup goes on without its row.
+            // The history row is for the admin's 数据备份记录: when it cannot be written the backup still goes on, without it.
             run.Id = 0;
         }
         try

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using KaMeng.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -15,7 +16,11 @@ public static class BackupMaker
 
     /// <summary>True when the Data Protection keys are in their table (then they travel inside the database snapshot, still
     /// encrypted with the key-ring certificate).</summary>
-    public static Task<bool> KeyRingInDatabaseAsync(KaMengDbContext db, CancellationToken ct = default) => db.DataProtectionKeys.AnyAsync(ct);
+    public static async Task<bool> KeyRingInDatabaseAsync(IDbContextFactory<KaMengDbContext> dbFactory, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.DataProtectionKeys.AnyAsync(ct);
+    }
 
     public static async Task<BackupMade> CreateAsync(BackupSite site, string? passphrase, string archivePath, bool keyRingInDatabase,
         long? runId = null, int iterations = BackupCipher.Iterations, CancellationToken ct = default)
@@ -46,10 +51,13 @@ public static class BackupMaker
             IEnumerable<BackupFile> files = [new BackupFile(dbEntry, snapshot), .. keys, .. legacyKeys, .. Tree(site.UploadsDir, "uploads"),
                 .. Tree(site.ThemesDir, "themes")];
             BackupManifest manifest;
+            // Hashed as it is written: the archive is not read back for its checksum.
+            using var sha256 = SHA256.Create();
             await using (var output = PrivateFiles.CreateNew(partial))
-                manifest = await BackupArchive.WriteAsync(output, passphrase, draft, files, iterations, ct);
+            await using (var hashed = new CryptoStream(output, sha256, CryptoStreamMode.Write))
+                manifest = await BackupArchive.WriteAsync(hashed, passphrase, draft, files, iterations, ct);
             File.Move(partial, archivePath);
-            var sha = await BackupArchive.FileSha256Async(archivePath, ct);
+            var sha = Convert.ToHexStringLower(sha256.Hash!);
             await File.WriteAllTextAsync(archivePath + ChecksumExtension, $"{sha}  {Path.GetFileName(archivePath)}\n", ct);
             return new BackupMade(archivePath, new FileInfo(archivePath).Length, sha, manifest);
         }

@@ -34,7 +34,7 @@ public static class BackupRestorer
         if (string.IsNullOrWhiteSpace(passphrase)) throw new BackupRefusedException(BackupMaker.PassphraseMissing.Replace("不做备份", "无法恢复"));
         archivePath = Path.GetFullPath(archivePath);
         if (!File.Exists(archivePath)) throw new BackupRefusedException($"找不到备份文件：{archivePath}（archive not found）");
-        DatabaseSnapshot.EntryFor(target.Provider); // SQL Server: refused here
+        var dbEntry = DatabaseSnapshot.EntryFor(target.Provider); // SQL Server: refused here
 
         var problem = await WhyNotEmptyAsync(target, ct);
         if (problem is not null && !force)
@@ -70,7 +70,7 @@ public static class BackupRestorer
                     $"指向原安装的证书，或把原数据目录中的 {KeyRingSetup.GeneratedCertificateFile} 复制到 {target.DataDir}（key ring certificate missing）");
 
             PrivateFiles.EnsureDirectory(target.DataDir);
-            await RestoreDatabaseAsync(target, Path.Combine(staging, DatabaseSnapshot.EntryFor(target.Provider).Replace('/', Path.DirectorySeparatorChar)), force, ct);
+            await RestoreDatabaseAsync(target, Path.Combine(staging, dbEntry.Replace('/', Path.DirectorySeparatorChar)), force, ct);
             log.WriteLine("数据库已恢复");
             // Key files of an older install go where the key ring imports them from; the pepper to the shared folder.
             var keys = CopyTree(Path.Combine(staging, "keys"), target.KeysDir, overwrite: true, f => !IsKeyFile(f));
@@ -145,9 +145,8 @@ public static class BackupRestorer
                 foreach (var f in new[] { file, file + "-wal", file + "-shm" })
                     if (File.Exists(f)) File.Delete(f);
                 PrivateFiles.EnsureDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
-                PrivateFiles.PrepareSqliteFile(file);
                 await using (var from = File.OpenRead(snapshot))
-                await using (var to = new FileStream(file, FileMode.Truncate, FileAccess.Write))
+                await using (var to = PrivateFiles.CreateNew(file))
                     await from.CopyToAsync(to, ct);
                 break;
             case DatabaseProvider.Postgres:

@@ -23,7 +23,7 @@ public sealed class BackupOptions
 public sealed record BackupOutcome(BackupRun? Run, string? Refusal)
 {
     public bool Succeeded => Run?.Result == BackupResult.Succeeded;
-    public string Message => Refusal ?? (Run!.Result == BackupResult.Succeeded ? $"备份完成：{Run.FileName}" : $"备份失败：{Run.Error}");
+    public string Message => Refusal ?? (Succeeded ? $"备份完成：{Run!.FileName}" : $"备份失败：{Run!.Error}");
 }
 
 /// <summary>
@@ -60,8 +60,7 @@ public sealed class BackupService(
             try
             {
                 var o = options.Value;
-                bool keyRingInDb;
-                await using (var db = await dbFactory.CreateDbContextAsync(ct)) keyRingInDb = await BackupMaker.KeyRingInDatabaseAsync(db, ct);
+                var keyRingInDb = await BackupMaker.KeyRingInDatabaseAsync(dbFactory, ct);
                 var made = await BackupMaker.CreateAsync(Site(), o.Passphrase, Path.Combine(Folder, run.FileName), keyRingInDb, run.Id, o.Iterations, ct);
                 run.Succeed(made.SizeBytes, made.Sha256);
                 var pruned = BackupMaker.Prune(Folder, Math.Max(1, o.Keep));

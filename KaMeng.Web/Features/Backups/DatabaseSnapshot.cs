@@ -33,8 +33,7 @@ public sealed record BackupSite(DatabaseProvider Provider, string ConnectionStri
         configuration.GetSection("KaMeng").Bind(options);
         var dataDir = Path.GetFullPath(options.DataDir, contentRoot);
         var cs = configuration.GetConnectionString("KaMeng");
-        if (options.Database.Provider == DatabaseProvider.Sqlite && string.IsNullOrWhiteSpace(cs))
-            cs = new SqliteConnectionStringBuilder { DataSource = Path.Combine(dataDir, "kameng.db"), Pooling = true, DefaultTimeout = 30 }.ToString();
+        if (options.Database.Provider == DatabaseProvider.Sqlite) cs = DataServiceCollectionExtensions.SqliteConnectionString(cs, dataDir);
         var shared = string.IsNullOrWhiteSpace(options.SharedDir) ? null : Path.GetFullPath(options.SharedDir, contentRoot);
         return new BackupSite(options.Database.Provider, cs ?? "", dataDir, shared);
     }

@@ -24,7 +24,7 @@ public static class SqliteNodeLock
         var options = app.Services.GetRequiredService<IOptions<KaMengOptions>>().Value;
         if (options.Database.Provider != DatabaseProvider.Sqlite) return app;
         var cs = app.Configuration.GetConnectionString("KaMeng");
-        var database = new SqliteConnectionStringBuilder(string.IsNullOrWhiteSpace(cs) ? $"Data Source={Path.Combine(options.DataDir, "kameng.db")}" : cs).DataSource;
+        var database = new SqliteConnectionStringBuilder(DataServiceCollectionExtensions.SqliteConnectionString(cs, options.DataDir)).DataSource;
         if (string.IsNullOrEmpty(database) || database == ":memory:" || database.StartsWith("file:", StringComparison.OrdinalIgnoreCase)) return app;
         database = Path.GetFullPath(database);
         FileStream held;

@@ -1,5 +1,3 @@
-using KaMeng.Web.Features.Telemetry;
-
 namespace KaMeng.Web.Features.Payments;
 
 public static class PaymentsSetup
@@ -21,7 +19,6 @@ public static class PaymentsSetup
         services.AddSingleton<GatewaySettingsService>();
         services.AddSingleton<EPayCheckout>();
         services.AddSingleton<EPayNotifications>();
-        services.AddKaMengMetrics();
         services.AddSingleton<EPayReconciliation>();
         services.AddSingleton<PaymentResults>();
         services.AddSingleton<PaymentIssueService>();

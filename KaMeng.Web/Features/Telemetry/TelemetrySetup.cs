@@ -31,9 +31,7 @@ public sealed class TelemetryOptions
 /// </summary>
 public static class TelemetrySetup
 {
-    public const string MetricsPath = Health.OperatorPaths.Metrics;
-
-    /// <summary>The KaMeng meter (idempotent: the commerce and payment services call it too, for hosts without the web app).</summary>
+    /// <summary>The KaMeng meter (idempotent: the commerce services call it too, for hosts without the web app).</summary>
     public static IServiceCollection AddKaMengMetrics(this IServiceCollection services)
     {
         services.AddMetrics();
@@ -49,7 +47,8 @@ public static class TelemetrySetup
         var options = section.Get<TelemetryOptions>() ?? new TelemetryOptions();
         if (!options.Enabled) return builder;
         var allowed = ParseNetworks(options.PrometheusAllowedNetworks);
-        builder.Services.AddSingleton(new ScrapeGuard(allowed));
+        // Parsed whether or not /metrics is on, so a bad network list fails at start either way.
+        if (options.Prometheus) builder.Services.AddSingleton(new ScrapeGuard(allowed));
 
         var otlp = string.IsNullOrWhiteSpace(options.OtlpEndpoint) ? null : new Uri(options.OtlpEndpoint);
         var protocol = options.OtlpProtocol.Trim().ToLowerInvariant() switch
@@ -90,14 +89,13 @@ public static class TelemetrySetup
     /// <summary>/metrics, when KaMeng:Telemetry:Prometheus is on, for the allowed networks only (everyone else: 404).</summary>
     public static WebApplication MapKaMengTelemetry(this WebApplication app)
     {
-        if (app.Services.GetService<ScrapeGuard>() is not { } guard || !app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<TelemetryOptions>>().Value.Prometheus)
-            return app;
-        app.MapPrometheusScrapingEndpoint(MetricsPath).AllowAnonymous();
+        if (app.Services.GetService<ScrapeGuard>() is not { } guard) return app;
+        app.MapPrometheusScrapingEndpoint(Health.OperatorPaths.Metrics).AllowAnonymous();
         // Runs before the endpoint (endpoints execute at the end of the pipeline); the address is the client's after
         // UseKaMengForwardedHeaders, so a scrape through a trusted proxy counts as the client behind it.
         app.Use((context, next) =>
         {
-            if (context.Request.Path.StartsWithSegments(MetricsPath) && !guard.Allows(context.Connection.RemoteIpAddress))
+            if (context.Request.Path.StartsWithSegments(Health.OperatorPaths.Metrics) && !guard.Allows(context.Connection.RemoteIpAddress))
             {
                 context.Response.StatusCode = StatusCodes.Status404NotFound;
                 return Task.CompletedTask;
